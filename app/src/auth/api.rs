@@ -1,0 +1,94 @@
+//! Server functions for merchant accounts. Thin: read the request, call `AccountService`.
+
+use super::model::UserDto;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/sfn", endpoint = "sign_up")]
+pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::auth::model::SignUpInput;
+    use crate::services::*;
+    respond(
+        async {
+            let services = services()?;
+            let input = SignUpInput { name, email, password };
+            let outcome = services.accounts.sign_up(input, &client_info()).await?;
+            append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
+            leptos_axum::redirect("/shops");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "log_in")]
+pub async fn log_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let services = services()?;
+            let outcome = services
+                .accounts
+                .log_in(&email, &password, &client_info())
+                .await?;
+            append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
+            leptos_axum::redirect(&safe_next_path(next.as_deref()));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "log_out")]
+pub async fn log_out() -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let services = services()?;
+            let refresh = cookie(crate::REFRESH_COOKIE);
+            services.accounts.log_out(refresh.as_deref()).await?;
+            append_set_cookies(services.accounts.cleared_session_cookies());
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            let services = services()?;
+            let tokens = services
+                .accounts
+                .change_password(&session, &current_password, &new_password)
+                .await?;
+            // Every other session was revoked; this browser continues with fresh tokens.
+            append_set_cookies(services.accounts.session_cookies(&tokens));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "current_user")]
+pub async fn current_user() -> Result<UserDto, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.accounts.current_user(&session).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,24 @@
+//! Types exchanged about merchant users and their sessions.
+
+use serde::{Deserialize, Serialize};
+
+/// The merchant user a request acts for, established on the server from a verified token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: i64,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDto {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignUpInput {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}

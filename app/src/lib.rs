@@ -1,0 +1,78 @@
+//! Cartwright's shared application: routes, pages, server functions, DTOs and domain rules,
+//! compiled for the server (`ssr`) and for the browser (`hydrate`).
+
+pub mod auth;
+pub mod components;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod services;
+pub mod shops;
+
+use components::{NotFound, PageFrame};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// Cookie carrying the short-lived access token (JWT).
+pub const ACCESS_COOKIE: &str = "cw_access";
+/// Cookie carrying the rotating refresh token.
+pub const REFRESH_COOKIE: &str = "cw_refresh";
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the page as interactive once the Wasm has hydrated it (used by browser tests).
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/cartwright.css"/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Cartwright".to_string() } else { format!("{title} · Cartwright") }
+        }/>
+        <Router>
+            <Routes fallback=|| view! { <PageFrame><NotFound/></PageFrame> }>
+                <Route path=path!("/") view=auth::pages::HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=auth::pages::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=auth::pages::SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=auth::pages::AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/shops") view=shops::pages::ShopsPage ssr=SsrMode::Async/>
+                <Route path=path!("/shops/new") view=shops::pages::NewShopPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("/shops/:slug") view=shops::pages::ShopLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=shops::pages::OverviewPage/>
+                    <Route path=path!("provisioning") view=shops::pages::ProvisioningPage/>
+                    <Route path=path!("settings") view=shops::pages::SettingsPage/>
+                    <Route path=path!("orders") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Orders/> }/>
+                    <Route path=path!("products") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Products/> }/>
+                    <Route path=path!("customers") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Customers/> }/>
+                    <Route path=path!("quotes") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Quotes/> }/>
+                    <Route path=path!("analytics") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Analytics/> }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,155 @@
+//! Server functions for shops. Each reads the session and calls `ShopService`, which checks
+//! membership and role inside the shop the slug names.
+
+use super::model::{ProvisioningStatus, ShopDetail, ShopOverview, ShopSummary};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/sfn", endpoint = "list_shops")]
+pub async fn list_shops() -> Result<Vec<ShopSummary>, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.list_shops(&session).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "create_shop")]
+pub async fn create_shop(
+    name: String,
+    slug: String,
+    currency: String,
+    timezone: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    use crate::shops::model::NewShopInput;
+    respond(
+        async {
+            let session = current_session()?;
+            let input = NewShopInput { name, slug, currency, timezone };
+            let shop = services()?.shops.create_shop(&session, input).await?;
+            leptos_axum::redirect(&format!("/shops/{}/provisioning", shop.slug));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "provisioning_status")]
+pub async fn get_provisioning_status(slug: String) -> Result<ProvisioningStatus, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.provisioning_status(&session, &slug).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "shop_detail")]
+pub async fn get_shop_detail(slug: String) -> Result<ShopDetail, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.shop_detail(&session, &slug).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "shop_overview")]
+pub async fn get_shop_overview(slug: String) -> Result<ShopOverview, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.overview(&session, &slug).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "update_shop")]
+pub async fn update_shop(slug: String, name: String, timezone: String) -> Result<(), AppError> {
+    use crate::services::*;
+    use crate::shops::model::UpdateShopInput;
+    respond(
+        async {
+            let session = current_session()?;
+            let input = UpdateShopInput { name, timezone };
+            services()?.shops.update_shop(&session, &slug, input).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "set_shop_suspended")]
+pub async fn set_shop_suspended(slug: String, suspended: bool) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.set_suspended(&session, &slug, suspended).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "add_domain")]
+pub async fn add_domain(slug: String, hostname: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.add_domain(&session, &slug, &hostname).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "remove_domain")]
+pub async fn remove_domain(slug: String, hostname: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.remove_domain(&session, &slug, &hostname).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "invite_member")]
+pub async fn invite_member(slug: String, email: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.invite_member(&session, &slug, &email).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "remove_member")]
+pub async fn remove_member(slug: String, email: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.remove_member(&session, &slug, &email).await?;
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,94 @@
+//! Types exchanged about shops between the dashboard, the API and the services.
+
+use super::rules::{ProvisioningStep, Role, ShopStatus};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopSummary {
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+    pub timezone: String,
+    pub status: ShopStatus,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewShopInput {
+    pub name: String,
+    pub slug: String,
+    pub currency: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateShopInput {
+    pub name: String,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainDto {
+    pub hostname: String,
+    /// `subdomain` (derived from the slug) or `custom` (registered by the merchant).
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberDto {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopDetail {
+    pub shop: ShopSummary,
+    pub domains: Vec<DomainDto>,
+    pub members: Vec<MemberDto>,
+    /// E-mails invited who have not signed up yet.
+    pub pending_invitations: Vec<String>,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepState {
+    pub step: ProvisioningStep,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisioningStatus {
+    pub slug: String,
+    pub name: String,
+    pub status: ShopStatus,
+    pub steps: Vec<StepState>,
+}
+
+/// Headline numbers of a shop's own database, shown on its overview page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopOverview {
+    pub shop: ShopSummary,
+    pub product_count: i64,
+    pub customer_count: i64,
+    pub order_count: i64,
+    pub revenue_minor: i64,
+    pub recent_orders: Vec<RecentOrder>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentOrder {
+    pub number: i64,
+    pub customer_name: String,
+    pub status: String,
+    pub total_minor: i64,
+    pub placed_at_ms: i64,
+}
+
+/// What a tenant-resolved request (custom domain or `<slug>.<base domain>`) may show publicly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicShop {
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+}

@@ -1,0 +1,508 @@
+//! Shop pages: the list, the new-shop form with live provisioning steps, the per-shop layout
+//! (navigation, shop switcher), the overview and the settings (details, domains, team, status).
+
+use super::api::*;
+use super::model::{ProvisioningStatus, ShopDetail, ShopSummary};
+use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
+use crate::components::{ActionOutcome, ErrorAlert, ErrorPage, NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_params_map;
+
+fn use_slug() -> Memo<String> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("slug").unwrap_or_default())
+}
+
+fn loading() -> impl IntoView {
+    view! { <p class="text-sm text-slate-500" aria-live="polite">"Loading…"</p> }
+}
+
+fn status_badge(status: ShopStatus) -> impl IntoView {
+    let class = match status {
+        ShopStatus::Active => "bg-emerald-100 text-emerald-800",
+        ShopStatus::Provisioning => "bg-amber-100 text-amber-800",
+        ShopStatus::Suspended => "bg-red-100 text-red-800",
+    };
+    view! {
+        <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{status.as_str()}</span>
+    }
+}
+
+#[component]
+pub fn ShopsPage() -> impl IntoView {
+    let shops = Resource::new(|| (), |_| list_shops());
+    view! {
+        <Title text="Your shops"/>
+        <PageFrame>
+            <div class="flex items-center justify-between">
+                <h1 class="text-2xl font-bold">"Your shops"</h1>
+                <a href="/shops/new" class=BUTTON_CLASS>"New shop"</a>
+            </div>
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    match shops.await {
+                        Ok(shops) if shops.is_empty() => view! {
+                            <p class="mt-8 text-slate-600">"You have no shops yet. Create your first one to start selling."</p>
+                        }.into_any(),
+                        Ok(shops) => view! {
+                            <ul class="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+                                {shops.into_iter().map(|shop| view! {
+                                    <li class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+                                        <a href=format!("/shops/{}", shop.slug) class="text-lg font-semibold text-indigo-700 hover:underline">{shop.name.clone()}</a>
+                                        <p class="mt-1 text-sm text-slate-500">{format!("{} · {} · {}", shop.slug, shop.currency, shop.role.as_str())}</p>
+                                        <div class="mt-2">{status_badge(shop.status)}</div>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </PageFrame>
+    }
+}
+
+#[component]
+pub fn NewShopPage() -> impl IntoView {
+    let create = ServerAction::<CreateShop>::new();
+    let pending = create.pending();
+    view! {
+        <Title text="New shop"/>
+        <PageFrame>
+            <h1 class="text-2xl font-bold">"New shop"</h1>
+            <ActionForm action=create attr:class="mt-6 max-w-lg space-y-4 rounded-lg border border-slate-200 bg-white p-6">
+                <div>
+                    <label for="shop-name" class=LABEL_CLASS>"Shop name"</label>
+                    <input id="shop-name" name="name" type="text" required maxlength="80" class=INPUT_CLASS/>
+                </div>
+                <div>
+                    <label for="shop-slug" class=LABEL_CLASS>"Slug"</label>
+                    <input id="shop-slug" name="slug" type="text" required class=INPUT_CLASS aria-describedby="slug-help"/>
+                    <p id="slug-help" class="mt-1 text-xs text-slate-500">"3–40 lowercase letters, digits and hyphens. Used in addresses: /shops/your-slug and your-slug.<base domain>."</p>
+                </div>
+                <div class="grid grid-cols-2 gap-4">
+                    <div>
+                        <label for="shop-currency" class=LABEL_CLASS>"Currency"</label>
+                        <select id="shop-currency" name="currency" class=INPUT_CLASS>
+                            {CURRENCIES.iter().map(|(code, _)| view! { <option value=*code>{*code}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div>
+                        <label for="shop-timezone" class=LABEL_CLASS>"Timezone"</label>
+                        <select id="shop-timezone" name="timezone" class=INPUT_CLASS>
+                            {TIMEZONES.iter().map(|zone| view! { <option value=*zone>{*zone}</option> }).collect_view()}
+                        </select>
+                    </div>
+                </div>
+                {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                <button type="submit" class=BUTTON_CLASS disabled=pending>
+                    {move || if pending.get() { "Creating…" } else { "Create shop" }}
+                </button>
+            </ActionForm>
+        </PageFrame>
+    }
+}
+
+/// The frame of every `/shops/<slug>/…` page: shop name, switcher and section navigation.
+#[component]
+pub fn ShopLayout() -> impl IntoView {
+    let slug = use_slug();
+    let shops = Resource::new(move || slug.get(), |_| list_shops());
+    view! {
+        <PageFrame>
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    let current = slug.get();
+                    match shops.await {
+                        Ok(shops) => match shops.iter().find(|shop| shop.slug == current).cloned() {
+                            Some(shop) => view! { <ShopHeader shop=shop shops=shops/> }.into_any(),
+                            None => view! { <NotFound/> }.into_any(),
+                        },
+                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <div class="mt-6"><Outlet/></div>
+        </PageFrame>
+    }
+}
+
+#[component]
+fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
+    let base = format!("/shops/{}", shop.slug);
+    let sections = [
+        ("Overview", base.clone()),
+        ("Orders", format!("{base}/orders")),
+        ("Products", format!("{base}/products")),
+        ("Customers", format!("{base}/customers")),
+        ("Quotes", format!("{base}/quotes")),
+        ("Analytics", format!("{base}/analytics")),
+        ("Settings", format!("{base}/settings")),
+    ];
+    view! {
+        <Title text=shop.name.clone()/>
+        <div class="flex flex-wrap items-center justify-between gap-4">
+            <div class="flex items-center gap-3">
+                <h1 class="text-2xl font-bold">{shop.name.clone()}</h1>
+                {status_badge(shop.status)}
+            </div>
+            <details class="relative">
+                <summary aria-label="Switch shop" class="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
+                    {format!("{} ▾", shop.name)}
+                </summary>
+                <ul class="absolute right-0 z-10 mt-1 w-56 rounded-md border border-slate-200 bg-white py-1 shadow-lg">
+                    {shops.into_iter().map(|other| view! {
+                        <li>
+                            <a href=format!("/shops/{}", other.slug) class="block px-3 py-1.5 text-sm hover:bg-slate-100">{other.name}</a>
+                        </li>
+                    }).collect_view()}
+                    <li class="border-t border-slate-100">
+                        <a href="/shops/new" class="block px-3 py-1.5 text-sm text-indigo-700 hover:bg-slate-100">"+ New shop"</a>
+                    </li>
+                </ul>
+            </details>
+        </div>
+        {(shop.status == ShopStatus::Suspended).then(|| view! {
+            <p role="status" class="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+                "This shop is suspended: its storefront is offline until an owner reactivates it in Settings."
+            </p>
+        })}
+        <nav aria-label="Shop" class="mt-4 flex flex-wrap gap-1 border-b border-slate-200">
+            {sections.into_iter().map(|(label, href)| view! {
+                <A href=href exact=true attr:class="rounded-t-md px-3 py-2 text-sm text-slate-600 hover:text-slate-900 aria-[current=page]:border-b-2 aria-[current=page]:border-indigo-600 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-700">
+                    {label}
+                </A>
+            }).collect_view()}
+        </nav>
+    }
+}
+
+/// Child pages render nothing for a shop the layout already reported as not found.
+fn child_error(error: AppError) -> AnyView {
+    match error {
+        AppError::NotFound(_) | AppError::Unauthorized(_) => ().into_any(),
+        other => view! { <ErrorAlert error=other/> }.into_any(),
+    }
+}
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let slug = use_slug();
+    let overview = Resource::new(move || slug.get(), get_shop_overview);
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => {
+                        let currency = overview.shop.currency.clone();
+                        let stats = [
+                            ("Products", overview.product_count.to_string()),
+                            ("Customers", overview.customer_count.to_string()),
+                            ("Orders", overview.order_count.to_string()),
+                            ("Revenue", format_money(overview.revenue_minor, &currency)),
+                        ];
+                        view! {
+                            <section aria-label="Key figures" class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+                                {stats.into_iter().map(|(label, value)| view! {
+                                    <div class="rounded-lg border border-slate-200 bg-white p-4">
+                                        <p class="text-sm text-slate-500">{label}</p>
+                                        <p class="mt-1 text-2xl font-semibold">{value}</p>
+                                    </div>
+                                }).collect_view()}
+                            </section>
+                            <section class="mt-8">
+                                <h2 class="text-lg font-semibold">"Recent orders"</h2>
+                                {if overview.recent_orders.is_empty() {
+                                    view! { <p class="mt-2 text-sm text-slate-600">"No orders yet."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <table class="mt-3 w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm">
+                                            <thead class="bg-slate-100 text-left">
+                                                <tr><th class="px-3 py-2">"Order"</th><th class="px-3 py-2">"Customer"</th><th class="px-3 py-2">"Status"</th><th class="px-3 py-2 text-right">"Total"</th></tr>
+                                            </thead>
+                                            <tbody>
+                                                {overview.recent_orders.into_iter().map(|order| view! {
+                                                    <tr class="border-t border-slate-100">
+                                                        <td class="px-3 py-2">{format!("#{}", order.number)}</td>
+                                                        <td class="px-3 py-2">{order.customer_name}</td>
+                                                        <td class="px-3 py-2">{order.status}</td>
+                                                        <td class="px-3 py-2 text-right">{format_money(order.total_minor, &currency)}</td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }.into_any()
+                                }}
+                            </section>
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ProvisioningPage() -> impl IntoView {
+    let slug = use_slug();
+    let tick = RwSignal::new(0_u32);
+    let status = Resource::new(move || (slug.get(), tick.get()), |(slug, _)| get_provisioning_status(slug));
+    // Poll until the shop is active (only in the browser; without Wasm the page refreshes itself).
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                let finished = matches!(
+                    status.get_untracked(),
+                    Some(Ok(ProvisioningStatus { status, .. })) if status != ShopStatus::Provisioning
+                );
+                if !finished {
+                    tick.update(|tick| *tick += 1);
+                }
+            },
+            std::time::Duration::from_millis(400),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <h2 class="text-lg font-semibold">"Setting up your shop"</h2>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(status) => {
+                        let finished = status.status != ShopStatus::Provisioning;
+                        let href = format!("/shops/{}", status.slug);
+                        view! {
+                            <ol aria-label="Provisioning steps" class="mt-4 space-y-2">
+                                {status.steps.into_iter().map(|step| {
+                                    let state = if step.done { "done" } else { "pending" };
+                                    view! {
+                                        <li data-state=state class="flex items-center gap-2 text-sm">
+                                            <span aria-hidden="true" class=if step.done { "text-emerald-600" } else { "text-slate-400" }>
+                                                {if step.done { "✔" } else { "…" }}
+                                            </span>
+                                            <span>{step.step.label()}</span>
+                                            <span class="sr-only">{format!("({state})")}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                            {if finished {
+                                view! { <a href=href class=format!("mt-6 inline-block {BUTTON_CLASS}")>"Open dashboard"</a> }.into_any()
+                            } else {
+                                view! { <noscript><meta http-equiv="refresh" content="1"/></noscript> }.into_any()
+                            }}
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Orders,
+    Products,
+    Customers,
+    Quotes,
+    Analytics,
+}
+
+/// Sections whose full tools are still being built show an honest empty state.
+#[component]
+pub fn SectionPage(section: Section) -> impl IntoView {
+    let (title, text) = match section {
+        Section::Orders => ("Orders", "Order management (search, filters, lifecycle, shipments) is being built. Recent orders appear on the overview."),
+        Section::Products => ("Products", "The catalog editor and CSV import are being built."),
+        Section::Customers => ("Customers", "Customer accounts and business verification are being built."),
+        Section::Quotes => ("Quotes", "Quotes for business customers are being built."),
+        Section::Analytics => ("Analytics", "Sales analytics are being built."),
+    };
+    view! {
+        <h2 class="text-lg font-semibold">{title}</h2>
+        <p class="mt-2 text-sm text-slate-600">{text}</p>
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let slug = use_slug();
+    let update = ServerAction::<UpdateShop>::new();
+    let add_domain = ServerAction::<AddDomain>::new();
+    let remove_domain = ServerAction::<RemoveDomain>::new();
+    let invite = ServerAction::<InviteMember>::new();
+    let remove_member = ServerAction::<RemoveMember>::new();
+    let suspend = ServerAction::<SetShopSuspended>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                slug.get(),
+                update.version().get(),
+                add_domain.version().get(),
+                remove_domain.version().get(),
+                invite.version().get(),
+                remove_member.version().get(),
+                suspend.version().get(),
+            )
+        },
+        |(slug, ..)| get_shop_detail(slug),
+    );
+    let actions = SettingsActions { update, add_domain, remove_domain, invite, remove_member, suspend };
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <SettingsForms detail actions/> }.into_any(),
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct SettingsActions {
+    update: ServerAction<UpdateShop>,
+    add_domain: ServerAction<AddDomain>,
+    remove_domain: ServerAction<RemoveDomain>,
+    invite: ServerAction<InviteMember>,
+    remove_member: ServerAction<RemoveMember>,
+    suspend: ServerAction<SetShopSuspended>,
+}
+
+const CARD: &str = "rounded-lg border border-slate-200 bg-white p-6";
+
+#[component]
+fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView {
+    let is_owner = detail.shop.role == Role::Owner;
+    let slug = detail.shop.slug.clone();
+    let (domain_slug, team_slug, status_slug) = (slug.clone(), slug.clone(), slug.clone());
+    let (domain_list_slug, member_list_slug) = (slug.clone(), slug.clone());
+    let current_zone = detail.shop.timezone.clone();
+    let suspended = detail.shop.status == ShopStatus::Suspended;
+    view! {
+        <div class="grid gap-6 lg:grid-cols-2">
+            <section class=CARD aria-labelledby="details-heading">
+                <h2 id="details-heading" class="mb-4 text-lg font-semibold">"Shop details"</h2>
+                <ActionForm action=actions.update attr:class="space-y-4">
+                    <input type="hidden" name="slug" value=slug.clone()/>
+                    <div>
+                        <label for="settings-name" class=LABEL_CLASS>"Shop name"</label>
+                        <input id="settings-name" name="name" type="text" required value=detail.shop.name.clone() class=INPUT_CLASS disabled=!is_owner/>
+                    </div>
+                    <div>
+                        <label for="settings-timezone" class=LABEL_CLASS>"Timezone"</label>
+                        <select id="settings-timezone" name="timezone" class=INPUT_CLASS disabled=!is_owner>
+                            {TIMEZONES.iter().map(|zone| view! {
+                                <option value=*zone selected=*zone == current_zone>{*zone}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <p class="text-sm text-slate-600">{format!("Currency: {} (fixed once the shop has orders)", detail.shop.currency)}</p>
+                    <ActionOutcome value=move || actions.update.value().get() success="Saved."/>
+                    {is_owner.then(|| view! { <button type="submit" class=BUTTON_CLASS>"Save details"</button> })}
+                </ActionForm>
+            </section>
+
+            <section class=CARD aria-labelledby="domains-heading">
+                <h2 id="domains-heading" class="mb-4 text-lg font-semibold">"Domains"</h2>
+                <ul class="space-y-2 text-sm">
+                    {detail.domains.into_iter().map(move |domain| {
+                        let removable = is_owner && domain.kind == "custom";
+                        let slug = domain_list_slug.clone();
+                        let hostname = domain.hostname.clone();
+                        view! {
+                            <li class="flex items-center justify-between">
+                                <span>{domain.hostname.clone()} <span class="text-slate-500">{format!(" ({})", domain.kind)}</span></span>
+                                {removable.then(|| view! {
+                                    <ActionForm action=actions.remove_domain>
+                                        <input type="hidden" name="slug" value=slug/>
+                                        <input type="hidden" name="hostname" value=hostname.clone()/>
+                                        <button type="submit" class="text-red-700 underline" aria-label=format!("Remove domain {hostname}")>"Remove"</button>
+                                    </ActionForm>
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                {is_owner.then(|| view! {
+                    <ActionForm action=actions.add_domain attr:class="mt-4 space-y-2">
+                        <input type="hidden" name="slug" value=domain_slug/>
+                        <label for="custom-domain" class=LABEL_CLASS>"Custom domain"</label>
+                        <input id="custom-domain" name="hostname" type="text" placeholder="shop.example.com" required class=INPUT_CLASS/>
+                        <ActionOutcome value=move || actions.add_domain.value().get() success="Domain added."/>
+                        <button type="submit" class=BUTTON_CLASS>"Add domain"</button>
+                    </ActionForm>
+                })}
+            </section>
+
+            <section class=CARD aria-labelledby="team-heading">
+                <h2 id="team-heading" class="mb-4 text-lg font-semibold">"Team"</h2>
+                <table class="w-full text-sm">
+                    <thead class="text-left text-slate-500"><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                    <tbody>
+                        {detail.members.into_iter().map(move |member| {
+                            let removable = is_owner && member.role == Role::Staff;
+                            let slug = member_list_slug.clone();
+                            let email = member.email.clone();
+                            view! {
+                                <tr class="border-t border-slate-100">
+                                    <td class="py-1.5">{member.name.clone()}</td>
+                                    <td>{member.email.clone()}</td>
+                                    <td>{member.role.as_str()}</td>
+                                    <td class="text-right">
+                                        {removable.then(|| view! {
+                                            <ActionForm action=actions.remove_member>
+                                                <input type="hidden" name="slug" value=slug/>
+                                                <input type="hidden" name="email" value=email.clone()/>
+                                                <button type="submit" class="text-red-700 underline" aria-label=format!("Remove {email}")>"Remove"</button>
+                                            </ActionForm>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {(!detail.pending_invitations.is_empty()).then(|| view! {
+                    <p class="mt-3 text-sm text-slate-600">{format!("Invited, not signed up yet: {}", detail.pending_invitations.join(", "))}</p>
+                })}
+                {is_owner.then(|| view! {
+                    <ActionForm action=actions.invite attr:class="mt-4 space-y-2">
+                        <input type="hidden" name="slug" value=team_slug/>
+                        <label for="invite-email" class=LABEL_CLASS>"Invite staff by email"</label>
+                        <input id="invite-email" name="email" type="email" required class=INPUT_CLASS/>
+                        <ActionOutcome value=move || actions.invite.value().get() success="Invitation recorded."/>
+                        <ActionOutcome value=move || actions.remove_member.value().get() success="Member removed."/>
+                        <button type="submit" class=BUTTON_CLASS>"Invite"</button>
+                    </ActionForm>
+                })}
+            </section>
+
+            {is_owner.then(|| view! {
+                <section class=CARD aria-labelledby="status-heading">
+                    <h2 id="status-heading" class="mb-4 text-lg font-semibold">"Shop status"</h2>
+                    <p class="mb-4 text-sm text-slate-600">
+                        {if suspended { "The shop is suspended: its storefront is offline." } else { "The shop is active." }}
+                    </p>
+                    <ActionForm action=actions.suspend>
+                        <input type="hidden" name="slug" value=status_slug/>
+                        <input type="hidden" name="suspended" value=(!suspended).to_string()/>
+                        <ActionOutcome value=move || actions.suspend.value().get() success="Status changed."/>
+                        <button type="submit" class=if suspended { BUTTON_CLASS } else { "rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700" }>
+                            {if suspended { "Reactivate shop" } else { "Suspend shop" }}
+                        </button>
+                    </ActionForm>
+                </section>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,427 @@
+//! Pure rules about shops: slugs, currencies, time zones, host names, roles and the shop lifecycle.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// Words that would collide with routes, infrastructure host names or our own brand.
+const RESERVED_SLUGS: &[&str] = &[
+    "admin", "api", "app", "assets", "auth", "billing", "blog", "cartwright", "cdn", "dashboard",
+    "dev", "docs", "ftp", "healthz", "help", "login", "logout", "mail", "new", "pkg", "readyz",
+    "root", "settings", "shop", "shops", "signup", "smtp", "static", "status", "support",
+    "system", "test", "www",
+];
+
+/// A shop's URL name: 3–40 of `a-z`, `0-9` and `-`, not starting or ending with `-`, not reserved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: &str) -> Result<Self, AppError> {
+        let slug = raw.trim();
+        let invalid = |message: &str| AppError::invalid("slug", message);
+        let length = slug.chars().count();
+        if length < 3 {
+            return Err(invalid("must be at least 3 characters"));
+        }
+        if length > 40 {
+            return Err(invalid("must be at most 40 characters"));
+        }
+        if !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(invalid(
+                "may contain only lowercase letters, digits and hyphens",
+            ));
+        }
+        if slug.starts_with('-') || slug.ends_with('-') {
+            return Err(invalid("must not start or end with a hyphen"));
+        }
+        if slug.contains("--") {
+            return Err(invalid("must not contain two hyphens in a row"));
+        }
+        if RESERVED_SLUGS.contains(&slug) {
+            return Err(invalid("is a reserved word; choose another"));
+        }
+        Ok(Slug(slug.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Currencies a shop can sell in, with the number of decimals of their minor unit (ISO 4217).
+pub const CURRENCIES: &[(&str, u8)] = &[
+    ("USD", 2),
+    ("EUR", 2),
+    ("GBP", 2),
+    ("CAD", 2),
+    ("AUD", 2),
+    ("CHF", 2),
+    ("SEK", 2),
+    ("NOK", 2),
+    ("DKK", 2),
+    ("PLN", 2),
+    ("CZK", 2),
+    ("JPY", 0),
+];
+
+pub fn parse_currency(raw: &str) -> Result<String, AppError> {
+    let code = raw.trim().to_ascii_uppercase();
+    if CURRENCIES.iter().any(|(known, _)| *known == code) {
+        Ok(code)
+    } else {
+        Err(AppError::invalid(
+            "currency",
+            format!("'{}' is not a supported currency", raw.trim()),
+        ))
+    }
+}
+
+/// Minor-unit exponent of a supported currency (2 for EUR, 0 for JPY).
+pub fn currency_exponent(code: &str) -> u8 {
+    CURRENCIES
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map(|(_, exponent)| *exponent)
+        .unwrap_or(2)
+}
+
+/// Formats integer minor units for display, e.g. `123456, "EUR"` → `EUR 1,234.56`.
+pub fn format_money(minor: i64, currency: &str) -> String {
+    let exponent = u32::from(currency_exponent(currency));
+    let divisor = 10_i64.pow(exponent);
+    let sign = if minor < 0 { "-" } else { "" };
+    let absolute = minor.unsigned_abs();
+    let whole = absolute / divisor.unsigned_abs();
+    let fraction = absolute % divisor.unsigned_abs();
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if exponent == 0 {
+        format!("{currency} {sign}{grouped}")
+    } else {
+        format!(
+            "{currency} {sign}{grouped}.{fraction:0width$}",
+            width = exponent as usize
+        )
+    }
+}
+
+/// Time zones offered when creating a shop (IANA names).
+pub const TIMEZONES: &[&str] = &[
+    "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Amsterdam",
+    "Europe/Zurich",
+    "Europe/Vienna",
+    "Europe/Stockholm",
+    "Europe/Oslo",
+    "Europe/Copenhagen",
+    "Europe/Warsaw",
+    "Europe/Prague",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Sao_Paulo",
+    "America/Mexico_City",
+    "Asia/Tokyo",
+    "Asia/Singapore",
+    "Asia/Hong_Kong",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+];
+
+pub fn parse_timezone(raw: &str) -> Result<String, AppError> {
+    let zone = raw.trim();
+    if TIMEZONES.contains(&zone) {
+        Ok(zone.to_string())
+    } else {
+        Err(AppError::invalid(
+            "timezone",
+            format!("'{zone}' is not a supported time zone"),
+        ))
+    }
+}
+
+pub fn parse_shop_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "is required"));
+    }
+    if name.chars().count() > 80 {
+        return Err(AppError::invalid("name", "must be at most 80 characters"));
+    }
+    Ok(name.to_string())
+}
+
+/// A custom domain a merchant registers for a shop, e.g. `shop.example.com`.
+pub fn parse_hostname(raw: &str) -> Result<String, AppError> {
+    let host = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let invalid = |message: &str| AppError::invalid("hostname", message);
+    if host.is_empty() {
+        return Err(invalid("is required"));
+    }
+    if host.len() > 253 {
+        return Err(invalid("must be at most 253 characters"));
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 {
+        return Err(invalid("must be a full domain name such as shop.example.com"));
+    }
+    for label in &labels {
+        let label_ok = !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !label_ok {
+            return Err(invalid("is not a valid domain name"));
+        }
+    }
+    Ok(host)
+}
+
+/// Strips the port from a `Host` header value and lower-cases it.
+pub fn normalise_host(host_header: &str) -> String {
+    let host = host_header.trim().to_ascii_lowercase();
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name.to_string(),
+        _ => host,
+    }
+}
+
+/// Given a request host and the platform's base domain, the shop slug it names, if any.
+pub fn subdomain_slug(host: &str, base_domain: &str) -> Option<String> {
+    let host = normalise_host(host);
+    let suffix = format!(".{}", base_domain.to_ascii_lowercase());
+    let label = host.strip_suffix(&suffix)?;
+    if label.contains('.') {
+        return None;
+    }
+    Slug::parse(label).ok().map(|slug| slug.0)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Staff,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Staff => "staff",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        match raw {
+            "owner" => Some(Role::Owner),
+            "staff" => Some(Role::Staff),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShopStatus {
+    Provisioning,
+    Active,
+    Suspended,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopEvent {
+    ProvisioningFinished,
+    Suspend,
+    Reactivate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a shop that is {from:?} cannot {event:?}")]
+pub struct InvalidTransition {
+    pub from: ShopStatus,
+    pub event: ShopEvent,
+}
+
+impl From<InvalidTransition> for AppError {
+    fn from(error: InvalidTransition) -> Self {
+        let message = match (error.from, error.event) {
+            (ShopStatus::Provisioning, _) => "The shop is still being set up",
+            (ShopStatus::Suspended, ShopEvent::Suspend) => "The shop is already suspended",
+            (ShopStatus::Active, ShopEvent::Reactivate) => "The shop is already active",
+            _ => "That change is not possible for this shop",
+        };
+        AppError::Conflict(message.into())
+    }
+}
+
+impl ShopStatus {
+    /// The only way a shop's status changes.
+    pub fn transition(self, event: ShopEvent) -> Result<ShopStatus, InvalidTransition> {
+        match (self, event) {
+            (ShopStatus::Provisioning, ShopEvent::ProvisioningFinished) => Ok(ShopStatus::Active),
+            (ShopStatus::Active, ShopEvent::Suspend) => Ok(ShopStatus::Suspended),
+            (ShopStatus::Suspended, ShopEvent::Reactivate) => Ok(ShopStatus::Active),
+            (from, event) => Err(InvalidTransition { from, event }),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShopStatus::Provisioning => "provisioning",
+            ShopStatus::Active => "active",
+            ShopStatus::Suspended => "suspended",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ShopStatus> {
+        match raw {
+            "provisioning" => Some(ShopStatus::Provisioning),
+            "active" => Some(ShopStatus::Active),
+            "suspended" => Some(ShopStatus::Suspended),
+            _ => None,
+        }
+    }
+}
+
+/// The steps of provisioning, in order. Each is idempotent so a crash is finished by re-running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvisioningStep {
+    Registered,
+    DatabaseCreated,
+    Migrated,
+    Activated,
+}
+
+impl ProvisioningStep {
+    pub const ALL: [ProvisioningStep; 4] = [
+        ProvisioningStep::Registered,
+        ProvisioningStep::DatabaseCreated,
+        ProvisioningStep::Migrated,
+        ProvisioningStep::Activated,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProvisioningStep::Registered => "Registry entry created",
+            ProvisioningStep::DatabaseCreated => "Database created",
+            ProvisioningStep::Migrated => "Schema migrated",
+            ProvisioningStep::Activated => "Shop active",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProvisioningStep::Registered => "registered",
+            ProvisioningStep::DatabaseCreated => "database_created",
+            ProvisioningStep::Migrated => "migrated",
+            ProvisioningStep::Activated => "activated",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ProvisioningStep> {
+        Self::ALL.into_iter().find(|step| step.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_accepts_lowercase_digits_and_hyphens() {
+        assert_eq!(Slug::parse("north-wind-42").expect("valid").as_str(), "north-wind-42");
+    }
+
+    #[test]
+    fn slug_rules_are_enforced_with_a_message_naming_the_field() {
+        for raw in ["ab", "Bad Slug!", "UPPER", "-lead", "trail-", "dou--ble", &"a".repeat(41), "api", "www"] {
+            let error = Slug::parse(raw).expect_err(raw);
+            assert!(matches!(&error, AppError::Invalid { field, .. } if field == "slug"), "{raw}");
+        }
+        assert!(Slug::parse(&"a".repeat(40)).is_ok());
+    }
+
+    #[test]
+    fn shop_lifecycle_allows_only_listed_transitions() {
+        use ShopEvent::*;
+        use ShopStatus::*;
+        assert_eq!(Provisioning.transition(ProvisioningFinished), Ok(Active));
+        assert_eq!(Active.transition(Suspend), Ok(Suspended));
+        assert_eq!(Suspended.transition(Reactivate), Ok(Active));
+        for (from, event) in [
+            (Provisioning, Suspend),
+            (Provisioning, Reactivate),
+            (Active, ProvisioningFinished),
+            (Active, Reactivate),
+            (Suspended, Suspend),
+            (Suspended, ProvisioningFinished),
+        ] {
+            assert_eq!(from.transition(event), Err(InvalidTransition { from, event }));
+        }
+    }
+
+    #[test]
+    fn currency_must_be_supported() {
+        assert_eq!(parse_currency("eur").expect("valid"), "EUR");
+        assert!(parse_currency("XYZ").is_err());
+    }
+
+    #[test]
+    fn money_is_formatted_by_the_currency_exponent() {
+        assert_eq!(format_money(123_456, "EUR"), "EUR 1,234.56");
+        assert_eq!(format_money(5, "USD"), "USD 0.05");
+        assert_eq!(format_money(1_234_567, "JPY"), "JPY 1,234,567");
+        assert_eq!(format_money(-250, "GBP"), "GBP -2.50");
+    }
+
+    #[test]
+    fn hostnames_are_validated_and_normalised() {
+        assert_eq!(parse_hostname("Shop.Example.com.").expect("valid"), "shop.example.com");
+        for raw in ["", "localhost", "bad_host.com", "-a.com", "a..com"] {
+            assert!(parse_hostname(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn subdomain_of_the_base_domain_names_a_shop() {
+        assert_eq!(subdomain_slug("north-wind.cartwright.test:3000", "cartwright.test"), Some("north-wind".into()));
+        assert_eq!(subdomain_slug("cartwright.test", "cartwright.test"), None);
+        assert_eq!(subdomain_slug("a.b.cartwright.test", "cartwright.test"), None);
+        assert_eq!(subdomain_slug("www.cartwright.test", "cartwright.test"), None);
+        assert_eq!(subdomain_slug("shop.example.com", "cartwright.test"), None);
+    }
+
+    #[test]
+    fn provisioning_steps_are_ordered() {
+        assert!(ProvisioningStep::Registered < ProvisioningStep::Activated);
+        for step in ProvisioningStep::ALL {
+            assert_eq!(ProvisioningStep::parse(step.as_str()), Some(step));
+        }
+    }
+}

@@ -1,0 +1,153 @@
+// Shared helpers for the end-to-end tests: random test data and the common UI flows.
+// Locators follow the UI contract (roles, labels, accessible names), not CSS classes.
+import { expect, type Locator, type Page } from "@playwright/test";
+import { randomBytes } from "node:crypto";
+
+/** 10 random hex characters: unique enough for emails and slugs across runs. */
+export const rand = (): string => randomBytes(5).toString("hex");
+
+export type User = { name: string; email: string; password: string };
+export type Shop = { name: string; slug: string };
+
+export function newUser(): User {
+  const r = rand();
+  return { name: `Merchant ${r}`, email: `m-${r}@example.test`, password: `pw-${rand()}-Secret!` };
+}
+
+export function newShop(): Shop {
+  const r = rand();
+  return { name: `Shop ${r}`, slug: `shop-${r}` };
+}
+
+/** The current URL's path, e.g. "/shops". */
+export const pathname = (page: Page): string => new URL(page.url()).pathname;
+
+/** Waits until the browser is at exactly this path (client-side navigations included). */
+export async function expectPath(page: Page, path: string): Promise<void> {
+  await expect.poll(() => pathname(page), { message: `expected to be at ${path}` }).toBe(path);
+}
+
+/** Waits until the Wasm has hydrated the page (the app sets <body data-hydrated="true">). */
+export async function expectHydrated(page: Page): Promise<void> {
+  await expect(page.locator("body"), "page did not hydrate (is target/site/pkg served?)").toHaveAttribute(
+    "data-hydrated",
+    "true",
+  );
+}
+
+/** Navigates and waits for hydration, so clicks reach the Leptos event handlers. */
+export async function visit(page: Page, url: string) {
+  const response = await page.goto(url);
+  await expectHydrated(page);
+  return response;
+}
+
+export const h1 = (page: Page): Locator => page.getByRole("heading", { level: 1 });
+
+/** An ARIA alert containing `text` (there may be other alerts on the page). */
+export const alertWith = (page: Page, text: string | RegExp): Locator =>
+  page.getByRole("alert").filter({ hasText: text });
+
+export async function signUp(page: Page, user: User = newUser()): Promise<User> {
+  await visit(page, "/signup");
+  await page.getByLabel("Name", { exact: true }).fill(user.name);
+  await page.getByLabel("Email", { exact: true }).fill(user.email);
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expectPath(page, "/shops");
+  await expect(h1(page)).toHaveText("Your shops");
+  return user;
+}
+
+export async function logIn(page: Page, email: string, password: string): Promise<void> {
+  await visit(page, "/login");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+export async function logOut(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expectPath(page, "/login");
+}
+
+/** Selects `preferred` if the select offers it, else its first non-empty option. */
+export async function chooseOption(select: Locator, preferred: string): Promise<string> {
+  const values = await select
+    .locator("option")
+    .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+  const value = values.includes(preferred) ? preferred : values.find((v) => v !== "");
+  expect(value, `${await select.getAttribute("name")} has no options`).toBeTruthy();
+  await select.selectOption(value!);
+  return value!;
+}
+
+/** Fills and submits the new-shop form (the browser must be at /shops/new). */
+export async function submitNewShop(
+  page: Page,
+  shop: Shop,
+  opts: { currency?: string; timezone?: string } = {},
+): Promise<void> {
+  await page.getByLabel("Shop name", { exact: true }).fill(shop.name);
+  await page.getByLabel("Slug", { exact: true }).fill(shop.slug);
+  await chooseOption(page.getByLabel("Currency", { exact: true }), opts.currency ?? "EUR");
+  await chooseOption(page.getByLabel("Timezone", { exact: true }), opts.timezone ?? "Europe/Berlin");
+  await page.getByRole("button", { name: "Create shop" }).click();
+}
+
+export const PROVISIONING_STEPS = [
+  "Registry entry created",
+  "Database created",
+  "Schema migrated",
+  "Shop active",
+] as const;
+
+/**
+ * Creates a shop through the UI, starting from /shops and its "New shop" link, then checks the
+ * provisioning page: four steps in order, each visible and eventually done, then
+ * "Open dashboard". Leaves the browser on the provisioning page.
+ */
+export async function createShop(
+  page: Page,
+  shop: Shop = newShop(),
+  opts: { currency?: string; timezone?: string } = {},
+): Promise<Shop> {
+  await visit(page, "/shops");
+  await page.getByRole("link", { name: "New shop", exact: true }).click();
+  await expectPath(page, "/shops/new");
+  await expectHydrated(page);
+  await submitNewShop(page, shop, opts);
+
+  await expectPath(page, `/shops/${shop.slug}/provisioning`);
+  const steps = page.getByRole("list", { name: "Provisioning steps" }).getByRole("listitem");
+  await expect(steps).toHaveCount(PROVISIONING_STEPS.length);
+  await expect(steps).toHaveText(PROVISIONING_STEPS.map((label) => new RegExp(label)));
+  for (const [i, label] of PROVISIONING_STEPS.entries()) {
+    const step = steps.nth(i);
+    await expect(step, `step "${label}"`).toBeVisible();
+    await expect(step, `step "${label}" should be done`).toHaveAttribute("data-state", "done", {
+      timeout: 30_000,
+    });
+  }
+  await expect(page.getByRole("link", { name: "Open dashboard" })).toBeVisible();
+  return shop;
+}
+
+/** The shop switcher: a <details> whose <summary> is named "Switch shop". */
+export function shopSwitcher(page: Page): { details: Locator; summary: Locator } {
+  const named = page
+    .locator('summary[aria-label="Switch shop"]')
+    .or(page.locator("summary").filter({ hasText: /^\s*Switch shop\s*$/ }));
+  const details = page.locator("details").filter({ has: named });
+  return { details, summary: details.locator(":scope > summary") };
+}
+
+/** Opens the shop switcher and follows the link to the named shop. */
+export async function switchToShop(page: Page, shop: Shop): Promise<void> {
+  const { details, summary } = shopSwitcher(page);
+  await expect(summary).toHaveAccessibleName("Switch shop");
+  await summary.click();
+  await details.getByRole("link", { name: shop.name, exact: true }).click();
+  await expectPath(page, `/shops/${shop.slug}`);
+  await expect(h1(page)).toHaveText(shop.name);
+}

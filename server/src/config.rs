@@ -1,0 +1,243 @@
+//! Configuration from an optional TOML file, then environment variables, then command-line flags.
+//! Secrets are wrapped so that they never appear in logs or `Debug` output.
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A value that must never be printed.
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// A PostgreSQL server on which shop databases can be placed.
+#[derive(Clone, Debug)]
+pub struct ShopServer {
+    /// Recorded per shop in the registry, so it must stay stable across restarts.
+    pub name: String,
+    /// Server URL without a database path, e.g. `postgres://user:pw@host:5432`.
+    pub url: Secret,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub addr: Option<SocketAddr>,
+    /// `None` means the embedded SQLite platform database under `data_dir`.
+    pub platform_database_url: Option<Secret>,
+    /// Empty means shops live in SQLite files under `data_dir/shops`.
+    pub shop_servers: Vec<ShopServer>,
+    pub jwt_secret: Option<Secret>,
+    pub base_domain: String,
+    /// Plain-HTTP local development: cookies without `Secure`.
+    pub dev_mode: bool,
+    pub demo: bool,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    /// How long an unused per-shop pool stays open.
+    pub shop_pool_idle_secs: u64,
+    /// The most per-shop pools held open at once; the least recently used are closed first.
+    pub max_open_shop_pools: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            addr: None,
+            platform_database_url: None,
+            shop_servers: Vec::new(),
+            jwt_secret: None,
+            base_domain: "cartwright.localhost".into(),
+            dev_mode: false,
+            demo: false,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            shop_pool_idle_secs: 300,
+            max_open_shop_pools: 200,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    addr: Option<SocketAddr>,
+    platform_database_url: Option<Secret>,
+    shop_servers: Option<Vec<FileShopServer>>,
+    jwt_secret: Option<Secret>,
+    base_domain: Option<String>,
+    dev_mode: Option<bool>,
+    shop_pool_idle_secs: Option<u64>,
+    max_open_shop_pools: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileShopServer {
+    name: String,
+    url: Secret,
+}
+
+impl Config {
+    /// Reads `--config FILE` (or `CARTWRIGHT_CONFIG`), then `CARTWRIGHT_*` variables, then flags.
+    pub fn load(args: &[String]) -> anyhow::Result<Config> {
+        let mut config = Config::default();
+        let flag = |name: &str| -> Option<String> {
+            args.iter()
+                .position(|arg| arg == name)
+                .and_then(|index| args.get(index + 1).cloned())
+        };
+        let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+
+        if let Some(path) = flag("--config").or_else(|| env("CARTWRIGHT_CONFIG")) {
+            config.apply_file(Path::new(&path))?;
+        }
+        if let Some(dir) = env("CARTWRIGHT_DATA_DIR") {
+            config.data_dir = dir.into();
+        }
+        if let Some(addr) = env("CARTWRIGHT_ADDR") {
+            config.addr = Some(addr.parse().context("CARTWRIGHT_ADDR is not HOST:PORT")?);
+        }
+        if let Some(url) = env("CARTWRIGHT_PLATFORM_DATABASE_URL") {
+            config.platform_database_url = Some(Secret::new(url));
+        }
+        if let Some(list) = env("CARTWRIGHT_SHOP_SERVERS") {
+            config.shop_servers = parse_shop_servers(&list)?;
+        }
+        if let Some(secret) = env("CARTWRIGHT_JWT_SECRET") {
+            config.jwt_secret = Some(Secret::new(secret));
+        }
+        if let Some(domain) = env("CARTWRIGHT_BASE_DOMAIN") {
+            config.base_domain = domain;
+        }
+        if let Some(dev) = env("CARTWRIGHT_DEV") {
+            config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(dir) = flag("--data-dir") {
+            config.data_dir = dir.into();
+        }
+        if let Some(addr) = flag("--addr") {
+            config.addr = Some(addr.parse().context("--addr is not HOST:PORT")?);
+        }
+        if args.iter().any(|arg| arg == "--demo") {
+            config.demo = true;
+        }
+        if args.iter().any(|arg| arg == "--dev") {
+            config.dev_mode = true;
+        }
+        Ok(config)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> anyhow::Result<()> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading configuration file {}", path.display()))?;
+        let file: FileConfig = toml::from_str(&text)
+            .with_context(|| format!("parsing configuration file {}", path.display()))?;
+        if let Some(value) = file.data_dir {
+            self.data_dir = value;
+        }
+        if let Some(value) = file.addr {
+            self.addr = Some(value);
+        }
+        if let Some(value) = file.platform_database_url {
+            self.platform_database_url = Some(value);
+        }
+        if let Some(servers) = file.shop_servers {
+            self.shop_servers = servers
+                .into_iter()
+                .map(|server| ShopServer { name: server.name, url: server.url })
+                .collect();
+        }
+        if let Some(value) = file.jwt_secret {
+            self.jwt_secret = Some(value);
+        }
+        if let Some(value) = file.base_domain {
+            self.base_domain = value;
+        }
+        if let Some(value) = file.dev_mode {
+            self.dev_mode = value;
+        }
+        if let Some(value) = file.shop_pool_idle_secs {
+            self.shop_pool_idle_secs = value;
+        }
+        if let Some(value) = file.max_open_shop_pools {
+            self.max_open_shop_pools = value;
+        }
+        Ok(())
+    }
+}
+
+/// `name=url,name=url` (or bare URLs, named `pg1`, `pg2`, … by position).
+pub fn parse_shop_servers(list: &str) -> anyhow::Result<Vec<ShopServer>> {
+    let mut servers = Vec::new();
+    for (index, entry) in list.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
+        let (name, url) = match entry.split_once('=') {
+            Some((name, url)) if !name.contains("://") => (name.trim().to_string(), url.trim()),
+            _ => (format!("pg{}", index + 1), entry),
+        };
+        if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+            bail!("shop server '{name}' must be a postgres:// URL");
+        }
+        servers.push(ShopServer { name, url: Secret::new(url.trim_end_matches('/')) });
+    }
+    Ok(servers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let config = Config {
+            jwt_secret: Some(Secret::new("super-secret-value")),
+            shop_servers: parse_shop_servers("main=postgres://u:hunter2@h:5432").expect("valid"),
+            ..Config::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("super-secret-value"));
+        assert!(!printed.contains("hunter2"));
+    }
+
+    #[test]
+    fn shop_servers_are_named_explicitly_or_by_position() {
+        let servers = parse_shop_servers("postgres://a:1, eu=postgres://b:2/").expect("valid");
+        assert_eq!(servers[0].name, "pg1");
+        assert_eq!(servers[1].name, "eu");
+        assert_eq!(servers[1].url.expose(), "postgres://b:2");
+        assert!(parse_shop_servers("mysql://x").is_err());
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        let args: Vec<String> = ["server", "--data-dir", "/tmp/x", "--addr", "127.0.0.1:4000", "--demo"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let config = Config::load(&args).expect("loads");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(config.addr.map(|a| a.port()), Some(4000));
+        assert!(config.demo);
+    }
+}

@@ -1,0 +1,13 @@
+//! Cartwright's server: configuration, startup, tenancy, data access, authentication, the JSON
+//! API and the services behind the dashboard's server functions.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod shops;
+pub mod startup;
+pub mod state;
+pub mod tenancy;

@@ -1,0 +1,320 @@
+//! The shop service: every operation resolves the shop inside the caller's memberships (a shop
+//! the caller is not a member of is "not found"), checks the role, then acts.
+
+use crate::auth::service::require_owner;
+use crate::db::{is_unique_violation, now_ms};
+use crate::error::internal;
+use crate::tenancy::pools::ShopPools;
+use crate::tenancy::provisioning::Provisioner;
+use crate::tenancy::registry::{audit, MemberShop, Registry};
+use crate::tenancy::resolver::TenantResolver;
+use app::auth::model::Session;
+use app::auth::rules::Email;
+use app::error::AppError;
+use app::services::ShopService;
+use app::shops::model::*;
+use app::shops::rules::{parse_hostname, parse_shop_name, parse_timezone, ProvisioningStep, Role, ShopEvent, ShopStatus};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+pub struct Shops {
+    pub registry: Registry,
+    pub provisioner: Provisioner,
+    pub pools: Arc<ShopPools>,
+    pub resolver: Arc<TenantResolver>,
+    pub base_domain: String,
+}
+
+fn shop_not_found() -> AppError {
+    AppError::NotFound("Shop not found".into())
+}
+
+pub fn summary(member: &MemberShop) -> ShopSummary {
+    ShopSummary {
+        slug: member.shop.slug.clone(),
+        name: member.shop.name.clone(),
+        currency: member.shop.currency.clone(),
+        timezone: member.shop.timezone.clone(),
+        status: member.shop.status(),
+        role: member.role,
+    }
+}
+
+impl Shops {
+    async fn member(&self, session: &Session, slug: &str) -> Result<MemberShop, AppError> {
+        self.registry
+            .member_shop(session.user_id, slug)
+            .await
+            .map_err(internal)?
+            .ok_or_else(shop_not_found)
+    }
+
+    async fn detail_of(&self, member: &MemberShop) -> Result<ShopDetail, AppError> {
+        let shop_id = member.shop.id;
+        let mut domains = vec![DomainDto {
+            hostname: format!("{}.{}", member.shop.slug, self.base_domain),
+            kind: "subdomain".into(),
+        }];
+        domains.extend(
+            self.registry
+                .custom_domains(shop_id)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|hostname| DomainDto { hostname, kind: "custom".into() }),
+        );
+        let members = self
+            .registry
+            .members(shop_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(email, name, role)| MemberDto { email, name, role: Role::parse(&role).unwrap_or(Role::Staff) })
+            .collect();
+        Ok(ShopDetail {
+            shop: summary(member),
+            domains,
+            members,
+            pending_invitations: self.registry.pending_invitations(shop_id).await.map_err(internal)?,
+            created_at_ms: member.shop.created_at,
+        })
+    }
+
+    /// Re-reads the shop after a change and returns its detail.
+    async fn fresh_detail(&self, session: &Session, slug: &str) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        self.detail_of(&member).await
+    }
+}
+
+#[async_trait]
+impl ShopService for Shops {
+    async fn list_shops(&self, session: &Session) -> Result<Vec<ShopSummary>, AppError> {
+        let shops = self.registry.member_shops(session.user_id).await.map_err(internal)?;
+        Ok(shops.iter().map(summary).collect())
+    }
+
+    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err)]
+    async fn create_shop(&self, session: &Session, input: NewShopInput) -> Result<ShopSummary, AppError> {
+        let shop = self.provisioner.register(session.user_id, input).await?;
+        let provisioner = self.provisioner.clone();
+        let shop_id = shop.id;
+        // Provisioning continues in the background; a crash is resumed at the next start.
+        tokio::spawn(async move {
+            if let Err(error) = provisioner.provision(shop_id).await {
+                tracing::error!(shop_id, error = %format!("{error:#}"), "provisioning failed; it will resume at the next start");
+            }
+        });
+        Ok(summary(&MemberShop { shop, role: Role::Owner }))
+    }
+
+    async fn provisioning_status(&self, session: &Session, slug: &str) -> Result<ProvisioningStatus, AppError> {
+        let member = self.member(session, slug).await?;
+        let reached = member.shop.step();
+        Ok(ProvisioningStatus {
+            slug: member.shop.slug.clone(),
+            name: member.shop.name.clone(),
+            status: member.shop.status(),
+            steps: ProvisioningStep::ALL
+                .into_iter()
+                .map(|step| StepState { step, done: step <= reached })
+                .collect(),
+        })
+    }
+
+    async fn shop_detail(&self, session: &Session, slug: &str) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        self.detail_of(&member).await
+    }
+
+    #[tracing::instrument(skip(self, session, input), fields(user_id = session.user_id), err)]
+    async fn update_shop(&self, session: &Session, slug: &str, input: UpdateShopInput) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "change the shop details")?;
+        let name = parse_shop_name(&input.name)?;
+        let timezone = parse_timezone(&input.timezone)?;
+        self.registry.update_details(member.shop.id, &name, &timezone).await.map_err(internal)?;
+        audit(&self.registry.db.pool, Some(session.user_id), Some(member.shop.id), "shop.updated", &name)
+            .await
+            .map_err(internal)?;
+        self.resolver.invalidate();
+        self.fresh_detail(session, slug).await
+    }
+
+    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err)]
+    async fn set_suspended(&self, session: &Session, slug: &str, suspended: bool) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "suspend or reactivate the shop")?;
+        let from = member.shop.status();
+        let event = if suspended { ShopEvent::Suspend } else { ShopEvent::Reactivate };
+        let to = from.transition(event)?;
+        if !self.registry.set_status(member.shop.id, from, to).await.map_err(internal)? {
+            return Err(AppError::Conflict("The shop was changed by someone else; reload and try again".into()));
+        }
+        let action = if suspended { "shop.suspended" } else { "shop.reactivated" };
+        audit(&self.registry.db.pool, Some(session.user_id), Some(member.shop.id), action, slug)
+            .await
+            .map_err(internal)?;
+        self.resolver.invalidate();
+        if to == ShopStatus::Suspended {
+            self.pools.close(member.shop.id).await;
+        }
+        self.fresh_detail(session, slug).await
+    }
+
+    async fn add_domain(&self, session: &Session, slug: &str, hostname: &str) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "manage domains")?;
+        let hostname = parse_hostname(hostname)?;
+        if hostname == self.base_domain || hostname.ends_with(&format!(".{}", self.base_domain)) {
+            return Err(AppError::invalid("hostname", format!("addresses under {} are assigned automatically", self.base_domain)));
+        }
+        match self.registry.add_domain(member.shop.id, &hostname).await {
+            Ok(()) => {}
+            Err(error) if is_unique_violation(&error) => {
+                return Err(AppError::Conflict(format!("The domain {hostname} is already registered")))
+            }
+            Err(error) => return Err(internal(error)),
+        }
+        audit(&self.registry.db.pool, Some(session.user_id), Some(member.shop.id), "domain.added", &hostname)
+            .await
+            .map_err(internal)?;
+        self.resolver.invalidate();
+        self.detail_of(&member).await
+    }
+
+    async fn remove_domain(&self, session: &Session, slug: &str, hostname: &str) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "manage domains")?;
+        let hostname = parse_hostname(hostname)?;
+        if !self.registry.remove_domain(member.shop.id, &hostname).await.map_err(internal)? {
+            return Err(AppError::NotFound(format!("The domain {hostname} is not registered for this shop")));
+        }
+        audit(&self.registry.db.pool, Some(session.user_id), Some(member.shop.id), "domain.removed", &hostname)
+            .await
+            .map_err(internal)?;
+        self.resolver.invalidate();
+        self.detail_of(&member).await
+    }
+
+    async fn invite_member(&self, session: &Session, slug: &str, email: &str) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "invite staff")?;
+        let email = Email::parse(email)?;
+        let shop_id = member.shop.id;
+        let now = now_ms();
+        let mut tx = self.registry.db.begin_write().await.map_err(internal)?;
+        let existing_user = sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let result = match existing_user {
+            Some(user_id) => sqlx::query("INSERT INTO memberships (shop_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(shop_id)
+                .bind(user_id)
+                .bind(Role::Staff.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await,
+            None => sqlx::query("INSERT INTO invitations (shop_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(shop_id)
+                .bind(email.as_str())
+                .bind(Role::Staff.as_str())
+                .bind(session.user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await,
+        };
+        match result {
+            Ok(_) => {}
+            Err(error) if is_unique_violation(&error) => {
+                return Err(AppError::Conflict(format!("{} is already a member or invited", email.as_str())))
+            }
+            Err(error) => return Err(internal(error)),
+        }
+        audit(&mut *tx, Some(session.user_id), Some(shop_id), "member.invited", email.as_str()).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        self.detail_of(&member).await
+    }
+
+    async fn remove_member(&self, session: &Session, slug: &str, email: &str) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "remove staff")?;
+        let email = Email::parse(email)?;
+        let shop_id = member.shop.id;
+        let mut tx = self.registry.db.begin_write().await.map_err(internal)?;
+        let target_role = sqlx::query_scalar::<_, String>(
+            "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.shop_id = $1 AND u.email = $2",
+        )
+        .bind(shop_id)
+        .bind(email.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let removed = match target_role.as_deref() {
+            Some("owner") => return Err(AppError::Forbidden("The shop owner cannot be removed".into())),
+            Some(_) => sqlx::query("DELETE FROM memberships WHERE shop_id = $1 AND user_id = (SELECT id FROM users WHERE email = $2)")
+                .bind(shop_id)
+                .bind(email.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?
+                .rows_affected(),
+            None => sqlx::query("DELETE FROM invitations WHERE shop_id = $1 AND email = $2")
+                .bind(shop_id)
+                .bind(email.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?
+                .rows_affected(),
+        };
+        if removed == 0 {
+            return Err(AppError::NotFound(format!("{} is not a member of this shop", email.as_str())));
+        }
+        audit(&mut *tx, Some(session.user_id), Some(shop_id), "member.removed", email.as_str()).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        self.detail_of(&member).await
+    }
+
+    async fn overview(&self, session: &Session, slug: &str) -> Result<ShopOverview, AppError> {
+        let member = self.member(session, slug).await?;
+        let shop = summary(&member);
+        if member.shop.status() == ShopStatus::Provisioning {
+            return Err(AppError::Conflict("The shop is still being set up".into()));
+        }
+        let db = self.pools.get(&member.shop).map_err(internal)?;
+        let counts = sqlx::query_as::<_, (i64, i64, i64, i64)>(
+            "SELECT (SELECT COUNT(*) FROM products), (SELECT COUNT(*) FROM customers), \
+             (SELECT COUNT(*) FROM orders), \
+             (SELECT CAST(COALESCE(SUM(total_minor), 0) AS BIGINT) FROM orders WHERE status NOT IN ('cancelled', 'refunded'))",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .map_err(internal)?;
+        let recent_orders = sqlx::query_as::<_, (i64, Option<String>, String, i64, i64)>(
+            "SELECT o.number, c.name, o.status, o.total_minor, o.placed_at FROM orders o \
+             LEFT JOIN customers c ON c.id = o.customer_id ORDER BY o.placed_at DESC LIMIT 10",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(number, customer_name, status, total_minor, placed_at_ms)| RecentOrder {
+            number,
+            customer_name: customer_name.unwrap_or_else(|| "Guest".into()),
+            status,
+            total_minor,
+            placed_at_ms,
+        })
+        .collect();
+        Ok(ShopOverview {
+            shop,
+            product_count: counts.0,
+            customer_count: counts.1,
+            order_count: counts.2,
+            revenue_minor: counts.3,
+            recent_orders,
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! The one application state, handed to axum and to Leptos.
+
+use crate::auth::service::Accounts;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Config;
+use crate::db::Database;
+use crate::shops::Shops;
+use crate::tenancy::pools::ShopPools;
+use crate::tenancy::provisioning::Provisioner;
+use crate::tenancy::resolver::TenantResolver;
+use app::services::Services;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub platform: Database,
+    pub keys: Arc<TokenKeys>,
+    pub accounts: Arc<Accounts>,
+    pub shops: Arc<Shops>,
+    pub provisioner: Provisioner,
+    pub pools: Arc<ShopPools>,
+    pub resolver: Arc<TenantResolver>,
+}
+
+impl AppState {
+    /// The service implementations as the shared interfaces server functions use.
+    pub fn services(&self) -> Services {
+        Services { accounts: self.accounts.clone(), shops: self.shops.clone() }
+    }
+}

@@ -1,0 +1,280 @@
+//! Queries on the platform database about shops, memberships, invitations and domains.
+
+use crate::db::{now_ms, Database};
+use app::shops::rules::{ProvisioningStep, Role, ShopStatus};
+use sqlx::{Any, Executor};
+
+/// A row of the `shops` table.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ShopRecord {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub currency: String,
+    pub timezone: String,
+    pub status: String,
+    pub provisioning_step: String,
+    pub db_server: String,
+    pub db_name: String,
+    pub schema_version: i64,
+    pub created_at: i64,
+}
+
+impl ShopRecord {
+    pub fn status(&self) -> ShopStatus {
+        // The column is only ever written from `ShopStatus::as_str`.
+        ShopStatus::parse(&self.status).unwrap_or(ShopStatus::Suspended)
+    }
+
+    pub fn step(&self) -> ProvisioningStep {
+        ProvisioningStep::parse(&self.provisioning_step).unwrap_or(ProvisioningStep::Registered)
+    }
+}
+
+/// A shop together with the caller's role in it.
+#[derive(Debug, Clone)]
+pub struct MemberShop {
+    pub shop: ShopRecord,
+    pub role: Role,
+}
+
+pub const SHOP_COLUMNS: &str = "s.id, s.slug, s.name, s.currency, s.timezone, s.status, \
+     s.provisioning_step, s.db_server, s.db_name, s.schema_version, s.created_at";
+
+#[derive(sqlx::FromRow)]
+struct MemberShopRow {
+    #[sqlx(flatten)]
+    shop: ShopRecord,
+    role: String,
+}
+
+impl From<MemberShopRow> for MemberShop {
+    fn from(row: MemberShopRow) -> Self {
+        MemberShop {
+            shop: row.shop,
+            role: Role::parse(&row.role).unwrap_or(Role::Staff),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Registry {
+    pub db: Database,
+}
+
+impl Registry {
+    pub async fn shop_by_id(&self, id: i64) -> Result<Option<ShopRecord>, sqlx::Error> {
+        sqlx::query_as::<_, ShopRecord>(sqlx::AssertSqlSafe(format!(
+            "SELECT {SHOP_COLUMNS} FROM shops s WHERE s.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await
+    }
+
+    pub async fn shop_by_slug(&self, slug: &str) -> Result<Option<ShopRecord>, sqlx::Error> {
+        sqlx::query_as::<_, ShopRecord>(sqlx::AssertSqlSafe(format!(
+            "SELECT {SHOP_COLUMNS} FROM shops s WHERE s.slug = $1"
+        )))
+        .bind(slug)
+        .fetch_optional(&self.db.pool)
+        .await
+    }
+
+    pub async fn shop_by_custom_domain(
+        &self,
+        hostname: &str,
+    ) -> Result<Option<ShopRecord>, sqlx::Error> {
+        sqlx::query_as::<_, ShopRecord>(sqlx::AssertSqlSafe(format!(
+            "SELECT {SHOP_COLUMNS} FROM shops s JOIN domains d ON d.shop_id = s.id \
+             WHERE d.hostname = $1"
+        )))
+        .bind(hostname)
+        .fetch_optional(&self.db.pool)
+        .await
+    }
+
+    /// The shop named by `slug`, only if `user_id` is a member; otherwise `None` (never revealing
+    /// whether the shop exists).
+    pub async fn member_shop(
+        &self,
+        user_id: i64,
+        slug: &str,
+    ) -> Result<Option<MemberShop>, sqlx::Error> {
+        let row = sqlx::query_as::<_, MemberShopRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {SHOP_COLUMNS}, m.role FROM shops s \
+             JOIN memberships m ON m.shop_id = s.id \
+             WHERE s.slug = $1 AND m.user_id = $2"
+        )))
+        .bind(slug)
+        .bind(user_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.map(MemberShop::from))
+    }
+
+    pub async fn member_shops(&self, user_id: i64) -> Result<Vec<MemberShop>, sqlx::Error> {
+        let rows = sqlx::query_as::<_, MemberShopRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT {SHOP_COLUMNS}, m.role FROM shops s \
+             JOIN memberships m ON m.shop_id = s.id \
+             WHERE m.user_id = $1 ORDER BY s.name, s.id"
+        )))
+        .bind(user_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows.into_iter().map(MemberShop::from).collect())
+    }
+
+    pub async fn shops_in_status(&self, status: ShopStatus) -> Result<Vec<ShopRecord>, sqlx::Error> {
+        sqlx::query_as::<_, ShopRecord>(sqlx::AssertSqlSafe(format!(
+            "SELECT {SHOP_COLUMNS} FROM shops s WHERE s.status = $1 ORDER BY s.id"
+        )))
+        .bind(status.as_str())
+        .fetch_all(&self.db.pool)
+        .await
+    }
+
+    pub async fn shops_below_schema(&self, version: i64) -> Result<Vec<ShopRecord>, sqlx::Error> {
+        sqlx::query_as::<_, ShopRecord>(sqlx::AssertSqlSafe(format!(
+            "SELECT {SHOP_COLUMNS} FROM shops s \
+             WHERE s.schema_version < $1 AND s.status <> 'provisioning' ORDER BY s.id"
+        )))
+        .bind(version)
+        .fetch_all(&self.db.pool)
+        .await
+    }
+
+    /// How many shops each database server holds, for placement.
+    pub async fn shop_counts_by_server(&self) -> Result<Vec<(String, i64)>, sqlx::Error> {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT db_server, COUNT(*) FROM shops GROUP BY db_server",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+    }
+
+    pub async fn set_step(&self, shop_id: i64, step: ProvisioningStep) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE shops SET provisioning_step = $1, updated_at = $2 WHERE id = $3")
+            .bind(step.as_str())
+            .bind(now_ms())
+            .bind(shop_id)
+            .execute(&self.db.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn set_schema_version(&self, shop_id: i64, version: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE shops SET schema_version = $1 WHERE id = $2")
+            .bind(version)
+            .bind(shop_id)
+            .execute(&self.db.pool)
+            .await
+            .map(|_| ())
+    }
+
+    /// Writes a status only if it is still `from`, so concurrent changes cannot both win.
+    pub async fn set_status(
+        &self,
+        shop_id: i64,
+        from: ShopStatus,
+        to: ShopStatus,
+    ) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query(
+            "UPDATE shops SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        )
+        .bind(to.as_str())
+        .bind(now_ms())
+        .bind(shop_id)
+        .bind(from.as_str())
+        .execute(&self.db.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn update_details(
+        &self,
+        shop_id: i64,
+        name: &str,
+        timezone: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE shops SET name = $1, timezone = $2, updated_at = $3 WHERE id = $4")
+            .bind(name)
+            .bind(timezone)
+            .bind(now_ms())
+            .bind(shop_id)
+            .execute(&self.db.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn custom_domains(&self, shop_id: i64) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT hostname FROM domains WHERE shop_id = $1 ORDER BY hostname",
+        )
+        .bind(shop_id)
+        .fetch_all(&self.db.pool)
+        .await
+    }
+
+    pub async fn add_domain(&self, shop_id: i64, hostname: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO domains (shop_id, hostname, created_at) VALUES ($1, $2, $3)")
+            .bind(shop_id)
+            .bind(hostname)
+            .bind(now_ms())
+            .execute(&self.db.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn remove_domain(&self, shop_id: i64, hostname: &str) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query("DELETE FROM domains WHERE shop_id = $1 AND hostname = $2")
+            .bind(shop_id)
+            .bind(hostname)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn members(&self, shop_id: i64) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+        sqlx::query_as::<_, (String, String, String)>(
+            "SELECT u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.shop_id = $1 ORDER BY m.role, u.email",
+        )
+        .bind(shop_id)
+        .fetch_all(&self.db.pool)
+        .await
+    }
+
+    pub async fn pending_invitations(&self, shop_id: i64) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT email FROM invitations WHERE shop_id = $1 ORDER BY email",
+        )
+        .bind(shop_id)
+        .fetch_all(&self.db.pool)
+        .await
+    }
+}
+
+/// Appends to the audit log inside the caller's transaction or on a pool.
+pub async fn audit<'e, E>(
+    executor: E,
+    user_id: Option<i64>,
+    shop_id: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (at, user_id, shop_id, action, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(now_ms())
+    .bind(user_id)
+    .bind(shop_id)
+    .bind(action)
+    .bind(detail)
+    .execute(executor)
+    .await
+    .map(|_| ())
+}
