@@ -31,8 +31,11 @@ pub struct ClientInfo {
 
 #[async_trait]
 pub trait AccountService: Send + Sync + 'static {
-    async fn sign_up(&self, input: SignUpInput, client: &ClientInfo)
-        -> Result<AuthOutcome, AppError>;
+    async fn sign_up(
+        &self,
+        input: SignUpInput,
+        client: &ClientInfo,
+    ) -> Result<AuthOutcome, AppError>;
     async fn log_in(
         &self,
         email: &str,

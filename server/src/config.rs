@@ -166,7 +166,10 @@ impl Config {
         if let Some(servers) = file.shop_servers {
             self.shop_servers = servers
                 .into_iter()
-                .map(|server| ShopServer { name: server.name, url: server.url })
+                .map(|server| ShopServer {
+                    name: server.name,
+                    url: server.url,
+                })
                 .collect();
         }
         if let Some(value) = file.jwt_secret {
@@ -191,7 +194,12 @@ impl Config {
 /// `name=url,name=url` (or bare URLs, named `pg1`, `pg2`, … by position).
 pub fn parse_shop_servers(list: &str) -> anyhow::Result<Vec<ShopServer>> {
     let mut servers = Vec::new();
-    for (index, entry) in list.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
+    for (index, entry) in list
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .enumerate()
+    {
         let (name, url) = match entry.split_once('=') {
             Some((name, url)) if !name.contains("://") => (name.trim().to_string(), url.trim()),
             _ => (format!("pg{}", index + 1), entry),
@@ -199,7 +207,10 @@ pub fn parse_shop_servers(list: &str) -> anyhow::Result<Vec<ShopServer>> {
         if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
             bail!("shop server '{name}' must be a postgres:// URL");
         }
-        servers.push(ShopServer { name, url: Secret::new(url.trim_end_matches('/')) });
+        servers.push(ShopServer {
+            name,
+            url: Secret::new(url.trim_end_matches('/')),
+        });
     }
     Ok(servers)
 }
@@ -231,10 +242,17 @@ mod tests {
 
     #[test]
     fn flags_override_defaults() {
-        let args: Vec<String> = ["server", "--data-dir", "/tmp/x", "--addr", "127.0.0.1:4000", "--demo"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args: Vec<String> = [
+            "server",
+            "--data-dir",
+            "/tmp/x",
+            "--addr",
+            "127.0.0.1:4000",
+            "--demo",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let config = Config::load(&args).expect("loads");
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(config.addr.map(|a| a.port()), Some(4000));

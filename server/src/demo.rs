@@ -28,9 +28,16 @@ const SHOPS: &[DemoShop] = &[
         currency: "USD",
         timezone: "America/Denver",
         products: &[
-            ("Alpine Down Jacket", 23900), ("Trail Runner Shoes", 12900), ("Merino Base Layer", 7900),
-            ("Insulated Water Bottle", 3400), ("Ultralight Tent 2P", 38900), ("Trekking Poles (pair)", 8900),
-            ("Wool Hiking Socks", 2200), ("Rain Shell", 17900), ("Headlamp 400lm", 4900), ("Daypack 28L", 11900),
+            ("Alpine Down Jacket", 23900),
+            ("Trail Runner Shoes", 12900),
+            ("Merino Base Layer", 7900),
+            ("Insulated Water Bottle", 3400),
+            ("Ultralight Tent 2P", 38900),
+            ("Trekking Poles (pair)", 8900),
+            ("Wool Hiking Socks", 2200),
+            ("Rain Shell", 17900),
+            ("Headlamp 400lm", 4900),
+            ("Daypack 28L", 11900),
         ],
     },
     DemoShop {
@@ -39,9 +46,16 @@ const SHOPS: &[DemoShop] = &[
         currency: "EUR",
         timezone: "Europe/Vienna",
         products: &[
-            ("Bergkäse 12 Monate, 500 g", 1490), ("Speck vom Schwein, 300 g", 1190), ("Zirbenschnaps 0,5 l", 3290),
-            ("Apfelstrudel Backmischung", 690), ("Kürbiskernöl 250 ml", 1290), ("Mozartkugeln, 12 Stück", 1590),
-            ("Wildkräutertee", 590), ("Marillenmarmelade", 650), ("Sachertorte klein", 2490), ("Honig aus dem Tal", 890),
+            ("Bergkäse 12 Monate, 500 g", 1490),
+            ("Speck vom Schwein, 300 g", 1190),
+            ("Zirbenschnaps 0,5 l", 3290),
+            ("Apfelstrudel Backmischung", 690),
+            ("Kürbiskernöl 250 ml", 1290),
+            ("Mozartkugeln, 12 Stück", 1590),
+            ("Wildkräutertee", 590),
+            ("Marillenmarmelade", 650),
+            ("Sachertorte klein", 2490),
+            ("Honig aus dem Tal", 890),
         ],
     },
     DemoShop {
@@ -50,32 +64,86 @@ const SHOPS: &[DemoShop] = &[
         currency: "JPY",
         timezone: "Asia/Tokyo",
         products: &[
-            ("Hagi Tea Bowl", 12800), ("Kiyomizu Sake Set", 18500), ("Celadon Plate 24cm", 6400),
-            ("Raku Incense Holder", 3200), ("Mino Rice Bowl", 2800), ("Shigaraki Vase", 24000),
-            ("Oribe Serving Dish", 9600), ("Tenmoku Cup", 4200), ("Porcelain Chopstick Rest (5)", 1800), ("Kutani Teapot", 15800),
+            ("Hagi Tea Bowl", 12800),
+            ("Kiyomizu Sake Set", 18500),
+            ("Celadon Plate 24cm", 6400),
+            ("Raku Incense Holder", 3200),
+            ("Mino Rice Bowl", 2800),
+            ("Shigaraki Vase", 24000),
+            ("Oribe Serving Dish", 9600),
+            ("Tenmoku Cup", 4200),
+            ("Porcelain Chopstick Rest (5)", 1800),
+            ("Kutani Teapot", 15800),
         ],
     },
 ];
 
-const FIRST_NAMES: &[&str] = &["Ada", "Ben", "Chloe", "Diego", "Elif", "Farah", "Gus", "Hana", "Ivan", "Jonas", "Keiko", "Lena", "Mateo", "Nora", "Omar", "Pia", "Quinn", "Rosa", "Sven", "Tara"];
-const LAST_NAMES: &[&str] = &["Albrecht", "Brennan", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hoffmann", "Ito", "Jensen", "Kowalski", "Lindqvist", "Moreau", "Novak", "Okafor", "Petrov", "Rossi", "Schmidt", "Tanaka", "Weber"];
-const COMPANIES: &[&str] = &["Summit Retail GmbH", "Harbor Supply Co.", "Blue Fern Hotels", "Atelier Nord", "Cedar & Pine Ltd", "Kaiser Gastronomie"];
-const STATUSES: &[(&str, u32)] = &[("delivered", 55), ("fulfilled", 12), ("approved", 8), ("paid", 10), ("pending", 7), ("cancelled", 5), ("refunded", 3)];
+const FIRST_NAMES: &[&str] = &[
+    "Ada", "Ben", "Chloe", "Diego", "Elif", "Farah", "Gus", "Hana", "Ivan", "Jonas", "Keiko",
+    "Lena", "Mateo", "Nora", "Omar", "Pia", "Quinn", "Rosa", "Sven", "Tara",
+];
+const LAST_NAMES: &[&str] = &[
+    "Albrecht",
+    "Brennan",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Hoffmann",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Weber",
+];
+const COMPANIES: &[&str] = &[
+    "Summit Retail GmbH",
+    "Harbor Supply Co.",
+    "Blue Fern Hotels",
+    "Atelier Nord",
+    "Cedar & Pine Ltd",
+    "Kaiser Gastronomie",
+];
+const STATUSES: &[(&str, u32)] = &[
+    ("delivered", 55),
+    ("fulfilled", 12),
+    ("approved", 8),
+    ("paid", 10),
+    ("pending", 7),
+    ("cancelled", 5),
+    ("refunded", 3),
+];
 
 /// Seeds the demo merchant and shops if no user exists yet.
 pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&state.platform.pool).await?;
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&state.platform.pool)
+        .await?;
     if users > 0 {
         return Ok(());
     }
     let password = std::env::var("CARTWRIGHT_DEMO_PASSWORD").unwrap_or_else(|_| {
         let mut rng = rand::thread_rng();
-        (0..16).map(|_| char::from(b"abcdefghjkmnpqrstuvwxyz23456789"[rng.gen_range(0..31)])).collect()
+        (0..16)
+            .map(|_| char::from(b"abcdefghjkmnpqrstuvwxyz23456789"[rng.gen_range(0..31)]))
+            .collect()
     });
     let outcome = state
         .accounts
         .sign_up(
-            SignUpInput { name: "Demo Merchant".into(), email: DEMO_EMAIL.into(), password: password.clone() },
+            SignUpInput {
+                name: "Demo Merchant".into(),
+                email: DEMO_EMAIL.into(),
+                password: password.clone(),
+            },
             &ClientInfo::default(),
         )
         .await
@@ -85,18 +153,38 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
             .provisioner
             .register(
                 outcome.user.id,
-                NewShopInput { name: demo.name.into(), slug: demo.slug.into(), currency: demo.currency.into(), timezone: demo.timezone.into() },
+                NewShopInput {
+                    name: demo.name.into(),
+                    slug: demo.slug.into(),
+                    currency: demo.currency.into(),
+                    timezone: demo.timezone.into(),
+                },
             )
             .await
             .map_err(|error| anyhow::anyhow!("registering demo shop {}: {error}", demo.slug))?;
         state.provisioner.provision(shop.id).await?;
-        let url = state.provisioner.placement.url(&shop.db_server, &shop.db_name)?;
-        let db = Database::connect(&url, &PoolShape { max_connections: 1, idle_timeout: Duration::from_secs(5) }).await?;
+        let url = state
+            .provisioner
+            .placement
+            .url(&shop.db_server, &shop.db_name)?;
+        let db = Database::connect(
+            &url,
+            &PoolShape {
+                max_connections: 1,
+                idle_timeout: Duration::from_secs(5),
+            },
+        )
+        .await?;
         let filled = fill_shop(&db, demo, index as u64).await;
         db.close().await;
         filled.with_context(|| format!("filling demo shop {}", demo.slug))?;
     }
-    tracing::info!(email = DEMO_EMAIL, password = %password, "demo merchant created with 3 shops: log in with these credentials");
+    // The demo password is shown on the console on purpose (it is a throw-away credential), but
+    // never passed to the structured log.
+    tracing::info!(
+        email = DEMO_EMAIL,
+        "demo merchant created with 3 shops; credentials printed on the console"
+    );
     println!("\n  Demo merchant: {DEMO_EMAIL}\n  Password:      {password}\n");
     Ok(())
 }
@@ -145,7 +233,9 @@ async fn fill_shop(db: &Database, demo: &DemoShop, seed: u64) -> anyhow::Result<
             .await?;
     }
     let order_count = 300;
-    let mut placed: Vec<i64> = (0..order_count).map(|_| now - rng.gen_range(0..year_ms)).collect();
+    let mut placed: Vec<i64> = (0..order_count)
+        .map(|_| now - rng.gen_range(0..year_ms))
+        .collect();
     placed.sort_unstable();
     for (index, placed_at) in placed.into_iter().enumerate() {
         let lines = rng.gen_range(1..4);

@@ -13,7 +13,9 @@ use app::auth::rules::Email;
 use app::error::AppError;
 use app::services::ShopService;
 use app::shops::model::*;
-use app::shops::rules::{parse_hostname, parse_shop_name, parse_timezone, ProvisioningStep, Role, ShopEvent, ShopStatus};
+use app::shops::rules::{
+    parse_hostname, parse_shop_name, parse_timezone, ProvisioningStep, Role, ShopEvent, ShopStatus,
+};
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -61,7 +63,10 @@ impl Shops {
                 .await
                 .map_err(internal)?
                 .into_iter()
-                .map(|hostname| DomainDto { hostname, kind: "custom".into() }),
+                .map(|hostname| DomainDto {
+                    hostname,
+                    kind: "custom".into(),
+                }),
         );
         let members = self
             .registry
@@ -69,13 +74,21 @@ impl Shops {
             .await
             .map_err(internal)?
             .into_iter()
-            .map(|(email, name, role)| MemberDto { email, name, role: Role::parse(&role).unwrap_or(Role::Staff) })
+            .map(|(email, name, role)| MemberDto {
+                email,
+                name,
+                role: Role::parse(&role).unwrap_or(Role::Staff),
+            })
             .collect();
         Ok(ShopDetail {
             shop: summary(member),
             domains,
             members,
-            pending_invitations: self.registry.pending_invitations(shop_id).await.map_err(internal)?,
+            pending_invitations: self
+                .registry
+                .pending_invitations(shop_id)
+                .await
+                .map_err(internal)?,
             created_at_ms: member.shop.created_at,
         })
     }
@@ -90,12 +103,20 @@ impl Shops {
 #[async_trait]
 impl ShopService for Shops {
     async fn list_shops(&self, session: &Session) -> Result<Vec<ShopSummary>, AppError> {
-        let shops = self.registry.member_shops(session.user_id).await.map_err(internal)?;
+        let shops = self
+            .registry
+            .member_shops(session.user_id)
+            .await
+            .map_err(internal)?;
         Ok(shops.iter().map(summary).collect())
     }
 
     #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err)]
-    async fn create_shop(&self, session: &Session, input: NewShopInput) -> Result<ShopSummary, AppError> {
+    async fn create_shop(
+        &self,
+        session: &Session,
+        input: NewShopInput,
+    ) -> Result<ShopSummary, AppError> {
         let shop = self.provisioner.register(session.user_id, input).await?;
         let provisioner = self.provisioner.clone();
         let shop_id = shop.id;
@@ -105,10 +126,17 @@ impl ShopService for Shops {
                 tracing::error!(shop_id, error = %format!("{error:#}"), "provisioning failed; it will resume at the next start");
             }
         });
-        Ok(summary(&MemberShop { shop, role: Role::Owner }))
+        Ok(summary(&MemberShop {
+            shop,
+            role: Role::Owner,
+        }))
     }
 
-    async fn provisioning_status(&self, session: &Session, slug: &str) -> Result<ProvisioningStatus, AppError> {
+    async fn provisioning_status(
+        &self,
+        session: &Session,
+        slug: &str,
+    ) -> Result<ProvisioningStatus, AppError> {
         let member = self.member(session, slug).await?;
         let reached = member.shop.step();
         Ok(ProvisioningStatus {
@@ -117,7 +145,10 @@ impl ShopService for Shops {
             status: member.shop.status(),
             steps: ProvisioningStep::ALL
                 .into_iter()
-                .map(|step| StepState { step, done: step <= reached })
+                .map(|step| StepState {
+                    step,
+                    done: step <= reached,
+                })
                 .collect(),
         })
     }
@@ -128,33 +159,73 @@ impl ShopService for Shops {
     }
 
     #[tracing::instrument(skip(self, session, input), fields(user_id = session.user_id), err)]
-    async fn update_shop(&self, session: &Session, slug: &str, input: UpdateShopInput) -> Result<ShopDetail, AppError> {
+    async fn update_shop(
+        &self,
+        session: &Session,
+        slug: &str,
+        input: UpdateShopInput,
+    ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
         require_owner(member.role, "change the shop details")?;
         let name = parse_shop_name(&input.name)?;
         let timezone = parse_timezone(&input.timezone)?;
-        self.registry.update_details(member.shop.id, &name, &timezone).await.map_err(internal)?;
-        audit(&self.registry.db.pool, Some(session.user_id), Some(member.shop.id), "shop.updated", &name)
+        self.registry
+            .update_details(member.shop.id, &name, &timezone)
             .await
             .map_err(internal)?;
+        audit(
+            &self.registry.db.pool,
+            Some(session.user_id),
+            Some(member.shop.id),
+            "shop.updated",
+            &name,
+        )
+        .await
+        .map_err(internal)?;
         self.resolver.invalidate();
         self.fresh_detail(session, slug).await
     }
 
     #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err)]
-    async fn set_suspended(&self, session: &Session, slug: &str, suspended: bool) -> Result<ShopDetail, AppError> {
+    async fn set_suspended(
+        &self,
+        session: &Session,
+        slug: &str,
+        suspended: bool,
+    ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
         require_owner(member.role, "suspend or reactivate the shop")?;
         let from = member.shop.status();
-        let event = if suspended { ShopEvent::Suspend } else { ShopEvent::Reactivate };
+        let event = if suspended {
+            ShopEvent::Suspend
+        } else {
+            ShopEvent::Reactivate
+        };
         let to = from.transition(event)?;
-        if !self.registry.set_status(member.shop.id, from, to).await.map_err(internal)? {
-            return Err(AppError::Conflict("The shop was changed by someone else; reload and try again".into()));
-        }
-        let action = if suspended { "shop.suspended" } else { "shop.reactivated" };
-        audit(&self.registry.db.pool, Some(session.user_id), Some(member.shop.id), action, slug)
+        if !self
+            .registry
+            .set_status(member.shop.id, from, to)
             .await
-            .map_err(internal)?;
+            .map_err(internal)?
+        {
+            return Err(AppError::Conflict(
+                "The shop was changed by someone else; reload and try again".into(),
+            ));
+        }
+        let action = if suspended {
+            "shop.suspended"
+        } else {
+            "shop.reactivated"
+        };
+        audit(
+            &self.registry.db.pool,
+            Some(session.user_id),
+            Some(member.shop.id),
+            action,
+            slug,
+        )
+        .await
+        .map_err(internal)?;
         self.resolver.invalidate();
         if to == ShopStatus::Suspended {
             self.pools.close(member.shop.id).await;
@@ -162,42 +233,84 @@ impl ShopService for Shops {
         self.fresh_detail(session, slug).await
     }
 
-    async fn add_domain(&self, session: &Session, slug: &str, hostname: &str) -> Result<ShopDetail, AppError> {
+    async fn add_domain(
+        &self,
+        session: &Session,
+        slug: &str,
+        hostname: &str,
+    ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
         require_owner(member.role, "manage domains")?;
         let hostname = parse_hostname(hostname)?;
         if hostname == self.base_domain || hostname.ends_with(&format!(".{}", self.base_domain)) {
-            return Err(AppError::invalid("hostname", format!("addresses under {} are assigned automatically", self.base_domain)));
+            return Err(AppError::invalid(
+                "hostname",
+                format!(
+                    "addresses under {} are assigned automatically",
+                    self.base_domain
+                ),
+            ));
         }
         match self.registry.add_domain(member.shop.id, &hostname).await {
             Ok(()) => {}
             Err(error) if is_unique_violation(&error) => {
-                return Err(AppError::Conflict(format!("The domain {hostname} is already registered")))
+                return Err(AppError::Conflict(format!(
+                    "The domain {hostname} is already registered"
+                )))
             }
             Err(error) => return Err(internal(error)),
         }
-        audit(&self.registry.db.pool, Some(session.user_id), Some(member.shop.id), "domain.added", &hostname)
-            .await
-            .map_err(internal)?;
+        audit(
+            &self.registry.db.pool,
+            Some(session.user_id),
+            Some(member.shop.id),
+            "domain.added",
+            &hostname,
+        )
+        .await
+        .map_err(internal)?;
         self.resolver.invalidate();
         self.detail_of(&member).await
     }
 
-    async fn remove_domain(&self, session: &Session, slug: &str, hostname: &str) -> Result<ShopDetail, AppError> {
+    async fn remove_domain(
+        &self,
+        session: &Session,
+        slug: &str,
+        hostname: &str,
+    ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
         require_owner(member.role, "manage domains")?;
         let hostname = parse_hostname(hostname)?;
-        if !self.registry.remove_domain(member.shop.id, &hostname).await.map_err(internal)? {
-            return Err(AppError::NotFound(format!("The domain {hostname} is not registered for this shop")));
-        }
-        audit(&self.registry.db.pool, Some(session.user_id), Some(member.shop.id), "domain.removed", &hostname)
+        if !self
+            .registry
+            .remove_domain(member.shop.id, &hostname)
             .await
-            .map_err(internal)?;
+            .map_err(internal)?
+        {
+            return Err(AppError::NotFound(format!(
+                "The domain {hostname} is not registered for this shop"
+            )));
+        }
+        audit(
+            &self.registry.db.pool,
+            Some(session.user_id),
+            Some(member.shop.id),
+            "domain.removed",
+            &hostname,
+        )
+        .await
+        .map_err(internal)?;
         self.resolver.invalidate();
         self.detail_of(&member).await
     }
 
-    async fn invite_member(&self, session: &Session, slug: &str, email: &str) -> Result<ShopDetail, AppError> {
+    async fn invite_member(
+        &self,
+        session: &Session,
+        slug: &str,
+        email: &str,
+    ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
         require_owner(member.role, "invite staff")?;
         let email = Email::parse(email)?;
@@ -229,16 +342,32 @@ impl ShopService for Shops {
         match result {
             Ok(_) => {}
             Err(error) if is_unique_violation(&error) => {
-                return Err(AppError::Conflict(format!("{} is already a member or invited", email.as_str())))
+                return Err(AppError::Conflict(format!(
+                    "{} is already a member or invited",
+                    email.as_str()
+                )))
             }
             Err(error) => return Err(internal(error)),
         }
-        audit(&mut *tx, Some(session.user_id), Some(shop_id), "member.invited", email.as_str()).await.map_err(internal)?;
+        audit(
+            &mut *tx,
+            Some(session.user_id),
+            Some(shop_id),
+            "member.invited",
+            email.as_str(),
+        )
+        .await
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         self.detail_of(&member).await
     }
 
-    async fn remove_member(&self, session: &Session, slug: &str, email: &str) -> Result<ShopDetail, AppError> {
+    async fn remove_member(
+        &self,
+        session: &Session,
+        slug: &str,
+        email: &str,
+    ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
         require_owner(member.role, "remove staff")?;
         let email = Email::parse(email)?;
@@ -270,9 +399,20 @@ impl ShopService for Shops {
                 .rows_affected(),
         };
         if removed == 0 {
-            return Err(AppError::NotFound(format!("{} is not a member of this shop", email.as_str())));
+            return Err(AppError::NotFound(format!(
+                "{} is not a member of this shop",
+                email.as_str()
+            )));
         }
-        audit(&mut *tx, Some(session.user_id), Some(shop_id), "member.removed", email.as_str()).await.map_err(internal)?;
+        audit(
+            &mut *tx,
+            Some(session.user_id),
+            Some(shop_id),
+            "member.removed",
+            email.as_str(),
+        )
+        .await
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         self.detail_of(&member).await
     }
@@ -300,13 +440,15 @@ impl ShopService for Shops {
         .await
         .map_err(internal)?
         .into_iter()
-        .map(|(number, customer_name, status, total_minor, placed_at_ms)| RecentOrder {
-            number,
-            customer_name: customer_name.unwrap_or_else(|| "Guest".into()),
-            status,
-            total_minor,
-            placed_at_ms,
-        })
+        .map(
+            |(number, customer_name, status, total_minor, placed_at_ms)| RecentOrder {
+                number,
+                customer_name: customer_name.unwrap_or_else(|| "Guest".into()),
+                status,
+                total_minor,
+                placed_at_ms,
+            },
+        )
         .collect();
         Ok(ShopOverview {
             shop,

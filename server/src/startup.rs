@@ -24,7 +24,10 @@ use axum::{middleware, Json, Router};
 use base64::Engine as _;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{
+    file_and_error_handler_with_context, generate_route_list, handle_server_fns_with_context,
+    LeptosRoutes,
+};
 use rand::RngCore;
 use sqlx::migrate::MigrateDatabase;
 use std::net::SocketAddr;
@@ -35,10 +38,15 @@ use tower_http::trace::TraceLayer;
 
 pub fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
     let json = std::env::var("CARTWRIGHT_LOG_FORMAT").is_ok_and(|format| format == "json");
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 pub struct Application {
@@ -64,7 +72,11 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The JWT signing secret: configured, or generated once and kept in the data directory.
 fn jwt_secret(config: &Config) -> anyhow::Result<Secret> {
-    if let Some(secret) = config.jwt_secret.clone().filter(|secret| secret.expose().len() >= 32) {
+    if let Some(secret) = config
+        .jwt_secret
+        .clone()
+        .filter(|secret| secret.expose().len() >= 32)
+    {
         return Ok(secret);
     }
     if config.jwt_secret.is_some() {
@@ -93,22 +105,38 @@ fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     file.write_all(contents.as_bytes())?;
     Ok(())
 }
 
 async fn connect_platform(config: &Config) -> anyhow::Result<Database> {
-    let shape = PoolShape { max_connections: 16, idle_timeout: Duration::from_secs(300) };
+    let shape = PoolShape {
+        max_connections: 16,
+        idle_timeout: Duration::from_secs(300),
+    };
     match &config.platform_database_url {
         Some(url) => {
             db::install_drivers();
-            if !sqlx::Any::database_exists(url.expose()).await.context("checking the platform database")? {
-                sqlx::Any::create_database(url.expose()).await.context("creating the platform database")?;
+            if !sqlx::Any::database_exists(url.expose())
+                .await
+                .context("checking the platform database")?
+            {
+                sqlx::Any::create_database(url.expose())
+                    .await
+                    .context("creating the platform database")?;
             }
             Database::connect(url.expose(), &shape).await
         }
-        None => Database::connect(&db::sqlite_url(&config.data_dir.join("platform.db")), &shape).await,
+        None => {
+            Database::connect(
+                &db::sqlite_url(&config.data_dir.join("platform.db")),
+                &shape,
+            )
+            .await
+        }
     }
 }
 
@@ -121,17 +149,37 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     platform.migrate_platform().await?;
 
     let secret = jwt_secret(&config)?;
-    let keys = Arc::new(TokenKeys::new(secret.expose().as_bytes(), config.access_token_ttl_secs));
-    let placement = Arc::new(Placement { data_dir: config.data_dir.clone(), servers: config.shop_servers.clone() });
-    let registry = Registry { db: platform.clone() };
+    let keys = Arc::new(TokenKeys::new(
+        secret.expose().as_bytes(),
+        config.access_token_ttl_secs,
+    ));
+    let placement = Arc::new(Placement {
+        data_dir: config.data_dir.clone(),
+        servers: config.shop_servers.clone(),
+    });
+    let registry = Registry {
+        db: platform.clone(),
+    };
     let pools = Arc::new(ShopPools::new(
         placement.clone(),
         Duration::from_secs(config.shop_pool_idle_secs),
         config.max_open_shop_pools,
     ));
-    let provisioner = Provisioner { registry: registry.clone(), placement };
-    let resolver = Arc::new(TenantResolver::new(registry.clone(), config.base_domain.clone(), Duration::from_secs(30)));
-    let accounts = Arc::new(Accounts::new(platform.clone(), keys.clone(), config.refresh_token_ttl_secs, !config.dev_mode)?);
+    let provisioner = Provisioner {
+        registry: registry.clone(),
+        placement,
+    };
+    let resolver = Arc::new(TenantResolver::new(
+        registry.clone(),
+        config.base_domain.clone(),
+        Duration::from_secs(30),
+    ));
+    let accounts = Arc::new(Accounts::new(
+        platform.clone(),
+        keys.clone(),
+        config.refresh_token_ttl_secs,
+        !config.dev_mode,
+    )?);
     let shops = Arc::new(Shops {
         registry,
         provisioner: provisioner.clone(),
@@ -164,7 +212,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     }
     spawn_pool_reaper(pools);
     let router = router(state.clone());
-    Ok(Application { state, router, addr })
+    Ok(Application {
+        state,
+        router,
+        addr,
+    })
 }
 
 fn spawn_pool_reaper(pools: Arc<ShopPools>) {
@@ -180,7 +232,10 @@ fn spawn_pool_reaper(pools: Arc<ShopPools>) {
     });
 }
 
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+async fn server_fn_handler(
+    State(state): State<AppState>,
+    request: Request<Body>,
+) -> impl IntoResponse {
     let services = state.services();
     handle_server_fns_with_context(move || provide_context(services.clone()), request).await
 }
@@ -191,10 +246,16 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.platform.ping().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ready" }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "ready" })),
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "unavailable" })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
         }
     }
 }
@@ -209,8 +270,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .nest("/api/v1", crate::api::router())
         .route("/sfn/{*fn_name}", post(server_fn_handler))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
-        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn(same_origin_layer))
         .layer(TraceLayer::new_for_http())
@@ -224,9 +289,13 @@ impl Application {
             .await
             .with_context(|| format!("binding {}", self.addr))?;
         tracing::info!("listening on http://{}", listener.local_addr()?);
-        axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         self.state.pools.close_all().await;
         self.state.platform.close().await;
         tracing::info!("shut down cleanly");

@@ -29,6 +29,9 @@ pub struct AppState {
 impl AppState {
     /// The service implementations as the shared interfaces server functions use.
     pub fn services(&self) -> Services {
-        Services { accounts: self.accounts.clone(), shops: self.shops.clone() }
+        Services {
+            accounts: self.accounts.clone(),
+            shops: self.shops.clone(),
+        }
     }
 }

@@ -11,7 +11,11 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
     respond(
         async {
             let services = services()?;
-            let input = SignUpInput { name, email, password };
+            let input = SignUpInput {
+                name,
+                email,
+                password,
+            };
             let outcome = services.accounts.sign_up(input, &client_info()).await?;
             append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
             leptos_axum::redirect("/shops");
@@ -22,11 +26,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
 }
 
 #[server(prefix = "/sfn", endpoint = "log_in")]
-pub async fn log_in(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), AppError> {
+pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::services::*;
     respond(
         async {

@@ -1,7 +1,9 @@
 //! Sign-up, log-in and account pages. Forms are `ActionForm`s, so they work before hydration.
 
 use super::api::{ChangePassword, LogIn, SignUp};
-use crate::components::{ActionOutcome, ErrorAlert, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::components::{
+    ActionOutcome, ErrorAlert, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

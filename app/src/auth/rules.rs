@@ -100,9 +100,20 @@ mod tests {
 
     #[test]
     fn email_without_at_or_domain_is_refused_naming_the_field() {
-        for raw in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@exa..mple.com"] {
+        for raw in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@exa..mple.com",
+        ] {
             let error = Email::parse(raw).expect_err(raw);
-            assert!(matches!(&error, AppError::Invalid { field, .. } if field == "email"), "{raw}: {error:?}");
+            assert!(
+                matches!(&error, AppError::Invalid { field, .. } if field == "email"),
+                "{raw}: {error:?}"
+            );
         }
     }
 

@@ -29,7 +29,12 @@ pub async fn create_shop(
     respond(
         async {
             let session = current_session()?;
-            let input = NewShopInput { name, slug, currency, timezone };
+            let input = NewShopInput {
+                name,
+                slug,
+                currency,
+                timezone,
+            };
             let shop = services()?.shops.create_shop(&session, input).await?;
             leptos_axum::redirect(&format!("/shops/{}/provisioning", shop.slug));
             Ok(())
@@ -82,7 +87,10 @@ pub async fn update_shop(slug: String, name: String, timezone: String) -> Result
         async {
             let session = current_session()?;
             let input = UpdateShopInput { name, timezone };
-            services()?.shops.update_shop(&session, &slug, input).await?;
+            services()?
+                .shops
+                .update_shop(&session, &slug, input)
+                .await?;
             Ok(())
         }
         .await,
@@ -95,7 +103,10 @@ pub async fn set_shop_suspended(slug: String, suspended: bool) -> Result<(), App
     respond(
         async {
             let session = current_session()?;
-            services()?.shops.set_suspended(&session, &slug, suspended).await?;
+            services()?
+                .shops
+                .set_suspended(&session, &slug, suspended)
+                .await?;
             Ok(())
         }
         .await,
@@ -108,7 +119,10 @@ pub async fn add_domain(slug: String, hostname: String) -> Result<(), AppError> 
     respond(
         async {
             let session = current_session()?;
-            services()?.shops.add_domain(&session, &slug, &hostname).await?;
+            services()?
+                .shops
+                .add_domain(&session, &slug, &hostname)
+                .await?;
             Ok(())
         }
         .await,
@@ -121,7 +135,10 @@ pub async fn remove_domain(slug: String, hostname: String) -> Result<(), AppErro
     respond(
         async {
             let session = current_session()?;
-            services()?.shops.remove_domain(&session, &slug, &hostname).await?;
+            services()?
+                .shops
+                .remove_domain(&session, &slug, &hostname)
+                .await?;
             Ok(())
         }
         .await,
@@ -134,7 +151,10 @@ pub async fn invite_member(slug: String, email: String) -> Result<(), AppError> 
     respond(
         async {
             let session = current_session()?;
-            services()?.shops.invite_member(&session, &slug, &email).await?;
+            services()?
+                .shops
+                .invite_member(&session, &slug, &email)
+                .await?;
             Ok(())
         }
         .await,
@@ -147,7 +167,10 @@ pub async fn remove_member(slug: String, email: String) -> Result<(), AppError> 
     respond(
         async {
             let session = current_session()?;
-            services()?.shops.remove_member(&session, &slug, &email).await?;
+            services()?
+                .shops
+                .remove_member(&session, &slug, &email)
+                .await?;
             Ok(())
         }
         .await,

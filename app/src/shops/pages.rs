@@ -4,7 +4,10 @@
 use super::api::*;
 use super::model::{ProvisioningStatus, ShopDetail, ShopSummary};
 use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
-use crate::components::{ActionOutcome, ErrorAlert, ErrorPage, NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::components::{
+    ActionOutcome, ErrorAlert, ErrorPage, NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS,
+    LABEL_CLASS,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -251,7 +254,10 @@ pub fn OverviewPage() -> impl IntoView {
 pub fn ProvisioningPage() -> impl IntoView {
     let slug = use_slug();
     let tick = RwSignal::new(0_u32);
-    let status = Resource::new(move || (slug.get(), tick.get()), |(slug, _)| get_provisioning_status(slug));
+    let status = Resource::new(
+        move || (slug.get(), tick.get()),
+        |(slug, _)| get_provisioning_status(slug),
+    );
     // Poll until the shop is active (only in the browser; without Wasm the page refreshes itself).
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
@@ -355,7 +361,14 @@ pub fn SettingsPage() -> impl IntoView {
         },
         |(slug, ..)| get_shop_detail(slug),
     );
-    let actions = SettingsActions { update, add_domain, remove_domain, invite, remove_member, suspend };
+    let actions = SettingsActions {
+        update,
+        add_domain,
+        remove_domain,
+        invite,
+        remove_member,
+        suspend,
+    };
     view! {
         <Transition fallback=loading>
             {move || Suspend::new(async move {

@@ -5,10 +5,39 @@ use serde::{Deserialize, Serialize};
 
 /// Words that would collide with routes, infrastructure host names or our own brand.
 const RESERVED_SLUGS: &[&str] = &[
-    "admin", "api", "app", "assets", "auth", "billing", "blog", "cartwright", "cdn", "dashboard",
-    "dev", "docs", "ftp", "healthz", "help", "login", "logout", "mail", "new", "pkg", "readyz",
-    "root", "settings", "shop", "shops", "signup", "smtp", "static", "status", "support",
-    "system", "test", "www",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "billing",
+    "blog",
+    "cartwright",
+    "cdn",
+    "dashboard",
+    "dev",
+    "docs",
+    "ftp",
+    "healthz",
+    "help",
+    "login",
+    "logout",
+    "mail",
+    "new",
+    "pkg",
+    "readyz",
+    "root",
+    "settings",
+    "shop",
+    "shops",
+    "signup",
+    "smtp",
+    "static",
+    "status",
+    "support",
+    "system",
+    "test",
+    "www",
 ];
 
 /// A shop's URL name: 3–40 of `a-z`, `0-9` and `-`, not starting or ending with `-`, not reserved.
@@ -184,16 +213,16 @@ pub fn parse_hostname(raw: &str) -> Result<String, AppError> {
     }
     let labels: Vec<&str> = host.split('.').collect();
     if labels.len() < 2 {
-        return Err(invalid("must be a full domain name such as shop.example.com"));
+        return Err(invalid(
+            "must be a full domain name such as shop.example.com",
+        ));
     }
     for label in &labels {
         let label_ok = !label.is_empty()
             && label.len() <= 63
             && !label.starts_with('-')
             && !label.ends_with('-')
-            && label
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !label_ok {
             return Err(invalid("is not a valid domain name"));
         }
@@ -355,14 +384,30 @@ mod tests {
 
     #[test]
     fn slug_accepts_lowercase_digits_and_hyphens() {
-        assert_eq!(Slug::parse("north-wind-42").expect("valid").as_str(), "north-wind-42");
+        assert_eq!(
+            Slug::parse("north-wind-42").expect("valid").as_str(),
+            "north-wind-42"
+        );
     }
 
     #[test]
     fn slug_rules_are_enforced_with_a_message_naming_the_field() {
-        for raw in ["ab", "Bad Slug!", "UPPER", "-lead", "trail-", "dou--ble", &"a".repeat(41), "api", "www"] {
+        for raw in [
+            "ab",
+            "Bad Slug!",
+            "UPPER",
+            "-lead",
+            "trail-",
+            "dou--ble",
+            &"a".repeat(41),
+            "api",
+            "www",
+        ] {
             let error = Slug::parse(raw).expect_err(raw);
-            assert!(matches!(&error, AppError::Invalid { field, .. } if field == "slug"), "{raw}");
+            assert!(
+                matches!(&error, AppError::Invalid { field, .. } if field == "slug"),
+                "{raw}"
+            );
         }
         assert!(Slug::parse(&"a".repeat(40)).is_ok());
     }
@@ -382,7 +427,10 @@ mod tests {
             (Suspended, Suspend),
             (Suspended, ProvisioningFinished),
         ] {
-            assert_eq!(from.transition(event), Err(InvalidTransition { from, event }));
+            assert_eq!(
+                from.transition(event),
+                Err(InvalidTransition { from, event })
+            );
         }
     }
 
@@ -402,7 +450,10 @@ mod tests {
 
     #[test]
     fn hostnames_are_validated_and_normalised() {
-        assert_eq!(parse_hostname("Shop.Example.com.").expect("valid"), "shop.example.com");
+        assert_eq!(
+            parse_hostname("Shop.Example.com.").expect("valid"),
+            "shop.example.com"
+        );
         for raw in ["", "localhost", "bad_host.com", "-a.com", "a..com"] {
             assert!(parse_hostname(raw).is_err(), "{raw}");
         }
@@ -410,10 +461,19 @@ mod tests {
 
     #[test]
     fn subdomain_of_the_base_domain_names_a_shop() {
-        assert_eq!(subdomain_slug("north-wind.cartwright.test:3000", "cartwright.test"), Some("north-wind".into()));
+        assert_eq!(
+            subdomain_slug("north-wind.cartwright.test:3000", "cartwright.test"),
+            Some("north-wind".into())
+        );
         assert_eq!(subdomain_slug("cartwright.test", "cartwright.test"), None);
-        assert_eq!(subdomain_slug("a.b.cartwright.test", "cartwright.test"), None);
-        assert_eq!(subdomain_slug("www.cartwright.test", "cartwright.test"), None);
+        assert_eq!(
+            subdomain_slug("a.b.cartwright.test", "cartwright.test"),
+            None
+        );
+        assert_eq!(
+            subdomain_slug("www.cartwright.test", "cartwright.test"),
+            None
+        );
         assert_eq!(subdomain_slug("shop.example.com", "cartwright.test"), None);
     }
 

@@ -54,7 +54,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
             .get::<Session>()
             .cloned()
             .map(Caller)
-            .ok_or_else(|| ApiError(AppError::Unauthorized("Missing, invalid or expired access token".into())))
+            .ok_or_else(|| {
+                ApiError(AppError::Unauthorized(
+                    "Missing, invalid or expired access token".into(),
+                ))
+            })
     }
 }
 
@@ -84,7 +88,12 @@ struct TokenResponse {
     refresh_expires_in: i64,
 }
 
-fn token_response(state: &AppState, status: StatusCode, user: UserDto, tokens: TokenPair) -> Response {
+fn token_response(
+    state: &AppState,
+    status: StatusCode,
+    user: UserDto,
+    tokens: TokenPair,
+) -> Response {
     let mut headers = HeaderMap::new();
     for cookie in state.accounts.session_cookies(&tokens) {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -110,7 +119,12 @@ async fn sign_up(State(state): State<AppState>, request: Request) -> ApiResult<R
     let client = client(request.extensions());
     let ApiJson(input) = ApiJson::<SignUpInput>::from_request(request, &state).await?;
     let outcome = state.accounts.sign_up(input, &client).await?;
-    Ok(token_response(&state, StatusCode::CREATED, outcome.user, outcome.tokens))
+    Ok(token_response(
+        &state,
+        StatusCode::CREATED,
+        outcome.user,
+        outcome.tokens,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -122,8 +136,16 @@ struct LoginBody {
 async fn log_in(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
     let client = client(request.extensions());
     let ApiJson(body) = ApiJson::<LoginBody>::from_request(request, &state).await?;
-    let outcome = state.accounts.log_in(&body.email, &body.password, &client).await?;
-    Ok(token_response(&state, StatusCode::OK, outcome.user, outcome.tokens))
+    let outcome = state
+        .accounts
+        .log_in(&body.email, &body.password, &client)
+        .await?;
+    Ok(token_response(
+        &state,
+        StatusCode::OK,
+        outcome.user,
+        outcome.tokens,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -131,15 +153,18 @@ struct RefreshBody {
     refresh_token: String,
 }
 
-async fn refresh(State(state): State<AppState>, ApiJson(body): ApiJson<RefreshBody>) -> ApiResult<Response> {
+async fn refresh(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<RefreshBody>,
+) -> ApiResult<Response> {
     match state.accounts.refresh(&body.refresh_token).await? {
         RefreshOutcome::Rotated { session, tokens } => {
             let user = state.accounts.current_user(&session).await?;
             Ok(token_response(&state, StatusCode::OK, user, tokens))
         }
-        RefreshOutcome::AlreadyRotated { .. } => {
-            Err(ApiError(AppError::Unauthorized("This refresh token has already been used".into())))
-        }
+        RefreshOutcome::AlreadyRotated { .. } => Err(ApiError(AppError::Unauthorized(
+            "This refresh token has already been used".into(),
+        ))),
     }
 }
 
@@ -148,7 +173,11 @@ struct LogoutBody {
     refresh_token: Option<String>,
 }
 
-async fn log_out(State(state): State<AppState>, headers: HeaderMap, body: Option<Json<LogoutBody>>) -> ApiResult<Response> {
+async fn log_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Option<Json<LogoutBody>>,
+) -> ApiResult<Response> {
     let from_body = body.and_then(|Json(body)| body.refresh_token);
     let from_cookie = headers
         .get_all(header::COOKIE)
@@ -158,7 +187,10 @@ async fn log_out(State(state): State<AppState>, headers: HeaderMap, body: Option
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == app::REFRESH_COOKIE)
         .map(|(_, value)| value.to_string());
-    state.accounts.log_out(from_body.or(from_cookie).as_deref()).await?;
+    state
+        .accounts
+        .log_out(from_body.or(from_cookie).as_deref())
+        .await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     for cookie in state.accounts.cleared_session_cookies() {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -174,8 +206,15 @@ struct PasswordBody {
     new_password: String,
 }
 
-async fn change_password(State(state): State<AppState>, Caller(session): Caller, ApiJson(body): ApiJson<PasswordBody>) -> ApiResult<Response> {
-    let tokens = state.accounts.change_password(&session, &body.current_password, &body.new_password).await?;
+async fn change_password(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> ApiResult<Response> {
+    let tokens = state
+        .accounts
+        .change_password(&session, &body.current_password, &body.new_password)
+        .await?;
     let user = state.accounts.current_user(&session).await?;
     Ok(token_response(&state, StatusCode::OK, user, tokens))
 }
@@ -184,11 +223,18 @@ async fn me(State(state): State<AppState>, Caller(session): Caller) -> ApiResult
     Ok(Json(state.accounts.current_user(&session).await?))
 }
 
-async fn list_shops(State(state): State<AppState>, Caller(session): Caller) -> ApiResult<impl IntoResponse> {
+async fn list_shops(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.shops.list_shops(&session).await?))
 }
 
-async fn create_shop(State(state): State<AppState>, Caller(session): Caller, ApiJson(input): ApiJson<NewShopInput>) -> ApiResult<Response> {
+async fn create_shop(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    ApiJson(input): ApiJson<NewShopInput>,
+) -> ApiResult<Response> {
     let shop = state.shops.create_shop(&session, input).await?;
     let location = format!("/api/v1/shops/{}/provisioning", shop.slug);
     let mut response = (StatusCode::ACCEPTED, Json(shop)).into_response();
@@ -198,28 +244,59 @@ async fn create_shop(State(state): State<AppState>, Caller(session): Caller, Api
     Ok(response)
 }
 
-async fn shop_detail(State(state): State<AppState>, Caller(session): Caller, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
+async fn shop_detail(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.shops.shop_detail(&session, &slug).await?))
 }
 
-async fn update_shop(State(state): State<AppState>, Caller(session): Caller, Path(slug): Path<String>, ApiJson(input): ApiJson<UpdateShopInput>) -> ApiResult<impl IntoResponse> {
+async fn update_shop(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path(slug): Path<String>,
+    ApiJson(input): ApiJson<UpdateShopInput>,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.shops.update_shop(&session, &slug, input).await?))
 }
 
-async fn provisioning(State(state): State<AppState>, Caller(session): Caller, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.shops.provisioning_status(&session, &slug).await?))
+async fn provisioning(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        state.shops.provisioning_status(&session, &slug).await?,
+    ))
 }
 
-async fn overview(State(state): State<AppState>, Caller(session): Caller, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
+async fn overview(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.shops.overview(&session, &slug).await?))
 }
 
-async fn suspend(State(state): State<AppState>, Caller(session): Caller, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.shops.set_suspended(&session, &slug, true).await?))
+async fn suspend(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        state.shops.set_suspended(&session, &slug, true).await?,
+    ))
 }
 
-async fn reactivate(State(state): State<AppState>, Caller(session): Caller, Path(slug): Path<String>) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.shops.set_suspended(&session, &slug, false).await?))
+async fn reactivate(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path(slug): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        state.shops.set_suspended(&session, &slug, false).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -227,12 +304,34 @@ struct DomainBody {
     hostname: String,
 }
 
-async fn add_domain(State(state): State<AppState>, Caller(session): Caller, Path(slug): Path<String>, ApiJson(body): ApiJson<DomainBody>) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(state.shops.add_domain(&session, &slug, &body.hostname).await?)))
+async fn add_domain(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<DomainBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .shops
+                .add_domain(&session, &slug, &body.hostname)
+                .await?,
+        ),
+    ))
 }
 
-async fn remove_domain(State(state): State<AppState>, Caller(session): Caller, Path((slug, hostname)): Path<(String, String)>) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.shops.remove_domain(&session, &slug, &hostname).await?))
+async fn remove_domain(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path((slug, hostname)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        state
+            .shops
+            .remove_domain(&session, &slug, &hostname)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -240,17 +339,42 @@ struct MemberBody {
     email: String,
 }
 
-async fn invite_member(State(state): State<AppState>, Caller(session): Caller, Path(slug): Path<String>, ApiJson(body): ApiJson<MemberBody>) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(state.shops.invite_member(&session, &slug, &body.email).await?)))
+async fn invite_member(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<MemberBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .shops
+                .invite_member(&session, &slug, &body.email)
+                .await?,
+        ),
+    ))
 }
 
-async fn remove_member(State(state): State<AppState>, Caller(session): Caller, Path((slug, email)): Path<(String, String)>) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.shops.remove_member(&session, &slug, &email).await?))
+async fn remove_member(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path((slug, email)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        state.shops.remove_member(&session, &slug, &email).await?,
+    ))
 }
 
 /// The shop a storefront host (`<slug>.<base domain>` or a custom domain) resolves to.
-async fn storefront(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<PublicShop>> {
-    let host = headers.get(header::HOST).and_then(|value| value.to_str().ok()).unwrap_or_default();
+async fn storefront(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Json<PublicShop>> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
     let shop = state
         .resolver
         .resolve(host)
@@ -258,5 +382,9 @@ async fn storefront(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
         .map_err(crate::error::internal)?
         .filter(|shop| shop.status() == ShopStatus::Active)
         .ok_or_else(|| AppError::NotFound("No shop is served at this address".into()))?;
-    Ok(Json(PublicShop { slug: shop.slug, name: shop.name, currency: shop.currency }))
+    Ok(Json(PublicShop {
+        slug: shop.slug,
+        name: shop.name,
+        currency: shop.currency,
+    }))
 }

@@ -9,7 +9,9 @@ fn body(schema: &str) -> Value {
 
 fn ok(description: &str, schema: Option<&str>) -> Value {
     match schema {
-        Some(schema) => json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } }),
+        Some(schema) => {
+            json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+        }
         None => json!({ "description": description }),
     }
 }
@@ -22,7 +24,13 @@ fn slug_param() -> Value {
     json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string" } })
 }
 
-fn operation(summary: &str, secured: bool, params: Vec<Value>, request: Option<Value>, responses: Vec<(&str, Value)>) -> Value {
+fn operation(
+    summary: &str,
+    secured: bool,
+    params: Vec<Value>,
+    request: Option<Value>,
+    responses: Vec<(&str, Value)>,
+) -> Value {
     let mut op = json!({ "summary": summary, "parameters": params, "responses": {} });
     if let Some(request) = request {
         op["requestBody"] = request;

@@ -27,7 +27,9 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 fn is_dashboard_page(path: &str) -> bool {
@@ -35,7 +37,11 @@ fn is_dashboard_page(path: &str) -> bool {
 }
 
 /// Establishes `Session` (if any) and `ClientInfo` in the request extensions.
-pub async fn session_layer(State(state): State<AppState>, mut request: Request<Body>, next: Next) -> Response {
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
     let headers = request.headers().clone();
     let ip = request
         .extensions()
@@ -71,7 +77,11 @@ pub async fn session_layer(State(state): State<AppState>, mut request: Request<B
     let is_page_read = request.method() == Method::GET;
     let response = match &session {
         None if is_page_read && is_dashboard_page(&path) => {
-            let target = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/shops");
+            let target = request
+                .uri()
+                .path_and_query()
+                .map(|pq| pq.as_str())
+                .unwrap_or("/shops");
             Redirect::to(&format!("/login?next={}", percent_encode(target))).into_response()
         }
         Some(_) if is_page_read && matches!(path.as_str(), "/" | "/login" | "/signup") => {
@@ -99,7 +109,9 @@ fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
 fn percent_encode(raw: &str) -> String {
     raw.bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (byte as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (byte as char).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()
@@ -108,16 +120,27 @@ fn percent_encode(raw: &str) -> String {
 /// Refuses state-changing requests that a browser sent from another origin. Requests carrying a
 /// bearer token are exempt: a foreign page cannot make the browser attach one.
 pub async fn same_origin_layer(request: Request<Body>, next: Next) -> Response {
-    let safe_method = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe_method = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe_method || bearer_token(request.headers()).is_some() {
         return next.run(request).await;
     }
     let headers = request.headers();
-    let host = headers.get(header::HOST).and_then(|value| value.to_str().ok());
-    let origin = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok());
-    let fetch_site = headers.get("sec-fetch-site").and_then(|value| value.to_str().ok());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok());
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok());
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .and_then(|value| value.to_str().ok());
     let allowed = match (origin, host) {
-        (Some(origin), Some(host)) => origin_host(origin).is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host)),
+        (Some(origin), Some(host)) => {
+            origin_host(origin).is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host))
+        }
         (Some(_), None) => false,
         // No Origin: a non-browser client, unless the browser says it is cross-site.
         (None, _) => fetch_site != Some("cross-site"),
@@ -125,7 +148,11 @@ pub async fn same_origin_layer(request: Request<Body>, next: Next) -> Response {
     if allowed {
         next.run(request).await
     } else {
-        tracing::warn!(?origin, ?host, "cross-origin state-changing request refused");
+        tracing::warn!(
+            ?origin,
+            ?host,
+            "cross-origin state-changing request refused"
+        );
         crate::error::ApiError(app::error::AppError::Forbidden(
             "Cross-origin requests that change data are not allowed".into(),
         ))
@@ -134,10 +161,11 @@ pub async fn same_origin_layer(request: Request<Body>, next: Next) -> Response {
 }
 
 fn origin_host(origin: &str) -> Option<&str> {
-    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"))?;
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))?;
     Some(rest.trim_end_matches('/'))
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -146,8 +174,14 @@ mod tests {
     #[test]
     fn cookies_and_bearer_tokens_are_read_from_headers() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; cw_access=tok; b=2"));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; cw_access=tok; b=2"),
+        );
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
         assert_eq!(cookie_value(&headers, "cw_access").as_deref(), Some("tok"));
         assert_eq!(cookie_value(&headers, "missing"), None);
         assert_eq!(bearer_token(&headers).as_deref(), Some("abc"));
@@ -161,6 +195,9 @@ mod tests {
 
     #[test]
     fn login_redirect_target_is_encoded() {
-        assert_eq!(percent_encode("/shops/a?x=1&y=2"), "/shops/a%3Fx%3D1%26y%3D2");
+        assert_eq!(
+            percent_encode("/shops/a?x=1&y=2"),
+            "/shops/a%3Fx%3D1%26y%3D2"
+        );
     }
 }

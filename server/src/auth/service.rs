@@ -66,11 +66,22 @@ fn session_expired() -> AppError {
 }
 
 impl Accounts {
-    pub fn new(db: Database, keys: Arc<TokenKeys>, refresh_ttl_secs: i64, secure_cookies: bool) -> anyhow::Result<Self> {
+    pub fn new(
+        db: Database,
+        keys: Arc<TokenKeys>,
+        refresh_ttl_secs: i64,
+        secure_cookies: bool,
+    ) -> anyhow::Result<Self> {
         let mut random = [0_u8; 16];
         rand::thread_rng().fill_bytes(&mut random);
         let dummy_hash = hash_password(&format!("{random:?}"))?;
-        Ok(Accounts { db, keys, refresh_ttl_secs, secure_cookies, dummy_hash })
+        Ok(Accounts {
+            db,
+            keys,
+            refresh_ttl_secs,
+            secure_cookies,
+            dummy_hash,
+        })
     }
 
     async fn issue_tokens(
@@ -80,7 +91,10 @@ impl Accounts {
         email: &str,
         family: Option<&str>,
     ) -> Result<TokenPair, AppError> {
-        let access_token = self.keys.issue_access(user_id, email, now_secs()).map_err(internal)?;
+        let access_token = self
+            .keys
+            .issue_access(user_id, email, now_secs())
+            .map_err(internal)?;
         let refresh_token = new_refresh_token();
         let family = family.map(str::to_string).unwrap_or_else(new_refresh_token);
         let now = now_ms();
@@ -148,7 +162,10 @@ impl Accounts {
         .await
         .map_err(internal)?
         .ok_or_else(session_expired)?;
-        let session = Session { user_id: row.user_id, email: row.email.clone() };
+        let session = Session {
+            user_id: row.user_id,
+            email: row.email.clone(),
+        };
         if row.revoked_at.is_some() || row.expires_at <= now {
             return Err(session_expired());
         }
@@ -162,11 +179,20 @@ impl Accounts {
                 .execute(&mut *tx)
                 .await
                 .map_err(internal)?;
-            audit(&mut *tx, Some(row.user_id), None, "auth.refresh_token_reused", "family revoked")
-                .await
-                .map_err(internal)?;
+            audit(
+                &mut *tx,
+                Some(row.user_id),
+                None,
+                "auth.refresh_token_reused",
+                "family revoked",
+            )
+            .await
+            .map_err(internal)?;
             tx.commit().await.map_err(internal)?;
-            tracing::warn!(user_id = row.user_id, "refresh token reused; session family revoked");
+            tracing::warn!(
+                user_id = row.user_id,
+                "refresh token reused; session family revoked"
+            );
             return Err(session_expired());
         }
         sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE id = $2")
@@ -175,7 +201,9 @@ impl Accounts {
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
-        let tokens = self.issue_tokens(&mut tx, row.user_id, &row.email, Some(&row.family)).await?;
+        let tokens = self
+            .issue_tokens(&mut tx, row.user_id, &row.email, Some(&row.family))
+            .await?;
         tx.commit().await.map_err(internal)?;
         Ok(RefreshOutcome::Rotated { session, tokens })
     }
@@ -189,7 +217,11 @@ impl Accounts {
 #[async_trait]
 impl AccountService for Accounts {
     #[tracing::instrument(skip_all, err)]
-    async fn sign_up(&self, input: SignUpInput, client: &ClientInfo) -> Result<AuthOutcome, AppError> {
+    async fn sign_up(
+        &self,
+        input: SignUpInput,
+        client: &ClientInfo,
+    ) -> Result<AuthOutcome, AppError> {
         let name = parse_person_name(&input.name)?;
         let email = Email::parse(&input.email)?;
         let password = NewPassword::parse("password", &input.password)?;
@@ -211,7 +243,9 @@ impl AccountService for Accounts {
         let user_id = match inserted {
             Ok(id) => id,
             Err(error) if is_unique_violation(&error) => {
-                return Err(AppError::Conflict("An account with this email already exists".into()))
+                return Err(AppError::Conflict(
+                    "An account with this email already exists".into(),
+                ))
             }
             Err(error) => return Err(internal(error)),
         };
@@ -232,14 +266,30 @@ impl AccountService for Accounts {
             .await
             .map_err(internal)?;
         let detail = client.ip.clone().unwrap_or_default();
-        audit(&mut *tx, Some(user_id), None, "auth.signed_up", &detail).await.map_err(internal)?;
-        let tokens = self.issue_tokens(&mut tx, user_id, email.as_str(), None).await?;
+        audit(&mut *tx, Some(user_id), None, "auth.signed_up", &detail)
+            .await
+            .map_err(internal)?;
+        let tokens = self
+            .issue_tokens(&mut tx, user_id, email.as_str(), None)
+            .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(AuthOutcome { user: UserDto { id: user_id, email: email.as_str().into(), name }, tokens })
+        Ok(AuthOutcome {
+            user: UserDto {
+                id: user_id,
+                email: email.as_str().into(),
+                name,
+            },
+            tokens,
+        })
     }
 
     #[tracing::instrument(skip_all, err)]
-    async fn log_in(&self, email: &str, password: &str, client: &ClientInfo) -> Result<AuthOutcome, AppError> {
+    async fn log_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<AuthOutcome, AppError> {
         let email = Email::parse(email)?;
         let email_key = format!("email:{}", email.as_str());
         let client_key = client.ip.as_ref().map(|ip| format!("ip:{ip}"));
@@ -262,7 +312,10 @@ impl AccountService for Accounts {
         .fetch_optional(&self.db.pool)
         .await
         .map_err(internal)?;
-        let stored_hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| self.dummy_hash.clone());
+        let stored_hash = user
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| self.dummy_hash.clone());
         let verified = verify_password_blocking(password.to_string(), stored_hash).await;
         let user = match user {
             Some(user) if verified => user,
@@ -279,14 +332,27 @@ impl AccountService for Accounts {
             .await
             .map_err(internal)?;
         let detail = client.ip.clone().unwrap_or_default();
-        audit(&mut *tx, Some(user.id), None, "auth.logged_in", &detail).await.map_err(internal)?;
-        let tokens = self.issue_tokens(&mut tx, user.id, &user.email, None).await?;
+        audit(&mut *tx, Some(user.id), None, "auth.logged_in", &detail)
+            .await
+            .map_err(internal)?;
+        let tokens = self
+            .issue_tokens(&mut tx, user.id, &user.email, None)
+            .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(AuthOutcome { user: UserDto { id: user.id, email: user.email, name: user.name }, tokens })
+        Ok(AuthOutcome {
+            user: UserDto {
+                id: user.id,
+                email: user.email,
+                name: user.name,
+            },
+            tokens,
+        })
     }
 
     async fn log_out(&self, refresh_token: Option<&str>) -> Result<(), AppError> {
-        let Some(token) = refresh_token else { return Ok(()) };
+        let Some(token) = refresh_token else {
+            return Ok(());
+        };
         sqlx::query(
             "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family = \
              (SELECT family FROM refresh_tokens WHERE token_hash = $2)",
@@ -300,7 +366,12 @@ impl AccountService for Accounts {
     }
 
     #[tracing::instrument(skip_all, err)]
-    async fn change_password(&self, session: &Session, current_password: &str, new_password: &str) -> Result<TokenPair, AppError> {
+    async fn change_password(
+        &self,
+        session: &Session,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<TokenPair, AppError> {
         let user = sqlx::query_as::<_, UserRow>(
             "SELECT id, email, name, password_hash FROM users WHERE id = $1",
         )
@@ -309,11 +380,17 @@ impl AccountService for Accounts {
         .await
         .map_err(internal)?
         .ok_or_else(AppError::unauthenticated)?;
-        if !verify_password_blocking(current_password.to_string(), user.password_hash.clone()).await {
-            return Err(AppError::invalid("current_password", "is not your current password"));
+        if !verify_password_blocking(current_password.to_string(), user.password_hash.clone()).await
+        {
+            return Err(AppError::invalid(
+                "current_password",
+                "is not your current password",
+            ));
         }
         let new_password = NewPassword::parse("new_password", new_password)?;
-        let new_hash = hash_password_blocking(new_password.expose().to_string()).await.map_err(internal)?;
+        let new_hash = hash_password_blocking(new_password.expose().to_string())
+            .await
+            .map_err(internal)?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
@@ -324,37 +401,60 @@ impl AccountService for Accounts {
             .await
             .map_err(internal)?;
         // Every existing session ends; the caller gets a fresh one.
-        sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(user.id)
-            .execute(&mut *tx)
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        audit(&mut *tx, Some(user.id), None, "auth.password_changed", "")
             .await
             .map_err(internal)?;
-        audit(&mut *tx, Some(user.id), None, "auth.password_changed", "").await.map_err(internal)?;
-        let tokens = self.issue_tokens(&mut tx, user.id, &user.email, None).await?;
+        let tokens = self
+            .issue_tokens(&mut tx, user.id, &user.email, None)
+            .await?;
         tx.commit().await.map_err(internal)?;
         Ok(tokens)
     }
 
     async fn current_user(&self, session: &Session) -> Result<UserDto, AppError> {
-        let row = sqlx::query_as::<_, (i64, String, String)>("SELECT id, email, name FROM users WHERE id = $1")
-            .bind(session.user_id)
-            .fetch_optional(&self.db.pool)
-            .await
-            .map_err(internal)?
-            .ok_or_else(AppError::unauthenticated)?;
-        Ok(UserDto { id: row.0, email: row.1, name: row.2 })
+        let row = sqlx::query_as::<_, (i64, String, String)>(
+            "SELECT id, email, name FROM users WHERE id = $1",
+        )
+        .bind(session.user_id)
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(AppError::unauthenticated)?;
+        Ok(UserDto {
+            id: row.0,
+            email: row.1,
+            name: row.2,
+        })
     }
 
     fn session_cookies(&self, tokens: &TokenPair) -> Vec<String> {
         vec![
-            self.cookie(app::ACCESS_COOKIE, &tokens.access_token, tokens.access_expires_in_secs),
-            self.cookie(app::REFRESH_COOKIE, &tokens.refresh_token, tokens.refresh_expires_in_secs),
+            self.cookie(
+                app::ACCESS_COOKIE,
+                &tokens.access_token,
+                tokens.access_expires_in_secs,
+            ),
+            self.cookie(
+                app::REFRESH_COOKIE,
+                &tokens.refresh_token,
+                tokens.refresh_expires_in_secs,
+            ),
         ]
     }
 
     fn cleared_session_cookies(&self) -> Vec<String> {
-        vec![self.cookie(app::ACCESS_COOKIE, "", 0), self.cookie(app::REFRESH_COOKIE, "", 0)]
+        vec![
+            self.cookie(app::ACCESS_COOKIE, "", 0),
+            self.cookie(app::REFRESH_COOKIE, "", 0),
+        ]
     }
 }
 
@@ -363,6 +463,8 @@ pub fn require_owner(role: Role, what: &str) -> Result<(), AppError> {
     if role == Role::Owner {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!("Only the shop owner can {what}")))
+        Err(AppError::Forbidden(format!(
+            "Only the shop owner can {what}"
+        )))
     }
 }

@@ -60,18 +60,30 @@ impl TokenKeys {
             iat: now_secs,
             exp: now_secs + self.access_ttl_secs,
         };
-        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     pub fn verify_access(&self, token: &str) -> Result<Session, TokenError> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|error| {
-            match error.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            }
-        })?;
-        let user_id = data.claims.sub.parse::<i64>().map_err(|_| TokenError::Invalid)?;
-        Ok(Session { user_id, email: data.claims.email })
+        let data =
+            decode::<Claims>(token, &self.decoding, &self.validation).map_err(
+                |error| match error.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                    _ => TokenError::Invalid,
+                },
+            )?;
+        let user_id = data
+            .claims
+            .sub
+            .parse::<i64>()
+            .map_err(|_| TokenError::Invalid)?;
+        Ok(Session {
+            user_id,
+            email: data.claims.email,
+        })
     }
 }
 
@@ -104,7 +116,9 @@ mod tests {
 
     #[test]
     fn an_issued_token_verifies_to_its_user() {
-        let token = keys().issue_access(7, "a@example.com", now_secs()).expect("issue");
+        let token = keys()
+            .issue_access(7, "a@example.com", now_secs())
+            .expect("issue");
         let session = keys().verify_access(&token).expect("valid");
         assert_eq!(session.user_id, 7);
         assert_eq!(session.email, "a@example.com");
@@ -112,13 +126,17 @@ mod tests {
 
     #[test]
     fn an_expired_token_is_refused_as_expired() {
-        let token = keys().issue_access(7, "a@example.com", now_secs() - 3600).expect("issue");
+        let token = keys()
+            .issue_access(7, "a@example.com", now_secs() - 3600)
+            .expect("issue");
         assert_eq!(keys().verify_access(&token), Err(TokenError::Expired));
     }
 
     #[test]
     fn a_tampered_or_foreign_token_is_refused() {
-        let token = keys().issue_access(7, "a@example.com", now_secs()).expect("issue");
+        let token = keys()
+            .issue_access(7, "a@example.com", now_secs())
+            .expect("issue");
         let mut tampered = token.clone();
         tampered.pop();
         tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
@@ -131,14 +149,37 @@ mod tests {
     fn a_token_with_another_algorithm_or_audience_is_refused() {
         let secret = b"test secret of enough length 0123456789";
         let claims = Claims {
-            sub: "7".into(), email: "a@example.com".into(), iss: ISSUER.into(),
-            aud: "shop:somewhere".into(), iat: now_secs(), exp: now_secs() + 60,
+            sub: "7".into(),
+            email: "a@example.com".into(),
+            iss: ISSUER.into(),
+            aud: "shop:somewhere".into(),
+            iat: now_secs(),
+            exp: now_secs() + 60,
         };
-        let wrong_audience = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).expect("encode");
-        assert_eq!(keys().verify_access(&wrong_audience), Err(TokenError::Invalid));
-        let claims = Claims { aud: DASHBOARD_AUDIENCE.into(), ..claims };
-        let wrong_algorithm = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(secret)).expect("encode");
-        assert_eq!(keys().verify_access(&wrong_algorithm), Err(TokenError::Invalid));
+        let wrong_audience = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(secret),
+        )
+        .expect("encode");
+        assert_eq!(
+            keys().verify_access(&wrong_audience),
+            Err(TokenError::Invalid)
+        );
+        let claims = Claims {
+            aud: DASHBOARD_AUDIENCE.into(),
+            ..claims
+        };
+        let wrong_algorithm = encode(
+            &Header::new(Algorithm::HS512),
+            &claims,
+            &EncodingKey::from_secret(secret),
+        )
+        .expect("encode");
+        assert_eq!(
+            keys().verify_access(&wrong_algorithm),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

@@ -22,25 +22,18 @@ pub struct Spot {
 }
 
 impl Placement {
-    pub fn uses_postgres(&self) -> bool {
-        !self.servers.is_empty()
-    }
-
     /// Picks the server holding the fewest shops and a database name unique to this shop.
     pub fn choose(&self, slug: &str, shop_counts: &[(String, i64)]) -> Spot {
         // A random suffix keeps names unique even when several deployments share a server.
         let suffix: u32 = rand::thread_rng().gen();
         let base = slug.replace('-', "_");
-        match self
-            .servers
-            .iter()
-            .min_by_key(|server| {
-                shop_counts
-                    .iter()
-                    .find(|(name, _)| *name == server.name)
-                    .map(|(_, count)| *count)
-                    .unwrap_or(0)
-            }) {
+        match self.servers.iter().min_by_key(|server| {
+            shop_counts
+                .iter()
+                .find(|(name, _)| *name == server.name)
+                .map(|(_, count)| *count)
+                .unwrap_or(0)
+        }) {
             Some(server) => Spot {
                 db_server: server.name.clone(),
                 db_name: format!("shop_{base}_{suffix:08x}"),
@@ -66,7 +59,11 @@ impl Placement {
             .iter()
             .find(|server| server.name == db_server)
             .ok_or_else(|| anyhow!("shop database server {db_server:?} is not configured"))?;
-        Ok(format!("{}/{}", server.url.expose(), checked_pg_name(db_name)?))
+        Ok(format!(
+            "{}/{}",
+            server.url.expose(),
+            checked_pg_name(db_name)?
+        ))
     }
 }
 
@@ -101,13 +98,19 @@ mod tests {
     fn servers() -> Vec<ShopServer> {
         ["a", "b"]
             .iter()
-            .map(|name| ShopServer { name: name.to_string(), url: Secret::new(format!("postgres://{name}:5432")) })
+            .map(|name| ShopServer {
+                name: name.to_string(),
+                url: Secret::new(format!("postgres://{name}:5432")),
+            })
             .collect()
     }
 
     #[test]
     fn new_shops_go_to_the_least_loaded_server() {
-        let placement = Placement { data_dir: "d".into(), servers: servers() };
+        let placement = Placement {
+            data_dir: "d".into(),
+            servers: servers(),
+        };
         let spot = placement.choose("north-wind", &[("a".into(), 5), ("b".into(), 2)]);
         assert_eq!(spot.db_server, "b");
         assert!(spot.db_name.starts_with("shop_north_wind_"));
@@ -116,7 +119,10 @@ mod tests {
 
     #[test]
     fn without_servers_shops_are_sqlite_files() {
-        let placement = Placement { data_dir: "/data".into(), servers: vec![] };
+        let placement = Placement {
+            data_dir: "/data".into(),
+            servers: vec![],
+        };
         let spot = placement.choose("north-wind", &[]);
         assert_eq!(spot.db_server, SQLITE_SERVER);
         let url = placement.url(&spot.db_server, &spot.db_name).expect("url");
@@ -125,7 +131,10 @@ mod tests {
 
     #[test]
     fn unsafe_names_are_refused() {
-        let placement = Placement { data_dir: "/data".into(), servers: servers() };
+        let placement = Placement {
+            data_dir: "/data".into(),
+            servers: servers(),
+        };
         assert!(placement.url("sqlite", "../../etc/passwd.db").is_err());
         assert!(placement.url("a", "x\"; DROP DATABASE y; --").is_err());
         assert!(placement.url("unknown", "shop_x").is_err());

@@ -41,7 +41,10 @@ impl ShopPools {
 
     /// The shop's pool, opening it (without connecting yet) if needed.
     pub fn get(&self, shop: &ShopRecord) -> anyhow::Result<Database> {
-        let mut open = self.open.lock().map_err(|_| anyhow::anyhow!("shop pool registry poisoned"))?;
+        let mut open = self
+            .open
+            .lock()
+            .map_err(|_| anyhow::anyhow!("shop pool registry poisoned"))?;
         if let Some(entry) = open.get_mut(&shop.id) {
             entry.last_used = Instant::now();
             return Ok(entry.db.clone());
@@ -59,7 +62,13 @@ impl ShopPools {
                 }
             }
         }
-        open.insert(shop.id, OpenPool { db: db.clone(), last_used: Instant::now() });
+        open.insert(
+            shop.id,
+            OpenPool {
+                db: db.clone(),
+                last_used: Instant::now(),
+            },
+        );
         Ok(db)
     }
 
@@ -73,7 +82,10 @@ impl ShopPools {
                     .filter(|(_, entry)| now.duration_since(entry.last_used) >= self.idle_after)
                     .map(|(id, _)| *id)
                     .collect();
-                ids.iter().filter_map(|id| open.remove(id)).map(|entry| entry.db).collect()
+                ids.iter()
+                    .filter_map(|id| open.remove(id))
+                    .map(|entry| entry.db)
+                    .collect()
             }
             Err(_) => Vec::new(),
         };
@@ -85,7 +97,11 @@ impl ShopPools {
 
     /// Forgets (and closes) a shop's pool, e.g. when it is suspended.
     pub async fn close(&self, shop_id: i64) {
-        let removed = self.open.lock().ok().and_then(|mut open| open.remove(&shop_id));
+        let removed = self
+            .open
+            .lock()
+            .ok()
+            .and_then(|mut open| open.remove(&shop_id));
         if let Some(entry) = removed {
             entry.db.close().await;
         }

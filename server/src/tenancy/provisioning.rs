@@ -24,18 +24,29 @@ pub struct Provisioner {
 
 /// A one-connection pool for provisioning work, closed afterwards.
 fn provisioning_shape() -> PoolShape {
-    PoolShape { max_connections: 1, idle_timeout: Duration::from_secs(5) }
+    PoolShape {
+        max_connections: 1,
+        idle_timeout: Duration::from_secs(5),
+    }
 }
 
 impl Provisioner {
     /// Validates the input and writes the registry row, the owner's membership and an audit entry
     /// in one transaction. The shop is `provisioning` until [`Provisioner::provision`] finishes.
-    pub async fn register(&self, owner_id: i64, input: NewShopInput) -> Result<ShopRecord, AppError> {
+    pub async fn register(
+        &self,
+        owner_id: i64,
+        input: NewShopInput,
+    ) -> Result<ShopRecord, AppError> {
         let name = parse_shop_name(&input.name)?;
         let slug = Slug::parse(&input.slug)?;
         let currency = parse_currency(&input.currency)?;
         let timezone = parse_timezone(&input.timezone)?;
-        let counts = self.registry.shop_counts_by_server().await.map_err(internal)?;
+        let counts = self
+            .registry
+            .shop_counts_by_server()
+            .await
+            .map_err(internal)?;
         let spot = self.placement.choose(slug.as_str(), &counts);
         let now = now_ms();
 
@@ -67,17 +78,25 @@ impl Provisioner {
             }
             Err(error) => return Err(internal(error)),
         };
-        sqlx::query("INSERT INTO memberships (shop_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(shop_id)
-            .bind(owner_id)
-            .bind(Role::Owner.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        audit(&mut *tx, Some(owner_id), Some(shop_id), "shop.created", slug.as_str())
-            .await
-            .map_err(internal)?;
+        sqlx::query(
+            "INSERT INTO memberships (shop_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(shop_id)
+        .bind(owner_id)
+        .bind(Role::Owner.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        audit(
+            &mut *tx,
+            Some(owner_id),
+            Some(shop_id),
+            "shop.created",
+            slug.as_str(),
+        )
+        .await
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
 
         self.registry
@@ -102,7 +121,9 @@ impl Provisioner {
 
         self.create_database(&shop, &url).await?;
         if shop.step() < ProvisioningStep::DatabaseCreated {
-            self.registry.set_step(shop.id, ProvisioningStep::DatabaseCreated).await?;
+            self.registry
+                .set_step(shop.id, ProvisioningStep::DatabaseCreated)
+                .await?;
         }
 
         let tenant = Database::connect(&url, &provisioning_shape()).await?;
@@ -112,12 +133,30 @@ impl Provisioner {
         self.registry
             .set_schema_version(shop.id, db::latest_tenant_version(tenant.engine))
             .await?;
-        self.registry.set_step(shop.id, ProvisioningStep::Migrated).await?;
+        self.registry
+            .set_step(shop.id, ProvisioningStep::Migrated)
+            .await?;
 
         let active = ShopStatus::Provisioning.transition(ShopEvent::ProvisioningFinished)?;
-        self.registry.set_status(shop.id, ShopStatus::Provisioning, active).await?;
-        self.registry.set_step(shop.id, ProvisioningStep::Activated).await?;
-        audit(&self.registry.db.pool, None, Some(shop.id), "shop.activated", &shop.slug).await?;
+        if !self
+            .registry
+            .set_status(shop.id, ShopStatus::Provisioning, active)
+            .await?
+        {
+            // Another instance (or the start-up catch-up) finished it first.
+            return Ok(());
+        }
+        self.registry
+            .set_step(shop.id, ProvisioningStep::Activated)
+            .await?;
+        audit(
+            &self.registry.db.pool,
+            None,
+            Some(shop.id),
+            "shop.activated",
+            &shop.slug,
+        )
+        .await?;
         tracing::info!(shop = %shop.slug, "shop provisioned");
         Ok(())
     }
@@ -149,7 +188,10 @@ impl Provisioner {
 
     /// Finishes every shop a crash left half-provisioned.
     pub async fn resume_unfinished(&self) -> anyhow::Result<usize> {
-        let unfinished = self.registry.shops_in_status(ShopStatus::Provisioning).await?;
+        let unfinished = self
+            .registry
+            .shops_in_status(ShopStatus::Provisioning)
+            .await?;
         for shop in &unfinished {
             tracing::info!(shop = %shop.slug, step = %shop.provisioning_step, "resuming provisioning");
             self.provision(shop.id).await?;
@@ -159,11 +201,13 @@ impl Provisioner {
 
     /// Applies new tenant migrations to every shop created by an older version.
     pub async fn upgrade_all(&self) -> anyhow::Result<usize> {
-        let engine = if self.placement.uses_postgres() { db::Engine::Postgres } else { db::Engine::Sqlite };
-        let latest = db::latest_tenant_version(engine);
+        // Both engines' folders carry the same version numbers; a shop is outdated below either.
+        let latest = db::latest_tenant_version(db::Engine::Sqlite)
+            .max(db::latest_tenant_version(db::Engine::Postgres));
         let outdated = self.registry.shops_below_schema(latest).await?;
         for shop in &outdated {
             let url = self.placement.url(&shop.db_server, &shop.db_name)?;
+            let latest = db::latest_tenant_version(db::engine_of(&url));
             let tenant = Database::connect(&url, &provisioning_shape()).await?;
             let migrated = tenant.migrate_tenant().await;
             tenant.close().await;

@@ -125,7 +125,10 @@ impl Registry {
         Ok(rows.into_iter().map(MemberShop::from).collect())
     }
 
-    pub async fn shops_in_status(&self, status: ShopStatus) -> Result<Vec<ShopRecord>, sqlx::Error> {
+    pub async fn shops_in_status(
+        &self,
+        status: ShopStatus,
+    ) -> Result<Vec<ShopRecord>, sqlx::Error> {
         sqlx::query_as::<_, ShopRecord>(sqlx::AssertSqlSafe(format!(
             "SELECT {SHOP_COLUMNS} FROM shops s WHERE s.status = $1 ORDER BY s.id"
         )))
@@ -235,7 +238,10 @@ impl Registry {
         Ok(result.rows_affected() == 1)
     }
 
-    pub async fn members(&self, shop_id: i64) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    pub async fn members(
+        &self,
+        shop_id: i64,
+    ) -> Result<Vec<(String, String, String)>, sqlx::Error> {
         sqlx::query_as::<_, (String, String, String)>(
             "SELECT u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
              WHERE m.shop_id = $1 ORDER BY m.role, u.email",

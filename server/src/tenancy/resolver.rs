@@ -1,9 +1,11 @@
 //! Resolves a request's `Host` to a shop: `<slug>.<base domain>` or a registered custom domain.
-//! A small cache sits in front of the registry; it is invalidated on every change made through
-//! this instance and expires after a short time to pick up changes made by other instances.
+//! A small cache of active shops sits in front of the registry; it is invalidated on every change
+//! made through this instance and expires after a short time to pick up other instances' changes.
+//! Misses and shops that are not active are never cached, so a newly activated shop or domain is
+//! served at once.
 
 use super::registry::{Registry, ShopRecord};
-use app::shops::rules::{normalise_host, subdomain_slug};
+use app::shops::rules::{normalise_host, subdomain_slug, ShopStatus};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -19,7 +21,12 @@ const MAX_CACHED_HOSTS: usize = 10_000;
 
 impl TenantResolver {
     pub fn new(registry: Registry, base_domain: String, ttl: Duration) -> Self {
-        TenantResolver { registry, base_domain, ttl, cache: Mutex::new(HashMap::new()) }
+        TenantResolver {
+            registry,
+            base_domain,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     pub async fn resolve(&self, host_header: &str) -> Result<Option<ShopRecord>, sqlx::Error> {
@@ -35,7 +42,10 @@ impl TenantResolver {
             Some(slug) => self.registry.shop_by_slug(&slug).await?,
             None => self.registry.shop_by_custom_domain(&host).await?,
         };
-        if let Ok(mut cache) = self.cache.lock() {
+        let cacheable = shop
+            .as_ref()
+            .is_some_and(|shop| shop.status() == ShopStatus::Active);
+        if let (true, Ok(mut cache)) = (cacheable, self.cache.lock()) {
             if cache.len() >= MAX_CACHED_HOSTS {
                 cache.clear();
             }

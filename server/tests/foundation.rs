@@ -1,0 +1,1039 @@
+//! Integration tests of the foundation on real stores: each test runs on SQLite and, when
+//! configured, on PostgreSQL.
+
+mod support;
+
+use app::shops::model::NewShopInput;
+use app::shops::rules::ShopStatus;
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use serde_json::json;
+use support::{engines, unique, Engine, TestApp};
+
+async fn shop_databases_exist(app: &TestApp) -> Vec<String> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT db_server, db_name FROM shops ORDER BY id")
+            .fetch_all(&app.app.state.platform.pool)
+            .await
+            .expect("shops");
+    let mut existing = Vec::new();
+    for (server, name) in rows {
+        let url = app
+            .app
+            .state
+            .provisioner
+            .placement
+            .url(&server, &name)
+            .expect("url");
+        let found = match app.engine {
+            Engine::Sqlite => app.config.data_dir.join("shops").join(&name).exists(),
+            Engine::Postgres => {
+                use sqlx::migrate::MigrateDatabase;
+                sqlx::Any::database_exists(&url)
+                    .await
+                    .expect("exists check")
+            }
+        };
+        if found {
+            existing.push(name);
+        }
+    }
+    existing
+}
+
+#[tokio::test]
+async fn provisioning_creates_a_separate_database_per_shop() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let token = app
+            .sign_up(&format!("{}@example.com", unique("owner")))
+            .await;
+        let first = unique("first");
+        let second = unique("second");
+        let status = app.create_shop(&token, &first).await;
+        app.create_shop(&token, &second).await;
+
+        let steps: Vec<bool> = status["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .map(|s| s["done"] == true)
+            .collect();
+        assert_eq!(
+            steps,
+            vec![true, true, true, true],
+            "{engine:?}: all provisioning steps done"
+        );
+        let databases = shop_databases_exist(&app).await;
+        assert_eq!(databases.len(), 2, "{engine:?}: one database per shop");
+        assert_ne!(databases[0], databases[1]);
+
+        // Data written to one shop's database is not visible in the other.
+        let shop = app
+            .app
+            .state
+            .provisioner
+            .registry
+            .shop_by_slug(&first)
+            .await
+            .expect("query")
+            .expect("shop");
+        let db = app.app.state.pools.get(&shop).expect("pool");
+        sqlx::query("INSERT INTO products (sku, title, status, price_minor, stock_on_hand, created_at) VALUES ('SKU-1', 'Mug', 'active', 1200, 5, 0)")
+            .execute(&db.pool)
+            .await
+            .expect("insert product");
+        let first_overview = app
+            .api(
+                Method::GET,
+                &format!("/shops/{first}/overview"),
+                Some(&token),
+                None,
+            )
+            .await;
+        let second_overview = app
+            .api(
+                Method::GET,
+                &format!("/shops/{second}/overview"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            first_overview.json["product_count"], 1,
+            "{engine:?}: {}",
+            first_overview.text
+        );
+        assert_eq!(
+            second_overview.json["product_count"], 0,
+            "{engine:?}: {}",
+            second_overview.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_resumed_half_finished_provisioning_completes() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let token = app
+            .sign_up(&format!("{}@example.com", unique("owner")))
+            .await;
+        let me = app.api(Method::GET, "/me", Some(&token), None).await;
+        let owner_id = me.json["id"].as_i64().expect("user id");
+
+        // Crash right after the registry row was written: nothing else happened.
+        let just_registered = unique("crash-early");
+        let shop = app
+            .app
+            .state
+            .provisioner
+            .register(
+                owner_id,
+                NewShopInput {
+                    name: "Early".into(),
+                    slug: just_registered.clone(),
+                    currency: "USD".into(),
+                    timezone: "UTC".into(),
+                },
+            )
+            .await
+            .expect("register");
+        assert_eq!(shop.status(), ShopStatus::Provisioning);
+
+        // Crash after the database was created but before migrations ran.
+        let half_done = unique("crash-late");
+        let shop = app
+            .app
+            .state
+            .provisioner
+            .register(
+                owner_id,
+                NewShopInput {
+                    name: "Late".into(),
+                    slug: half_done.clone(),
+                    currency: "USD".into(),
+                    timezone: "UTC".into(),
+                },
+            )
+            .await
+            .expect("register");
+        let url = app
+            .app
+            .state
+            .provisioner
+            .placement
+            .url(&shop.db_server, &shop.db_name)
+            .expect("url");
+        if engine == Engine::Sqlite {
+            std::fs::create_dir_all(app.config.data_dir.join("shops")).expect("dir");
+        }
+        {
+            use sqlx::migrate::MigrateDatabase;
+            if engine == Engine::Postgres {
+                sqlx::Any::create_database(&url)
+                    .await
+                    .expect("create database");
+            } else {
+                let db = server::db::Database::connect(
+                    &url,
+                    &server::db::PoolShape {
+                        max_connections: 1,
+                        idle_timeout: std::time::Duration::from_secs(1),
+                    },
+                )
+                .await
+                .expect("create file");
+                db.close().await;
+            }
+        }
+        app.app
+            .state
+            .provisioner
+            .registry
+            .set_step(
+                shop.id,
+                app::shops::rules::ProvisioningStep::DatabaseCreated,
+            )
+            .await
+            .expect("step");
+
+        let pending = app
+            .api(
+                Method::GET,
+                &format!("/shops/{half_done}/provisioning"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(pending.json["status"], "provisioning", "{engine:?}");
+
+        let app = app.restart().await;
+        for slug in [&just_registered, &half_done] {
+            let status = app
+                .api(
+                    Method::GET,
+                    &format!("/shops/{slug}/provisioning"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                status.json["status"], "active",
+                "{engine:?} {slug}: {}",
+                status.text
+            );
+            let overview = app
+                .api(
+                    Method::GET,
+                    &format!("/shops/{slug}/overview"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                overview.status,
+                StatusCode::OK,
+                "{engine:?}: tenant schema exists: {}",
+                overview.text
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn user_b_cannot_read_or_change_user_a_shop() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let alice = app
+            .sign_up(&format!("{}@example.com", unique("alice")))
+            .await;
+        let bob = app.sign_up(&format!("{}@example.com", unique("bob"))).await;
+        let slug = unique("alice-shop");
+        app.create_shop(&alice, &slug).await;
+
+        let attempts = [
+            (Method::GET, format!("/shops/{slug}"), None),
+            (
+                Method::PATCH,
+                format!("/shops/{slug}"),
+                Some(json!({ "name": "Pwned", "timezone": "UTC" })),
+            ),
+            (Method::GET, format!("/shops/{slug}/provisioning"), None),
+            (Method::GET, format!("/shops/{slug}/overview"), None),
+            (Method::POST, format!("/shops/{slug}/suspend"), None),
+            (
+                Method::POST,
+                format!("/shops/{slug}/domains"),
+                Some(json!({ "hostname": "evil.example.com" })),
+            ),
+            (
+                Method::POST,
+                format!("/shops/{slug}/members"),
+                Some(json!({ "email": "bob2@example.com" })),
+            ),
+            (
+                Method::DELETE,
+                format!("/shops/{slug}/domains/x.example.com"),
+                None,
+            ),
+        ];
+        for (method, path, body) in attempts {
+            let response = app.api(method.clone(), &path, Some(&bob), body).await;
+            assert_eq!(
+                response.status,
+                StatusCode::NOT_FOUND,
+                "{engine:?} {method} {path}: {}",
+                response.text
+            );
+            assert_eq!(response.json["error"]["message"], "Shop not found");
+        }
+        let bobs_shops = app.api(Method::GET, "/shops", Some(&bob), None).await;
+        assert_eq!(bobs_shops.json, json!([]));
+
+        // The same through the dashboard's server functions.
+        let read = app.server_fn("shop_detail", &bob, &[("slug", &slug)]).await;
+        assert_eq!(
+            read.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: {}",
+            read.text
+        );
+        let write = app
+            .server_fn(
+                "update_shop",
+                &bob,
+                &[("slug", &slug), ("name", "Pwned"), ("timezone", "UTC")],
+            )
+            .await;
+        assert_eq!(
+            write.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: {}",
+            write.text
+        );
+        let suspend = app
+            .server_fn(
+                "set_shop_suspended",
+                &bob,
+                &[("slug", &slug), ("suspended", "true")],
+            )
+            .await;
+        assert_eq!(
+            suspend.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: {}",
+            suspend.text
+        );
+
+        // The dashboard page of a foreign shop is a real 404.
+        let page = app.page(&format!("/shops/{slug}"), Some(&bob)).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{engine:?}");
+        assert!(page.text.contains("Page not found"));
+
+        // Nothing changed for Alice.
+        let detail = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&alice), None)
+            .await;
+        assert_eq!(detail.json["shop"]["name"], format!("Shop {slug}"));
+        assert_eq!(detail.json["shop"]["status"], "active");
+        assert_eq!(detail.json["members"].as_array().map(Vec::len), Some(1));
+        assert_eq!(detail.json["domains"].as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[tokio::test]
+async fn staff_can_read_but_only_the_owner_can_change_a_shop() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let owner = app
+            .sign_up(&format!("{}@example.com", unique("owner")))
+            .await;
+        let staff_email = format!("{}@example.com", unique("staff"));
+        let late_email = format!("{}@example.com", unique("late"));
+        let staff = app.sign_up(&staff_email).await;
+        let slug = unique("team-shop");
+        app.create_shop(&owner, &slug).await;
+
+        let invited = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/members"),
+                Some(&owner),
+                Some(json!({ "email": staff_email })),
+            )
+            .await;
+        assert_eq!(
+            invited.status,
+            StatusCode::CREATED,
+            "{engine:?}: {}",
+            invited.text
+        );
+        let again = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/members"),
+                Some(&owner),
+                Some(json!({ "email": staff_email })),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+
+        let read = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&staff), None)
+            .await;
+        assert_eq!(read.status, StatusCode::OK);
+        assert_eq!(read.json["shop"]["role"], "staff");
+        let write = app
+            .api(
+                Method::PATCH,
+                &format!("/shops/{slug}"),
+                Some(&staff),
+                Some(json!({ "name": "Staff rename", "timezone": "UTC" })),
+            )
+            .await;
+        assert_eq!(
+            write.status,
+            StatusCode::FORBIDDEN,
+            "{engine:?}: {}",
+            write.text
+        );
+
+        // Invitation of someone without an account becomes a membership when they sign up.
+        let pending = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/members"),
+                Some(&owner),
+                Some(json!({ "email": late_email })),
+            )
+            .await;
+        assert_eq!(pending.json["pending_invitations"], json!([late_email]));
+        let late = app.sign_up(&late_email).await;
+        let late_shops = app.api(Method::GET, "/shops", Some(&late), None).await;
+        assert_eq!(late_shops.json[0]["slug"], slug.as_str());
+
+        let removed = app
+            .api(
+                Method::DELETE,
+                &format!("/shops/{slug}/members/{staff_email}"),
+                Some(&owner),
+                None,
+            )
+            .await;
+        assert_eq!(
+            removed.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            removed.text
+        );
+        let after = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&staff), None)
+            .await;
+        assert_eq!(after.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn bad_sign_up_and_log_in_input_gets_clear_errors() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let email = format!("{}@example.com", unique("ada"));
+        app.sign_up(&email).await;
+
+        let duplicate = app.api(Method::POST, "/auth/signup", None, Some(json!({ "name": "Ada", "email": email.to_uppercase(), "password": "another long password" }))).await;
+        assert_eq!(duplicate.status, StatusCode::CONFLICT, "{engine:?}");
+
+        let bad_email = app.api(Method::POST, "/auth/signup", None, Some(json!({ "name": "Ada", "email": "not-an-email", "password": "a long enough password" }))).await;
+        assert_eq!(bad_email.status, StatusCode::BAD_REQUEST);
+        assert_eq!(bad_email.json["error"]["field"], "email");
+
+        let short = app
+            .api(
+                Method::POST,
+                "/auth/signup",
+                None,
+                Some(json!({ "name": "Ada", "email": "x@example.com", "password": "short" })),
+            )
+            .await;
+        assert_eq!(short.json["error"]["field"], "password");
+
+        let missing_field = app
+            .api(
+                Method::POST,
+                "/auth/signup",
+                None,
+                Some(json!({ "name": "Ada" })),
+            )
+            .await;
+        assert_eq!(missing_field.status, StatusCode::BAD_REQUEST);
+        assert!(
+            missing_field.json["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("email"),
+            "{}",
+            missing_field.text
+        );
+
+        let wrong = app
+            .api(
+                Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({ "email": email, "password": "wrong password!" })),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.json["error"]["message"], "Invalid email or password");
+
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&app.app.state.platform.pool)
+            .await
+            .expect("count");
+        assert_eq!(users, 1, "{engine:?}: nothing half-written");
+    }
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_rate_limited() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let email = format!("{}@example.com", unique("target"));
+        app.sign_up(&email).await;
+        for _ in 0..5 {
+            let wrong = app
+                .api(
+                    Method::POST,
+                    "/auth/login",
+                    None,
+                    Some(json!({ "email": email, "password": "guess guess guess" })),
+                )
+                .await;
+            assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        }
+        let limited = app
+            .api(
+                Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({ "email": email, "password": "a long enough password" })),
+            )
+            .await;
+        assert_eq!(
+            limited.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{engine:?}: even the right password waits"
+        );
+    }
+}
+
+#[tokio::test]
+async fn expired_tampered_and_missing_tokens_are_refused() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let token = app.sign_up(&format!("{}@example.com", unique("t"))).await;
+    assert_eq!(
+        app.api(Method::GET, "/me", Some(&token), None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.api(Method::GET, "/me", None, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut tampered = token.clone();
+    tampered.insert(tampered.len() / 2, 'x');
+    assert_eq!(
+        app.api(Method::GET, "/me", Some(&tampered), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let expired = app
+        .app
+        .state
+        .keys
+        .issue_access(1, "t@example.com", server::auth::tokens::now_secs() - 3600)
+        .expect("token");
+    let response = app.api(Method::GET, "/shops", Some(&expired), None).await;
+    assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(response.json["error"]["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_reuse_revokes_the_session() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let signed_up = app.api(Method::POST, "/auth/signup", None, Some(json!({ "name": "R", "email": format!("{}@example.com", unique("r")), "password": "a long enough password" }))).await;
+        let first = signed_up.json["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_string();
+
+        let rotated = app
+            .api(
+                Method::POST,
+                "/auth/refresh",
+                None,
+                Some(json!({ "refresh_token": first })),
+            )
+            .await;
+        assert_eq!(
+            rotated.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            rotated.text
+        );
+        let second = rotated.json["refresh_token"]
+            .as_str()
+            .expect("refresh")
+            .to_string();
+        assert_ne!(first, second);
+
+        // Replay of the first token well after its rotation (simulated by back-dating its use).
+        sqlx::query(
+            "UPDATE refresh_tokens SET used_at = used_at - 600000 WHERE used_at IS NOT NULL",
+        )
+        .execute(&app.app.state.platform.pool)
+        .await
+        .expect("backdate");
+        let replay = app
+            .api(
+                Method::POST,
+                "/auth/refresh",
+                None,
+                Some(json!({ "refresh_token": first })),
+            )
+            .await;
+        assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+        let victim = app
+            .api(
+                Method::POST,
+                "/auth/refresh",
+                None,
+                Some(json!({ "refresh_token": second })),
+            )
+            .await;
+        assert_eq!(
+            victim.status,
+            StatusCode::UNAUTHORIZED,
+            "{engine:?}: the whole family is revoked"
+        );
+    }
+}
+
+#[tokio::test]
+async fn logging_out_and_changing_the_password_end_sessions() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let email = format!("{}@example.com", unique("p"));
+    let signed_up = app
+        .api(
+            Method::POST,
+            "/auth/signup",
+            None,
+            Some(json!({ "name": "P", "email": email, "password": "a long enough password" })),
+        )
+        .await;
+    let access = signed_up.json["access_token"]
+        .as_str()
+        .expect("access")
+        .to_string();
+    let refresh = signed_up.json["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+
+    let wrong_current = app.api(Method::POST, "/auth/password", Some(&access), Some(json!({ "current_password": "nope nope nope", "new_password": "a brand new password" }))).await;
+    assert_eq!(wrong_current.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong_current.json["error"]["field"], "current_password");
+
+    let changed = app.api(Method::POST, "/auth/password", Some(&access), Some(json!({ "current_password": "a long enough password", "new_password": "a brand new password" }))).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    let old_session = app
+        .api(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(json!({ "refresh_token": refresh })),
+        )
+        .await;
+    assert_eq!(old_session.status, StatusCode::UNAUTHORIZED);
+    let old_password = app
+        .api(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({ "email": email, "password": "a long enough password" })),
+        )
+        .await;
+    assert_eq!(old_password.status, StatusCode::UNAUTHORIZED);
+    let new_login = app
+        .api(
+            Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({ "email": email, "password": "a brand new password" })),
+        )
+        .await;
+    assert_eq!(new_login.status, StatusCode::OK);
+
+    let new_refresh = new_login.json["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    let logout = app
+        .api(
+            Method::POST,
+            "/auth/logout",
+            None,
+            Some(json!({ "refresh_token": new_refresh })),
+        )
+        .await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    let after = app
+        .api(
+            Method::POST,
+            "/auth/refresh",
+            None,
+            Some(json!({ "refresh_token": new_refresh })),
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn duplicate_and_invalid_slugs_are_refused() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let token = app.sign_up(&format!("{}@example.com", unique("s"))).await;
+        let slug = unique("taken");
+        app.create_shop(&token, &slug).await;
+        let body = |slug: &str| {
+            Some(json!({ "name": "Dup", "slug": slug, "currency": "EUR", "timezone": "UTC" }))
+        };
+
+        let duplicate = app
+            .api(Method::POST, "/shops", Some(&token), body(&slug))
+            .await;
+        assert_eq!(duplicate.status, StatusCode::CONFLICT, "{engine:?}");
+        assert!(duplicate.json["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("already taken"));
+
+        for bad in ["Bad Slug!", "ab", "admin", "-x-y"] {
+            let invalid = app
+                .api(Method::POST, "/shops", Some(&token), body(bad))
+                .await;
+            assert_eq!(invalid.status, StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(invalid.json["error"]["field"], "slug");
+        }
+        let bad_currency = app.api(Method::POST, "/shops", Some(&token), Some(json!({ "name": "X", "slug": unique("cur"), "currency": "XXX", "timezone": "UTC" }))).await;
+        assert_eq!(bad_currency.json["error"]["field"], "currency");
+
+        let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops")
+            .fetch_one(&app.app.state.platform.pool)
+            .await
+            .expect("count");
+        assert_eq!(shops, 1, "{engine:?}: nothing half-written");
+    }
+}
+
+#[tokio::test]
+async fn hosts_resolve_to_shops_by_subdomain_and_custom_domain() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let token = app.sign_up(&format!("{}@example.com", unique("h"))).await;
+        let slug = unique("hosted");
+        app.create_shop(&token, &slug).await;
+        let storefront = |host: String| {
+            Request::builder()
+                .uri("/api/v1/storefront")
+                .header(header::HOST, host)
+                .body(Body::empty())
+                .expect("request")
+        };
+
+        let by_subdomain = app
+            .send(storefront(format!("{slug}.cartwright.test:443")))
+            .await;
+        assert_eq!(
+            by_subdomain.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            by_subdomain.text
+        );
+        assert_eq!(by_subdomain.json["slug"], slug.as_str());
+
+        let unknown = app
+            .send(storefront("nope-shop.cartwright.test".into()))
+            .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        let before = app
+            .send(storefront("shop.merchant-example.com".into()))
+            .await;
+        assert_eq!(before.status, StatusCode::NOT_FOUND);
+
+        let added = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/domains"),
+                Some(&token),
+                Some(json!({ "hostname": "Shop.Merchant-Example.com" })),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+        let by_domain = app
+            .send(storefront("shop.merchant-example.com".into()))
+            .await;
+        assert_eq!(
+            by_domain.json["slug"],
+            slug.as_str(),
+            "{engine:?}: cache invalidated on change"
+        );
+
+        let other = app.sign_up(&format!("{}@example.com", unique("o"))).await;
+        let other_slug = unique("other");
+        app.create_shop(&other, &other_slug).await;
+        let stolen = app
+            .api(
+                Method::POST,
+                &format!("/shops/{other_slug}/domains"),
+                Some(&other),
+                Some(json!({ "hostname": "shop.merchant-example.com" })),
+            )
+            .await;
+        assert_eq!(stolen.status, StatusCode::CONFLICT);
+
+        let suspended = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/suspend"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(suspended.json["shop"]["status"], "suspended");
+        let offline = app
+            .send(storefront("shop.merchant-example.com".into()))
+            .await;
+        assert_eq!(
+            offline.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: suspended shops are offline"
+        );
+        let twice = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/suspend"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::CONFLICT);
+        let reactivated = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/reactivate"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(reactivated.json["shop"]["status"], "active");
+
+        let removed = app
+            .api(
+                Method::DELETE,
+                &format!("/shops/{slug}/domains/shop.merchant-example.com"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(removed.status, StatusCode::OK);
+        let gone = app
+            .send(storefront("shop.merchant-example.com".into()))
+            .await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn cross_origin_state_changes_are_refused() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let token = app.sign_up(&format!("{}@example.com", unique("c"))).await;
+    let form = |origin: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/sfn/create_shop")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, origin)
+            .header(header::COOKIE, format!("{}={token}", app::ACCESS_COOKIE))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(format!(
+                "name=X&slug={}&currency=EUR&timezone=UTC",
+                unique("csrf")
+            )))
+            .expect("request")
+    };
+    let foreign = app.send(form("https://evil.example")).await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops")
+        .fetch_one(&app.app.state.platform.pool)
+        .await
+        .expect("count");
+    assert_eq!(shops, 0);
+    let same = app.send(form("http://127.0.0.1:3000")).await;
+    assert!(
+        same.status.is_success() || same.status.is_redirection(),
+        "{}: {}",
+        same.status,
+        same.text
+    );
+}
+
+#[tokio::test]
+async fn dashboard_pages_require_a_session_and_render_on_the_server() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let anonymous = app.page("/shops/some-shop/settings", None).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        anonymous.headers[header::LOCATION],
+        "/login?next=/shops/some-shop/settings"
+    );
+
+    let token = app.sign_up(&format!("{}@example.com", unique("d"))).await;
+    let slug = unique("rendered");
+    app.create_shop(&token, &slug).await;
+    let page = app.page(&format!("/shops/{slug}"), Some(&token)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains(&format!("Shop {slug}")),
+        "shop name rendered on the server"
+    );
+    assert!(page.text.contains("Switch shop"));
+    let login = app.page("/login", None).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.text.contains("Log in"));
+    let unknown = app.page("/no/such/page", Some(&token)).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn health_readiness_and_the_openapi_document_are_served() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    assert_eq!(app.page("/healthz", None).await.status, StatusCode::OK);
+    let ready = app.page("/readyz", None).await;
+    assert_eq!(ready.json["status"], "ready");
+    let spec = app.api(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(spec.json["openapi"], "3.1.0");
+    for path in [
+        "/auth/signup",
+        "/auth/login",
+        "/shops",
+        "/shops/{slug}",
+        "/shops/{slug}/provisioning",
+        "/storefront",
+    ] {
+        assert!(spec.json["paths"][path].is_object(), "{path} documented");
+    }
+    let unknown = app.api(Method::GET, "/nothing-here", None, None).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn shop_pools_open_lazily_and_close_when_idle() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = support::test_config(Engine::Sqlite, dir.path().to_path_buf());
+    config.shop_pool_idle_secs = 0;
+    config.max_open_shop_pools = 2;
+    let app = server::startup::build(config).await.expect("build");
+    let test = |path: &str, token: &str| {
+        Request::builder()
+            .uri(format!("/api/v1{path}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    let signup = Request::builder().method(Method::POST).uri("/api/v1/auth/signup").header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({ "name": "P", "email": "pools@example.com", "password": "a long enough password" }).to_string())).expect("request");
+    use tower::ServiceExt;
+    let response = app.router.clone().oneshot(signup).await.expect("signup");
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let token = serde_json::from_slice::<serde_json::Value>(&bytes).expect("json")["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let owner_id = app.state.keys.verify_access(&token).expect("valid").user_id;
+    for index in 0..3 {
+        let shop = app
+            .state
+            .provisioner
+            .register(
+                owner_id,
+                NewShopInput {
+                    name: format!("P{index}"),
+                    slug: format!("pool-shop-{index}"),
+                    currency: "EUR".into(),
+                    timezone: "UTC".into(),
+                },
+            )
+            .await
+            .expect("register");
+        app.state
+            .provisioner
+            .provision(shop.id)
+            .await
+            .expect("provision");
+    }
+    assert_eq!(
+        app.state.pools.open_count(),
+        0,
+        "provisioning leaves no pool open"
+    );
+    for index in 0..3 {
+        let response = app
+            .router
+            .clone()
+            .oneshot(test(&format!("/shops/pool-shop-{index}/overview"), &token))
+            .await
+            .expect("overview");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(
+        app.state.pools.open_count(),
+        2,
+        "at most max_open_shop_pools stay open"
+    );
+    assert_eq!(app.state.pools.close_idle().await, 2);
+    assert_eq!(app.state.pools.open_count(), 0);
+}
+
+#[tokio::test]
+async fn new_tenant_migrations_are_applied_to_existing_shops_at_start() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let token = app.sign_up(&format!("{}@example.com", unique("u"))).await;
+        let slug = unique("upgrade");
+        app.create_shop(&token, &slug).await;
+        // As if the shop had been created by a build that knew no tenant migrations.
+        sqlx::query("UPDATE shops SET schema_version = 0")
+            .execute(&app.app.state.platform.pool)
+            .await
+            .expect("reset");
+        let app = app.restart().await;
+        let version: i64 = sqlx::query_scalar("SELECT schema_version FROM shops")
+            .fetch_one(&app.app.state.platform.pool)
+            .await
+            .expect("version");
+        assert_eq!(
+            version,
+            server::db::latest_tenant_version(match engine {
+                Engine::Sqlite => server::db::Engine::Sqlite,
+                Engine::Postgres => server::db::Engine::Postgres,
+            })
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! Test harness: a fresh Cartwright per test on a real SQLite directory or a real PostgreSQL
+//! server (`CARTWRIGHT_TEST_PG_URL`), driven through its axum `Router` without a socket.
+
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use server::config::{Config, Secret, ShopServer};
+use server::startup::{build, Application};
+use std::path::PathBuf;
+use std::time::Duration;
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The engines to run each test on. PostgreSQL is required under CI so it cannot be skipped
+/// silently.
+pub fn engines() -> Vec<Engine> {
+    let mut engines = vec![Engine::Sqlite];
+    match std::env::var("CARTWRIGHT_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => engines.push(Engine::Postgres),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!(
+                "CI=true but CARTWRIGHT_TEST_PG_URL is not set: PostgreSQL tests would be skipped"
+            )
+        }
+        _ => eprintln!("CARTWRIGHT_TEST_PG_URL not set: PostgreSQL tests skipped"),
+    }
+    engines
+}
+
+/// `postgres://user@host:port` (without a database path).
+pub fn pg_server_url() -> Option<String> {
+    let url = std::env::var("CARTWRIGHT_TEST_PG_URL").ok()?;
+    let without_query = url.split('?').next()?.to_string();
+    let scheme_end = without_query.find("://")? + 3;
+    match without_query[scheme_end..].find('/') {
+        Some(slash) => Some(without_query[..scheme_end + slash].to_string()),
+        None => Some(without_query),
+    }
+}
+
+fn random_suffix() -> String {
+    use rand::Rng;
+    format!(
+        "{:012x}",
+        rand::thread_rng().gen::<u64>() & 0xffff_ffff_ffff
+    )
+}
+
+pub struct TestApp {
+    pub engine: Engine,
+    pub app: Application,
+    pub config: Config,
+    _dir: tempfile::TempDir,
+}
+
+pub fn test_config(engine: Engine, data_dir: PathBuf) -> Config {
+    let mut config = Config {
+        data_dir,
+        jwt_secret: Some(Secret::new("integration-test-secret-0123456789abcdef")),
+        base_domain: "cartwright.test".into(),
+        dev_mode: true,
+        ..Config::default()
+    };
+    if engine == Engine::Postgres {
+        let server = pg_server_url().expect("CARTWRIGHT_TEST_PG_URL");
+        config.platform_database_url =
+            Some(Secret::new(format!("{server}/cw_test_{}", random_suffix())));
+        config.shop_servers = vec![ShopServer {
+            name: "pg1".into(),
+            url: Secret::new(server),
+        }];
+    }
+    config
+}
+
+impl TestApp {
+    pub async fn start(engine: Engine) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = test_config(engine, dir.path().to_path_buf());
+        let app = build(config.clone()).await.expect("application builds");
+        TestApp {
+            engine,
+            app,
+            config,
+            _dir: dir,
+        }
+    }
+
+    /// A second application instance on the same stores, as after a restart.
+    pub async fn restart(self) -> TestApp {
+        let TestApp {
+            engine,
+            app,
+            config,
+            _dir,
+        } = self;
+        app.state.pools.close_all().await;
+        app.state.platform.close().await;
+        let app = build(config.clone()).await.expect("application restarts");
+        TestApp {
+            engine,
+            app,
+            config,
+            _dir,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        TestResponse {
+            status,
+            headers,
+            json,
+            text,
+        }
+    }
+
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header(header::HOST, "127.0.0.1:3000");
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => builder.body(Body::empty()),
+        };
+        self.send(request.expect("request")).await
+    }
+
+    /// Signs up a merchant and returns the access token.
+    pub async fn sign_up(&self, email: &str) -> String {
+        let response = self
+            .api(Method::POST, "/auth/signup", None, Some(json!({ "name": "Test Merchant", "email": email, "password": "a long enough password" })))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::CREATED,
+            "sign-up failed: {}",
+            response.text
+        );
+        response.json["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_string()
+    }
+
+    /// Creates a shop through the API and waits until provisioning has finished.
+    pub async fn create_shop(&self, token: &str, slug: &str) -> Value {
+        let response = self
+            .api(Method::POST, "/shops", Some(token), Some(json!({ "name": format!("Shop {slug}"), "slug": slug, "currency": "EUR", "timezone": "Europe/Berlin" })))
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::ACCEPTED,
+            "create shop failed: {}",
+            response.text
+        );
+        self.wait_active(token, slug).await
+    }
+
+    pub async fn wait_active(&self, token: &str, slug: &str) -> Value {
+        for _ in 0..200 {
+            let status = self
+                .api(
+                    Method::GET,
+                    &format!("/shops/{slug}/provisioning"),
+                    Some(token),
+                    None,
+                )
+                .await;
+            if status.json["status"] == "active" {
+                return status.json;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("shop {slug} did not become active");
+    }
+
+    /// Calls a server function the way a browser form would (URL-encoded body, cookie auth).
+    pub async fn server_fn(
+        &self,
+        endpoint: &str,
+        token: &str,
+        form: &[(&str, &str)],
+    ) -> TestResponse {
+        let body = form
+            .iter()
+            .map(|(key, value)| format!("{key}={}", urlencode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/sfn/{endpoint}"))
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, format!("{}={token}", app::ACCESS_COOKIE))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn page(&self, path: &str, token: Option<&str>) -> TestResponse {
+        let mut builder = Request::builder()
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:3000");
+        if let Some(token) = token {
+            builder = builder.header(header::COOKIE, format!("{}={token}", app::ACCESS_COOKIE));
+        }
+        self.send(builder.body(Body::empty()).expect("request"))
+            .await
+    }
+}
+
+fn urlencode(raw: &str) -> String {
+    raw.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub text: String,
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &random_suffix()[..8])
+}
