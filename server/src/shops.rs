@@ -111,7 +111,7 @@ impl ShopService for Shops {
         Ok(shops.iter().map(summary).collect())
     }
 
-    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err)]
+    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err(level = "info"))]
     async fn create_shop(
         &self,
         session: &Session,
@@ -158,7 +158,7 @@ impl ShopService for Shops {
         self.detail_of(&member).await
     }
 
-    #[tracing::instrument(skip(self, session, input), fields(user_id = session.user_id), err)]
+    #[tracing::instrument(skip(self, session, input), fields(user_id = session.user_id), err(level = "info"))]
     async fn update_shop(
         &self,
         session: &Session,
@@ -186,7 +186,7 @@ impl ShopService for Shops {
         self.fresh_detail(session, slug).await
     }
 
-    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err)]
+    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err(level = "info"))]
     async fn set_suspended(
         &self,
         session: &Session,

@@ -137,6 +137,13 @@ pub fn ShopLayout() -> impl IntoView {
 #[component]
 fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
     let base = format!("/shops/{}", shop.slug);
+    // The page stays mounted when switching shops, so the menu is closed explicitly on a choice.
+    let switcher = NodeRef::<leptos::html::Details>::new();
+    let close_switcher = move |_| {
+        if let Some(details) = switcher.get() {
+            let _ = details.remove_attribute("open");
+        }
+    };
     let sections = [
         ("Overview", base.clone()),
         ("Orders", format!("{base}/orders")),
@@ -153,14 +160,14 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
                 <h1 class="text-2xl font-bold">{shop.name.clone()}</h1>
                 {status_badge(shop.status)}
             </div>
-            <details class="relative">
+            <details class="relative" node_ref=switcher>
                 <summary aria-label="Switch shop" class="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
                     {format!("{} ▾", shop.name)}
                 </summary>
                 <ul class="absolute right-0 z-10 mt-1 w-56 rounded-md border border-slate-200 bg-white py-1 shadow-lg">
                     {shops.into_iter().map(|other| view! {
                         <li>
-                            <a href=format!("/shops/{}", other.slug) class="block px-3 py-1.5 text-sm hover:bg-slate-100">{other.name}</a>
+                            <a href=format!("/shops/{}", other.slug) on:click=close_switcher class="block px-3 py-1.5 text-sm hover:bg-slate-100">{other.name}</a>
                         </li>
                     }).collect_view()}
                     <li class="border-t border-slate-100">

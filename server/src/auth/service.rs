@@ -216,7 +216,7 @@ impl Accounts {
 
 #[async_trait]
 impl AccountService for Accounts {
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "info"))]
     async fn sign_up(
         &self,
         input: SignUpInput,
@@ -283,7 +283,7 @@ impl AccountService for Accounts {
         })
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "info"))]
     async fn log_in(
         &self,
         email: &str,
@@ -365,7 +365,7 @@ impl AccountService for Accounts {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, err)]
+    #[tracing::instrument(skip_all, err(level = "info"))]
     async fn change_password(
         &self,
         session: &Session,
