@@ -56,9 +56,15 @@ pub struct Application {
 }
 
 fn leptos_options(config: &Config) -> LeptosOptions {
-    let mut options = match leptos::config::get_configuration(None) {
-        Ok(conf) => conf.leptos_options,
-        Err(_) => LeptosOptions::builder()
+    // cargo-leptos bakes the output name into its builds; tests and benchmarks run without it.
+    let built_by_cargo_leptos =
+        option_env!("LEPTOS_OUTPUT_NAME").is_some() || std::env::var("LEPTOS_OUTPUT_NAME").is_ok();
+    let configured = built_by_cargo_leptos
+        .then(|| leptos::config::get_configuration(None).ok())
+        .flatten();
+    let mut options = match configured {
+        Some(conf) => conf.leptos_options,
+        None => LeptosOptions::builder()
             .output_name("cartwright")
             .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
             .site_pkg_dir("pkg")

@@ -426,7 +426,7 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                             }).collect_view()}
                         </select>
                     </div>
-                    <p class="text-sm text-slate-600">{format!("Currency: {} (fixed once the shop has orders)", detail.shop.currency)}</p>
+                    <p class="text-sm text-slate-600">{format!("Currency: {} (chosen when the shop was created)", detail.shop.currency)}</p>
                     <ActionOutcome value=move || actions.update.value().get() success="Saved."/>
                     {is_owner.then(|| view! { <button type="submit" class=BUTTON_CLASS>"Save details"</button> })}
                 </ActionForm>
