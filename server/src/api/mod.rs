@@ -3,6 +3,7 @@
 
 mod openapi;
 
+use crate::auth::middleware::{cookie_value, with_cookies};
 use crate::auth::service::RefreshOutcome;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -94,12 +95,7 @@ fn token_response(
     user: UserDto,
     tokens: TokenPair,
 ) -> Response {
-    let mut headers = HeaderMap::new();
-    for cookie in state.accounts.session_cookies(&tokens) {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            headers.append(header::SET_COOKIE, value);
-        }
-    }
+    let cookies = state.accounts.session_cookies(&tokens);
     let body = TokenResponse {
         user,
         token_type: "Bearer",
@@ -108,7 +104,7 @@ fn token_response(
         refresh_token: tokens.refresh_token,
         refresh_expires_in: tokens.refresh_expires_in_secs,
     };
-    (status, headers, Json(body)).into_response()
+    with_cookies((status, Json(body)).into_response(), cookies)
 }
 
 fn client(parts: &axum::http::Extensions) -> ClientInfo {
@@ -179,25 +175,15 @@ async fn log_out(
     body: Option<Json<LogoutBody>>,
 ) -> ApiResult<Response> {
     let from_body = body.and_then(|Json(body)| body.refresh_token);
-    let from_cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == app::REFRESH_COOKIE)
-        .map(|(_, value)| value.to_string());
+    let from_cookie = cookie_value(&headers, app::REFRESH_COOKIE);
     state
         .accounts
         .log_out(from_body.or(from_cookie).as_deref())
         .await?;
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    for cookie in state.accounts.cleared_session_cookies() {
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
-    }
-    Ok(response)
+    Ok(with_cookies(
+        StatusCode::NO_CONTENT.into_response(),
+        state.accounts.cleared_session_cookies(),
+    ))
 }
 
 #[derive(Deserialize)]

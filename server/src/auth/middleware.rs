@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -97,7 +97,8 @@ pub async fn session_layer(
     with_cookies(response, set_cookies)
 }
 
-fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
+/// Appends `Set-Cookie` headers to a response.
+pub fn with_cookies(mut response: Response, cookies: Vec<String>) -> Response {
     for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);

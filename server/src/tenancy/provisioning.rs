@@ -138,17 +138,10 @@ impl Provisioner {
             .await?;
 
         let active = ShopStatus::Provisioning.transition(ShopEvent::ProvisioningFinished)?;
-        if !self
-            .registry
-            .set_status(shop.id, ShopStatus::Provisioning, active)
-            .await?
-        {
+        if !self.registry.finish_provisioning(shop.id, active).await? {
             // Another instance (or the start-up catch-up) finished it first.
             return Ok(());
         }
-        self.registry
-            .set_step(shop.id, ProvisioningStep::Activated)
-            .await?;
         audit(
             &self.registry.db.pool,
             None,

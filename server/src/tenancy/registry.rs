@@ -194,6 +194,27 @@ impl Registry {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Marks provisioning finished: status and last step in one statement, so no reader sees an
+    /// active shop with a pending step. `false` if another instance finished it first.
+    pub async fn finish_provisioning(
+        &self,
+        shop_id: i64,
+        to: ShopStatus,
+    ) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query(
+            "UPDATE shops SET status = $1, provisioning_step = $2, updated_at = $3 \
+             WHERE id = $4 AND status = $5",
+        )
+        .bind(to.as_str())
+        .bind(ProvisioningStep::Activated.as_str())
+        .bind(now_ms())
+        .bind(shop_id)
+        .bind(ShopStatus::Provisioning.as_str())
+        .execute(&self.db.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
     pub async fn update_details(
         &self,
         shop_id: i64,
