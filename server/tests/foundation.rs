@@ -1037,3 +1037,117 @@ async fn new_tenant_migrations_are_applied_to_existing_shops_at_start() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_expired_access_cookie_is_renewed_from_the_refresh_cookie() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let signed_up = app
+        .api(Method::POST, "/auth/signup", None, Some(json!({ "name": "C", "email": format!("{}@example.com", unique("c")), "password": "a long enough password" })))
+        .await;
+    let refresh = signed_up.json["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_string();
+    let user_id = signed_up.json["user"]["id"].as_i64().expect("id");
+    let expired = app
+        .app
+        .state
+        .keys
+        .issue_access(
+            user_id,
+            "c@example.com",
+            server::auth::tokens::now_secs() - 3600,
+        )
+        .expect("token");
+    let request = Request::builder()
+        .uri("/shops")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(
+            header::COOKIE,
+            format!(
+                "{}={expired}; {}={refresh}",
+                app::ACCESS_COOKIE,
+                app::REFRESH_COOKIE
+            ),
+        )
+        .body(Body::empty())
+        .expect("request");
+    let page = app.send(request).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "the page renders instead of redirecting to log-in"
+    );
+    let cookies: Vec<String> = page
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    assert!(cookies.iter().any(|c| c.starts_with(&format!("{}=", app::ACCESS_COOKIE)) && !c.contains("Max-Age=0")), "{cookies:?}");
+    let rotated = cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{}=", app::REFRESH_COOKIE)))
+        .expect("new refresh cookie");
+    assert!(!rotated.contains(&refresh), "the refresh token was rotated");
+
+    // A revoked refresh cookie ends the session: back to the log-in page, cookies cleared.
+    app.api(
+        Method::POST,
+        "/auth/logout",
+        None,
+        Some(json!({ "refresh_token": refresh })),
+    )
+    .await;
+    let request = Request::builder()
+        .uri("/shops")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(
+            header::COOKIE,
+            format!(
+                "{}={expired}; {}={refresh}",
+                app::ACCESS_COOKIE,
+                app::REFRESH_COOKIE
+            ),
+        )
+        .body(Body::empty())
+        .expect("request");
+    let page = app.send(request).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert!(page
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|c| c.contains("Max-Age=0"))));
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_same_site_and_secure_outside_development() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = support::test_config(Engine::Sqlite, dir.path().to_path_buf());
+    config.dev_mode = false;
+    let app = server::startup::build(config).await.expect("build");
+    use tower::ServiceExt;
+    let signup = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/signup")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({ "name": "S", "email": "secure@example.com", "password": "a long enough password" }).to_string()))
+        .expect("request");
+    let response = app.router.clone().oneshot(signup).await.expect("signup");
+    let cookies: Vec<String> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    assert_eq!(cookies.len(), 2);
+    for cookie in cookies {
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax")
+                && cookie.contains("Secure"),
+            "{cookie}"
+        );
+    }
+}
