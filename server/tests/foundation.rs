@@ -942,73 +942,63 @@ async fn health_readiness_and_the_openapi_document_are_served() {
 
 #[tokio::test]
 async fn shop_pools_open_lazily_and_close_when_idle() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut config = support::test_config(Engine::Sqlite, dir.path().to_path_buf());
-    config.shop_pool_idle_secs = 0;
-    config.max_open_shop_pools = 2;
-    let app = server::startup::build(config).await.expect("build");
-    let test = |path: &str, token: &str| {
-        Request::builder()
-            .uri(format!("/api/v1{path}"))
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .body(Body::empty())
-            .expect("request")
-    };
-    let signup = Request::builder().method(Method::POST).uri("/api/v1/auth/signup").header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({ "name": "P", "email": "pools@example.com", "password": "a long enough password" }).to_string())).expect("request");
-    use tower::ServiceExt;
-    let response = app.router.clone().oneshot(signup).await.expect("signup");
-    let bytes = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .expect("body")
-        .to_bytes();
-    let token = serde_json::from_slice::<serde_json::Value>(&bytes).expect("json")["access_token"]
-        .as_str()
-        .expect("token")
-        .to_string();
-    let owner_id = app.state.keys.verify_access(&token).expect("valid").user_id;
+    let test = TestApp::start_with(Engine::Sqlite, |config| {
+        config.shop_pool_idle_secs = 0;
+        config.max_open_shop_pools = 2;
+    })
+    .await;
+    let token = test.sign_up("pools@example.com").await;
+    let owner_id = test
+        .app
+        .state
+        .keys
+        .verify_access(&token)
+        .expect("valid")
+        .user_id;
     for index in 0..3 {
-        let shop = app
+        let input = NewShopInput {
+            name: format!("P{index}"),
+            slug: format!("pool-shop-{index}"),
+            currency: "EUR".into(),
+            timezone: "UTC".into(),
+        };
+        let shop = test
+            .app
             .state
             .provisioner
-            .register(
-                owner_id,
-                NewShopInput {
-                    name: format!("P{index}"),
-                    slug: format!("pool-shop-{index}"),
-                    currency: "EUR".into(),
-                    timezone: "UTC".into(),
-                },
-            )
+            .register(owner_id, input)
             .await
             .expect("register");
-        app.state
+        test.app
+            .state
             .provisioner
             .provision(shop.id)
             .await
             .expect("provision");
     }
     assert_eq!(
-        app.state.pools.open_count(),
+        test.app.state.pools.open_count(),
         0,
         "provisioning leaves no pool open"
     );
     for index in 0..3 {
-        let response = app
-            .router
-            .clone()
-            .oneshot(test(&format!("/shops/pool-shop-{index}/overview"), &token))
-            .await
-            .expect("overview");
-        assert_eq!(response.status(), StatusCode::OK);
+        let overview = test
+            .api(
+                Method::GET,
+                &format!("/shops/pool-shop-{index}/overview"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(overview.status, StatusCode::OK);
     }
     assert_eq!(
-        app.state.pools.open_count(),
+        test.app.state.pools.open_count(),
         2,
         "at most max_open_shop_pools stay open"
     );
-    assert_eq!(app.state.pools.close_idle().await, 2);
-    assert_eq!(app.state.pools.open_count(), 0);
+    assert_eq!(test.app.state.pools.close_idle().await, 2);
+    assert_eq!(test.app.state.pools.open_count(), 0);
 }
 
 #[tokio::test]
@@ -1123,23 +1113,15 @@ async fn an_expired_access_cookie_is_renewed_from_the_refresh_cookie() {
 
 #[tokio::test]
 async fn session_cookies_are_http_only_same_site_and_secure_outside_development() {
-    let dir = tempfile::tempdir().expect("dir");
-    let mut config = support::test_config(Engine::Sqlite, dir.path().to_path_buf());
-    config.dev_mode = false;
-    let app = server::startup::build(config).await.expect("build");
-    use tower::ServiceExt;
-    let signup = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/auth/signup")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({ "name": "S", "email": "secure@example.com", "password": "a long enough password" }).to_string()))
-        .expect("request");
-    let response = app.router.clone().oneshot(signup).await.expect("signup");
-    let cookies: Vec<String> = response
-        .headers()
+    let test = TestApp::start_with(Engine::Sqlite, |config| config.dev_mode = false).await;
+    let signed_up = test
+        .api(Method::POST, "/auth/signup", None, Some(json!({ "name": "S", "email": "secure@example.com", "password": "a long enough password" })))
+        .await;
+    let cookies: Vec<&str> = signed_up
+        .headers
         .get_all(header::SET_COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .filter_map(|v| v.to_str().ok())
         .collect();
     assert_eq!(cookies.len(), 2);
     for cookie in cookies {

@@ -42,11 +42,15 @@ impl Provisioner {
         let slug = Slug::parse(&input.slug)?;
         let currency = parse_currency(&input.currency)?;
         let timezone = parse_timezone(&input.timezone)?;
-        let counts = self
-            .registry
-            .shop_counts_by_server()
-            .await
-            .map_err(internal)?;
+        // Placement only weighs PostgreSQL servers; SQLite shops need no count.
+        let counts = if self.placement.servers.is_empty() {
+            Vec::new()
+        } else {
+            self.registry
+                .shop_counts_by_server()
+                .await
+                .map_err(internal)?
+        };
         let spot = self.placement.choose(slug.as_str(), &counts);
         let now = now_ms();
 

@@ -83,8 +83,14 @@ pub fn test_config(engine: Engine, data_dir: PathBuf) -> Config {
 
 impl TestApp {
     pub async fn start(engine: Engine) -> TestApp {
+        Self::start_with(engine, |_| {}).await
+    }
+
+    /// Starts with the test configuration adjusted by `adjust`.
+    pub async fn start_with(engine: Engine, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = test_config(engine, dir.path().to_path_buf());
+        let mut config = test_config(engine, dir.path().to_path_buf());
+        adjust(&mut config);
         let app = build(config.clone()).await.expect("application builds");
         TestApp {
             engine,
