@@ -1133,3 +1133,54 @@ async fn session_cookies_are_http_only_same_site_and_secure_outside_development(
         );
     }
 }
+
+#[tokio::test]
+async fn the_provisioning_page_asks_browsers_without_wasm_to_reload_until_the_shop_is_active() {
+    let test = TestApp::start(Engine::Sqlite).await;
+    let token = test.sign_up("reload@example.com").await;
+    let owner_id = test
+        .app
+        .state
+        .keys
+        .verify_access(&token)
+        .expect("valid")
+        .user_id;
+    let input = NewShopInput {
+        name: "Pending".into(),
+        slug: "pending-shop".into(),
+        currency: "EUR".into(),
+        timezone: "UTC".into(),
+    };
+    let shop = test
+        .app
+        .state
+        .provisioner
+        .register(owner_id, input)
+        .await
+        .expect("register");
+
+    let pending = test
+        .page("/shops/pending-shop/provisioning", Some(&token))
+        .await;
+    assert_eq!(pending.status, StatusCode::OK);
+    assert_eq!(
+        pending.headers.get("refresh").and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert!(
+        !pending.text.contains("http-equiv"),
+        "no meta refresh that client rendering could make live"
+    );
+
+    test.app
+        .state
+        .provisioner
+        .provision(shop.id)
+        .await
+        .expect("provision");
+    let done = test
+        .page("/shops/pending-shop/provisioning", Some(&token))
+        .await;
+    assert!(done.headers.get("refresh").is_none());
+    assert!(done.text.contains("Open dashboard"));
+}

@@ -110,11 +110,18 @@ pub fn NewShopPage() -> impl IntoView {
     }
 }
 
+/// A counter the shop layout watches to reload its header after a change.
+#[derive(Clone, Copy)]
+struct ShopChanged(RwSignal<usize>);
+
 /// The frame of every `/shops/<slug>/…` page: shop name, switcher and section navigation.
 #[component]
 pub fn ShopLayout() -> impl IntoView {
     let slug = use_slug();
-    let shops = Resource::new(move || slug.get(), |_| list_shops());
+    // Bumped by pages that change what the header shows (name, status).
+    let changed = ShopChanged(RwSignal::new(0));
+    provide_context(changed);
+    let shops = Resource::new(move || (slug.get(), changed.0.get()), |_| list_shops());
     view! {
         <PageFrame>
             <Transition fallback=loading>
@@ -309,7 +316,9 @@ pub fn ProvisioningPage() -> impl IntoView {
                             {if finished {
                                 view! { <a href=href class=format!("mt-6 inline-block {BUTTON_CLASS}")>"Open dashboard"</a> }.into_any()
                             } else {
-                                view! { <noscript><meta http-equiv="refresh" content="1"/></noscript> }.into_any()
+                                refresh_without_wasm();
+                                let here = format!("/shops/{}/provisioning", status.slug);
+                                view! { <noscript><a href=here class="mt-6 inline-block underline">"Reload to see progress"</a></noscript> }.into_any()
                             }}
                         }.into_any()
                     }
@@ -317,6 +326,19 @@ pub fn ProvisioningPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Without Wasm the page cannot poll, so the server-rendered response asks the browser to reload
+/// it (HTTP `Refresh`). A `<meta http-equiv="refresh">` would be wrong here: rendered by the client
+/// after a navigation it becomes live and reloads the page even when the shop is long active.
+fn refresh_without_wasm() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::HeaderName::from_static("refresh"),
+            http::HeaderValue::from_static("1"),
+        );
     }
 }
 
@@ -368,6 +390,13 @@ pub fn SettingsPage() -> impl IntoView {
         },
         |(slug, ..)| get_shop_detail(slug),
     );
+    if let Some(changed) = use_context::<ShopChanged>() {
+        Effect::watch(
+            move || update.version().get() + suspend.version().get(),
+            move |versions, _, _| changed.0.set(*versions),
+            false,
+        );
+    }
     let actions = SettingsActions {
         update,
         add_domain,

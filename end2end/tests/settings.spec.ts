@@ -1,0 +1,42 @@
+// Shop settings in the browser: details, custom domains, team, suspend and reactivate. The header
+// (name, status) follows every change without a reload.
+import { expect, test } from "@playwright/test";
+import { createShop, h1, rand, signUp, visit } from "./support";
+
+test("an owner renames the shop, adds a domain, invites staff and suspends the shop", async ({ page }) => {
+  await signUp(page);
+  const shop = await createShop(page);
+  await visit(page, `/shops/${shop.slug}/settings`);
+
+  const renamed = `Renamed ${rand()}`;
+  await page.getByLabel("Shop name", { exact: true }).fill(renamed);
+  await page.getByRole("button", { name: "Save details" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await expect(h1(page)).toHaveText(renamed);
+
+  const domain = `shop-${rand()}.example.org`;
+  await page.getByLabel("Custom domain", { exact: true }).fill(domain);
+  await page.getByRole("button", { name: "Add domain" }).click();
+  await expect(page.getByRole("button", { name: `Remove domain ${domain}` })).toBeVisible();
+  await page.getByLabel("Custom domain", { exact: true }).fill("not a domain");
+  await page.getByRole("button", { name: "Add domain" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "hostname" })).toBeVisible();
+
+  const invitee = `staff-${rand()}@example.test`;
+  await page.getByLabel("Invite staff by email", { exact: true }).fill(invitee);
+  await page.getByRole("button", { name: "Invite", exact: true }).click();
+  await expect(page.getByText(`Invited, not signed up yet: ${invitee}`)).toBeVisible();
+
+  await page.getByRole("button", { name: "Suspend shop" }).click();
+  await expect(page.getByText("The shop is suspended: its storefront is offline.")).toBeVisible();
+  await expect(page.getByText("suspended", { exact: true })).toBeVisible();
+  await page.getByRole("button", { name: "Reactivate shop" }).click();
+  await expect(page.getByText("The shop is active.")).toBeVisible();
+  await expect(page.getByText("active", { exact: true })).toBeVisible();
+
+  // Everything survives a reload: it was stored, not just shown.
+  await visit(page, `/shops/${shop.slug}/settings`);
+  await expect(h1(page)).toHaveText(renamed);
+  await expect(page.getByRole("button", { name: `Remove domain ${domain}` })).toBeVisible();
+  await expect(page.getByText(`Invited, not signed up yet: ${invitee}`)).toBeVisible();
+});
