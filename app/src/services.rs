@@ -142,17 +142,21 @@ pub fn client_info() -> ClientInfo {
     }
 }
 
-pub fn cookie(name: &str) -> Option<String> {
-    let parts = request_parts()?;
-    parts
-        .headers
+/// The value of cookie `name` in request headers (empty values count as absent).
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
+        .find(|(key, value)| *key == name && !value.is_empty())
         .map(|(_, value)| value.to_string())
+}
+
+/// The value of cookie `name` in the current request.
+pub fn cookie(name: &str) -> Option<String> {
+    cookie_in(&request_parts()?.headers, name)
 }
 
 pub fn append_set_cookies(cookies: Vec<String>) {

@@ -93,6 +93,27 @@ impl Shops {
         })
     }
 
+    /// Audits a change to a shop and drops cached host resolutions, which may now be stale.
+    async fn record_change(
+        &self,
+        session: &Session,
+        shop_id: i64,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), AppError> {
+        audit(
+            &self.registry.db.pool,
+            Some(session.user_id),
+            Some(shop_id),
+            action,
+            detail,
+        )
+        .await
+        .map_err(internal)?;
+        self.resolver.invalidate();
+        Ok(())
+    }
+
     /// Re-reads the shop after a change and returns its detail.
     async fn fresh_detail(&self, session: &Session, slug: &str) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
@@ -173,16 +194,8 @@ impl ShopService for Shops {
             .update_details(member.shop.id, &name, &timezone)
             .await
             .map_err(internal)?;
-        audit(
-            &self.registry.db.pool,
-            Some(session.user_id),
-            Some(member.shop.id),
-            "shop.updated",
-            &name,
-        )
-        .await
-        .map_err(internal)?;
-        self.resolver.invalidate();
+        self.record_change(session, member.shop.id, "shop.updated", &name)
+            .await?;
         self.fresh_detail(session, slug).await
     }
 
@@ -217,16 +230,8 @@ impl ShopService for Shops {
         } else {
             "shop.reactivated"
         };
-        audit(
-            &self.registry.db.pool,
-            Some(session.user_id),
-            Some(member.shop.id),
-            action,
-            slug,
-        )
-        .await
-        .map_err(internal)?;
-        self.resolver.invalidate();
+        self.record_change(session, member.shop.id, action, slug)
+            .await?;
         if to == ShopStatus::Suspended {
             self.pools.close(member.shop.id).await;
         }
@@ -260,16 +265,8 @@ impl ShopService for Shops {
             }
             Err(error) => return Err(internal(error)),
         }
-        audit(
-            &self.registry.db.pool,
-            Some(session.user_id),
-            Some(member.shop.id),
-            "domain.added",
-            &hostname,
-        )
-        .await
-        .map_err(internal)?;
-        self.resolver.invalidate();
+        self.record_change(session, member.shop.id, "domain.added", &hostname)
+            .await?;
         self.detail_of(&member).await
     }
 
@@ -292,16 +289,8 @@ impl ShopService for Shops {
                 "The domain {hostname} is not registered for this shop"
             )));
         }
-        audit(
-            &self.registry.db.pool,
-            Some(session.user_id),
-            Some(member.shop.id),
-            "domain.removed",
-            &hostname,
-        )
-        .await
-        .map_err(internal)?;
-        self.resolver.invalidate();
+        self.record_change(session, member.shop.id, "domain.removed", &hostname)
+            .await?;
         self.detail_of(&member).await
     }
 

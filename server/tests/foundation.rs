@@ -487,10 +487,7 @@ async fn bad_sign_up_and_log_in_input_gets_clear_errors() {
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
         assert_eq!(wrong.json["error"]["message"], "Invalid email or password");
 
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&app.app.state.platform.pool)
-            .await
-            .expect("count");
+        let users = app.count("users").await;
         assert_eq!(users, 1, "{engine:?}: nothing half-written");
     }
 }
@@ -730,10 +727,7 @@ async fn duplicate_and_invalid_slugs_are_refused() {
         let bad_currency = app.api(Method::POST, "/shops", Some(&token), Some(json!({ "name": "X", "slug": unique("cur"), "currency": "XXX", "timezone": "UTC" }))).await;
         assert_eq!(bad_currency.json["error"]["field"], "currency");
 
-        let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops")
-            .fetch_one(&app.app.state.platform.pool)
-            .await
-            .expect("count");
+        let shops = app.count("shops").await;
         assert_eq!(shops, 1, "{engine:?}: nothing half-written");
     }
 }
@@ -877,10 +871,7 @@ async fn cross_origin_state_changes_are_refused() {
     };
     let foreign = app.send(form("https://evil.example")).await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
-    let shops: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shops")
-        .fetch_one(&app.app.state.platform.pool)
-        .await
-        .expect("count");
+    let shops = app.count("shops").await;
     assert_eq!(shops, 0);
     let same = app.send(form("http://127.0.0.1:3000")).await;
     assert!(

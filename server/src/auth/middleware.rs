@@ -13,16 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, value)| *key == name && !value.is_empty())
-        .map(|(_, value)| value.to_string())
-}
+pub use app::services::cookie_in as cookie_value;
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -42,7 +33,9 @@ pub async fn session_layer(
     mut request: Request<Body>,
     next: Next,
 ) -> Response {
-    let headers = request.headers().clone();
+    let bearer = bearer_token(request.headers());
+    let access_cookie = cookie_value(request.headers(), app::ACCESS_COOKIE);
+    let refresh_cookie = cookie_value(request.headers(), app::REFRESH_COOKIE);
     let ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -50,13 +43,12 @@ pub async fn session_layer(
     request.extensions_mut().insert(ClientInfo { ip });
 
     let mut set_cookies: Vec<String> = Vec::new();
-    let session: Option<Session> = if let Some(token) = bearer_token(&headers) {
+    let session: Option<Session> = if let Some(token) = bearer {
         // API clients refresh explicitly; a bad bearer token is simply no session (401 later).
         state.keys.verify_access(&token).ok()
     } else {
-        let from_access = cookie_value(&headers, app::ACCESS_COOKIE)
-            .and_then(|token| state.keys.verify_access(&token).ok());
-        match (from_access, cookie_value(&headers, app::REFRESH_COOKIE)) {
+        let from_access = access_cookie.and_then(|token| state.keys.verify_access(&token).ok());
+        match (from_access, refresh_cookie) {
             (Some(session), _) => Some(session),
             (None, Some(refresh)) => match state.accounts.refresh(&refresh).await {
                 Ok(RefreshOutcome::Rotated { session, tokens }) => {

@@ -118,6 +118,17 @@ impl Accounts {
         })
     }
 
+    async fn user_by_id(&self, user_id: i64) -> Result<UserRow, AppError> {
+        sqlx::query_as::<_, UserRow>(
+            "SELECT id, email, name, password_hash FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(AppError::unauthenticated)
+    }
+
     async fn failures_since(&self, key: &str, since: i64) -> Result<i64, AppError> {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM login_failures WHERE limiter_key = $1 AND at > $2",
@@ -372,14 +383,7 @@ impl AccountService for Accounts {
         current_password: &str,
         new_password: &str,
     ) -> Result<TokenPair, AppError> {
-        let user = sqlx::query_as::<_, UserRow>(
-            "SELECT id, email, name, password_hash FROM users WHERE id = $1",
-        )
-        .bind(session.user_id)
-        .fetch_optional(&self.db.pool)
-        .await
-        .map_err(internal)?
-        .ok_or_else(AppError::unauthenticated)?;
+        let user = self.user_by_id(session.user_id).await?;
         if !verify_password_blocking(current_password.to_string(), user.password_hash.clone()).await
         {
             return Err(AppError::invalid(
@@ -420,18 +424,11 @@ impl AccountService for Accounts {
     }
 
     async fn current_user(&self, session: &Session) -> Result<UserDto, AppError> {
-        let row = sqlx::query_as::<_, (i64, String, String)>(
-            "SELECT id, email, name FROM users WHERE id = $1",
-        )
-        .bind(session.user_id)
-        .fetch_optional(&self.db.pool)
-        .await
-        .map_err(internal)?
-        .ok_or_else(AppError::unauthenticated)?;
+        let user = self.user_by_id(session.user_id).await?;
         Ok(UserDto {
-            id: row.0,
-            email: row.1,
-            name: row.2,
+            id: user.id,
+            email: user.email,
+            name: user.name,
         })
     }
 

@@ -119,6 +119,14 @@ impl TestApp {
         }
     }
 
+    /// Rows in a platform table, to check that refused input wrote nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&self.app.state.platform.pool)
+            .await
+            .expect("count")
+    }
+
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         let response = self
             .app
