@@ -151,7 +151,7 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     # The lock timeout lets this wait for another apt run instead of failing.
     "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update
-    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y "${pkgs[@]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y "${pkgs[@]}"
 fi
 if [ "$WANT_BROWSER" = 1 ]; then
     [ -x /usr/bin/chromium ] || die "/usr/bin/chromium missing after install"
