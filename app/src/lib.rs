@@ -3,7 +3,11 @@
 
 pub mod auth;
 pub mod components;
+pub mod dates;
 pub mod error;
+pub mod money;
+pub mod orders;
+pub mod products;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod shops;

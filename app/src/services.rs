@@ -3,6 +3,13 @@
 
 use crate::auth::model::{Session, SignUpInput, UserDto};
 use crate::error::AppError;
+use crate::orders::model::{
+    BulkOutcome, NewOrderInput, OrderDetail, OrderPage, OrderQuery, TransitionInput,
+};
+use crate::products::model::{
+    AdjustmentDto, AdjustmentInput, ImportStatus, InventoryLevel, ProductDetail, ProductInput,
+    ProductPage, ProductQuery, VariantInput,
+};
 use crate::shops::model::{
     NewShopInput, ProvisioningStatus, ShopDetail, ShopOverview, ShopSummary, UpdateShopInput,
 };
@@ -111,11 +118,126 @@ pub trait ShopService: Send + Sync + 'static {
     async fn overview(&self, session: &Session, slug: &str) -> Result<ShopOverview, AppError>;
 }
 
+/// The catalog of one shop: every call checks the caller's membership of `slug` first.
+#[async_trait]
+pub trait CatalogService: Send + Sync + 'static {
+    async fn list_products(
+        &self,
+        session: &Session,
+        slug: &str,
+        query: ProductQuery,
+    ) -> Result<ProductPage, AppError>;
+    async fn product(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+    ) -> Result<ProductDetail, AppError>;
+    async fn create_product(
+        &self,
+        session: &Session,
+        slug: &str,
+        product: ProductInput,
+        first_variant: VariantInput,
+    ) -> Result<ProductDetail, AppError>;
+    async fn update_product(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        expected_version: i64,
+        product: ProductInput,
+    ) -> Result<ProductDetail, AppError>;
+    async fn add_variant(
+        &self,
+        session: &Session,
+        slug: &str,
+        product_id: i64,
+        variant: VariantInput,
+    ) -> Result<ProductDetail, AppError>;
+    /// Changes a variant's fields; stock changes go through `adjust_inventory`.
+    async fn update_variant(
+        &self,
+        session: &Session,
+        slug: &str,
+        variant_id: i64,
+        variant: VariantInput,
+    ) -> Result<ProductDetail, AppError>;
+    /// Inventory levels, optionally only SKUs starting with `sku_prefix`.
+    async fn inventory(
+        &self,
+        session: &Session,
+        slug: &str,
+        sku_prefix: &str,
+    ) -> Result<Vec<InventoryLevel>, AppError>;
+    async fn adjust_inventory(
+        &self,
+        session: &Session,
+        slug: &str,
+        input: AdjustmentInput,
+    ) -> Result<InventoryLevel, AppError>;
+    async fn inventory_history(
+        &self,
+        session: &Session,
+        slug: &str,
+        variant_id: i64,
+    ) -> Result<Vec<AdjustmentDto>, AppError>;
+    async fn import_status(
+        &self,
+        session: &Session,
+        slug: &str,
+        import_id: i64,
+    ) -> Result<ImportStatus, AppError>;
+}
+
+/// The orders of one shop: every call checks the caller's membership of `slug` first.
+#[async_trait]
+pub trait OrderService: Send + Sync + 'static {
+    async fn list_orders(
+        &self,
+        session: &Session,
+        slug: &str,
+        query: OrderQuery,
+    ) -> Result<OrderPage, AppError>;
+    async fn order(&self, session: &Session, slug: &str, id: i64) -> Result<OrderDetail, AppError>;
+    /// Places an order, reserving stock for every line (all or nothing).
+    async fn create_order(
+        &self,
+        session: &Session,
+        slug: &str,
+        input: NewOrderInput,
+    ) -> Result<OrderDetail, AppError>;
+    async fn transition(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        input: TransitionInput,
+    ) -> Result<OrderDetail, AppError>;
+    /// Applies `approve`, `cancel` or `mark_paid` to each order; each succeeds or fails alone.
+    async fn bulk_transition(
+        &self,
+        session: &Session,
+        slug: &str,
+        ids: Vec<i64>,
+        action: &str,
+    ) -> Result<Vec<BulkOutcome>, AppError>;
+    /// Ships everything left on each listed order (`number, carrier, tracking[, url]` lines).
+    async fn bulk_ship(
+        &self,
+        session: &Session,
+        slug: &str,
+        tracking_list: &str,
+    ) -> Result<Vec<BulkOutcome>, AppError>;
+}
+
 /// The service implementations, provided once as Leptos context by the server.
 #[derive(Clone)]
 pub struct Services {
     pub accounts: Arc<dyn AccountService>,
     pub shops: Arc<dyn ShopService>,
+    pub catalog: Arc<dyn CatalogService>,
+    pub orders: Arc<dyn OrderService>,
 }
 
 pub fn services() -> Result<Services, AppError> {

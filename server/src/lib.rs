@@ -1,13 +1,17 @@
 //! Cartwright's server: configuration, startup, tenancy, data access, authentication, the JSON
 //! API and the services behind the dashboard's server functions.
 
+pub mod access;
 pub mod api;
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod orders;
 pub mod shops;
+pub mod sql;
 pub mod startup;
 pub mod state;
 pub mod tenancy;

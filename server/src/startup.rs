@@ -186,6 +186,15 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         config.refresh_token_ttl_secs,
         !config.dev_mode,
     )?);
+    let access = crate::access::ShopAccess {
+        registry: registry.clone(),
+        pools: pools.clone(),
+    };
+    let catalog = Arc::new(crate::catalog::Catalog {
+        access: access.clone(),
+        upload_dir: config.data_dir.join("uploads"),
+    });
+    let orders = Arc::new(crate::orders::Orders { access });
     let shops = Arc::new(Shops {
         registry,
         provisioner: provisioner.clone(),
@@ -209,6 +218,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         keys,
         accounts,
         shops,
+        catalog,
+        orders,
         provisioner,
         pools: pools.clone(),
         resolver,

@@ -2,8 +2,10 @@
 
 use crate::auth::service::Accounts;
 use crate::auth::tokens::TokenKeys;
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::db::Database;
+use crate::orders::Orders;
 use crate::shops::Shops;
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::provisioning::Provisioner;
@@ -21,6 +23,8 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub accounts: Arc<Accounts>,
     pub shops: Arc<Shops>,
+    pub catalog: Arc<Catalog>,
+    pub orders: Arc<Orders>,
     pub provisioner: Provisioner,
     pub pools: Arc<ShopPools>,
     pub resolver: Arc<TenantResolver>,
@@ -32,6 +36,8 @@ impl AppState {
         Services {
             accounts: self.accounts.clone(),
             shops: self.shops.clone(),
+            catalog: self.catalog.clone(),
+            orders: self.orders.clone(),
         }
     }
 }

@@ -1,0 +1,119 @@
+//! Calendar dates without a date library: `YYYY-MM-DD` ↔ Unix milliseconds (UTC), and display.
+
+use crate::error::AppError;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The first millisecond (UTC) of a `YYYY-MM-DD` date; blank is `None`.
+pub fn parse_date_ms(raw: &str, field: &str) -> Result<Option<i64>, AppError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let invalid = || AppError::invalid(field, format!("\"{text}\" is not a date (YYYY-MM-DD)"));
+    let mut parts = text.splitn(3, '-');
+    let mut next = || -> Result<i64, AppError> {
+        parts
+            .next()
+            .filter(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+            .and_then(|part| part.parse().ok())
+            .ok_or_else(invalid)
+    };
+    let (year, month, day) = (next()?, next()?, next()?);
+    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 {
+        return Err(invalid());
+    }
+    let days_in_month =
+        days_from_civil(if month == 12 { year + 1 } else { year }, month % 12 + 1, 1)
+            - days_from_civil(year, month, 1);
+    if day > days_in_month {
+        return Err(invalid());
+    }
+    Ok(Some(days_from_civil(year, month, day) * DAY_MS))
+}
+
+/// The last millisecond of the day that `parse_date_ms` starts (for inclusive "to" filters).
+pub fn end_of_day_ms(start_ms: i64) -> i64 {
+    start_ms + DAY_MS - 1
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC).
+pub fn format_date_time(ms: i64) -> String {
+    let days = ms.div_euclid(DAY_MS);
+    let minutes = ms.rem_euclid(DAY_MS) / 60_000;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+/// `YYYY-MM-DD` (UTC).
+pub fn format_date(ms: i64) -> String {
+    let (year, month, day) = civil_from_days(ms.div_euclid(DAY_MS));
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_through_milliseconds() {
+        assert_eq!(parse_date_ms("1970-01-01", "from"), Ok(Some(0)));
+        let ms = parse_date_ms("2024-02-29", "from")
+            .expect("valid")
+            .expect("present");
+        assert_eq!(format_date(ms), "2024-02-29");
+        assert_eq!(
+            format_date_time(ms + 13 * 3_600_000 + 5 * 60_000),
+            "2024-02-29 13:05"
+        );
+        assert_eq!(format_date(end_of_day_ms(ms)), "2024-02-29");
+        assert_eq!(parse_date_ms("", "from"), Ok(None));
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_naming_the_field() {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-1",
+            "yesterday",
+            "2024-04-31",
+        ] {
+            let error = parse_date_ms(bad, "to").expect_err(bad);
+            assert!(error.to_string().starts_with("to:"), "{error}");
+        }
+    }
+}

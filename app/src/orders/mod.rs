@@ -1,0 +1,6 @@
+//! Orders: placement with stock reservation, the lifecycle, payments, shipments, the timeline.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+pub mod rules;

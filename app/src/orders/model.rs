@@ -1,0 +1,244 @@
+//! Types exchanged about orders between the dashboard, the API and the services.
+
+use super::rules::{OrderStatus, OrderTotals};
+use crate::products::model::text_or_number;
+use serde::{Deserialize, Serialize};
+
+/// Filters, sort and page of the order list (all text: they come from the query string).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderQuery {
+    /// Order number (`1001` or `#1001`), customer email or name, or an exact SKU.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: String,
+    /// `dashboard`, `portal`, `api`, `marketplace`.
+    #[serde(default)]
+    pub channel: String,
+    /// `business` or `individual`.
+    #[serde(default)]
+    pub customer_type: String,
+    /// `YYYY-MM-DD`, inclusive, in UTC.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    /// `newest` (default), `oldest`, `total_desc`, `total_asc`.
+    #[serde(default)]
+    pub sort: String,
+    #[serde(default)]
+    pub after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRow {
+    pub id: i64,
+    pub number: i64,
+    pub placed_at_ms: i64,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub customer_type: String,
+    pub status: OrderStatus,
+    pub channel: String,
+    pub total_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderPage {
+    pub currency: String,
+    pub orders: Vec<OrderRow>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default)]
+    pub country: String,
+}
+
+impl Address {
+    pub fn is_empty(&self) -> bool {
+        self.line1.is_empty() && self.city.is_empty() && self.country.is_empty()
+    }
+
+    pub fn one_line(&self) -> String {
+        [
+            &self.name,
+            &self.line1,
+            &self.line2,
+            &format!("{} {}", self.postal_code, self.city)
+                .trim()
+                .to_string(),
+            &self.region,
+            &self.country,
+        ]
+        .into_iter()
+        .filter(|part| !part.trim().is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLineDto {
+    pub id: i64,
+    pub variant_id: Option<i64>,
+    pub sku: String,
+    pub title: String,
+    pub unit_price_minor: i64,
+    pub quantity: i64,
+    pub shipped_quantity: i64,
+    pub line_total_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentDto {
+    /// `payment` or `refund`.
+    pub kind: String,
+    pub amount_minor: i64,
+    pub method: String,
+    pub note: String,
+    pub actor: String,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShipmentDto {
+    pub id: i64,
+    pub carrier: String,
+    pub tracking_number: String,
+    pub tracking_url: String,
+    /// `(sku, quantity)` shipped in this parcel.
+    pub items: Vec<(String, i64)>,
+    pub actor: String,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderEventDto {
+    pub kind: String,
+    pub message: String,
+    pub actor: String,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderDetail {
+    pub id: i64,
+    pub number: i64,
+    pub status: OrderStatus,
+    /// Incremented on every change; a transition must name the version it was decided on.
+    pub version: i64,
+    pub channel: String,
+    pub currency: String,
+    pub customer_email: String,
+    pub customer_name: String,
+    pub customer_type: String,
+    pub company_name: String,
+    pub shipping_address: Address,
+    pub billing_address: Address,
+    pub lines: Vec<OrderLineDto>,
+    pub totals: OrderTotals,
+    pub paid_minor: i64,
+    pub refunded_minor: i64,
+    pub notes: String,
+    pub tags: Vec<String>,
+    pub payments: Vec<PaymentDto>,
+    pub shipments: Vec<ShipmentDto>,
+    pub events: Vec<OrderEventDto>,
+    /// Action names (`mark_paid`, `approve`, `ship`, `deliver`, `cancel`, `refund`) allowed now.
+    pub actions: Vec<String>,
+    pub placed_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewOrderLine {
+    pub sku: String,
+    #[serde(deserialize_with = "text_or_number")]
+    pub quantity: String,
+}
+
+/// An order as entered by the merchant (or sent to the API); amounts are decimal text.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NewOrderInput {
+    pub customer_email: String,
+    #[serde(default)]
+    pub customer_name: String,
+    /// `individual` (default) or `business`.
+    #[serde(default)]
+    pub customer_type: String,
+    #[serde(default)]
+    pub company_name: String,
+    #[serde(default)]
+    pub shipping_address: Address,
+    #[serde(default)]
+    pub billing_address: Option<Address>,
+    pub lines: Vec<NewOrderLine>,
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub discount: String,
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub shipping: String,
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub tax: String,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub tags: String,
+    /// Set by the server: `dashboard` for the dashboard, `api` for the API.
+    #[serde(skip)]
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShipLine {
+    pub line_id: i64,
+    #[serde(deserialize_with = "text_or_number")]
+    pub quantity: String,
+}
+
+/// A request to move an order through its lifecycle.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TransitionInput {
+    /// `mark_paid`, `approve`, `ship`, `deliver`, `cancel` or `refund`.
+    pub action: String,
+    /// The version the caller saw; a different current version is a 409 conflict.
+    pub expected_version: i64,
+    /// Refund or payment amount as decimal text; a payment defaults to the amount due.
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub amount: String,
+    /// Payment method, cancellation or refund reason.
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub carrier: String,
+    #[serde(default)]
+    pub tracking_number: String,
+    #[serde(default)]
+    pub tracking_url: String,
+    /// Items to ship; everything left when absent.
+    #[serde(default)]
+    pub lines: Option<Vec<ShipLine>>,
+}
+
+/// What happened to one order of a bulk action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub number: i64,
+    pub ok: bool,
+    pub message: String,
+}

@@ -1,0 +1,151 @@
+//! Server functions for the catalog. Each reads the session and calls `CatalogService`, which
+//! checks membership of the shop the slug names.
+
+use super::model::{
+    AdjustmentInput, ImportStatus, ProductDetail, ProductInput, ProductPage, ProductQuery,
+    VariantInput,
+};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/sfn", endpoint = "list_products")]
+pub async fn list_products(slug: String, query: ProductQuery) -> Result<ProductPage, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .catalog
+                .list_products(&session, &slug, query)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "get_product")]
+pub async fn get_product(slug: String, id: i64) -> Result<ProductDetail, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.catalog.product(&session, &slug, id).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "create_product")]
+pub async fn create_product(
+    slug: String,
+    product: ProductInput,
+    variant: VariantInput,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            let created = services()?
+                .catalog
+                .create_product(&session, &slug, product, variant)
+                .await?;
+            leptos_axum::redirect(&format!("/shops/{slug}/products/{}", created.id));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "update_product")]
+pub async fn update_product(
+    slug: String,
+    id: i64,
+    version: i64,
+    product: ProductInput,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .catalog
+                .update_product(&session, &slug, id, version, product)
+                .await
+                .map(|_| ())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "add_variant")]
+pub async fn add_variant(
+    slug: String,
+    product_id: i64,
+    variant: VariantInput,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .catalog
+                .add_variant(&session, &slug, product_id, variant)
+                .await
+                .map(|_| ())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "update_variant")]
+pub async fn update_variant(
+    slug: String,
+    variant_id: i64,
+    variant: VariantInput,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .catalog
+                .update_variant(&session, &slug, variant_id, variant)
+                .await
+                .map(|_| ())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "adjust_inventory")]
+pub async fn adjust_inventory(
+    slug: String,
+    sku: String,
+    delta: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .catalog
+                .adjust_inventory(&session, &slug, AdjustmentInput { sku, delta, reason })
+                .await
+                .map(|_| ())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "import_status")]
+pub async fn get_import_status(slug: String, id: i64) -> Result<ImportStatus, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.catalog.import_status(&session, &slug, id).await
+        }
+        .await,
+    )
+}

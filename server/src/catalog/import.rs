@@ -1,0 +1,689 @@
+//! CSV import as a background job: a blocking thread reads and validates the file in batches
+//! (memory stays flat for any size), the async side upserts each batch by SKU in one
+//! transaction and records progress and per-line errors in the `imports` tables.
+
+use super::csv_format::{check_encoding_prefix, column_of_field, parse_header};
+use super::{validate_product, validate_variant, ValidProduct, ValidVariant};
+use crate::access::OpenShop;
+use crate::db::{now_ms, Database};
+use crate::error::internal;
+use crate::sql::SqlBuilder;
+use anyhow::Context;
+use app::error::AppError;
+use app::products::model::{ImportRowError, ImportState, ImportStatus};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Rows written per transaction.
+const BATCH_ROWS: usize = 500;
+/// Row errors kept for display; the count covers all of them.
+const STORED_ERRORS: i64 = 500;
+
+#[derive(Debug)]
+enum Item {
+    Row {
+        line: i64,
+        product: ValidProduct,
+        variant: ValidVariant,
+    },
+    Error(ImportRowError),
+}
+
+enum Message {
+    Batch {
+        items: Vec<Item>,
+        bytes_read: i64,
+    },
+    /// The file as a whole cannot be imported.
+    Refused(String),
+}
+
+/// Registers an import of the file at `path` and starts it in the background.
+pub async fn start(
+    shop: &OpenShop,
+    file_name: &str,
+    path: PathBuf,
+    bytes_total: i64,
+) -> Result<ImportStatus, AppError> {
+    let import_id = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO imports (kind, file_name, status, bytes_total, actor, created_at) VALUES ('products', $1, 'queued', $2, $3, $4) RETURNING id",
+    )
+    .bind(file_name)
+    .bind(bytes_total)
+    .bind(&shop.actor)
+    .bind(now_ms())
+    .fetch_one(&shop.db.pool)
+    .await
+    .map_err(internal)?;
+    let db = shop.db.clone();
+    let currency = shop.shop.currency.clone();
+    let actor = shop.actor.clone();
+    tokio::spawn(async move {
+        if let Err(error) = run(&db, &currency, import_id, &path, &actor).await {
+            tracing::error!(import_id, error = %format!("{error:#}"), "import failed");
+            let _ = sqlx::query("UPDATE imports SET status = 'failed', failure = $1, finished_at = $2 WHERE id = $3")
+                .bind("The import stopped because of a problem on our side; rows written so far are kept.")
+                .bind(now_ms())
+                .bind(import_id)
+                .execute(&db.pool)
+                .await;
+        }
+        let _ = tokio::fs::remove_file(&path).await;
+    });
+    status(&shop.db, import_id).await
+}
+
+/// Runs an import to the end (also used directly by the benchmark).
+pub async fn run(
+    db: &Database,
+    currency: &str,
+    import_id: i64,
+    path: &std::path::Path,
+    actor: &str,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE imports SET status = 'running' WHERE id = $1")
+        .bind(import_id)
+        .execute(&db.pool)
+        .await?;
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Message>(4);
+    let reader_path = path.to_path_buf();
+    let reader_currency = currency.to_string();
+    let reader =
+        tokio::task::spawn_blocking(move || read_file(&reader_path, &reader_currency, &sender));
+    let mut errors_stored = 0_i64;
+    while let Some(message) = receiver.recv().await {
+        match message {
+            Message::Refused(reason) => {
+                sqlx::query("UPDATE imports SET status = 'failed', failure = $1, finished_at = $2 WHERE id = $3")
+                    .bind(reason)
+                    .bind(now_ms())
+                    .bind(import_id)
+                    .execute(&db.pool)
+                    .await?;
+                return Ok(());
+            }
+            Message::Batch { items, bytes_read } => {
+                let outcome = write_batch(db, items, actor).await?;
+                let mut tx = db.begin_write().await?;
+                sqlx::query("UPDATE imports SET rows_read = rows_read + $1, rows_created = rows_created + $2, rows_updated = rows_updated + $3, rows_unchanged = rows_unchanged + $4, rows_failed = rows_failed + $5, bytes_read = $6 WHERE id = $7")
+                    .bind(outcome.read)
+                    .bind(outcome.created)
+                    .bind(outcome.updated)
+                    .bind(outcome.unchanged)
+                    .bind(outcome.errors.len() as i64)
+                    .bind(bytes_read)
+                    .bind(import_id)
+                    .execute(&mut *tx)
+                    .await?;
+                for error in outcome.errors {
+                    if errors_stored >= STORED_ERRORS {
+                        break;
+                    }
+                    sqlx::query("INSERT INTO import_errors (import_id, line, field, message) VALUES ($1, $2, $3, $4)")
+                        .bind(import_id)
+                        .bind(error.line)
+                        .bind(&error.field)
+                        .bind(&error.message)
+                        .execute(&mut *tx)
+                        .await?;
+                    errors_stored += 1;
+                }
+                tx.commit().await?;
+            }
+        }
+    }
+    reader.await.context("joining the CSV reader")??;
+    sqlx::query("UPDATE imports SET status = 'finished', bytes_read = bytes_total, finished_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(import_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+fn row_error(line: i64, field: &str, message: impl Into<String>) -> Item {
+    Item::Error(ImportRowError {
+        line,
+        field: field.to_string(),
+        message: message.into(),
+    })
+}
+
+/// Reads, decodes and validates the file on a blocking thread, sending batches of rows.
+fn read_file(
+    path: &std::path::Path,
+    currency: &str,
+    sender: &tokio::sync::mpsc::Sender<Message>,
+) -> anyhow::Result<()> {
+    let refuse = |reason: String| {
+        let _ = sender.blocking_send(Message::Refused(reason));
+        Ok(())
+    };
+    let mut file = std::fs::File::open(path).context("opening the uploaded file")?;
+    let mut prefix = [0_u8; 3];
+    let prefix_len = file.read(&mut prefix)?;
+    let skip = match check_encoding_prefix(&prefix[..prefix_len]) {
+        Ok(skip) => skip,
+        Err(reason) => return refuse(reason),
+    };
+    let file = std::fs::File::open(path)?;
+    let mut buffered = std::io::BufReader::with_capacity(1 << 16, file);
+    std::io::copy(&mut (&mut buffered).take(skip as u64), &mut std::io::sink())?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(buffered);
+    let mut record = csv::ByteRecord::new();
+    let header = match reader.read_byte_record(&mut record) {
+        Ok(false) => return refuse("the file is empty".into()),
+        Err(error) => return refuse(format!("line 1: {error}")),
+        Ok(true) => {
+            let Ok(fields) = record
+                .iter()
+                .map(std::str::from_utf8)
+                .collect::<Result<Vec<_>, _>>()
+            else {
+                return refuse(
+                    "line 1: the header is not valid UTF-8; save the file as CSV UTF-8".into(),
+                );
+            };
+            match parse_header(&fields) {
+                Ok(header) => header,
+                Err(reason) => return refuse(reason),
+            }
+        }
+    };
+    let width = record.len();
+    let mut seen_skus: HashMap<String, i64> = HashMap::new();
+    let mut current_product: Option<ValidProduct> = None;
+    let mut items = Vec::with_capacity(BATCH_ROWS);
+    loop {
+        let line = reader.position().line() as i64 + 1;
+        let more = match reader.read_byte_record(&mut record) {
+            Ok(more) => more,
+            Err(error) => {
+                // A malformed quote or similar: report the line and stop reading this file.
+                items.push(row_error(
+                    line,
+                    "row",
+                    format!("cannot be read as CSV ({error})"),
+                ));
+                false
+            }
+        };
+        if !more {
+            break;
+        }
+        let line = record
+            .position()
+            .map(|position| position.line() as i64)
+            .unwrap_or(line);
+        if record
+            .iter()
+            .all(|field| field.iter().all(u8::is_ascii_whitespace))
+        {
+            continue;
+        }
+        items.push(read_row(
+            &header,
+            width,
+            &record,
+            line,
+            currency,
+            &mut seen_skus,
+            &mut current_product,
+        ));
+        if items.len() >= BATCH_ROWS {
+            let bytes_read = reader.position().byte() as i64 + skip as i64;
+            let batch = std::mem::replace(&mut items, Vec::with_capacity(BATCH_ROWS));
+            if sender
+                .blocking_send(Message::Batch {
+                    items: batch,
+                    bytes_read,
+                })
+                .is_err()
+            {
+                return Ok(());
+            }
+        }
+    }
+    if !items.is_empty() {
+        let bytes_read = reader.position().byte() as i64 + skip as i64;
+        let _ = sender.blocking_send(Message::Batch { items, bytes_read });
+    }
+    Ok(())
+}
+
+fn read_row(
+    header: &super::csv_format::Header,
+    width: usize,
+    record: &csv::ByteRecord,
+    line: i64,
+    currency: &str,
+    seen_skus: &mut HashMap<String, i64>,
+    current_product: &mut Option<ValidProduct>,
+) -> Item {
+    if record.len() > width {
+        return row_error(
+            line,
+            "row",
+            format!("has {} fields but the header has {width}", record.len()),
+        );
+    }
+    let Ok(fields) = record
+        .iter()
+        .map(std::str::from_utf8)
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return row_error(
+            line,
+            "row",
+            "is not valid UTF-8; save the file as CSV UTF-8",
+        );
+    };
+    let (product_input, variant_input) = header.row(&fields);
+    let product = if header.product_columns_blank(&fields) {
+        // A further variant of the product on the rows above.
+        match current_product {
+            Some(product)
+                if product_input.handle.trim().is_empty()
+                    || product.handle == product_input.handle.trim() =>
+            {
+                product.clone()
+            }
+            _ => return row_error(line, "title", "is required on the first row of a product"),
+        }
+    } else {
+        match validate_product(&product_input) {
+            Ok(product) => product,
+            Err(error) => return app_error_item(line, error),
+        }
+    };
+    let variant = match validate_variant(&variant_input, currency) {
+        Ok(variant) => variant,
+        Err(error) => return app_error_item(line, error),
+    };
+    if let Some(first) = seen_skus.get(variant.sku.as_str()) {
+        return row_error(
+            line,
+            "sku",
+            format!(
+                "duplicate SKU {} (first on line {first})",
+                variant.sku.as_str()
+            ),
+        );
+    }
+    seen_skus.insert(variant.sku.as_str().to_string(), line);
+    *current_product = Some(product.clone());
+    Item::Row {
+        line,
+        product,
+        variant,
+    }
+}
+
+fn app_error_item(line: i64, error: AppError) -> Item {
+    match error {
+        AppError::Invalid { field, message } => row_error(line, column_of_field(&field), message),
+        other => row_error(line, "row", other.to_string()),
+    }
+}
+
+#[derive(Default)]
+struct BatchOutcome {
+    read: i64,
+    created: i64,
+    updated: i64,
+    unchanged: i64,
+    errors: Vec<ImportRowError>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ExistingProduct {
+    id: i64,
+    handle: String,
+    title: String,
+    description: String,
+    status: String,
+    tags: String,
+    images: String,
+    option1_name: String,
+    option2_name: String,
+}
+
+impl ExistingProduct {
+    fn same_as(&self, product: &ValidProduct) -> bool {
+        self.title == product.title
+            && self.description == product.description
+            && self.status == product.status.as_str()
+            && self.tags == product.tags
+            && self.images == product.images
+            && self.option1_name == product.option1_name
+            && self.option2_name == product.option2_name
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ExistingVariant {
+    id: i64,
+    product_id: i64,
+    sku: String,
+    option1: String,
+    option2: String,
+    price_minor: i64,
+    compare_at_minor: Option<i64>,
+    weight_grams: i64,
+    barcode: String,
+    on_hand: i64,
+    reserved: i64,
+}
+
+impl ExistingVariant {
+    fn same_fields(&self, variant: &ValidVariant) -> bool {
+        self.option1 == variant.option1
+            && self.option2 == variant.option2
+            && self.price_minor == variant.price_minor
+            && self.compare_at_minor == variant.compare_at_minor
+            && self.weight_grams == variant.weight_grams
+            && self.barcode == variant.barcode
+    }
+}
+
+fn placeholders(sql: &mut SqlBuilder, values: impl IntoIterator<Item = String>) -> String {
+    values
+        .into_iter()
+        .map(|value| sql.text(value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Upserts one batch in one transaction: products by handle, variants by SKU. Rows that match
+/// what is stored change nothing (so a re-import is a no-op).
+async fn write_batch(db: &Database, items: Vec<Item>, actor: &str) -> anyhow::Result<BatchOutcome> {
+    let mut outcome = BatchOutcome {
+        read: items.len() as i64,
+        ..BatchOutcome::default()
+    };
+    let mut rows = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Item::Row {
+                line,
+                product,
+                variant,
+            } => rows.push((line, product, variant)),
+            Item::Error(error) => outcome.errors.push(error),
+        }
+    }
+    if rows.is_empty() {
+        return Ok(outcome);
+    }
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+
+    // Products of this batch, by handle: existing ones read in one query.
+    let mut handles: Vec<String> = Vec::new();
+    let mut handle_set = HashSet::new();
+    for (_, product, _) in &rows {
+        if handle_set.insert(product.handle.clone()) {
+            handles.push(product.handle.clone());
+        }
+    }
+    let mut sql = SqlBuilder::new("SELECT id, handle, title, description, status, tags, images, option1_name, option2_name FROM products WHERE handle IN (");
+    let list = placeholders(&mut sql, handles.iter().cloned());
+    sql.push(&list).push(")");
+    let existing: Vec<ExistingProduct> = sql.query_as().fetch_all(&mut *tx).await?;
+    let mut product_ids: HashMap<String, i64> = HashMap::new();
+    let mut changed_products: HashSet<String> = HashSet::new();
+    let mut new_products: Vec<&ValidProduct> = Vec::new();
+    let mut considered: HashSet<&str> = HashSet::new();
+    for (_, product, _) in &rows {
+        if !considered.insert(product.handle.as_str()) {
+            continue;
+        }
+        match existing.iter().find(|known| known.handle == product.handle) {
+            Some(known) => {
+                product_ids.insert(known.handle.clone(), known.id);
+                if !known.same_as(product) {
+                    sqlx::query("UPDATE products SET title = $1, description = $2, status = $3, tags = $4, images = $5, option1_name = $6, option2_name = $7, version = version + 1, updated_at = $8 WHERE id = $9")
+                        .bind(&product.title)
+                        .bind(&product.description)
+                        .bind(product.status.as_str())
+                        .bind(&product.tags)
+                        .bind(&product.images)
+                        .bind(&product.option1_name)
+                        .bind(&product.option2_name)
+                        .bind(now)
+                        .bind(known.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    changed_products.insert(product.handle.clone());
+                }
+            }
+            None => new_products.push(product),
+        }
+    }
+    if !new_products.is_empty() {
+        let mut sql = SqlBuilder::new("INSERT INTO products (handle, title, description, status, tags, images, option1_name, option2_name, version, created_at, updated_at) VALUES ");
+        let now_placeholder = sql.int(now);
+        let mut values = Vec::with_capacity(new_products.len());
+        for product in &new_products {
+            let row = [
+                sql.text(product.handle.clone()),
+                sql.text(product.title.clone()),
+                sql.text(product.description.clone()),
+                sql.text(product.status.as_str()),
+                sql.text(product.tags.clone()),
+                sql.text(product.images.clone()),
+                sql.text(product.option1_name.clone()),
+                sql.text(product.option2_name.clone()),
+            ];
+            values.push(format!(
+                "({}, 1, {now_placeholder}, {now_placeholder})",
+                row.join(", ")
+            ));
+        }
+        sql.push(&values.join(", ")).push(" RETURNING id, handle");
+        let inserted: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *tx).await?;
+        for (id, handle) in inserted {
+            product_ids.insert(handle.clone(), id);
+            changed_products.insert(handle);
+        }
+    }
+
+    // Variants of this batch, by SKU.
+    let mut sql = SqlBuilder::new("SELECT id, product_id, sku, option1, option2, price_minor, compare_at_minor, weight_grams, barcode, on_hand, reserved FROM variants WHERE sku IN (");
+    let list = placeholders(
+        &mut sql,
+        rows.iter()
+            .map(|(_, _, variant)| variant.sku.as_str().to_string()),
+    );
+    sql.push(&list).push(")");
+    let existing: HashMap<String, ExistingVariant> = sql
+        .query_as::<ExistingVariant>()
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|variant| (variant.sku.clone(), variant))
+        .collect();
+    let mut inserts: Vec<(i64, i64, &ValidVariant)> = Vec::new();
+    let mut product_counted: HashSet<&str> = HashSet::new();
+    for (line, product, variant) in &rows {
+        let Some(product_id) = product_ids.get(&product.handle).copied() else {
+            outcome.errors.push(ImportRowError {
+                line: *line,
+                field: "handle".into(),
+                message: "the product could not be saved".into(),
+            });
+            continue;
+        };
+        let product_changed = changed_products.contains(&product.handle)
+            && product_counted.insert(product.handle.as_str());
+        match existing.get(variant.sku.as_str()) {
+            None => {
+                inserts.push((*line, product_id, variant));
+            }
+            Some(known) if known.product_id != product_id => {
+                outcome.errors.push(ImportRowError {
+                    line: *line,
+                    field: "sku".into(),
+                    message: format!(
+                        "the SKU {} belongs to another product",
+                        variant.sku.as_str()
+                    ),
+                });
+            }
+            Some(known) => {
+                let fields_same = known.same_fields(variant);
+                let stock_same = known.on_hand == variant.on_hand;
+                if !stock_same && variant.on_hand < known.reserved {
+                    outcome.errors.push(ImportRowError {
+                        line: *line,
+                        field: "on_hand".into(),
+                        message: format!(
+                            "{} is below the {} reserved by open orders",
+                            variant.on_hand, known.reserved
+                        ),
+                    });
+                    continue;
+                }
+                if !fields_same {
+                    sqlx::query("UPDATE variants SET option1 = $1, option2 = $2, price_minor = $3, compare_at_minor = $4, weight_grams = $5, barcode = $6, updated_at = $7 WHERE id = $8")
+                        .bind(&variant.option1)
+                        .bind(&variant.option2)
+                        .bind(variant.price_minor)
+                        .bind(variant.compare_at_minor)
+                        .bind(variant.weight_grams)
+                        .bind(&variant.barcode)
+                        .bind(now)
+                        .bind(known.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if !stock_same {
+                    sqlx::query("UPDATE variants SET on_hand = $1, updated_at = $2 WHERE id = $3")
+                        .bind(variant.on_hand)
+                        .bind(now)
+                        .bind(known.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    super::record_adjustment(
+                        &mut *tx,
+                        known.id,
+                        variant.on_hand - known.on_hand,
+                        variant.on_hand,
+                        "CSV import",
+                        actor,
+                    )
+                    .await?;
+                }
+                if fields_same && stock_same && !product_changed {
+                    outcome.unchanged += 1;
+                } else {
+                    outcome.updated += 1;
+                }
+            }
+        }
+    }
+    if !inserts.is_empty() {
+        let mut sql = SqlBuilder::new("INSERT INTO variants (product_id, sku, option1, option2, price_minor, compare_at_minor, weight_grams, barcode, position, on_hand, reserved, created_at, updated_at) VALUES ");
+        let now_placeholder = sql.int(now);
+        let mut values = Vec::with_capacity(inserts.len());
+        for (line, product_id, variant) in &inserts {
+            let compare_at = match variant.compare_at_minor {
+                Some(value) => sql.int(value),
+                None => "NULL".to_string(),
+            };
+            let row = [
+                sql.int(*product_id),
+                sql.text(variant.sku.as_str()),
+                sql.text(variant.option1.clone()),
+                sql.text(variant.option2.clone()),
+                sql.int(variant.price_minor),
+                compare_at,
+                sql.int(variant.weight_grams),
+                sql.text(variant.barcode.clone()),
+                sql.int(*line),
+                sql.int(variant.on_hand),
+            ];
+            values.push(format!(
+                "({}, 0, {now_placeholder}, {now_placeholder})",
+                row.join(", ")
+            ));
+        }
+        sql.push(&values.join(", ")).push(" RETURNING id, on_hand");
+        let inserted: Vec<(i64, i64)> = sql.query_as().fetch_all(&mut *tx).await?;
+        let stocked: Vec<&(i64, i64)> = inserted
+            .iter()
+            .filter(|(_, on_hand)| *on_hand > 0)
+            .collect();
+        if !stocked.is_empty() {
+            let mut sql = SqlBuilder::new("INSERT INTO inventory_adjustments (variant_id, delta, on_hand_after, reason, actor, created_at) VALUES ");
+            let reason = sql.text("CSV import");
+            let actor = sql.text(actor.to_string());
+            let now_placeholder = sql.int(now);
+            let values: Vec<String> = stocked
+                .iter()
+                .map(|(id, on_hand)| {
+                    let id = sql.int(*id);
+                    let on_hand = sql.int(*on_hand);
+                    format!("({id}, {on_hand}, {on_hand}, {reason}, {actor}, {now_placeholder})")
+                })
+                .collect();
+            sql.push(&values.join(", "));
+            sql.query().execute(&mut *tx).await?;
+        }
+        outcome.created += inserts.len() as i64;
+    }
+    tx.commit().await?;
+    outcome.errors.sort_by_key(|error| error.line);
+    Ok(outcome)
+}
+
+pub async fn status(db: &Database, import_id: i64) -> Result<ImportStatus, AppError> {
+    #[allow(clippy::type_complexity)]
+    let row = sqlx::query_as::<_, (i64, String, String, i64, i64, i64, i64, i64, i64, i64, String, i64, Option<i64>)>(
+        "SELECT id, file_name, status, rows_read, rows_created, rows_updated, rows_unchanged, rows_failed, bytes_read, bytes_total, failure, created_at, finished_at FROM imports WHERE id = $1",
+    )
+    .bind(import_id)
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(internal)?
+    .ok_or_else(|| AppError::NotFound("Import not found".into()))?;
+    let errors = sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT line, field, message FROM import_errors WHERE import_id = $1 ORDER BY line, id",
+    )
+    .bind(import_id)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?
+    .into_iter()
+    .map(|(line, field, message)| ImportRowError {
+        line,
+        field,
+        message,
+    })
+    .collect();
+    Ok(ImportStatus {
+        id: row.0,
+        file_name: row.1,
+        state: match row.2.as_str() {
+            "queued" => ImportState::Queued,
+            "running" => ImportState::Running,
+            "finished" => ImportState::Finished,
+            _ => ImportState::Failed,
+        },
+        rows_read: row.3,
+        rows_created: row.4,
+        rows_updated: row.5,
+        rows_unchanged: row.6,
+        rows_failed: row.7,
+        bytes_read: row.8,
+        bytes_total: row.9,
+        failure: row.10,
+        errors,
+        created_at_ms: row.11,
+        finished_at_ms: row.12,
+    })
+}

@@ -1,0 +1,1106 @@
+//! The order service: placement with stock reservation, the lifecycle (through
+//! `OrderStatus::transition` only), payments and refunds, shipments that commit stock, the
+//! timeline, and the order list with keyset pagination. Every change checks the version the
+//! caller saw, so a concurrent edit is a 409 instead of a silently lost update.
+
+use crate::access::{OpenShop, ShopAccess};
+use crate::catalog::record_adjustment;
+use crate::db::{now_ms, Database};
+use crate::error::internal;
+use crate::sql::{like_escape, SqlBuilder};
+use app::auth::model::Session;
+use app::auth::rules::Email;
+use app::dates::{end_of_day_ms, parse_date_ms};
+use app::error::AppError;
+use app::money::{format_money, parse_amount};
+use app::orders::model::*;
+use app::orders::rules::*;
+use app::products::rules::{parse_quantity, parse_tags, Sku};
+use app::services::OrderService;
+use async_trait::async_trait;
+use sqlx::{Any, Transaction};
+
+#[derive(Clone)]
+pub struct Orders {
+    pub access: ShopAccess,
+}
+
+pub const CHANNELS: [&str; 4] = ["dashboard", "portal", "api", "marketplace"];
+const ORDER_PAGE: i64 = 50;
+
+fn order_not_found() -> AppError {
+    AppError::NotFound("Order not found".into())
+}
+
+fn optional_amount(text: &str, currency: &str, field: &str) -> Result<i64, AppError> {
+    if text.trim().is_empty() {
+        Ok(0)
+    } else {
+        parse_amount(text, currency, field)
+    }
+}
+
+fn validate_address(address: &Address, field: &str) -> Result<Address, AppError> {
+    let clean = |value: &str, name: &str, max: usize| -> Result<String, AppError> {
+        let value = value.trim();
+        if value.chars().count() > max {
+            return Err(AppError::invalid(
+                &format!("{field}.{name}"),
+                format!("must be at most {max} characters"),
+            ));
+        }
+        Ok(value.to_string())
+    };
+    let country = clean(&address.country, "country", 2)?.to_ascii_uppercase();
+    if !country.is_empty()
+        && (country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        return Err(AppError::invalid(
+            &format!("{field}.country"),
+            "use the two-letter country code (e.g. DE, US)",
+        ));
+    }
+    Ok(Address {
+        name: clean(&address.name, "name", 120)?,
+        line1: clean(&address.line1, "line1", 200)?,
+        line2: clean(&address.line2, "line2", 200)?,
+        city: clean(&address.city, "city", 120)?,
+        region: clean(&address.region, "region", 120)?,
+        postal_code: clean(&address.postal_code, "postal_code", 20)?,
+        country,
+    })
+}
+
+fn parse_customer_type(raw: &str) -> Result<&'static str, AppError> {
+    match raw.trim() {
+        "" | "individual" => Ok("individual"),
+        "business" => Ok("business"),
+        other => Err(AppError::invalid(
+            "customer_type",
+            format!("\"{other}\" is not a customer type (individual or business)"),
+        )),
+    }
+}
+
+fn address_json(address: &Address) -> String {
+    serde_json::to_string(address).unwrap_or_default()
+}
+
+fn address_from_json(text: &str) -> Address {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// A placed line after looking up its variant.
+struct PricedLine {
+    variant_id: i64,
+    sku: String,
+    title: String,
+    unit_price_minor: i64,
+    quantity: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRecord {
+    id: i64,
+    number: i64,
+    status: String,
+    version: i64,
+    channel: String,
+    currency: String,
+    customer_email: String,
+    customer_name: String,
+    customer_type: String,
+    company_name: String,
+    shipping_address: String,
+    billing_address: String,
+    subtotal_minor: i64,
+    discount_minor: i64,
+    shipping_minor: i64,
+    tax_minor: i64,
+    total_minor: i64,
+    paid_minor: i64,
+    refunded_minor: i64,
+    notes: String,
+    tags: String,
+    placed_at: i64,
+    updated_at: i64,
+}
+
+const ORDER_COLUMNS: &str = "id, number, status, version, channel, currency, customer_email, customer_name, customer_type, company_name, shipping_address, billing_address, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, paid_minor, refunded_minor, notes, tags, placed_at, updated_at";
+
+impl OrderRecord {
+    fn status(&self) -> OrderStatus {
+        // Only ever written from `OrderStatus::as_str`.
+        OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Pending)
+    }
+}
+
+async fn load_order(tx: &mut Transaction<'static, Any>, id: i64) -> Result<OrderRecord, AppError> {
+    sqlx::query_as::<_, OrderRecord>(sqlx::AssertSqlSafe(format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(internal)?
+    .ok_or_else(order_not_found)
+}
+
+async fn add_event(
+    tx: &mut Transaction<'static, Any>,
+    order_id: i64,
+    kind: &str,
+    message: &str,
+    actor: &str,
+) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO order_events (order_id, kind, message, actor, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(order_id)
+        .bind(kind)
+        .bind(message)
+        .bind(actor)
+        .bind(now_ms())
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)
+        .map(|_| ())
+}
+
+/// Places an order inside an open write transaction: customer upsert, price lookup, stock
+/// reservation (all lines or none), totals, the next order number, lines and the first event.
+pub async fn place_order(
+    tx: &mut Transaction<'static, Any>,
+    currency: &str,
+    actor: &str,
+    input: &NewOrderInput,
+) -> Result<i64, AppError> {
+    let email = Email::parse(&input.customer_email)
+        .map_err(|_| AppError::invalid("customer_email", "is not a valid e-mail address"))?;
+    let name = input.customer_name.trim().to_string();
+    if name.chars().count() > 120 {
+        return Err(AppError::invalid(
+            "customer_name",
+            "must be at most 120 characters",
+        ));
+    }
+    let customer_type = parse_customer_type(&input.customer_type)?;
+    let company_name = input.company_name.trim().to_string();
+    if customer_type == "business" && company_name.is_empty() {
+        return Err(AppError::invalid(
+            "company_name",
+            "is required for a business customer",
+        ));
+    }
+    let shipping_address = validate_address(&input.shipping_address, "shipping_address")?;
+    let billing_address = match &input.billing_address {
+        Some(address) if !address.is_empty() => validate_address(address, "billing_address")?,
+        _ => shipping_address.clone(),
+    };
+    let discount = optional_amount(&input.discount, currency, "discount")?;
+    let shipping = optional_amount(&input.shipping, currency, "shipping")?;
+    let tax = optional_amount(&input.tax, currency, "tax")?;
+    let notes = input.notes.trim().to_string();
+    if notes.chars().count() > 5000 {
+        return Err(AppError::invalid(
+            "notes",
+            "must be at most 5,000 characters",
+        ));
+    }
+    let tags = parse_tags(&input.tags)?.join(",");
+    if input.lines.is_empty() {
+        return Err(AppError::invalid("lines", "add at least one line"));
+    }
+    if input.lines.len() > 1000 {
+        return Err(AppError::invalid("lines", "at most 1,000 lines per order"));
+    }
+    let mut requested: Vec<(Sku, i64)> = Vec::new();
+    for (index, line) in input.lines.iter().enumerate() {
+        let field = format!("lines[{}]", index + 1);
+        let sku = Sku::parse(&line.sku)
+            .map_err(|error| AppError::invalid(&format!("{field}.sku"), error_message(&error)))?;
+        let quantity = parse_quantity(&line.quantity, &format!("{field}.quantity"))?;
+        match requested.iter_mut().find(|(known, _)| *known == sku) {
+            Some((_, total)) => *total += quantity,
+            None => requested.push((sku, quantity)),
+        }
+    }
+
+    let mut priced = Vec::with_capacity(requested.len());
+    let mut problems = Vec::new();
+    for (sku, quantity) in &requested {
+        let variant = sqlx::query_as::<_, (i64, String, String, String, i64, i64, i64, String)>(
+            "SELECT v.id, p.title, v.option1, v.option2, v.price_minor, v.on_hand, v.reserved, p.status FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = $1",
+        )
+        .bind(sku.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal)?;
+        let Some((variant_id, title, option1, option2, price, on_hand, reserved, status)) = variant
+        else {
+            problems.push(format!("unknown SKU {}", sku.as_str()));
+            continue;
+        };
+        if status == "archived" {
+            problems.push(format!("{} is archived", sku.as_str()));
+            continue;
+        }
+        let reserved_now = sqlx::query("UPDATE variants SET reserved = reserved + $1 WHERE id = $2 AND on_hand - reserved >= $1")
+            .bind(*quantity)
+            .bind(variant_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+        if reserved_now.rows_affected() != 1 {
+            problems.push(format!(
+                "not enough stock for {} ({} available, {quantity} ordered)",
+                sku.as_str(),
+                on_hand - reserved
+            ));
+            continue;
+        }
+        let options: Vec<&str> = [option1.as_str(), option2.as_str()]
+            .into_iter()
+            .filter(|o| !o.is_empty())
+            .collect();
+        priced.push(PricedLine {
+            variant_id,
+            sku: sku.as_str().to_string(),
+            title: if options.is_empty() {
+                title
+            } else {
+                format!("{title} — {}", options.join(" / "))
+            },
+            unit_price_minor: price,
+            quantity: *quantity,
+        });
+    }
+    if !problems.is_empty() {
+        // The caller drops the transaction, releasing the reservations made so far.
+        return Err(AppError::invalid("lines", problems.join("; ")));
+    }
+    let totals = OrderTotals::compute(
+        &priced
+            .iter()
+            .map(|line| (line.unit_price_minor, line.quantity))
+            .collect::<Vec<_>>(),
+        discount,
+        shipping,
+        tax,
+    )?;
+    let now = now_ms();
+    let customer_id = match sqlx::query_scalar::<_, i64>("SELECT id FROM customers WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal)?
+    {
+        Some(id) => id,
+        None => sqlx::query_scalar::<_, i64>("INSERT INTO customers (email, name, account_type, company_name, verified, created_at) VALUES ($1, $2, $3, $4, 0, $5) RETURNING id")
+            .bind(email.as_str())
+            .bind(&name)
+            .bind(customer_type)
+            .bind(if company_name.is_empty() { None } else { Some(company_name.as_str()) })
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(internal)?,
+    };
+    let number = sqlx::query_scalar::<_, i64>(
+        "UPDATE counters SET value = value + 1 WHERE name = 'order_number' RETURNING value",
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(internal)?;
+    let channel = if CHANNELS.contains(&input.channel.as_str()) {
+        input.channel.as_str()
+    } else {
+        "dashboard"
+    };
+    let order_id = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO orders (number, customer_id, status, currency, total_minor, channel, placed_at, customer_email, customer_name, customer_type, company_name, shipping_address, billing_address, subtotal_minor, discount_minor, shipping_minor, tax_minor, paid_minor, refunded_minor, notes, tags, version, updated_at) \
+         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0, 0, $17, $18, 1, $6) RETURNING id",
+    )
+    .bind(number)
+    .bind(customer_id)
+    .bind(currency)
+    .bind(totals.total_minor)
+    .bind(channel)
+    .bind(now)
+    .bind(email.as_str())
+    .bind(&name)
+    .bind(customer_type)
+    .bind(&company_name)
+    .bind(address_json(&shipping_address))
+    .bind(address_json(&billing_address))
+    .bind(totals.subtotal_minor)
+    .bind(totals.discount_minor)
+    .bind(totals.shipping_minor)
+    .bind(totals.tax_minor)
+    .bind(&notes)
+    .bind(&tags)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(internal)?;
+    for line in &priced {
+        sqlx::query("INSERT INTO order_lines (order_id, variant_id, sku, title, unit_price_minor, quantity, shipped_quantity) VALUES ($1, $2, $3, $4, $5, $6, 0)")
+            .bind(order_id)
+            .bind(line.variant_id)
+            .bind(&line.sku)
+            .bind(&line.title)
+            .bind(line.unit_price_minor)
+            .bind(line.quantity)
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+    }
+    let items: i64 = priced.iter().map(|line| line.quantity).sum();
+    add_event(
+        tx,
+        order_id,
+        "placed",
+        &format!(
+            "Order placed ({channel}): {items} items, {}; stock reserved",
+            format_money(totals.total_minor, currency)
+        ),
+        actor,
+    )
+    .await?;
+    Ok(order_id)
+}
+
+fn error_message(error: &AppError) -> String {
+    match error {
+        AppError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Orders {
+    pub async fn detail(db: &Database, id: i64) -> Result<OrderDetail, AppError> {
+        let order = sqlx::query_as::<_, OrderRecord>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(order_not_found)?;
+        let lines = sqlx::query_as::<_, (i64, Option<i64>, String, String, i64, i64, i64)>(
+            "SELECT id, variant_id, sku, title, unit_price_minor, quantity, shipped_quantity FROM order_lines WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(id, variant_id, sku, title, unit_price_minor, quantity, shipped_quantity)| OrderLineDto {
+            id,
+            variant_id,
+            sku,
+            title,
+            unit_price_minor,
+            quantity,
+            shipped_quantity,
+            line_total_minor: unit_price_minor.saturating_mul(quantity),
+        })
+        .collect();
+        let payments = sqlx::query_as::<_, (String, i64, String, String, String, i64)>(
+            "SELECT kind, amount_minor, method, note, actor, created_at FROM payments WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(kind, amount_minor, method, note, actor, created_at_ms)| PaymentDto { kind, amount_minor, method, note, actor, created_at_ms })
+        .collect();
+        let shipment_rows = sqlx::query_as::<_, (i64, String, String, String, String, i64)>(
+            "SELECT id, carrier, tracking_number, tracking_url, actor, created_at FROM shipments WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?;
+        let shipped_items = sqlx::query_as::<_, (i64, String, i64)>(
+            "SELECT sl.shipment_id, l.sku, sl.quantity FROM shipment_lines sl JOIN order_lines l ON l.id = sl.order_line_id WHERE l.order_id = $1 ORDER BY l.id",
+        )
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?;
+        let shipments = shipment_rows
+            .into_iter()
+            .map(
+                |(shipment_id, carrier, tracking_number, tracking_url, actor, created_at_ms)| {
+                    ShipmentDto {
+                        id: shipment_id,
+                        carrier,
+                        tracking_number,
+                        tracking_url,
+                        items: shipped_items
+                            .iter()
+                            .filter(|(of, _, _)| *of == shipment_id)
+                            .map(|(_, sku, quantity)| (sku.clone(), *quantity))
+                            .collect(),
+                        actor,
+                        created_at_ms,
+                    }
+                },
+            )
+            .collect();
+        let events = sqlx::query_as::<_, (String, String, String, i64)>(
+            "SELECT kind, message, actor, created_at FROM order_events WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(kind, message, actor, created_at_ms)| OrderEventDto { kind, message, actor, created_at_ms })
+        .collect();
+        let status = order.status();
+        Ok(OrderDetail {
+            id: order.id,
+            number: order.number,
+            status,
+            version: order.version,
+            channel: order.channel,
+            currency: order.currency,
+            customer_email: order.customer_email,
+            customer_name: order.customer_name,
+            customer_type: order.customer_type,
+            company_name: order.company_name,
+            shipping_address: address_from_json(&order.shipping_address),
+            billing_address: address_from_json(&order.billing_address),
+            lines,
+            totals: OrderTotals {
+                subtotal_minor: order.subtotal_minor,
+                discount_minor: order.discount_minor,
+                shipping_minor: order.shipping_minor,
+                tax_minor: order.tax_minor,
+                total_minor: order.total_minor,
+            },
+            paid_minor: order.paid_minor,
+            refunded_minor: order.refunded_minor,
+            notes: order.notes,
+            tags: order
+                .tags
+                .split(',')
+                .filter(|tag| !tag.is_empty())
+                .map(str::to_string)
+                .collect(),
+            payments,
+            shipments,
+            events,
+            actions: status
+                .offered_actions()
+                .into_iter()
+                .filter(|action| *action != "refund" || order.paid_minor > order.refunded_minor)
+                .map(str::to_string)
+                .collect(),
+            placed_at_ms: order.placed_at,
+            updated_at_ms: order.updated_at,
+        })
+    }
+
+    /// Applies one transition in its own transaction; returns the order id.
+    pub async fn apply(shop: &OpenShop, id: i64, input: &TransitionInput) -> Result<i64, AppError> {
+        let action_name = parse_action_name(&input.action)?;
+        let currency = shop.shop.currency.as_str();
+        let mut tx = shop.db.begin_write().await.map_err(internal)?;
+        let order = load_order(&mut tx, id).await?;
+        if order.version != input.expected_version {
+            return Err(AppError::Conflict(format!(
+                "Order #{} was changed by someone else since you loaded it (version {} → {}); reload and try again",
+                order.number, input.expected_version, order.version
+            )));
+        }
+        let from = order.status();
+        let now = now_ms();
+        let mut paid = order.paid_minor;
+        let mut refunded = order.refunded_minor;
+        let (to, event_kind, message) = match action_name {
+            "mark_paid" => {
+                let to = from.transition(OrderAction::MarkPaid)?;
+                let due = order.total_minor - order.paid_minor;
+                if !input.amount.trim().is_empty()
+                    && parse_amount(&input.amount, currency, "amount")? != due
+                {
+                    return Err(AppError::invalid(
+                        "amount",
+                        format!("must be the amount due, {}", format_money(due, currency)),
+                    ));
+                }
+                let method = if input.note.trim().is_empty() {
+                    "manual"
+                } else {
+                    input.note.trim()
+                };
+                if due > 0 {
+                    sqlx::query("INSERT INTO payments (order_id, kind, amount_minor, method, note, actor, created_at) VALUES ($1, 'payment', $2, $3, '', $4, $5)")
+                        .bind(id).bind(due).bind(method).bind(&shop.actor).bind(now)
+                        .execute(&mut *tx).await.map_err(internal)?;
+                }
+                paid += due;
+                (
+                    to,
+                    "paid",
+                    format!(
+                        "Payment of {} recorded ({method})",
+                        format_money(due, currency)
+                    ),
+                )
+            }
+            "approve" => (
+                from.transition(OrderAction::Approve)?,
+                "approved",
+                "Approved for fulfilment".to_string(),
+            ),
+            "deliver" => (
+                from.transition(OrderAction::Deliver)?,
+                "delivered",
+                "Marked as delivered".to_string(),
+            ),
+            "cancel" => {
+                let to = from.transition(OrderAction::Cancel)?;
+                release_reservations(&mut tx, id).await?;
+                let reason = input.note.trim();
+                (
+                    to,
+                    "cancelled",
+                    if reason.is_empty() {
+                        "Cancelled; reserved stock released".to_string()
+                    } else {
+                        format!("Cancelled ({reason}); reserved stock released")
+                    },
+                )
+            }
+            "refund" => {
+                if from == OrderStatus::Pending || from == OrderStatus::Refunded {
+                    from.transition(OrderAction::Refund {
+                        fully_refunded: true,
+                    })?;
+                }
+                let amount = parse_amount(&input.amount, currency, "amount")?;
+                let fully_refunded = check_refund(amount, order.paid_minor, order.refunded_minor)?;
+                let to = from.transition(OrderAction::Refund { fully_refunded })?;
+                let reason = input.note.trim();
+                sqlx::query("INSERT INTO payments (order_id, kind, amount_minor, method, note, actor, created_at) VALUES ($1, 'refund', $2, 'manual', $3, $4, $5)")
+                    .bind(id).bind(amount).bind(reason).bind(&shop.actor).bind(now)
+                    .execute(&mut *tx).await.map_err(internal)?;
+                refunded += amount;
+                let scope = if fully_refunded {
+                    "Full refund"
+                } else {
+                    "Partial refund"
+                };
+                (
+                    to,
+                    "refunded",
+                    format!(
+                        "{scope} of {}{}",
+                        format_money(amount, currency),
+                        if reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({reason})")
+                        }
+                    ),
+                )
+            }
+            "ship" => {
+                // The status check comes first so an unapproved order gets the lifecycle error.
+                from.transition(OrderAction::Ship {
+                    everything_shipped: true,
+                })?;
+                let message = ship(&mut tx, shop, &order, input).await?;
+                let everything_shipped = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM order_lines WHERE order_id = $1 AND shipped_quantity < quantity")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(internal)?
+                    == 0;
+                (
+                    from.transition(OrderAction::Ship { everything_shipped })?,
+                    "shipped",
+                    message,
+                )
+            }
+            _ => return Err(AppError::invalid("action", "is not supported")),
+        };
+        let updated = sqlx::query("UPDATE orders SET status = $1, paid_minor = $2, refunded_minor = $3, version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6")
+            .bind(to.as_str())
+            .bind(paid)
+            .bind(refunded)
+            .bind(now)
+            .bind(id)
+            .bind(order.version)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if updated.rows_affected() != 1 {
+            return Err(AppError::Conflict(format!(
+                "Order #{} was changed by someone else; reload and try again",
+                order.number
+            )));
+        }
+        let message = if to != from {
+            format!("{message} · {} → {}", from.label(), to.label())
+        } else {
+            message
+        };
+        add_event(&mut tx, id, event_kind, &message, &shop.actor).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(id)
+    }
+}
+
+async fn release_reservations(
+    tx: &mut Transaction<'static, Any>,
+    order_id: i64,
+) -> Result<(), AppError> {
+    let lines = sqlx::query_as::<_, (Option<i64>, i64, i64)>(
+        "SELECT variant_id, quantity, shipped_quantity FROM order_lines WHERE order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(internal)?;
+    for (variant_id, quantity, shipped) in lines {
+        let (Some(variant_id), open) = (variant_id, quantity - shipped) else {
+            continue;
+        };
+        if open > 0 {
+            sqlx::query("UPDATE variants SET reserved = CASE WHEN reserved >= $1 THEN reserved - $1 ELSE 0 END WHERE id = $2")
+                .bind(open)
+                .bind(variant_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(internal)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_tracking_url(url: &str) -> Result<String, AppError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(String::new());
+    }
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 500 {
+        return Err(AppError::invalid(
+            "tracking_url",
+            "must be an http(s) address",
+        ));
+    }
+    Ok(url.to_string())
+}
+
+/// Records a shipment and commits its stock (on hand and reserved both go down).
+async fn ship(
+    tx: &mut Transaction<'static, Any>,
+    shop: &OpenShop,
+    order: &OrderRecord,
+    input: &TransitionInput,
+) -> Result<String, AppError> {
+    let carrier = input.carrier.trim();
+    let tracking_number = input.tracking_number.trim();
+    if carrier.is_empty() || carrier.len() > 60 {
+        return Err(AppError::invalid(
+            "carrier",
+            "is required (e.g. DHL, UPS, USPS)",
+        ));
+    }
+    if tracking_number.is_empty() || tracking_number.len() > 100 {
+        return Err(AppError::invalid("tracking_number", "is required"));
+    }
+    let tracking_url = check_tracking_url(&input.tracking_url)?;
+    let lines = sqlx::query_as::<_, (i64, Option<i64>, String, i64, i64)>(
+        "SELECT id, variant_id, sku, quantity, shipped_quantity FROM order_lines WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(order.id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(internal)?;
+    let mut to_ship: Vec<i64> = lines
+        .iter()
+        .map(|(_, _, _, quantity, shipped)| quantity - shipped)
+        .collect();
+    if let Some(requested) = &input.lines {
+        to_ship = vec![0; lines.len()];
+        for (index, item) in requested.iter().enumerate() {
+            let quantity = if item.quantity.trim().is_empty() || item.quantity.trim() == "0" {
+                0
+            } else {
+                parse_quantity(&item.quantity, &format!("lines[{}].quantity", index + 1))?
+            };
+            let Some(position) = lines
+                .iter()
+                .position(|(line_id, ..)| *line_id == item.line_id)
+            else {
+                return Err(AppError::invalid(
+                    &format!("lines[{}].line_id", index + 1),
+                    "is not a line of this order",
+                ));
+            };
+            to_ship[position] += quantity;
+        }
+    }
+    check_shipment(
+        &lines
+            .iter()
+            .zip(&to_ship)
+            .map(|((_, _, _, quantity, shipped), now)| (*quantity, *shipped, *now))
+            .collect::<Vec<_>>(),
+    )?;
+    let now = now_ms();
+    let shipment_id = sqlx::query_scalar::<_, i64>("INSERT INTO shipments (order_id, carrier, tracking_number, tracking_url, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(order.id)
+        .bind(carrier)
+        .bind(tracking_number)
+        .bind(&tracking_url)
+        .bind(&shop.actor)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(internal)?;
+    let mut items = 0;
+    for ((line_id, variant_id, _sku, _, _), quantity) in lines.iter().zip(&to_ship) {
+        if *quantity == 0 {
+            continue;
+        }
+        items += quantity;
+        sqlx::query(
+            "INSERT INTO shipment_lines (shipment_id, order_line_id, quantity) VALUES ($1, $2, $3)",
+        )
+        .bind(shipment_id)
+        .bind(line_id)
+        .bind(quantity)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+        sqlx::query(
+            "UPDATE order_lines SET shipped_quantity = shipped_quantity + $1 WHERE id = $2",
+        )
+        .bind(quantity)
+        .bind(line_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+        if let Some(variant_id) = variant_id {
+            let on_hand_after = sqlx::query_scalar::<_, i64>(
+                "UPDATE variants SET on_hand = on_hand - $1, reserved = CASE WHEN reserved >= $1 THEN reserved - $1 ELSE 0 END, updated_at = $2 WHERE id = $3 RETURNING on_hand",
+            )
+            .bind(quantity)
+            .bind(now)
+            .bind(variant_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(|error| {
+                if matches!(&error, sqlx::Error::Database(db) if db.message().contains("CHECK") || db.code().as_deref() == Some("23514")) {
+                    AppError::Conflict("Not enough stock on hand to ship this; adjust the inventory first".into())
+                } else {
+                    internal(error)
+                }
+            })?;
+            if let Some(after) = on_hand_after {
+                record_adjustment(
+                    &mut **tx,
+                    *variant_id,
+                    -quantity,
+                    after,
+                    &format!("Shipped on order #{}", order.number),
+                    &shop.actor,
+                )
+                .await
+                .map_err(internal)?;
+            }
+        }
+    }
+    Ok(format!(
+        "Shipped {items} items with {carrier}, tracking {tracking_number}"
+    ))
+}
+
+fn parse_cursor(after: &str) -> Result<Option<(i64, i64)>, AppError> {
+    if after.trim().is_empty() {
+        return Ok(None);
+    }
+    let invalid = || AppError::invalid("after", "is not a valid cursor");
+    let (id, value) = after.split_once(':').ok_or_else(invalid)?;
+    Ok(Some((
+        id.parse().map_err(|_| invalid())?,
+        value.parse().map_err(|_| invalid())?,
+    )))
+}
+
+#[async_trait]
+impl OrderService for Orders {
+    async fn list_orders(
+        &self,
+        session: &Session,
+        slug: &str,
+        query: OrderQuery,
+    ) -> Result<OrderPage, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        let mut sql = SqlBuilder::new(
+            "SELECT id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor FROM orders o WHERE 1 = 1",
+        );
+        let q = query.q.trim();
+        if !q.is_empty() {
+            if let Ok(number) = q.trim_start_matches('#').parse::<i64>() {
+                let placeholder = sql.int(number);
+                sql.push(&format!(" AND o.number = {placeholder}"));
+            } else if q.contains('@') {
+                let pattern = sql.text(format!("{}%", like_escape(&q.to_lowercase())));
+                sql.push(&format!(" AND o.customer_email LIKE {pattern} ESCAPE '\\'"));
+            } else {
+                let pattern = sql.text(format!("%{}%", like_escape(&q.to_lowercase())));
+                let sku = sql.text(q.to_string());
+                sql.push(&format!(
+                    " AND (lower(o.customer_name) LIKE {pattern} ESCAPE '\\' OR lower(o.company_name) LIKE {pattern} ESCAPE '\\' \
+                     OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = {sku}))"
+                ));
+            }
+        }
+        if !query.status.trim().is_empty() {
+            let status = OrderStatus::parse(&query.status)?;
+            let placeholder = sql.text(status.as_str());
+            sql.push(&format!(" AND o.status = {placeholder}"));
+        }
+        let channel = query.channel.trim();
+        if !channel.is_empty() {
+            if !CHANNELS.contains(&channel) {
+                return Err(AppError::invalid(
+                    "channel",
+                    format!("\"{channel}\" is not a channel ({})", CHANNELS.join(", ")),
+                ));
+            }
+            let placeholder = sql.text(channel);
+            sql.push(&format!(" AND o.channel = {placeholder}"));
+        }
+        let customer_type = query.customer_type.trim();
+        if !customer_type.is_empty() {
+            let kind = parse_customer_type(customer_type)?;
+            let placeholder = sql.text(kind);
+            sql.push(&format!(" AND o.customer_type = {placeholder}"));
+        }
+        if let Some(from) = parse_date_ms(&query.from, "from")? {
+            let placeholder = sql.int(from);
+            sql.push(&format!(" AND o.placed_at >= {placeholder}"));
+        }
+        if let Some(to) = parse_date_ms(&query.to, "to")? {
+            let placeholder = sql.int(end_of_day_ms(to));
+            sql.push(&format!(" AND o.placed_at <= {placeholder}"));
+        }
+        let (column, descending) =
+            match query.sort.trim() {
+                "" | "newest" => ("o.placed_at", true),
+                "oldest" => ("o.placed_at", false),
+                "total_desc" => ("o.total_minor", true),
+                "total_asc" => ("o.total_minor", false),
+                other => return Err(AppError::invalid(
+                    "sort",
+                    format!(
+                        "\"{other}\" is not a sort order (newest, oldest, total_desc, total_asc)"
+                    ),
+                )),
+            };
+        if let Some((id, value)) = parse_cursor(&query.after)? {
+            let value = sql.int(value);
+            let id = sql.int(id);
+            let op = if descending { "<" } else { ">" };
+            sql.push(&format!(
+                " AND ({column} {op} {value} OR ({column} = {value} AND o.id {op} {id}))"
+            ));
+        }
+        let direction = if descending { "DESC" } else { "ASC" };
+        sql.push(&format!(
+            " ORDER BY {column} {direction}, o.id {direction} LIMIT {}",
+            ORDER_PAGE + 1
+        ));
+        let mut rows = sql
+            .query_as::<(i64, i64, i64, String, String, String, String, String, i64)>()
+            .fetch_all(&shop.db.pool)
+            .await
+            .map_err(internal)?;
+        let next_cursor = if rows.len() as i64 > ORDER_PAGE {
+            rows.truncate(ORDER_PAGE as usize);
+            rows.last().map(|row| {
+                format!(
+                    "{}:{}",
+                    row.0,
+                    if column == "o.placed_at" {
+                        row.2
+                    } else {
+                        row.8
+                    }
+                )
+            })
+        } else {
+            None
+        };
+        Ok(OrderPage {
+            currency: shop.shop.currency.clone(),
+            orders: rows
+                .into_iter()
+                .map(|row| OrderRow {
+                    id: row.0,
+                    number: row.1,
+                    placed_at_ms: row.2,
+                    customer_name: row.3,
+                    customer_email: row.4,
+                    customer_type: row.5,
+                    status: OrderStatus::parse(&row.6).unwrap_or(OrderStatus::Pending),
+                    channel: row.7,
+                    total_minor: row.8,
+                })
+                .collect(),
+            next_cursor,
+        })
+    }
+
+    async fn order(&self, session: &Session, slug: &str, id: i64) -> Result<OrderDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        Orders::detail(&shop.db, id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(slug), err(level = "info"))]
+    async fn create_order(
+        &self,
+        session: &Session,
+        slug: &str,
+        input: NewOrderInput,
+    ) -> Result<OrderDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        let mut tx = shop.db.begin_write().await.map_err(internal)?;
+        let order_id = place_order(&mut tx, &shop.shop.currency, &shop.actor, &input).await?;
+        tx.commit().await.map_err(internal)?;
+        Orders::detail(&shop.db, order_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(slug, id, action = %input.action), err(level = "info"))]
+    async fn transition(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        input: TransitionInput,
+    ) -> Result<OrderDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        Orders::apply(&shop, id, &input).await?;
+        Orders::detail(&shop.db, id).await
+    }
+
+    async fn bulk_transition(
+        &self,
+        session: &Session,
+        slug: &str,
+        ids: Vec<i64>,
+        action: &str,
+    ) -> Result<Vec<BulkOutcome>, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        let action = parse_action_name(action)?;
+        if !matches!(action, "approve" | "cancel" | "mark_paid") {
+            return Err(AppError::invalid(
+                "action",
+                "bulk actions are approve, cancel and mark_paid (ship has its own tracking list)",
+            ));
+        }
+        if ids.is_empty() {
+            return Err(AppError::invalid("orders", "select at least one order"));
+        }
+        if ids.len() > 500 {
+            return Err(AppError::invalid("orders", "at most 500 orders at a time"));
+        }
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for id in ids {
+            let current =
+                sqlx::query_as::<_, (i64, i64)>("SELECT number, version FROM orders WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&shop.db.pool)
+                    .await
+                    .map_err(internal)?;
+            let Some((number, version)) = current else {
+                outcomes.push(BulkOutcome {
+                    number: 0,
+                    ok: false,
+                    message: format!("Order id {id} not found"),
+                });
+                continue;
+            };
+            let input = TransitionInput {
+                action: action.to_string(),
+                expected_version: version,
+                ..TransitionInput::default()
+            };
+            outcomes.push(match Orders::apply(&shop, id, &input).await {
+                Ok(_) => BulkOutcome {
+                    number,
+                    ok: true,
+                    message: format!("Order #{number}: done"),
+                },
+                Err(error) => BulkOutcome {
+                    number,
+                    ok: false,
+                    message: format!("Order #{number}: {error}"),
+                },
+            });
+        }
+        Ok(outcomes)
+    }
+
+    async fn bulk_ship(
+        &self,
+        session: &Session,
+        slug: &str,
+        tracking_list: &str,
+    ) -> Result<Vec<BulkOutcome>, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        let lines = parse_tracking_list(tracking_list)?;
+        if lines.len() > 500 {
+            return Err(AppError::invalid(
+                "tracking",
+                "at most 500 orders at a time",
+            ));
+        }
+        let mut outcomes = Vec::with_capacity(lines.len());
+        for line in lines {
+            let number = line.order_number;
+            let current =
+                sqlx::query_as::<_, (i64, i64)>("SELECT id, version FROM orders WHERE number = $1")
+                    .bind(number)
+                    .fetch_optional(&shop.db.pool)
+                    .await
+                    .map_err(internal)?;
+            let Some((id, version)) = current else {
+                outcomes.push(BulkOutcome {
+                    number,
+                    ok: false,
+                    message: format!("Line {}: order #{number} not found", line.line),
+                });
+                continue;
+            };
+            let input = TransitionInput {
+                action: "ship".into(),
+                expected_version: version,
+                carrier: line.carrier,
+                tracking_number: line.tracking_number,
+                tracking_url: line.tracking_url,
+                ..TransitionInput::default()
+            };
+            outcomes.push(match Orders::apply(&shop, id, &input).await {
+                Ok(_) => BulkOutcome {
+                    number,
+                    ok: true,
+                    message: format!("Order #{number}: shipped"),
+                },
+                Err(error) => BulkOutcome {
+                    number,
+                    ok: false,
+                    message: format!("Order #{number}: {error}"),
+                },
+            });
+        }
+        Ok(outcomes)
+    }
+}

@@ -1,0 +1,83 @@
+//! A small builder for queries whose WHERE clause depends on the filters given: it numbers the
+//! `$n` placeholders and keeps the values, so dynamic SQL still binds every value.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::{Query, QueryAs};
+use sqlx::{Any, FromRow};
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Int(i64),
+    Text(String),
+}
+
+#[derive(Default)]
+pub struct SqlBuilder {
+    pub text: String,
+    values: Vec<Value>,
+}
+
+impl SqlBuilder {
+    pub fn new(text: &str) -> Self {
+        SqlBuilder {
+            text: text.to_string(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds a value and returns its placeholder (`$n`).
+    pub fn bind(&mut self, value: Value) -> String {
+        self.values.push(value);
+        format!("${}", self.values.len())
+    }
+
+    pub fn int(&mut self, value: i64) -> String {
+        self.bind(Value::Int(value))
+    }
+
+    pub fn text(&mut self, value: impl Into<String>) -> String {
+        self.bind(Value::Text(value.into()))
+    }
+
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.text.push_str(sql);
+        self
+    }
+
+    pub fn query_as<'q, T>(self) -> QueryAs<'q, Any, T, AnyArguments>
+    where
+        T: for<'r> FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(self.text));
+        for value in self.values {
+            query = match value {
+                Value::Int(value) => query.bind(value),
+                Value::Text(value) => query.bind(value),
+            };
+        }
+        query
+    }
+
+    pub fn query<'q>(self) -> Query<'q, Any, AnyArguments> {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(self.text));
+        for value in self.values {
+            query = match value {
+                Value::Int(value) => query.bind(value),
+                Value::Text(value) => query.bind(value),
+            };
+        }
+        query
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern used with `ESCAPE '\'`.
+pub fn like_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
