@@ -892,19 +892,20 @@ impl OrderService for Orders {
             let placeholder = sql.int(end_of_day_ms(to));
             sql.push(&format!(" AND o.placed_at <= {placeholder}"));
         }
-        let (column, descending) =
-            match query.sort.trim() {
-                "" | "newest" => ("o.placed_at", true),
-                "oldest" => ("o.placed_at", false),
-                "total_desc" => ("o.total_minor", true),
-                "total_asc" => ("o.total_minor", false),
-                other => return Err(AppError::invalid(
+        let (column, descending) = match query.sort.trim() {
+            "" | "newest" => ("o.placed_at", true),
+            "oldest" => ("o.placed_at", false),
+            "total_desc" => ("o.total_minor", true),
+            "total_asc" => ("o.total_minor", false),
+            other => {
+                return Err(AppError::invalid(
                     "sort",
                     format!(
                         "\"{other}\" is not a sort order (newest, oldest, total_desc, total_asc)"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         if let Some((id, value)) = parse_cursor(&query.after)? {
             let value = sql.int(value);
             let id = sql.int(id);

@@ -287,6 +287,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .nest("/api/v1", crate::api::router())
         .route("/sfn/{*fn_name}", post(server_fn_handler))
+        .merge(crate::api::commerce::dashboard_router())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same services as the dashboard's server functions, with
 //! bearer-token or cookie authentication, JSON errors, and an OpenAPI document.
 
+pub mod commerce;
 mod openapi;
 
 use crate::auth::middleware::{cookie_value, with_cookies};
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/members", post(invite_member))
         .route("/shops/{slug}/members/{email}", delete(remove_member))
         .route("/storefront", get(storefront))
+        .merge(commerce::router())
         .fallback(|| async { ApiError(AppError::NotFound("No such API endpoint".into())) })
 }
 
@@ -77,7 +79,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Serialize)]
 struct TokenResponse {
