@@ -70,8 +70,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=shops::pages::OverviewPage/>
                     <Route path=path!("provisioning") view=shops::pages::ProvisioningPage/>
                     <Route path=path!("settings") view=shops::pages::SettingsPage/>
-                    <Route path=path!("orders") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Orders/> }/>
-                    <Route path=path!("products") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Products/> }/>
+                    <Route path=path!("orders") view=orders::pages::OrdersPage/>
+                    <Route path=path!("orders/new") view=orders::pages::NewOrderPage/>
+                    <Route path=path!("orders/:id") view=orders::pages::OrderPage/>
+                    <Route path=path!("products") view=products::pages::ProductsPage/>
+                    <Route path=path!("products/new") view=products::pages::NewProductPage/>
+                    <Route path=path!("products/import") view=products::pages::ImportPage/>
+                    <Route path=path!("products/imports/:id") view=products::pages::ImportProgressPage/>
+                    <Route path=path!("products/:id") view=products::pages::ProductPage/>
                     <Route path=path!("customers") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Customers/> }/>
                     <Route path=path!("quotes") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Quotes/> }/>
                     <Route path=path!("analytics") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Analytics/> }/>

@@ -1,1 +1,491 @@
-//! Order pages.
+//! Order pages: the list (search, filters, sort, keyset pages, bulk actions and bulk shipping),
+//! manual order creation, and the order page with lines, payments, shipments, timeline and the
+//! lifecycle actions allowed now.
+
+use super::api::*;
+use super::model::{BulkOutcome, OrderDetail, OrderQuery};
+use super::rules::OrderStatus;
+use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::dates::format_date_time;
+use crate::error::AppError;
+use crate::money::{amount_text, format_money};
+use crate::products::pages::encode_query;
+use crate::shops::pages::{child_error, loading, use_slug, CARD};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+const SECONDARY_BUTTON: &str = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50";
+const TH: &str = "px-3 py-2 text-left font-medium";
+const TD: &str = "px-3 py-2";
+
+fn status_badge(status: OrderStatus) -> impl IntoView {
+    let class = match status {
+        OrderStatus::Pending => "bg-amber-100 text-amber-800",
+        OrderStatus::Paid => "bg-sky-100 text-sky-800",
+        OrderStatus::Approved => "bg-indigo-100 text-indigo-800",
+        OrderStatus::PartiallyShipped | OrderStatus::Shipped => "bg-violet-100 text-violet-800",
+        OrderStatus::Delivered => "bg-emerald-100 text-emerald-800",
+        OrderStatus::Cancelled | OrderStatus::Refunded => "bg-slate-200 text-slate-700",
+    };
+    view! { <span data-testid="order-status" class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{status.label()}</span> }
+}
+
+fn outcomes_view(result: Option<Result<Vec<BulkOutcome>, AppError>>) -> AnyView {
+    match result {
+        None => ().into_any(),
+        Some(Err(error)) => view! { <ErrorAlert error/> }.into_any(),
+        Some(Ok(outcomes)) => view! {
+            <ul aria-label="Bulk results" class="space-y-1 text-sm">
+                {outcomes.into_iter().map(|outcome| {
+                    let (role, class) = if outcome.ok { ("status", "text-emerald-700") } else { ("alert", "text-red-700") };
+                    view! { <li role=role class=class>{outcome.message}</li> }
+                }).collect_view()}
+            </ul>
+        }.into_any(),
+    }
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let slug = use_slug();
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        let map = query_map.read();
+        let get = |key: &str| map.get(key).unwrap_or_default();
+        OrderQuery {
+            q: get("q"),
+            status: get("status"),
+            channel: get("channel"),
+            customer_type: get("customer_type"),
+            from: get("from"),
+            to: get("to"),
+            sort: get("sort"),
+            after: get("after"),
+        }
+    });
+    let bulk = ServerAction::<BulkOrders>::new();
+    let bulk_ship = ServerAction::<BulkShipOrders>::new();
+    let page = Resource::new(
+        move || {
+            (
+                slug.get(),
+                query.get(),
+                bulk.version().get(),
+                bulk_ship.version().get(),
+            )
+        },
+        |(slug, query, ..)| list_orders(slug, query),
+    );
+    let select = |name: &'static str,
+                  id: &'static str,
+                  label: &'static str,
+                  options: Vec<(&'static str, &'static str)>,
+                  current: Memo<OrderQuery>,
+                  pick: fn(&OrderQuery) -> String| {
+        view! {
+            <div>
+                <label for=id class=LABEL_CLASS>{label}</label>
+                <select id=id name=name class=INPUT_CLASS>
+                    {options.into_iter().map(|(value, text)| view! {
+                        <option value=value selected=move || pick(&current.get()) == value>{text}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    let mut statuses = vec![("", "All")];
+    statuses.extend(
+        OrderStatus::ALL
+            .into_iter()
+            .map(|status| (status.as_str(), status.label())),
+    );
+    view! {
+        <div class="flex flex-wrap items-center justify-between gap-3">
+            <h2 class="text-lg font-semibold">"Orders"</h2>
+            <a href=move || format!("/shops/{}/orders/new", slug.get()) class=BUTTON_CLASS>"New order"</a>
+        </div>
+        <form method="get" class="mt-4 flex flex-wrap items-end gap-3" role="search">
+            <div>
+                <label for="order-search" class=LABEL_CLASS>"Search"</label>
+                <input id="order-search" name="q" type="search" placeholder="Number, email, name or SKU" value=move || query.get().q class=INPUT_CLASS/>
+            </div>
+            {select("status", "order-status", "Status", statuses, query, |q| q.status.clone())}
+            {select("channel", "order-channel", "Channel", vec![("", "All"), ("dashboard", "Dashboard"), ("portal", "Portal"), ("api", "API"), ("marketplace", "Marketplace")], query, |q| q.channel.clone())}
+            {select("customer_type", "order-customer-type", "Customer", vec![("", "All"), ("business", "Business (B2B)"), ("individual", "Individual (B2C)")], query, |q| q.customer_type.clone())}
+            <div>
+                <label for="order-from" class=LABEL_CLASS>"From"</label>
+                <input id="order-from" name="from" type="date" value=move || query.get().from class=INPUT_CLASS/>
+            </div>
+            <div>
+                <label for="order-to" class=LABEL_CLASS>"To"</label>
+                <input id="order-to" name="to" type="date" value=move || query.get().to class=INPUT_CLASS/>
+            </div>
+            {select("sort", "order-sort", "Sort", vec![("newest", "Newest first"), ("oldest", "Oldest first"), ("total_desc", "Highest total"), ("total_asc", "Lowest total")], query, |q| if q.sort.is_empty() { "newest".into() } else { q.sort.clone() })}
+            <button type="submit" class=SECONDARY_BUTTON>"Apply"</button>
+        </form>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => {
+                        let currency = page.currency.clone();
+                        let current = query.get_untracked();
+                        let next = page.next_cursor.clone().map(|cursor| {
+                            let params = [("q", current.q.clone()), ("status", current.status.clone()), ("channel", current.channel.clone()), ("customer_type", current.customer_type.clone()), ("from", current.from.clone()), ("to", current.to.clone()), ("sort", current.sort.clone()), ("after", cursor)];
+                            format!("?{}", encode_query(&params))
+                        });
+                        let slug_value = slug.get_untracked();
+                        let base = format!("/shops/{slug_value}/orders");
+                        if page.orders.is_empty() {
+                            return view! { <p class="mt-6 text-sm text-slate-600">"No orders match these filters."</p> }.into_any();
+                        }
+                        view! {
+                            <ActionForm action=bulk attr:class="mt-4" attr:aria-label="Bulk actions">
+                                <input type="hidden" name="slug" value=slug_value.clone()/>
+                                <div class="mb-2 flex flex-wrap items-center gap-2 text-sm">
+                                    <span class="text-slate-600">"With selected:"</span>
+                                    <button type="submit" name="action" value="mark_paid" class=SECONDARY_BUTTON>"Mark paid"</button>
+                                    <button type="submit" name="action" value="approve" class=SECONDARY_BUTTON>"Approve"</button>
+                                    <button type="submit" name="action" value="cancel" class=SECONDARY_BUTTON>"Cancel"</button>
+                                </div>
+                                {move || outcomes_view(bulk.value().get())}
+                                <table class="mt-2 w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm">
+                                    <thead class="bg-slate-100">
+                                        <tr>
+                                            <th class=TH><span class="sr-only">"Select"</span></th>
+                                            <th class=TH>"Order"</th><th class=TH>"Placed"</th><th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Channel"</th><th class=TH>"Status"</th><th class="px-3 py-2 text-right font-medium">"Total"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {page.orders.into_iter().map(|order| view! {
+                                            <tr class="border-t border-slate-100">
+                                                <td class=TD><input type="checkbox" name=format!("selected[{}]", order.id) value=order.id aria-label=format!("Select order #{}", order.number)/></td>
+                                                <td class=TD><a class="font-medium text-indigo-700 hover:underline" href=format!("{base}/{}", order.id)>{format!("#{}", order.number)}</a></td>
+                                                <td class=TD>{format_date_time(order.placed_at_ms)}</td>
+                                                <td class=TD>{order.customer_name}<span class="block text-xs text-slate-500">{order.customer_email}</span></td>
+                                                <td class=TD>{if order.customer_type == "business" { "B2B" } else { "B2C" }}</td>
+                                                <td class=TD>{order.channel}</td>
+                                                <td class=TD>{status_badge(order.status)}</td>
+                                                <td class="px-3 py-2 text-right">{format_money(order.total_minor, &currency)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </ActionForm>
+                            {next.map(|href| view! { <a href=href class="mt-4 inline-block text-sm text-indigo-700 underline">"Next page →"</a> })}
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+        <section class=format!("mt-8 {CARD}") aria-labelledby="bulk-ship-heading">
+            <h3 id="bulk-ship-heading" class="text-base font-semibold">"Mark orders shipped"</h3>
+            <ActionForm action=bulk_ship attr:class="mt-3 space-y-3">
+                <input type="hidden" name="slug" value=move || slug.get()/>
+                <label for="bulk-tracking" class=LABEL_CLASS>"Tracking numbers (one order per line: order number, carrier, tracking number[, tracking URL])"</label>
+                <textarea id="bulk-tracking" name="tracking" rows="4" class=INPUT_CLASS placeholder="1001, DHL, JD014600003828"></textarea>
+                {move || outcomes_view(bulk_ship.value().get())}
+                <button type="submit" class=BUTTON_CLASS>"Mark shipped"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn NewOrderPage() -> impl IntoView {
+    let slug = use_slug();
+    let create = ServerAction::<CreateOrder>::new();
+    let pending = create.pending();
+    let field = |id: &'static str, name: &'static str, label: &'static str, required: bool| {
+        view! {
+            <div>
+                <label for=id class=LABEL_CLASS>{label}</label>
+                <input id=id name=name type="text" required=required class=INPUT_CLASS/>
+            </div>
+        }
+    };
+    view! {
+        <h2 class="text-lg font-semibold">"New order"</h2>
+        <ActionForm action=create attr:class=format!("mt-4 space-y-6 {CARD}")>
+            <input type="hidden" name="slug" value=move || slug.get()/>
+            <fieldset class="grid gap-3 sm:grid-cols-2">
+                <legend class="mb-2 text-sm font-semibold">"Customer"</legend>
+                {field("order-email", "customer_email", "Customer email", true)}
+                {field("order-name", "customer_name", "Customer name", false)}
+                <div>
+                    <label for="order-type" class=LABEL_CLASS>"Customer type"</label>
+                    <select id="order-type" name="customer_type" class=INPUT_CLASS>
+                        <option value="individual">"Individual (B2C)"</option>
+                        <option value="business">"Business (B2B)"</option>
+                    </select>
+                </div>
+                {field("order-company", "company_name", "Company (business customers)", false)}
+            </fieldset>
+            <fieldset class="grid gap-3 sm:grid-cols-2">
+                <legend class="mb-2 text-sm font-semibold">"Shipping address"</legend>
+                <input type="hidden" name="address[name]" value=""/>
+                <input type="hidden" name="address[line2]" value=""/>
+                <input type="hidden" name="address[region]" value=""/>
+                {field("order-line1", "address[line1]", "Street and number", false)}
+                {field("order-city", "address[city]", "City", false)}
+                {field("order-postal", "address[postal_code]", "Postal code", false)}
+                {field("order-country", "address[country]", "Country (2 letters)", false)}
+            </fieldset>
+            <div>
+                <label for="order-lines" class=LABEL_CLASS>"Items (one per line: SKU, quantity)"</label>
+                <textarea id="order-lines" name="lines" rows="4" required class=INPUT_CLASS placeholder="TEE-M-RED, 2"></textarea>
+            </div>
+            <div class="grid gap-3 sm:grid-cols-3">
+                {field("order-discount", "discount", "Discount", false)}
+                {field("order-shipping", "shipping", "Shipping", false)}
+                {field("order-tax", "tax", "Tax", false)}
+            </div>
+            <div>
+                <label for="order-notes" class=LABEL_CLASS>"Notes"</label>
+                <textarea id="order-notes" name="notes" rows="2" class=INPUT_CLASS></textarea>
+            </div>
+            {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+            <button type="submit" class=BUTTON_CLASS disabled=pending>{move || if pending.get() { "Placing…" } else { "Place order" }}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let slug = use_slug();
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let transition = ServerAction::<TransitionOrder>::new();
+    let order = Resource::new(
+        move || (slug.get(), id.get(), transition.version().get()),
+        |(slug, id, _)| get_order(slug, id),
+    );
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Ok(order) => view! { <OrderView order slug=slug.get_untracked() transition/> }.into_any(),
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The hidden inputs every lifecycle form carries: which order, which version was seen, what to do.
+fn hidden_fields(slug: String, id: i64, version: i64, action: &'static str) -> impl IntoView {
+    view! {
+        <input type="hidden" name="slug" value=slug/>
+        <input type="hidden" name="id" value=id/>
+        <input type="hidden" name="expected_version" value=version/>
+        <input type="hidden" name="action" value=action/>
+    }
+}
+
+#[component]
+fn OrderView(
+    order: OrderDetail,
+    slug: String,
+    transition: ServerAction<TransitionOrder>,
+) -> impl IntoView {
+    let currency = order.currency.clone();
+    let money = {
+        let currency = currency.clone();
+        move |minor: i64| format_money(minor, &currency)
+    };
+    let (id, version) = (order.id, order.version);
+    let allowed = |action: &str| order.actions.iter().any(|allowed| allowed == action);
+    let simple_action = |action: &'static str, label: &'static str| {
+        let slug = slug.clone();
+        allowed(action).then(move || {
+            view! {
+                <ActionForm action=transition>
+                    {hidden_fields(slug, id, version, action)}
+                    <button type="submit" class=BUTTON_CLASS>{label}</button>
+                </ActionForm>
+            }
+        })
+    };
+    let (cancel_slug, ship_slug, refund_slug) = (slug.clone(), slug.clone(), slug.clone());
+    let remaining_lines: Vec<_> = order
+        .lines
+        .iter()
+        .filter(|line| line.shipped_quantity < line.quantity)
+        .cloned()
+        .collect();
+    let refundable = order.paid_minor - order.refunded_minor;
+    let totals = order.totals;
+    view! {
+        <div class="flex flex-wrap items-center gap-3">
+            <a href=format!("/shops/{slug}/orders") class="text-sm text-indigo-700 underline">"← Orders"</a>
+            <h2 class="text-lg font-semibold">{format!("Order #{}", order.number)}</h2>
+            {status_badge(order.status)}
+            <span class="text-sm text-slate-500">{format!("placed {} via {}", format_date_time(order.placed_at_ms), order.channel)}</span>
+        </div>
+        {move || transition.value().get().and_then(Result::err).map(|error| view! { <div class="mt-3"><ErrorAlert error/></div> })}
+        <section aria-label="Actions" class="mt-4 flex flex-wrap items-start gap-3">
+            {simple_action("mark_paid", "Mark as paid")}
+            {simple_action("approve", "Approve")}
+            {simple_action("deliver", "Mark delivered")}
+            {allowed("cancel").then(move || view! {
+                <ActionForm action=transition attr:class="flex items-end gap-2">
+                    {hidden_fields(cancel_slug, id, version, "cancel")}
+                    <div>
+                        <label for="cancel-reason" class=LABEL_CLASS>"Cancellation reason"</label>
+                        <input id="cancel-reason" name="note" type="text" class=INPUT_CLASS/>
+                    </div>
+                    <button type="submit" class=SECONDARY_BUTTON>"Cancel order"</button>
+                </ActionForm>
+            })}
+        </section>
+        <div class="mt-6 grid gap-6 lg:grid-cols-3">
+            <section class=format!("lg:col-span-2 {CARD}") aria-labelledby="lines-heading">
+                <h3 id="lines-heading" class="text-base font-semibold">"Items"</h3>
+                <table class="mt-3 w-full text-sm">
+                    <thead class="bg-slate-100"><tr><th class=TH>"SKU"</th><th class=TH>"Item"</th><th class=TH>"Price"</th><th class=TH>"Qty"</th><th class=TH>"Shipped"</th><th class="px-3 py-2 text-right font-medium">"Total"</th></tr></thead>
+                    <tbody>
+                        {order.lines.iter().map(|line| view! {
+                            <tr class="border-t border-slate-100">
+                                <td class=TD>{line.sku.clone()}</td>
+                                <td class=TD>{line.title.clone()}</td>
+                                <td class=TD>{money(line.unit_price_minor)}</td>
+                                <td class=TD>{line.quantity}</td>
+                                <td class=TD>{line.shipped_quantity}</td>
+                                <td class="px-3 py-2 text-right">{money(line.line_total_minor)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <dl class="mt-4 ml-auto w-64 space-y-1 text-sm">
+                    <div class="flex justify-between"><dt>"Subtotal"</dt><dd>{money(totals.subtotal_minor)}</dd></div>
+                    <div class="flex justify-between"><dt>"Discount"</dt><dd>{format!("−{}", money(totals.discount_minor))}</dd></div>
+                    <div class="flex justify-between"><dt>"Shipping"</dt><dd>{money(totals.shipping_minor)}</dd></div>
+                    <div class="flex justify-between"><dt>"Tax"</dt><dd>{money(totals.tax_minor)}</dd></div>
+                    <div class="flex justify-between font-semibold"><dt>"Total"</dt><dd data-testid="order-total">{money(totals.total_minor)}</dd></div>
+                    <div class="flex justify-between text-slate-600"><dt>"Paid"</dt><dd>{money(order.paid_minor)}</dd></div>
+                    <div class="flex justify-between text-slate-600"><dt>"Refunded"</dt><dd>{money(order.refunded_minor)}</dd></div>
+                </dl>
+            </section>
+            <section class=CARD aria-labelledby="customer-heading">
+                <h3 id="customer-heading" class="text-base font-semibold">"Customer"</h3>
+                <p class="mt-2 text-sm">{order.customer_name.clone()}</p>
+                <p class="text-sm text-slate-600">{order.customer_email.clone()}</p>
+                <p class="text-sm text-slate-600">{if order.customer_type == "business" { format!("Business (B2B) · {}", order.company_name) } else { "Individual (B2C)".to_string() }}</p>
+                <h4 class="mt-4 text-sm font-semibold">"Ship to"</h4>
+                <p class="text-sm text-slate-600">{if order.shipping_address.is_empty() { "—".to_string() } else { order.shipping_address.one_line() }}</p>
+                {(!order.notes.is_empty()).then(|| view! { <h4 class="mt-4 text-sm font-semibold">"Notes"</h4><p class="text-sm text-slate-600">{order.notes.clone()}</p> })}
+            </section>
+        </div>
+        <div class="mt-6 grid gap-6 lg:grid-cols-2">
+            {allowed("ship").then(move || view! {
+                <section class=CARD aria-labelledby="ship-heading">
+                    <h3 id="ship-heading" class="text-base font-semibold">"Ship items"</h3>
+                    <ActionForm action=transition attr:class="mt-3 space-y-3">
+                        {hidden_fields(ship_slug, id, version, "ship")}
+                        <div class="grid gap-3 sm:grid-cols-2">
+                            <div>
+                                <label for="ship-carrier" class=LABEL_CLASS>"Carrier"</label>
+                                <input id="ship-carrier" name="carrier" type="text" required class=INPUT_CLASS/>
+                            </div>
+                            <div>
+                                <label for="ship-tracking" class=LABEL_CLASS>"Tracking number"</label>
+                                <input id="ship-tracking" name="tracking_number" type="text" required class=INPUT_CLASS/>
+                            </div>
+                            <div class="sm:col-span-2">
+                                <label for="ship-url" class=LABEL_CLASS>"Tracking URL (optional)"</label>
+                                <input id="ship-url" name="tracking_url" type="url" class=INPUT_CLASS/>
+                            </div>
+                        </div>
+                        <fieldset>
+                            <legend class="text-sm font-medium">"Quantities to ship"</legend>
+                            {remaining_lines.iter().map(|line| {
+                                let input_id = format!("ship-line-{}", line.id);
+                                view! {
+                                    <div class="mt-2 flex items-center gap-2 text-sm">
+                                        <label for=input_id.clone() class="w-48">{line.sku.clone()}</label>
+                                        <input id=input_id name=format!("quantities[{}]", line.id) type="number" min="0" max=line.quantity - line.shipped_quantity value=line.quantity - line.shipped_quantity class="w-24 rounded-md border border-slate-300 px-2 py-1"/>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        <button type="submit" class=BUTTON_CLASS>"Ship"</button>
+                    </ActionForm>
+                </section>
+            })}
+            {(allowed("refund") && refundable > 0).then(move || view! {
+                <section class=CARD aria-labelledby="refund-heading">
+                    <h3 id="refund-heading" class="text-base font-semibold">"Refund"</h3>
+                    <ActionForm action=transition attr:class="mt-3 space-y-3">
+                        {hidden_fields(refund_slug, id, version, "refund")}
+                        <div>
+                            <label for="refund-amount" class=LABEL_CLASS>{format!("Amount (up to {})", format_money(refundable, &currency))}</label>
+                            <input id="refund-amount" name="amount" type="text" inputmode="decimal" required value=amount_text(refundable, &currency) class=INPUT_CLASS/>
+                        </div>
+                        <div>
+                            <label for="refund-reason" class=LABEL_CLASS>"Reason"</label>
+                            <input id="refund-reason" name="note" type="text" class=INPUT_CLASS/>
+                        </div>
+                        <button type="submit" class=SECONDARY_BUTTON>"Refund"</button>
+                    </ActionForm>
+                </section>
+            })}
+        </div>
+        <div class="mt-6 grid gap-6 lg:grid-cols-2">
+            <section class=CARD aria-labelledby="shipments-heading">
+                <h3 id="shipments-heading" class="text-base font-semibold">"Shipments"</h3>
+                {if order.shipments.is_empty() {
+                    view! { <p class="mt-2 text-sm text-slate-600">"Nothing shipped yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-2 space-y-2 text-sm">
+                            {order.shipments.iter().map(|shipment| {
+                                let items = shipment.items.iter().map(|(sku, quantity)| format!("{quantity} × {sku}")).collect::<Vec<_>>().join(", ");
+                                let tracking = shipment.tracking_number.clone();
+                                view! {
+                                    <li>
+                                        <span class="font-medium">{shipment.carrier.clone()}</span>" "
+                                        {if shipment.tracking_url.is_empty() {
+                                            view! { <span>{tracking}</span> }.into_any()
+                                        } else {
+                                            view! { <a class="text-indigo-700 underline" href=shipment.tracking_url.clone() rel="noopener noreferrer" target="_blank">{tracking}</a> }.into_any()
+                                        }}
+                                        <span class="block text-xs text-slate-500">{format!("{items} · {}", format_date_time(shipment.created_at_ms))}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <h3 class="mt-4 text-base font-semibold">"Payments"</h3>
+                {if order.payments.is_empty() {
+                    view! { <p class="mt-2 text-sm text-slate-600">"No payments recorded."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-2 space-y-1 text-sm">
+                            {order.payments.iter().map(|payment| view! {
+                                <li>{format!("{} {} · {} · {}", if payment.kind == "refund" { "Refund" } else { "Payment" }, money(payment.amount_minor), payment.method, format_date_time(payment.created_at_ms))}</li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+            <section class=CARD aria-labelledby="timeline-heading">
+                <h3 id="timeline-heading" class="text-base font-semibold">"Timeline"</h3>
+                <ol class="mt-2 space-y-2 text-sm" aria-label="Order timeline">
+                    {order.events.iter().rev().map(|event| view! {
+                        <li>
+                            <span>{event.message.clone()}</span>
+                            <span class="block text-xs text-slate-500">{format!("{} · {}", event.actor, format_date_time(event.created_at_ms))}</span>
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+        </div>
+    }
+}

@@ -2,8 +2,7 @@
 //! checks membership of the shop the slug names.
 
 use super::model::{
-    AdjustmentInput, ImportStatus, ProductDetail, ProductInput, ProductPage, ProductQuery,
-    VariantInput,
+    ImportStatus, ProductDetail, ProductInput, ProductPage, ProductQuery, VariantInput,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -130,7 +129,11 @@ pub async fn adjust_inventory(
             let session = current_session()?;
             services()?
                 .catalog
-                .adjust_inventory(&session, &slug, AdjustmentInput { sku, delta, reason })
+                .adjust_inventory(
+                    &session,
+                    &slug,
+                    super::model::AdjustmentInput { sku, delta, reason },
+                )
                 .await
                 .map(|_| ())
         }

@@ -1,1 +1,536 @@
-//! Catalog pages.
+//! Catalog pages: the product list (search, filters, sort, keyset pages), the new-product form,
+//! the product editor with variants and stock adjustments, CSV import with live progress.
+
+use super::api::*;
+use super::model::{ImportState, ImportStatus, ProductDetail, ProductQuery, VariantDto};
+use super::rules::ProductStatus;
+use crate::components::{ActionOutcome, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::dates::format_date_time;
+use crate::money::{amount_text, format_money};
+use crate::shops::pages::{child_error, loading, refresh_without_wasm, use_slug, CARD};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+const SECONDARY_BUTTON: &str = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50";
+const TH: &str = "px-3 py-2 text-left font-medium";
+const TD: &str = "px-3 py-2";
+
+fn use_id(name: &'static str) -> Memo<i64> {
+    let params = use_params_map();
+    Memo::new(move |_| {
+        params
+            .read()
+            .get(name)
+            .and_then(|id| id.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
+fn status_badge(status: ProductStatus) -> impl IntoView {
+    let class = match status {
+        ProductStatus::Active => "bg-emerald-100 text-emerald-800",
+        ProductStatus::Draft => "bg-slate-100 text-slate-700",
+        ProductStatus::Archived => "bg-amber-100 text-amber-800",
+    };
+    view! { <span class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{status.as_str()}</span> }
+}
+
+#[component]
+pub fn ProductsPage() -> impl IntoView {
+    let slug = use_slug();
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        let map = query_map.read();
+        let get = |key: &str| map.get(key).unwrap_or_default();
+        ProductQuery {
+            q: get("q"),
+            status: get("status"),
+            tag: get("tag"),
+            sort: get("sort"),
+            after: get("after"),
+        }
+    });
+    let page = Resource::new(
+        move || (slug.get(), query.get()),
+        |(slug, query)| list_products(slug, query),
+    );
+    view! {
+        <div class="flex flex-wrap items-center justify-between gap-3">
+            <h2 class="text-lg font-semibold">"Products"</h2>
+            <div class="flex gap-2">
+                <a href=move || format!("/api/v1/shops/{}/products/export", slug.get()) class=SECONDARY_BUTTON download="">"Export CSV"</a>
+                <a href=move || format!("/shops/{}/products/import", slug.get()) class=SECONDARY_BUTTON>"Import CSV"</a>
+                <a href=move || format!("/shops/{}/products/new", slug.get()) class=BUTTON_CLASS>"New product"</a>
+            </div>
+        </div>
+        <form method="get" class="mt-4 flex flex-wrap items-end gap-3" role="search">
+            <div>
+                <label for="product-search" class=LABEL_CLASS>"Search"</label>
+                <input id="product-search" name="q" type="search" placeholder="Title, handle or SKU" value=move || query.get().q class=INPUT_CLASS/>
+            </div>
+            <div>
+                <label for="product-status" class=LABEL_CLASS>"Status"</label>
+                <select id="product-status" name="status" class=INPUT_CLASS>
+                    <option value="">"All"</option>
+                    {ProductStatus::ALL.into_iter().map(|status| view! {
+                        <option value=status.as_str() selected=move || query.get().status == status.as_str()>{status.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="product-tag" class=LABEL_CLASS>"Tag"</label>
+                <input id="product-tag" name="tag" type="text" value=move || query.get().tag class=INPUT_CLASS/>
+            </div>
+            <div>
+                <label for="product-sort" class=LABEL_CLASS>"Sort"</label>
+                <select id="product-sort" name="sort" class=INPUT_CLASS>
+                    {[("title", "Title A–Z"), ("-title", "Title Z–A"), ("-updated", "Recently updated"), ("updated", "Least recently updated")].into_iter().map(|(value, label)| view! {
+                        <option value=value selected=move || { let sort = query.get().sort; sort == value || (sort.is_empty() && value == "title") }>{label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class=SECONDARY_BUTTON>"Apply"</button>
+        </form>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) if page.products.is_empty() => view! {
+                        <p class="mt-6 text-sm text-slate-600">"No products match. Create one or import a CSV."</p>
+                    }.into_any(),
+                    Ok(page) => {
+                        let currency = page.currency.clone();
+                        let current = query.get();
+                        let next = page.next_cursor.clone().map(|cursor| {
+                            let params = [("q", current.q.clone()), ("status", current.status.clone()), ("tag", current.tag.clone()), ("sort", current.sort.clone()), ("after", cursor)];
+                            format!("?{}", encode_query(&params))
+                        });
+                        let base = format!("/shops/{}/products", slug.get_untracked());
+                        view! {
+                            <table class="mt-4 w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm">
+                                <thead class="bg-slate-100">
+                                    <tr><th class=TH>"Product"</th><th class=TH>"Status"</th><th class=TH>"Variants"</th><th class=TH>"Available"</th><th class=TH>"Price"</th><th class=TH>"Updated"</th></tr>
+                                </thead>
+                                <tbody>
+                                    {page.products.into_iter().map(|product| {
+                                        let price = if product.price_min_minor == product.price_max_minor {
+                                            format_money(product.price_min_minor, &currency)
+                                        } else {
+                                            format!("{} – {}", format_money(product.price_min_minor, &currency), format_money(product.price_max_minor, &currency))
+                                        };
+                                        view! {
+                                            <tr class="border-t border-slate-100">
+                                                <td class=TD><a class="font-medium text-indigo-700 hover:underline" href=format!("{base}/{}", product.id)>{product.title}</a></td>
+                                                <td class=TD>{status_badge(product.status)}</td>
+                                                <td class=TD>{product.variant_count}</td>
+                                                <td class=TD>{product.available}</td>
+                                                <td class=TD>{price}</td>
+                                                <td class=TD>{format_date_time(product.updated_at_ms)}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {next.map(|href| view! { <a href=href class="mt-4 inline-block text-sm text-indigo-700 underline">"Next page →"</a> })}
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// `key=value&…` with values percent-encoded; empty values left out.
+pub(crate) fn encode_query(params: &[(&str, String)]) -> String {
+    params
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(key, value)| {
+            let encoded: String = value
+                .bytes()
+                .map(|byte| match byte {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        (byte as char).to_string()
+                    }
+                    other => format!("%{other:02X}"),
+                })
+                .collect();
+            format!("{key}={encoded}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The fields of a variant form; names are prefixed (`variant[sku]`) for nested form data.
+#[component]
+fn VariantFields(
+    #[prop(into)] prefix: String,
+    #[prop(optional)] variant: Option<VariantDto>,
+    currency: String,
+    #[prop(default = true)] with_stock: bool,
+) -> impl IntoView {
+    let id = move |name: &str| format!("{prefix}-{name}");
+    let name = |field: &str| format!("variant[{field}]");
+    let value = variant.clone();
+    let text = move |pick: fn(&VariantDto, &str) -> String| {
+        value
+            .as_ref()
+            .map(|variant| pick(variant, &currency))
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="grid gap-3 sm:grid-cols-4">
+            <div>
+                <label for=id("sku") class=LABEL_CLASS>"SKU"</label>
+                <input id=id("sku") name=name("sku") type="text" required class=INPUT_CLASS value=text(|v, _| v.sku.clone())/>
+            </div>
+            <div>
+                <label for=id("option1") class=LABEL_CLASS>"Option 1 value"</label>
+                <input id=id("option1") name=name("option1") type="text" class=INPUT_CLASS value=text(|v, _| v.option1.clone())/>
+            </div>
+            <div>
+                <label for=id("option2") class=LABEL_CLASS>"Option 2 value"</label>
+                <input id=id("option2") name=name("option2") type="text" class=INPUT_CLASS value=text(|v, _| v.option2.clone())/>
+            </div>
+            <div>
+                <label for=id("price") class=LABEL_CLASS>"Price"</label>
+                <input id=id("price") name=name("price") type="text" inputmode="decimal" required class=INPUT_CLASS value=text(|v, c| amount_text(v.price_minor, c))/>
+            </div>
+            <div>
+                <label for=id("compare") class=LABEL_CLASS>"Compare-at price"</label>
+                <input id=id("compare") name=name("compare_at_price") type="text" inputmode="decimal" class=INPUT_CLASS value=text(|v, c| v.compare_at_minor.map(|m| amount_text(m, c)).unwrap_or_default())/>
+            </div>
+            <div>
+                <label for=id("weight") class=LABEL_CLASS>"Weight (g)"</label>
+                <input id=id("weight") name=name("weight_grams") type="text" inputmode="numeric" class=INPUT_CLASS value=text(|v, _| v.weight_grams.to_string())/>
+            </div>
+            <div>
+                <label for=id("barcode") class=LABEL_CLASS>"Barcode"</label>
+                <input id=id("barcode") name=name("barcode") type="text" class=INPUT_CLASS value=text(|v, _| v.barcode.clone())/>
+            </div>
+            {with_stock.then(|| view! {
+                <div>
+                    <label for=id("on-hand") class=LABEL_CLASS>"Stock on hand"</label>
+                    <input id=id("on-hand") name=name("on_hand") type="text" inputmode="numeric" class=INPUT_CLASS value="0"/>
+                </div>
+            })}
+        </div>
+    }
+}
+
+/// Product-level fields; names are prefixed (`product[title]`).
+#[component]
+fn ProductFields(#[prop(optional)] product: Option<ProductDetail>) -> impl IntoView {
+    let get = |pick: fn(&ProductDetail) -> String| product.as_ref().map(pick).unwrap_or_default();
+    let status = product
+        .as_ref()
+        .map(|p| p.status)
+        .unwrap_or(ProductStatus::Draft);
+    view! {
+        <div class="grid gap-3 sm:grid-cols-2">
+            <div>
+                <label for="product-title" class=LABEL_CLASS>"Title"</label>
+                <input id="product-title" name="product[title]" type="text" required maxlength="200" class=INPUT_CLASS value=get(|p| p.title.clone())/>
+            </div>
+            <div>
+                <label for="product-handle" class=LABEL_CLASS>"Handle"</label>
+                <input id="product-handle" name="product[handle]" type="text" placeholder="Derived from the title" class=INPUT_CLASS value=get(|p| p.handle.clone())/>
+            </div>
+            <div class="sm:col-span-2">
+                <label for="product-description" class=LABEL_CLASS>"Description"</label>
+                <textarea id="product-description" name="product[description]" rows="3" class=INPUT_CLASS>{get(|p| p.description.clone())}</textarea>
+            </div>
+            <div>
+                <label for="product-status-field" class=LABEL_CLASS>"Status"</label>
+                <select id="product-status-field" name="product[status]" class=INPUT_CLASS>
+                    {ProductStatus::ALL.into_iter().map(|option| view! { <option value=option.as_str() selected=option == status>{option.as_str()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="product-tags" class=LABEL_CLASS>"Tags"</label>
+                <input id="product-tags" name="product[tags]" type="text" placeholder="comma, separated" class=INPUT_CLASS value=get(|p| p.tags.join(", "))/>
+            </div>
+            <div class="sm:col-span-2">
+                <label for="product-images" class=LABEL_CLASS>"Image URLs"</label>
+                <textarea id="product-images" name="product[images]" rows="2" placeholder="One https:// address per line" class=INPUT_CLASS>{get(|p| p.images.join("\n"))}</textarea>
+            </div>
+            <div>
+                <label for="product-option1" class=LABEL_CLASS>"Option 1 name"</label>
+                <input id="product-option1" name="product[option1_name]" type="text" placeholder="e.g. Size" class=INPUT_CLASS value=get(|p| p.option1_name.clone())/>
+            </div>
+            <div>
+                <label for="product-option2" class=LABEL_CLASS>"Option 2 name"</label>
+                <input id="product-option2" name="product[option2_name]" type="text" placeholder="e.g. Colour" class=INPUT_CLASS value=get(|p| p.option2_name.clone())/>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn NewProductPage() -> impl IntoView {
+    let slug = use_slug();
+    let create = ServerAction::<CreateProduct>::new();
+    let pending = create.pending();
+    view! {
+        <h2 class="text-lg font-semibold">"New product"</h2>
+        <ActionForm action=create attr:class=format!("mt-4 space-y-6 {CARD}")>
+            <input type="hidden" name="slug" value=move || slug.get()/>
+            <ProductFields/>
+            <fieldset>
+                <legend class="mb-2 text-sm font-semibold">"First variant"</legend>
+                <VariantFields prefix="new-variant" currency=String::new()/>
+            </fieldset>
+            {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+            <button type="submit" class=BUTTON_CLASS disabled=pending>{move || if pending.get() { "Creating…" } else { "Create product" }}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let slug = use_slug();
+    let id = use_id("id");
+    let update = ServerAction::<UpdateProduct>::new();
+    let add = ServerAction::<AddVariant>::new();
+    let edit_variant = ServerAction::<UpdateVariant>::new();
+    let adjust = ServerAction::<AdjustInventory>::new();
+    let product = Resource::new(
+        move || {
+            (
+                slug.get(),
+                id.get(),
+                update.version().get(),
+                add.version().get(),
+                edit_variant.version().get(),
+                adjust.version().get(),
+            )
+        },
+        |(slug, id, ..)| get_product(slug, id),
+    );
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match product.await {
+                    Ok(product) => view! { <ProductEditor product slug=slug.get_untracked() update add edit_variant adjust/> }.into_any(),
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ProductEditor(
+    product: ProductDetail,
+    slug: String,
+    update: ServerAction<UpdateProduct>,
+    add: ServerAction<AddVariant>,
+    edit_variant: ServerAction<UpdateVariant>,
+    adjust: ServerAction<AdjustInventory>,
+) -> impl IntoView {
+    let currency = product.currency.clone();
+    let variants = product.variants.clone();
+    let option_names = (product.option1_name.clone(), product.option2_name.clone());
+    let (add_slug, adjust_slug, update_slug) = (slug.clone(), slug.clone(), slug.clone());
+    let (add_currency, edit_currency) = (currency.clone(), currency.clone());
+    let adjust_variants = variants.clone();
+    let edit_slug = slug.clone();
+    view! {
+        <div class="flex items-center gap-3">
+            <a href=format!("/shops/{slug}/products") class="text-sm text-indigo-700 underline">"← Products"</a>
+            <h2 class="text-lg font-semibold">{product.title.clone()}</h2>
+            {status_badge(product.status)}
+        </div>
+        <section class=format!("mt-4 {CARD}") aria-labelledby="variants-heading">
+            <h3 id="variants-heading" class="text-base font-semibold">"Variants"</h3>
+            <table class="mt-3 w-full text-sm">
+                <thead class="bg-slate-100">
+                    <tr>
+                        <th class=TH>"SKU"</th>
+                        <th class=TH>{if option_names.0.is_empty() { "Option 1".to_string() } else { option_names.0.clone() }}</th>
+                        <th class=TH>{if option_names.1.is_empty() { "Option 2".to_string() } else { option_names.1.clone() }}</th>
+                        <th class=TH>"Price"</th>
+                        <th class=TH>"On hand"</th>
+                        <th class=TH>"Reserved"</th>
+                        <th class=TH>"Available"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {variants.iter().map(|variant| view! {
+                        <tr class="border-t border-slate-100" data-sku=variant.sku.clone()>
+                            <td class=TD>{variant.sku.clone()}</td>
+                            <td class=TD>{variant.option1.clone()}</td>
+                            <td class=TD>{variant.option2.clone()}</td>
+                            <td class=TD>{format_money(variant.price_minor, &currency)}</td>
+                            <td class=TD>{variant.on_hand}</td>
+                            <td class=TD>{variant.reserved}</td>
+                            <td class=TD>{variant.available}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <div class="mt-6 grid gap-6 lg:grid-cols-2">
+            <section class=CARD aria-labelledby="add-variant-heading">
+                <h3 id="add-variant-heading" class="mb-3 text-base font-semibold">"Add a variant"</h3>
+                <ActionForm action=add attr:class="space-y-4">
+                    <input type="hidden" name="slug" value=add_slug/>
+                    <input type="hidden" name="product_id" value=product.id/>
+                    <VariantFields prefix="add-variant" currency=add_currency/>
+                    <ActionOutcome value=move || add.value().get() success="Variant added."/>
+                    <button type="submit" class=BUTTON_CLASS>"Add variant"</button>
+                </ActionForm>
+            </section>
+            <section class=CARD aria-labelledby="adjust-heading">
+                <h3 id="adjust-heading" class="mb-3 text-base font-semibold">"Adjust stock"</h3>
+                <ActionForm action=adjust attr:class="space-y-3">
+                    <input type="hidden" name="slug" value=adjust_slug/>
+                    <div>
+                        <label for="adjust-sku" class=LABEL_CLASS>"Variant"</label>
+                        <select id="adjust-sku" name="sku" class=INPUT_CLASS>
+                            {adjust_variants.iter().map(|variant| view! { <option value=variant.sku.clone()>{variant.sku.clone()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <div>
+                        <label for="adjust-delta" class=LABEL_CLASS>"Change (e.g. 10 or -2)"</label>
+                        <input id="adjust-delta" name="delta" type="text" inputmode="numeric" required class=INPUT_CLASS/>
+                    </div>
+                    <div>
+                        <label for="adjust-reason" class=LABEL_CLASS>"Reason"</label>
+                        <input id="adjust-reason" name="reason" type="text" required placeholder="Received, damaged, count correction…" class=INPUT_CLASS/>
+                    </div>
+                    <ActionOutcome value=move || adjust.value().get() success="Stock adjusted."/>
+                    <button type="submit" class=BUTTON_CLASS>"Adjust stock"</button>
+                </ActionForm>
+            </section>
+        </div>
+        <section class=format!("mt-6 {CARD}") aria-labelledby="details-heading">
+            <h3 id="details-heading" class="mb-3 text-base font-semibold">"Product details"</h3>
+            <ActionForm action=update attr:class="space-y-4">
+                <input type="hidden" name="slug" value=update_slug/>
+                <input type="hidden" name="id" value=product.id/>
+                <input type="hidden" name="version" value=product.version/>
+                <ProductFields product=product.clone()/>
+                <ActionOutcome value=move || update.value().get() success="Saved."/>
+                <button type="submit" class=BUTTON_CLASS>"Save product"</button>
+            </ActionForm>
+        </section>
+        <section class=format!("mt-6 {CARD}") aria-labelledby="edit-variants-heading">
+            <h3 id="edit-variants-heading" class="mb-3 text-base font-semibold">"Edit variants"</h3>
+            {variants.into_iter().map(|variant| {
+                let prefix = format!("edit-{}", variant.id);
+                let (slug, currency, sku) = (edit_slug.clone(), edit_currency.clone(), variant.sku.clone());
+                view! {
+                    <ActionForm action=edit_variant attr:class="mb-4 space-y-3 border-b border-slate-100 pb-4">
+                        <input type="hidden" name="slug" value=slug/>
+                        <input type="hidden" name="variant_id" value=variant.id/>
+                        <VariantFields prefix variant=variant.clone() currency with_stock=false/>
+                        <button type="submit" class=BUTTON_CLASS>{format!("Save {sku}")}</button>
+                    </ActionForm>
+                }
+            }).collect_view()}
+            <ActionOutcome value=move || edit_variant.value().get() success="Variant saved."/>
+        </section>
+    }
+}
+
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let slug = use_slug();
+    view! {
+        <h2 class="text-lg font-semibold">"Import products from CSV"</h2>
+        <div class=format!("mt-4 space-y-4 {CARD}")>
+            <p class="text-sm text-slate-600">
+                "One row per variant. Columns (any order, header required): "
+                <code class="text-xs">"handle, title, description, status, tags, images, option1_name, option1_value, option2_name, option2_value, sku, price, compare_at_price, weight_grams, barcode, on_hand"</code>
+                ". sku and price are required; rows are matched by SKU, so importing the same file again changes nothing. Prices are decimals in the shop currency (12.50). Save as CSV UTF-8."
+            </p>
+            <form method="post" enctype="multipart/form-data" action=move || format!("/shops/{}/products/imports", slug.get()) class="space-y-4">
+                <div>
+                    <label for="import-file" class=LABEL_CLASS>"CSV file"</label>
+                    <input id="import-file" name="file" type="file" accept=".csv,text/csv" required class="mt-1 block text-sm"/>
+                </div>
+                <button type="submit" class=BUTTON_CLASS>"Upload and import"</button>
+            </form>
+        </div>
+    }
+}
+
+#[component]
+pub fn ImportProgressPage() -> impl IntoView {
+    let slug = use_slug();
+    let id = use_id("id");
+    let tick = RwSignal::new(0_u32);
+    let status = Resource::new(
+        move || (slug.get(), id.get(), tick.get()),
+        |(slug, id, _)| get_import_status(slug, id),
+    );
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                let done = matches!(
+                    status.get_untracked(),
+                    Some(Ok(ImportStatus {
+                        state: ImportState::Finished | ImportState::Failed,
+                        ..
+                    })) | Some(Err(_))
+                );
+                if !done {
+                    tick.update(|tick| *tick += 1);
+                }
+            },
+            std::time::Duration::from_millis(500),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <h2 class="text-lg font-semibold">"Import"</h2>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(status) => {
+                        let running = matches!(status.state, ImportState::Queued | ImportState::Running);
+                        if running {
+                            refresh_without_wasm();
+                        }
+                        let percent = if status.bytes_total > 0 { (status.bytes_read * 100 / status.bytes_total).clamp(0, 100) } else { 0 };
+                        let state_label = match status.state {
+                            ImportState::Queued => "Waiting to start",
+                            ImportState::Running => "Importing…",
+                            ImportState::Finished => "Finished",
+                            ImportState::Failed => "Failed",
+                        };
+                        view! {
+                            <div class=format!("mt-4 space-y-4 {CARD}")>
+                                <p class="text-sm"><span class="font-medium">{status.file_name.clone()}</span>" · "<span role="status" data-testid="import-state">{state_label}</span></p>
+                                <progress class="w-full" max="100" value=percent aria-label="Import progress">{format!("{percent}%")}</progress>
+                                <dl class="grid grid-cols-2 gap-2 text-sm sm:grid-cols-5">
+                                    <div><dt class="text-slate-500">"Rows read"</dt><dd data-testid="rows-read">{status.rows_read}</dd></div>
+                                    <div><dt class="text-slate-500">"Created"</dt><dd data-testid="rows-created">{status.rows_created}</dd></div>
+                                    <div><dt class="text-slate-500">"Updated"</dt><dd data-testid="rows-updated">{status.rows_updated}</dd></div>
+                                    <div><dt class="text-slate-500">"Unchanged"</dt><dd data-testid="rows-unchanged">{status.rows_unchanged}</dd></div>
+                                    <div><dt class="text-slate-500">"Refused"</dt><dd data-testid="rows-failed">{status.rows_failed}</dd></div>
+                                </dl>
+                                {(!status.failure.is_empty()).then(|| view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{format!("The file was not imported: {}", status.failure)}</p> })}
+                                {(!status.errors.is_empty()).then(|| view! {
+                                    <table class="w-full text-sm" aria-label="Rows not imported">
+                                        <thead class="bg-slate-100"><tr><th class=TH>"Line"</th><th class=TH>"Column"</th><th class=TH>"Problem"</th></tr></thead>
+                                        <tbody>
+                                            {status.errors.iter().map(|error| view! {
+                                                <tr class="border-t border-slate-100"><td class=TD>{error.line}</td><td class=TD>{error.field.clone()}</td><td class=TD>{error.message.clone()}</td></tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                })}
+                                {(!running).then(|| view! { <a class="text-sm text-indigo-700 underline" href=format!("/shops/{}/products", slug.get_untracked())>"Back to products"</a> })}
+                            </div>
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -14,12 +14,12 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_params_map;
 
-fn use_slug() -> Memo<String> {
+pub(crate) fn use_slug() -> Memo<String> {
     let params = use_params_map();
     Memo::new(move |_| params.read().get("slug").unwrap_or_default())
 }
 
-fn loading() -> impl IntoView {
+pub(crate) fn loading() -> impl IntoView {
     view! { <p class="text-sm text-slate-500" aria-live="polite">"Loading…"</p> }
 }
 
@@ -199,7 +199,7 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
 }
 
 /// Child pages render nothing for a shop the layout already reported as not found.
-fn child_error(error: AppError) -> AnyView {
+pub(crate) fn child_error(error: AppError) -> AnyView {
     match error {
         AppError::NotFound(_) | AppError::Unauthorized(_) => ().into_any(),
         other => view! { <ErrorAlert error=other/> }.into_any(),
@@ -332,7 +332,7 @@ pub fn ProvisioningPage() -> impl IntoView {
 /// Without Wasm the page cannot poll, so the server-rendered response asks the browser to reload
 /// it (HTTP `Refresh`). A `<meta http-equiv="refresh">` would be wrong here: rendered by the client
 /// after a navigation it becomes live and reloads the page even when the shop is long active.
-fn refresh_without_wasm() {
+pub(crate) fn refresh_without_wasm() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
@@ -344,8 +344,6 @@ fn refresh_without_wasm() {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
-    Orders,
-    Products,
     Customers,
     Quotes,
     Analytics,
@@ -355,9 +353,10 @@ pub enum Section {
 #[component]
 pub fn SectionPage(section: Section) -> impl IntoView {
     let (title, text) = match section {
-        Section::Orders => ("Orders", "Order management (search, filters, lifecycle, shipments) is being built. Recent orders appear on the overview."),
-        Section::Products => ("Products", "The catalog editor and CSV import are being built."),
-        Section::Customers => ("Customers", "Customer accounts and business verification are being built."),
+        Section::Customers => (
+            "Customers",
+            "Customer accounts and business verification are being built.",
+        ),
         Section::Quotes => ("Quotes", "Quotes for business customers are being built."),
         Section::Analytics => ("Analytics", "Sales analytics are being built."),
     };
@@ -427,7 +426,7 @@ struct SettingsActions {
     suspend: ServerAction<SetShopSuspended>,
 }
 
-const CARD: &str = "rounded-lg border border-slate-200 bg-white p-6";
+pub(crate) const CARD: &str = "rounded-lg border border-slate-200 bg-white p-6";
 
 #[component]
 fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView {

@@ -282,3 +282,44 @@ pub struct TestResponse {
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &random_suffix()[..8])
 }
+
+impl TestApp {
+    /// Sends a non-JSON body (raw bytes, e.g. a CSV upload) with the given content type.
+    pub async fn api_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, content_type);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        self.send(builder.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    /// Rows in a table of one shop's own database, to check that refused input wrote nothing.
+    pub async fn shop_count(&self, slug: &str, table: &str) -> i64 {
+        let shop = self
+            .app
+            .state
+            .provisioner
+            .registry
+            .shop_by_slug(slug)
+            .await
+            .expect("registry query")
+            .expect("shop exists");
+        let db = self.app.state.pools.get(&shop).expect("shop pool");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&db.pool)
+            .await
+            .expect("count")
+    }
+}
