@@ -151,3 +151,57 @@ export async function switchToShop(page: Page, shop: Shop): Promise<void> {
   await expectPath(page, `/shops/${shop.slug}`);
   await expect(h1(page)).toHaveText(shop.name);
 }
+
+// ---- Catalog and orders ----
+
+export type NewVariant = { sku: string; price: string; on_hand: string; option1?: string; option2?: string };
+
+/**
+ * Creates a product through the JSON API with the browser's session cookie (page.request shares
+ * the context's cookies). Returns the created product (its `id` among the fields).
+ */
+export async function createProductViaApi(
+  page: Page,
+  shop: Shop,
+  product: { title: string; status?: string; option1_name?: string; variants: NewVariant[] },
+): Promise<{ id: number; [key: string]: unknown }> {
+  const response = await page.request.post(`/api/v1/shops/${shop.slug}/products`, {
+    data: { status: "active", ...product },
+  });
+  expect(response.status(), `POST products: ${await response.text()}`).toBe(201);
+  return response.json();
+}
+
+/** A SKU nobody else uses: `<prefix>-<random>` in capitals. */
+export const randomSku = (prefix = "SKU"): string => `${prefix}-${rand().toUpperCase()}`;
+
+/** Fills the new-order form (the browser must be at /shops/<slug>/orders/new) and submits it. */
+export async function submitNewOrder(page: Page, order: { email: string; lines: string; name?: string }) {
+  await page.getByLabel("Customer email", { exact: true }).fill(order.email);
+  if (order.name) await page.getByLabel("Customer name", { exact: true }).fill(order.name);
+  await page.getByLabel("Items (one per line: SKU, quantity)", { exact: true }).fill(order.lines);
+  await page.getByRole("button", { name: "Place order" }).click();
+}
+
+/**
+ * Places an order through /shops/<slug>/orders/new and waits for its page. Returns the order's
+ * id (from the URL) and number (from the "Order #<number>" heading).
+ */
+export async function placeOrder(
+  page: Page,
+  shop: Shop,
+  order: { email: string; lines: string; name?: string },
+): Promise<{ id: number; number: number }> {
+  await visit(page, `/shops/${shop.slug}/orders/new`);
+  await submitNewOrder(page, order);
+  const orderUrl = new RegExp(`^/shops/${shop.slug}/orders/(\\d+)$`);
+  await expect.poll(() => pathname(page), { message: "expected the new order's page" }).toMatch(orderUrl);
+  const id = Number(pathname(page).match(orderUrl)![1]);
+  const heading = page.getByRole("heading", { name: /^Order #\d+$/ });
+  await expect(heading).toBeVisible();
+  const number = Number((await heading.textContent())!.replace(/^Order #/, ""));
+  return { id, number };
+}
+
+/** The order page's status badge. */
+export const orderStatus = (page: Page): Locator => page.getByTestId("order-status");

@@ -51,6 +51,9 @@ pub struct Config {
     /// Plain-HTTP local development: cookies without `Secure`.
     pub dev_mode: bool,
     pub demo: bool,
+    /// Size of the first demo shop (`--demo-products N`, `--demo-orders N`).
+    pub demo_products: usize,
+    pub demo_orders: usize,
     pub access_token_ttl_secs: i64,
     pub refresh_token_ttl_secs: i64,
     /// How long an unused per-shop pool stays open.
@@ -70,6 +73,8 @@ impl Default for Config {
             base_domain: "cartwright.localhost".into(),
             dev_mode: false,
             demo: false,
+            demo_products: 40,
+            demo_orders: 1000,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             shop_pool_idle_secs: 300,
@@ -142,6 +147,17 @@ impl Config {
         }
         if args.iter().any(|arg| arg == "--demo") {
             config.demo = true;
+        }
+        for (name, slot) in [
+            ("--demo-products", &mut config.demo_products),
+            ("--demo-orders", &mut config.demo_orders),
+        ] {
+            if let Some(value) = flag(name) {
+                *slot = value
+                    .parse()
+                    .with_context(|| format!("{name} needs a whole number"))?;
+                config.demo = true;
+            }
         }
         if args.iter().any(|arg| arg == "--dev") {
             config.dev_mode = true;

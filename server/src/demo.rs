@@ -1,7 +1,8 @@
 //! Demo data: on first start with an empty platform database, a demo merchant with three shops
 //! holding a year of realistic products, customers and orders.
 
-use crate::db::{now_ms, Database, PoolShape};
+use crate::db::{now_ms, Database, Engine, PoolShape};
+use crate::sql::{SqlBuilder, Value};
 use crate::state::AppState;
 use anyhow::Context;
 use app::auth::model::SignUpInput;
@@ -114,12 +115,38 @@ const COMPANIES: &[&str] = &[
 ];
 const STATUSES: &[(&str, u32)] = &[
     ("delivered", 55),
-    ("fulfilled", 12),
+    ("shipped", 10),
+    ("partially_shipped", 2),
     ("approved", 8),
     ("paid", 10),
     ("pending", 7),
     ("cancelled", 5),
     ("refunded", 3),
+];
+const ADJECTIVES: &[&str] = &[
+    "Classic",
+    "Heritage",
+    "Everyday",
+    "Premium",
+    "Compact",
+    "Deluxe",
+    "Limited",
+    "Essential",
+    "Signature",
+    "Studio",
+    "Field",
+    "Coastal",
+    "Nordic",
+    "Urban",
+    "Vintage",
+    "Organic",
+];
+const SIZES: &[&str] = &["S", "M", "L", "XL"];
+const CHANNEL_WEIGHTS: &[(&str, u32)] = &[
+    ("portal", 60),
+    ("dashboard", 15),
+    ("api", 10),
+    ("marketplace", 15),
 ];
 
 /// Seeds the demo merchant and shops if no user exists yet.
@@ -175,7 +202,21 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
             },
         )
         .await?;
-        let filled = fill_shop(&db, demo, index as u64).await;
+        // The first shop gets the sizes asked for on the command line; the others stay small.
+        let (products, orders) = if index == 0 {
+            (state.config.demo_products, state.config.demo_orders)
+        } else {
+            (demo.products.len(), 300)
+        };
+        let spec = FillSpec {
+            currency: demo.currency,
+            sku_prefix: &demo.slug.to_uppercase().replace('-', ""),
+            catalogue: demo.products,
+            products,
+            orders,
+            seed: index as u64,
+        };
+        let filled = fill_shop(&db, &spec).await;
         db.close().await;
         filled.with_context(|| format!("filling demo shop {}", demo.slug))?;
     }
@@ -189,69 +230,624 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn pick_status(rng: &mut StdRng) -> &'static str {
-    let total: u32 = STATUSES.iter().map(|(_, weight)| weight).sum();
+fn pick<'a>(rng: &mut StdRng, weighted: &'a [(&'a str, u32)]) -> &'a str {
+    let total: u32 = weighted.iter().map(|(_, weight)| weight).sum();
     let mut roll = rng.gen_range(0..total);
-    for (status, weight) in STATUSES {
+    for (value, weight) in weighted {
         if roll < *weight {
-            return status;
+            return value;
         }
         roll -= weight;
     }
-    "delivered"
+    weighted[0].0
 }
 
-async fn fill_shop(db: &Database, demo: &DemoShop, seed: u64) -> anyhow::Result<()> {
-    let mut rng = StdRng::seed_from_u64(seed + 42);
+/// What to generate in one shop.
+pub struct FillSpec<'a> {
+    pub currency: &'a str,
+    pub sku_prefix: &'a str,
+    /// Base titles and prices (minor units) that generated products vary.
+    pub catalogue: &'a [(&'a str, i64)],
+    pub products: usize,
+    pub orders: usize,
+    pub seed: u64,
+}
+
+/// Rows for a multi-row INSERT, flushed before the statement would exceed the engines'
+/// bind-parameter limits.
+struct BulkInsert {
+    head: String,
+    columns: usize,
+    rows: Vec<Vec<Value>>,
+}
+
+impl BulkInsert {
+    fn new(table: &str, columns: &[&str]) -> Self {
+        BulkInsert {
+            head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            columns: columns.len(),
+            rows: Vec::new(),
+        }
+    }
+
+    async fn push(
+        &mut self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        row: Vec<Value>,
+    ) -> anyhow::Result<()> {
+        debug_assert_eq!(row.len(), self.columns);
+        self.rows.push(row);
+        if self.rows.len() * self.columns >= 8000 {
+            self.flush(tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(
+        &mut self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ) -> anyhow::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let mut sql = SqlBuilder::new(&self.head);
+        let mut groups = Vec::with_capacity(self.rows.len());
+        for row in self.rows.drain(..) {
+            let placeholders: Vec<String> = row.into_iter().map(|value| sql.bind(value)).collect();
+            groups.push(format!("({})", placeholders.join(", ")));
+        }
+        sql.push(&groups.join(", "));
+        sql.query().execute(&mut **tx).await?;
+        Ok(())
+    }
+}
+
+fn text(value: impl Into<String>) -> Value {
+    Value::Text(value.into())
+}
+
+fn int(value: i64) -> Value {
+    Value::Int(value)
+}
+
+/// Fills an empty shop with `spec.products` products (1–3 variants each), customers, and
+/// `spec.orders` orders over the last year in every status, with lines, payments, shipments and
+/// timeline events, and stock reservations that match the open orders.
+pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(spec.seed + 42);
     let now = now_ms();
     let year_ms: i64 = 365 * 24 * 3600 * 1000;
-    let mut tx = db.begin_write().await?;
-    for (index, (title, price)) in demo.products.iter().enumerate() {
-        sqlx::query("INSERT INTO products (sku, title, status, price_minor, stock_on_hand, created_at) VALUES ($1, $2, 'active', $3, $4, $5)")
-            .bind(format!("{}-{:04}", demo.slug.to_uppercase().replace('-', ""), index + 1))
-            .bind(*title)
-            .bind(*price)
-            .bind(rng.gen_range(0..400_i64))
-            .bind(now - year_ms)
-            .execute(&mut *tx)
-            .await?;
+
+    // Catalogue: products and their variants, kept in memory to price the orders.
+    struct Variant {
+        id: i64,
+        sku: String,
+        title: String,
+        price: i64,
+        on_hand: i64,
+        reserved: i64,
     }
-    let customer_count = 60;
+    let mut variants: Vec<Variant> = Vec::new();
+    let mut tx = db.begin_write().await?;
+    let mut products = BulkInsert::new(
+        "products",
+        &[
+            "id",
+            "handle",
+            "title",
+            "description",
+            "status",
+            "tags",
+            "images",
+            "option1_name",
+            "option2_name",
+            "version",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    for index in 0..spec.products.max(1) {
+        let (base, base_price) = spec.catalogue[index % spec.catalogue.len()];
+        let title = if index < spec.catalogue.len() {
+            base.to_string()
+        } else {
+            format!(
+                "{} {base} {}",
+                ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())],
+                index / spec.catalogue.len()
+            )
+        };
+        let product_id = index as i64 + 1;
+        let sized = index % 3 == 0;
+        let created = now - rng.gen_range(year_ms / 2..year_ms);
+        let status = if index % 25 == 24 {
+            "draft"
+        } else if index % 40 == 39 {
+            "archived"
+        } else {
+            "active"
+        };
+        products
+            .push(
+                &mut tx,
+                vec![
+                    int(product_id),
+                    text(format!(
+                        "{}-{product_id}",
+                        app::products::rules::parse_handle("", base)
+                            .unwrap_or_else(|_| "product".into())
+                    )),
+                    text(title.clone()),
+                    text(format!("{title}: a customer favourite.")),
+                    text(status),
+                    text(if sized { "apparel" } else { "goods" }),
+                    text(""),
+                    text(if sized { "Size" } else { "" }),
+                    text(""),
+                    int(1),
+                    int(created),
+                    int(created),
+                ],
+            )
+            .await?;
+        let variant_count = if sized { rng.gen_range(2..=3) } else { 1 };
+        for position in 0..variant_count {
+            let price = (base_price as f64 * rng.gen_range(0.85..1.25)).round() as i64;
+            let price = if spec.currency == "JPY" {
+                price / 10 * 10
+            } else {
+                price / 10 * 10 + 9
+            };
+            variants.push(Variant {
+                id: variants.len() as i64 + 1,
+                sku: format!(
+                    "{}-{product_id:05}{}",
+                    spec.sku_prefix,
+                    if sized {
+                        format!("-{}", SIZES[position])
+                    } else {
+                        String::new()
+                    }
+                ),
+                title: if sized {
+                    format!("{title} — {}", SIZES[position])
+                } else {
+                    title.clone()
+                },
+                price,
+                on_hand: rng.gen_range(20..400),
+                reserved: 0,
+            });
+        }
+    }
+    products.flush(&mut tx).await?;
+
+    // Customers: about one per 20 orders, one in five a business.
+    let customer_count = (spec.orders / 20).max(60);
+    struct Customer {
+        email: String,
+        name: String,
+        business: Option<&'static str>,
+    }
+    let mut customers = Vec::with_capacity(customer_count);
+    let mut customer_rows = BulkInsert::new(
+        "customers",
+        &[
+            "id",
+            "email",
+            "name",
+            "account_type",
+            "company_name",
+            "verified",
+            "created_at",
+        ],
+    );
     for index in 0..customer_count {
         let first = FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())];
         let last = LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())];
-        let business = index % 5 == 0;
-        let company = business.then(|| COMPANIES[rng.gen_range(0..COMPANIES.len())]);
-        sqlx::query("INSERT INTO customers (email, name, account_type, company_name, verified, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), index))
-            .bind(format!("{first} {last}"))
-            .bind(if business { "business" } else { "individual" })
-            .bind(company)
-            .bind(i64::from(business && index % 10 == 0))
-            .bind(now - rng.gen_range(0..year_ms))
-            .execute(&mut *tx)
+        let business = (index % 5 == 0).then(|| COMPANIES[rng.gen_range(0..COMPANIES.len())]);
+        let customer = Customer {
+            email: format!(
+                "{}.{}{index}@example.com",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ),
+            name: format!("{first} {last}"),
+            business,
+        };
+        customer_rows
+            .push(
+                &mut tx,
+                vec![
+                    int(index as i64 + 1),
+                    text(customer.email.clone()),
+                    text(customer.name.clone()),
+                    text(if business.is_some() {
+                        "business"
+                    } else {
+                        "individual"
+                    }),
+                    business.map(text).unwrap_or(Value::Text(String::new())),
+                    int(i64::from(business.is_some() && index % 10 == 0)),
+                    int(now - rng.gen_range(0..year_ms)),
+                ],
+            )
             .await?;
+        customers.push(customer);
     }
-    let order_count = 300;
-    let mut placed: Vec<i64> = (0..order_count)
+    customer_rows.flush(&mut tx).await?;
+    tx.commit().await?;
+
+    // Orders, oldest first so numbers follow time, committed in chunks.
+    let mut placed: Vec<i64> = (0..spec.orders)
         .map(|_| now - rng.gen_range(0..year_ms))
         .collect();
     placed.sort_unstable();
-    for (index, placed_at) in placed.into_iter().enumerate() {
-        let lines = rng.gen_range(1..4);
-        let total: i64 = (0..lines)
-            .map(|_| demo.products[rng.gen_range(0..demo.products.len())].1 * rng.gen_range(1..4))
-            .sum();
-        sqlx::query("INSERT INTO orders (number, customer_id, status, currency, total_minor, channel, placed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(1001 + index as i64)
-            .bind(rng.gen_range(1..=customer_count as i64))
-            .bind(pick_status(&mut rng))
-            .bind(demo.currency)
-            .bind(total)
-            .bind(if rng.gen_bool(0.8) { "portal" } else { "dashboard" })
-            .bind(placed_at)
+    let mut shipment_id = 0_i64;
+    let mut line_id = 0_i64;
+    for (chunk_index, chunk) in placed.chunks(5000).enumerate() {
+        let mut tx = db.begin_write().await?;
+        let mut orders = BulkInsert::new(
+            "orders",
+            &[
+                "id",
+                "number",
+                "customer_id",
+                "status",
+                "currency",
+                "total_minor",
+                "channel",
+                "placed_at",
+                "customer_email",
+                "customer_name",
+                "customer_type",
+                "company_name",
+                "shipping_address",
+                "billing_address",
+                "subtotal_minor",
+                "discount_minor",
+                "shipping_minor",
+                "tax_minor",
+                "paid_minor",
+                "refunded_minor",
+                "notes",
+                "tags",
+                "version",
+                "updated_at",
+            ],
+        );
+        let mut lines = BulkInsert::new(
+            "order_lines",
+            &[
+                "id",
+                "order_id",
+                "variant_id",
+                "sku",
+                "title",
+                "unit_price_minor",
+                "quantity",
+                "shipped_quantity",
+            ],
+        );
+        let mut events = BulkInsert::new(
+            "order_events",
+            &["order_id", "kind", "message", "actor", "created_at"],
+        );
+        let mut payments = BulkInsert::new(
+            "payments",
+            &[
+                "order_id",
+                "kind",
+                "amount_minor",
+                "method",
+                "note",
+                "actor",
+                "created_at",
+            ],
+        );
+        let mut shipments = BulkInsert::new(
+            "shipments",
+            &[
+                "id",
+                "order_id",
+                "carrier",
+                "tracking_number",
+                "tracking_url",
+                "actor",
+                "created_at",
+            ],
+        );
+        let mut shipment_lines = BulkInsert::new(
+            "shipment_lines",
+            &["shipment_id", "order_line_id", "quantity"],
+        );
+        for (offset, placed_at) in chunk.iter().enumerate() {
+            let order_id = (chunk_index * 5000 + offset) as i64 + 1;
+            let number = 1000 + order_id;
+            let status = pick(&mut rng, STATUSES);
+            let customer_index = rng.gen_range(0..customers.len());
+            let customer = &customers[customer_index];
+            let line_count = rng.gen_range(1..=4);
+            let mut order_lines = Vec::with_capacity(line_count);
+            for _ in 0..line_count {
+                let variant_index = rng.gen_range(0..variants.len());
+                if order_lines.iter().any(|(index, _)| *index == variant_index) {
+                    continue;
+                }
+                let quantity = if customer.business.is_some() {
+                    rng.gen_range(5..40)
+                } else {
+                    rng.gen_range(1..4)
+                };
+                order_lines.push((variant_index, quantity));
+            }
+            let subtotal: i64 = order_lines
+                .iter()
+                .map(|(index, quantity)| variants[*index].price * quantity)
+                .sum();
+            let shipping = if subtotal > 10_000 { 0 } else { 490 };
+            let total = subtotal + shipping;
+            let paid =
+                if matches!(status, "pending") || (status == "cancelled" && rng.gen_bool(0.5)) {
+                    0
+                } else {
+                    total
+                };
+            let refunded = if status == "refunded" { total } else { 0 };
+            let channel = pick(&mut rng, CHANNEL_WEIGHTS);
+            let updated = (*placed_at + rng.gen_range(3_600_000..7 * 86_400_000)).min(now);
+            orders
+                .push(&mut tx, vec![int(order_id), int(number), int(customer_index as i64 + 1), text(status), text(spec.currency), int(total), text(channel), int(*placed_at), text(customer.email.clone()), text(customer.name.clone()), text(if customer.business.is_some() { "business" } else { "individual" }), text(customer.business.unwrap_or("")), text(r#"{"name":"","line1":"1 Demo Street","line2":"","city":"Springfield","region":"","postal_code":"12345","country":"US"}"#), text(""), int(subtotal), int(0), int(shipping), int(0), int(paid), int(refunded), text(""), text(""), int(1), int(updated)])
+                .await?;
+            let shipped_all = matches!(status, "shipped" | "delivered" | "refunded");
+            let partially = status == "partially_shipped";
+            let holds = matches!(
+                status,
+                "pending" | "paid" | "approved" | "partially_shipped"
+            );
+            let ships = shipped_all || partially;
+            if ships {
+                shipment_id += 1;
+                shipments
+                    .push(
+                        &mut tx,
+                        vec![
+                            int(shipment_id),
+                            int(order_id),
+                            text(if channel == "marketplace" {
+                                "UPS"
+                            } else {
+                                "DHL"
+                            }),
+                            text(format!("JD{:012}", number * 7919)),
+                            text(""),
+                            text("demo"),
+                            int(updated),
+                        ],
+                    )
+                    .await?;
+            }
+            for (position, (variant_index, quantity)) in order_lines.iter().enumerate() {
+                line_id += 1;
+                let shipped = if shipped_all || (partially && position == 0) {
+                    *quantity
+                } else {
+                    0
+                };
+                let variant = &mut variants[*variant_index];
+                if holds {
+                    variant.reserved += quantity - shipped;
+                }
+                lines
+                    .push(
+                        &mut tx,
+                        vec![
+                            int(line_id),
+                            int(order_id),
+                            int(variant.id),
+                            text(variant.sku.clone()),
+                            text(variant.title.clone()),
+                            int(variant.price),
+                            int(*quantity),
+                            int(shipped),
+                        ],
+                    )
+                    .await?;
+                if shipped > 0 {
+                    shipment_lines
+                        .push(&mut tx, vec![int(shipment_id), int(line_id), int(shipped)])
+                        .await?;
+                }
+            }
+            events
+                .push(
+                    &mut tx,
+                    vec![
+                        int(order_id),
+                        text("placed"),
+                        text(format!("Order placed ({channel})")),
+                        text(customer.email.clone()),
+                        int(*placed_at),
+                    ],
+                )
+                .await?;
+            if paid > 0 {
+                payments
+                    .push(
+                        &mut tx,
+                        vec![
+                            int(order_id),
+                            text("payment"),
+                            int(paid),
+                            text(if channel == "portal" {
+                                "card"
+                            } else {
+                                "invoice"
+                            }),
+                            text(""),
+                            text("demo"),
+                            int(*placed_at + 60_000),
+                        ],
+                    )
+                    .await?;
+            }
+            if refunded > 0 {
+                payments
+                    .push(
+                        &mut tx,
+                        vec![
+                            int(order_id),
+                            text("refund"),
+                            int(refunded),
+                            text("manual"),
+                            text("Returned"),
+                            text("demo"),
+                            int(updated),
+                        ],
+                    )
+                    .await?;
+            }
+            if status != "pending" {
+                events
+                    .push(
+                        &mut tx,
+                        vec![
+                            int(order_id),
+                            text(status),
+                            text(format!("Status set to {status}")),
+                            text("demo"),
+                            int(updated),
+                        ],
+                    )
+                    .await?;
+            }
+        }
+        for insert in [
+            &mut orders,
+            &mut lines,
+            &mut events,
+            &mut payments,
+            &mut shipments,
+            &mut shipment_lines,
+        ] {
+            insert.flush(&mut tx).await?;
+        }
+        tx.commit().await?;
+    }
+
+    // Variants last: stock covers every reservation made by the open orders above.
+    let mut tx = db.begin_write().await?;
+    let mut variant_rows = BulkInsert::new(
+        "variants",
+        &[
+            "id",
+            "product_id",
+            "sku",
+            "option1",
+            "option2",
+            "price_minor",
+            "compare_at_minor",
+            "weight_grams",
+            "barcode",
+            "position",
+            "on_hand",
+            "reserved",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    let mut adjustments = BulkInsert::new(
+        "inventory_adjustments",
+        &[
+            "variant_id",
+            "delta",
+            "on_hand_after",
+            "reason",
+            "actor",
+            "created_at",
+        ],
+    );
+    let mut product_of = 0_i64;
+    let mut position = 0_i64;
+    let mut last_base = String::new();
+    for variant in &variants {
+        // Variants of one product are consecutive and share the SKU stem.
+        let stem = variant
+            .sku
+            .rsplit_once('-')
+            .filter(|(_, size)| SIZES.contains(size))
+            .map(|(stem, _)| stem.to_string())
+            .unwrap_or_else(|| variant.sku.clone());
+        if stem != last_base {
+            product_of += 1;
+            position = 0;
+            last_base = stem;
+        } else {
+            position += 1;
+        }
+        let on_hand = variant.on_hand + variant.reserved;
+        let option = variant
+            .sku
+            .rsplit_once('-')
+            .map(|(_, size)| size)
+            .filter(|size| SIZES.contains(size))
+            .unwrap_or("");
+        variant_rows
+            .push(
+                &mut tx,
+                vec![
+                    int(variant.id),
+                    int(product_of),
+                    text(variant.sku.clone()),
+                    text(option),
+                    text(""),
+                    int(variant.price),
+                    Value::Int(variant.price * 12 / 10),
+                    int(rng.gen_range(100..3000)),
+                    text(""),
+                    int(position),
+                    int(on_hand),
+                    int(variant.reserved),
+                    int(now - year_ms),
+                    int(now - year_ms),
+                ],
+            )
+            .await?;
+        adjustments
+            .push(
+                &mut tx,
+                vec![
+                    int(variant.id),
+                    int(on_hand),
+                    int(on_hand),
+                    text("Initial stock"),
+                    text("demo"),
+                    int(now - year_ms),
+                ],
+            )
+            .await?;
+    }
+    variant_rows.flush(&mut tx).await?;
+    adjustments.flush(&mut tx).await?;
+    sqlx::query("UPDATE counters SET value = $1 WHERE name = 'order_number'")
+        .bind(1000 + spec.orders as i64)
+        .execute(&mut *tx)
+        .await?;
+    if db.engine == Engine::Postgres {
+        for table in [
+            "products",
+            "variants",
+            "customers",
+            "orders",
+            "order_lines",
+            "shipments",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )))
             .execute(&mut *tx)
             .await?;
+        }
     }
     tx.commit().await?;
     Ok(())

@@ -1,0 +1,237 @@
+// Catalog and orders in the browser: products with variants, CSV import with per-line errors,
+// the order lifecycle from placement to delivery, and the errors of refused transitions and
+// orders beyond the stock. Every test makes its own merchant and shop (currency EUR, from
+// createShop), so tests are independent and may run in parallel.
+import { expect, test, type Page } from "@playwright/test";
+import {
+  alertWith,
+  createProductViaApi,
+  createShop,
+  expectPath,
+  orderStatus,
+  pathname,
+  placeOrder,
+  rand,
+  randomSku,
+  signUp,
+  submitNewOrder,
+  visit,
+  type Shop,
+} from "./support";
+
+/** A fresh merchant with a fresh, provisioned shop. */
+async function merchantWithShop(page: Page): Promise<Shop> {
+  await signUp(page);
+  return createShop(page);
+}
+
+test("a merchant creates a product with two variants", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const title = `Tee ${rand()}`;
+  const small = randomSku("TEE-S");
+  const medium = randomSku("TEE-M");
+
+  await visit(page, `/shops/${shop.slug}/products`);
+  await page.getByRole("link", { name: "New product", exact: true }).click();
+  await expectPath(page, `/shops/${shop.slug}/products/new`);
+
+  await page.getByLabel("Title", { exact: true }).fill(title);
+  await page.getByLabel("Option 1 name", { exact: true }).fill("Size");
+  await page.getByLabel("SKU", { exact: true }).fill(small);
+  await page.getByLabel("Option 1 value", { exact: true }).fill("S");
+  await page.getByLabel("Price", { exact: true }).fill("12.50");
+  await page.getByLabel("Stock on hand", { exact: true }).fill("7");
+  await page.getByRole("button", { name: "Create product" }).click();
+
+  // The product's own page.
+  const productPath = new RegExp(`^/shops/${shop.slug}/products/(\\d+)$`);
+  await expect.poll(() => pathname(page), { message: "expected the new product's page" }).toMatch(productPath);
+  await expect(page.getByRole("heading", { level: 2, name: title })).toBeVisible();
+  const variants = page.getByRole("region", { name: "Variants", exact: true });
+  await expect(variants.getByRole("columnheader", { name: "Size", exact: true })).toBeVisible();
+  await expect(variants.getByRole("row").filter({ hasText: small }).getByRole("cell")).toHaveText([
+    small,
+    "S",
+    "",
+    /12\.50/,
+    "7",
+    "0",
+    "7",
+  ]);
+
+  // A second variant.
+  const add = page.getByRole("region", { name: "Add a variant", exact: true });
+  await add.getByLabel("SKU", { exact: true }).fill(medium);
+  await add.getByLabel("Option 1 value", { exact: true }).fill("M");
+  await add.getByLabel("Price", { exact: true }).fill("14.00");
+  await add.getByLabel("Stock on hand", { exact: true }).fill("3");
+  await add.getByRole("button", { name: "Add variant", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Variant added." })).toBeVisible();
+
+  const rows = variants.locator("tbody").getByRole("row");
+  await expect(rows).toHaveCount(2);
+  await expect(rows.filter({ hasText: small }).getByRole("cell")).toHaveText([small, "S", "", /12\.50/, "7", "0", "7"]);
+  await expect(rows.filter({ hasText: medium }).getByRole("cell")).toHaveText([
+    medium,
+    "M",
+    "",
+    /14\.00/,
+    "3",
+    "0",
+    "3",
+  ]);
+
+  // Both variants survive a reload.
+  await page.reload();
+  await expect(rows).toHaveCount(2);
+
+  // The list shows the product with two variants and their stock together.
+  await visit(page, `/shops/${shop.slug}/products`);
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: title, exact: true }) });
+  await expect(row).toHaveCount(1);
+  const cells = row.getByRole("cell");
+  await expect(cells.nth(2), "Variants column").toHaveText("2");
+  await expect(cells.nth(3), "Available column").toHaveText("10");
+  await expect(cells.nth(4), "Price column").toHaveText(/12\.50.*14\.00/);
+});
+
+test("importing a CSV shows the bad row's line and reason", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const r = rand();
+  const good1 = { title: `Mug ${r}`, sku: randomSku("MUG") };
+  const bad = { title: `Cup ${r}`, sku: randomSku("CUP") };
+  const good2 = { title: `Bowl ${r}`, sku: randomSku("BOWL") };
+  // Line 1 is the header; line 3 has a price with three decimals.
+  const csv = [
+    "title,status,sku,price,on_hand",
+    `${good1.title},active,${good1.sku},8.00,4`,
+    `${bad.title},active,${bad.sku},12.345,2`,
+    `${good2.title},active,${good2.sku},15.00,6`,
+  ].join("\n") + "\n";
+
+  await visit(page, `/shops/${shop.slug}/products/import`);
+  await page.getByLabel("CSV file").setInputFiles({
+    name: "products.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv),
+  });
+  await page.getByRole("button", { name: "Upload and import" }).click();
+
+  await expect
+    .poll(() => pathname(page), { message: "expected the import's progress page" })
+    .toMatch(new RegExp(`^/shops/${shop.slug}/products/imports/\\d+$`));
+  const state = page.getByTestId("import-state");
+  await expect(state).toHaveRole("status");
+  await expect(state).toHaveText("Finished", { timeout: 30_000 });
+  await expect(page.getByText("products.csv", { exact: true })).toBeVisible();
+  await expect(page.getByTestId("rows-read")).toHaveText("3");
+  await expect(page.getByTestId("rows-created")).toHaveText("2");
+  await expect(page.getByTestId("rows-failed")).toHaveText("1");
+
+  const refused = page.getByRole("table", { name: "Rows not imported" });
+  const refusedRows = refused.locator("tbody").getByRole("row");
+  await expect(refusedRows).toHaveCount(1);
+  const refusedCells = refusedRows.first().getByRole("cell");
+  await expect(refusedCells.nth(0), "Line").toHaveText("3");
+  await expect(refusedCells.nth(1), "Column").toHaveText("price");
+  await expect(refusedCells.nth(2), "Problem").not.toBeEmpty();
+
+  // The two good rows are products now; the bad one is not.
+  await page.getByRole("link", { name: "Back to products" }).click();
+  await expectPath(page, `/shops/${shop.slug}/products`);
+  await expect(page.getByRole("link", { name: good1.title, exact: true })).toBeVisible();
+  await expect(page.getByRole("link", { name: good2.title, exact: true })).toBeVisible();
+  await expect(page.getByRole("link", { name: bad.title, exact: true })).toHaveCount(0);
+});
+
+test("an order goes from placement through approval, shipping and delivery", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("LAMP");
+  const product = await createProductViaApi(page, shop, {
+    title: `Lamp ${rand()}`,
+    variants: [{ sku, price: "10.00", on_hand: "5" }],
+  });
+
+  const order = await placeOrder(page, shop, { email: `buyer-${rand()}@example.test`, lines: `${sku}, 2` });
+  await expect(orderStatus(page)).toHaveText("Pending");
+  const items = page.getByRole("region", { name: "Items", exact: true });
+  await expect(items.getByRole("row").filter({ hasText: sku }).getByRole("cell").nth(3), "Qty").toHaveText("2");
+  await expect(page.getByTestId("order-total")).toHaveText(/20\.00/);
+
+  await page.getByRole("button", { name: "Mark as paid", exact: true }).click();
+  await expect(orderStatus(page)).toHaveText("Paid");
+
+  await page.getByRole("button", { name: "Approve", exact: true }).click();
+  await expect(orderStatus(page)).toHaveText("Approved");
+
+  const tracking = `JD${rand().toUpperCase()}`;
+  const ship = page.getByRole("region", { name: "Ship items", exact: true });
+  await ship.getByLabel("Carrier", { exact: true }).fill("DHL");
+  await ship.getByLabel("Tracking number", { exact: true }).fill(tracking);
+  await ship.getByRole("button", { name: "Ship", exact: true }).click();
+  await expect(orderStatus(page)).toHaveText("Shipped");
+  await expect(page.getByRole("region", { name: "Shipments", exact: true }).getByText(tracking)).toBeVisible();
+  await expect(page.getByRole("region", { name: "Ship items", exact: true })).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Mark delivered", exact: true }).click();
+  await expect(orderStatus(page)).toHaveText("Delivered");
+
+  // The timeline, newest first, and it is stored: a reload shows the same.
+  const expectedTimeline = [
+    /Marked as delivered · Shipped → Delivered/,
+    new RegExp(`Shipped 2 items with DHL, tracking ${tracking} · Approved → Shipped`),
+    /Approved for fulfilment · Paid → Approved/,
+    /Payment of .*20\.00.* recorded.* · Pending → Paid/,
+    /Order placed \(dashboard\): 2 items/,
+  ];
+  const timeline = page.getByRole("list", { name: "Order timeline" }).getByRole("listitem");
+  await expect(timeline).toHaveText(expectedTimeline);
+  await visit(page, `/shops/${shop.slug}/orders/${order.id}`);
+  await expect(orderStatus(page)).toHaveText("Delivered");
+  await expect(timeline).toHaveText(expectedTimeline);
+
+  // Shipping took the two items off the shelf and released the reservation.
+  await visit(page, `/shops/${shop.slug}/products/${product.id}`);
+  const variantRow = page.getByRole("region", { name: "Variants", exact: true }).getByRole("row").filter({ hasText: sku });
+  const variantCells = variantRow.getByRole("cell");
+  await expect(variantCells.nth(4), "On hand").toHaveText("3");
+  await expect(variantCells.nth(5), "Reserved").toHaveText("0");
+  await expect(variantCells.nth(6), "Available").toHaveText("3");
+});
+
+test("an invalid transition shows the error", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("PEN");
+  await createProductViaApi(page, shop, { title: `Pen ${rand()}`, variants: [{ sku, price: "3.00", on_hand: "10" }] });
+  const order = await placeOrder(page, shop, { email: `buyer-${rand()}@example.test`, lines: `${sku}, 1` });
+  await expect(orderStatus(page)).toHaveText("Pending");
+
+  await visit(page, `/shops/${shop.slug}/orders`);
+  const bulk = page.getByRole("form", { name: "Bulk actions" });
+  await bulk.getByRole("checkbox", { name: `Select order #${order.number}`, exact: true }).check();
+  await bulk.getByRole("button", { name: "Approve", exact: true }).click();
+  await expect(
+    alertWith(page, `Order #${order.number}: Cannot approve an order that is pending (it must be paid first)`),
+  ).toBeVisible();
+
+  // Nothing changed.
+  const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: `#${order.number}`, exact: true }) });
+  await expect(row.getByTestId("order-status")).toHaveText("Pending");
+  await visit(page, `/shops/${shop.slug}/orders/${order.id}`);
+  await expect(orderStatus(page)).toHaveText("Pending");
+});
+
+test("an order for more than the stock is refused, naming the SKU", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("CHAIR");
+  await createProductViaApi(page, shop, { title: `Chair ${rand()}`, variants: [{ sku, price: "45.00", on_hand: "5" }] });
+
+  await visit(page, `/shops/${shop.slug}/orders/new`);
+  await submitNewOrder(page, { email: `buyer-${rand()}@example.test`, lines: `${sku}, 6` });
+  await expect(alertWith(page, `not enough stock for ${sku} (5 available, 6 ordered)`)).toBeVisible();
+  await expectPath(page, `/shops/${shop.slug}/orders/new`);
+
+  // No order was placed and nothing stays reserved.
+  await visit(page, `/shops/${shop.slug}/orders`);
+  await expect(page.getByText("No orders match these filters.")).toBeVisible();
+});
