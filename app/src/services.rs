@@ -133,12 +133,13 @@ pub trait CatalogService: Send + Sync + 'static {
         slug: &str,
         id: i64,
     ) -> Result<ProductDetail, AppError>;
+    /// Creates a product with its variants (at least one) in one transaction.
     async fn create_product(
         &self,
         session: &Session,
         slug: &str,
         product: ProductInput,
-        first_variant: VariantInput,
+        variants: Vec<VariantInput>,
     ) -> Result<ProductDetail, AppError>;
     async fn update_product(
         &self,

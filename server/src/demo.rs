@@ -270,34 +270,36 @@ impl BulkInsert {
         }
     }
 
+    /// Queues a row; rows are written by `flush`, in the order the tables are flushed, so
+    /// foreign keys between tables are satisfied.
     async fn push(
         &mut self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        _tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         row: Vec<Value>,
     ) -> anyhow::Result<()> {
         debug_assert_eq!(row.len(), self.columns);
         self.rows.push(row);
-        if self.rows.len() * self.columns >= 8000 {
-            self.flush(tx).await?;
-        }
         Ok(())
     }
 
+    /// Writes the queued rows in statements small enough for both engines' parameter limits.
     async fn flush(
         &mut self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     ) -> anyhow::Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
+        let rows_per_statement = (8000 / self.columns).max(1);
+        let rows: Vec<Vec<Value>> = self.rows.drain(..).collect();
+        for chunk in rows.chunks(rows_per_statement) {
+            let mut sql = SqlBuilder::new(&self.head);
+            let mut groups = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                let placeholders: Vec<String> =
+                    row.iter().cloned().map(|value| sql.bind(value)).collect();
+                groups.push(format!("({})", placeholders.join(", ")));
+            }
+            sql.push(&groups.join(", "));
+            sql.query().execute(&mut **tx).await?;
         }
-        let mut sql = SqlBuilder::new(&self.head);
-        let mut groups = Vec::with_capacity(self.rows.len());
-        for row in self.rows.drain(..) {
-            let placeholders: Vec<String> = row.into_iter().map(|value| sql.bind(value)).collect();
-            groups.push(format!("({})", placeholders.join(", ")));
-        }
-        sql.push(&groups.join(", "));
-        sql.query().execute(&mut **tx).await?;
         Ok(())
     }
 }
@@ -421,6 +423,74 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
         }
     }
     products.flush(&mut tx).await?;
+    // Variants, before the orders that reference them.
+    let mut variant_rows = BulkInsert::new(
+        "variants",
+        &[
+            "id",
+            "product_id",
+            "sku",
+            "option1",
+            "option2",
+            "price_minor",
+            "compare_at_minor",
+            "weight_grams",
+            "barcode",
+            "position",
+            "on_hand",
+            "reserved",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    let mut product_of = 0_i64;
+    let mut position = 0_i64;
+    let mut last_base = String::new();
+    for variant in &variants {
+        // Variants of one product are consecutive and share the SKU stem.
+        let stem = variant
+            .sku
+            .rsplit_once('-')
+            .filter(|(_, size)| SIZES.contains(size))
+            .map(|(stem, _)| stem.to_string())
+            .unwrap_or_else(|| variant.sku.clone());
+        if stem != last_base {
+            product_of += 1;
+            position = 0;
+            last_base = stem;
+        } else {
+            position += 1;
+        }
+        let on_hand = variant.on_hand;
+        let option = variant
+            .sku
+            .rsplit_once('-')
+            .map(|(_, size)| size)
+            .filter(|size| SIZES.contains(size))
+            .unwrap_or("");
+        variant_rows
+            .push(
+                &mut tx,
+                vec![
+                    int(variant.id),
+                    int(product_of),
+                    text(variant.sku.clone()),
+                    text(option),
+                    text(""),
+                    int(variant.price),
+                    Value::Int(variant.price * 12 / 10),
+                    int(rng.gen_range(100..3000)),
+                    text(""),
+                    int(position),
+                    int(on_hand),
+                    int(0),
+                    int(now - year_ms),
+                    int(now - year_ms),
+                ],
+            )
+            .await?;
+    }
+    variant_rows.flush(&mut tx).await?;
 
     // Customers: about one per 20 orders, one in five a business.
     let customer_count = (spec.orders / 20).max(60);
@@ -735,27 +805,8 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
         tx.commit().await?;
     }
 
-    // Variants last: stock covers every reservation made by the open orders above.
+    // Stock covers every reservation the open orders above made.
     let mut tx = db.begin_write().await?;
-    let mut variant_rows = BulkInsert::new(
-        "variants",
-        &[
-            "id",
-            "product_id",
-            "sku",
-            "option1",
-            "option2",
-            "price_minor",
-            "compare_at_minor",
-            "weight_grams",
-            "barcode",
-            "position",
-            "on_hand",
-            "reserved",
-            "created_at",
-            "updated_at",
-        ],
-    );
     let mut adjustments = BulkInsert::new(
         "inventory_adjustments",
         &[
@@ -767,52 +818,16 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
             "created_at",
         ],
     );
-    let mut product_of = 0_i64;
-    let mut position = 0_i64;
-    let mut last_base = String::new();
     for variant in &variants {
-        // Variants of one product are consecutive and share the SKU stem.
-        let stem = variant
-            .sku
-            .rsplit_once('-')
-            .filter(|(_, size)| SIZES.contains(size))
-            .map(|(stem, _)| stem.to_string())
-            .unwrap_or_else(|| variant.sku.clone());
-        if stem != last_base {
-            product_of += 1;
-            position = 0;
-            last_base = stem;
-        } else {
-            position += 1;
+        if variant.reserved > 0 {
+            sqlx::query("UPDATE variants SET on_hand = $1, reserved = $2 WHERE id = $3")
+                .bind(variant.on_hand + variant.reserved)
+                .bind(variant.reserved)
+                .bind(variant.id)
+                .execute(&mut *tx)
+                .await?;
         }
         let on_hand = variant.on_hand + variant.reserved;
-        let option = variant
-            .sku
-            .rsplit_once('-')
-            .map(|(_, size)| size)
-            .filter(|size| SIZES.contains(size))
-            .unwrap_or("");
-        variant_rows
-            .push(
-                &mut tx,
-                vec![
-                    int(variant.id),
-                    int(product_of),
-                    text(variant.sku.clone()),
-                    text(option),
-                    text(""),
-                    int(variant.price),
-                    Value::Int(variant.price * 12 / 10),
-                    int(rng.gen_range(100..3000)),
-                    text(""),
-                    int(position),
-                    int(on_hand),
-                    int(variant.reserved),
-                    int(now - year_ms),
-                    int(now - year_ms),
-                ],
-            )
-            .await?;
         adjustments
             .push(
                 &mut tx,
@@ -827,7 +842,6 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
             )
             .await?;
     }
-    variant_rows.flush(&mut tx).await?;
     adjustments.flush(&mut tx).await?;
     sqlx::query("UPDATE counters SET value = $1 WHERE name = 'order_number'")
         .bind(1000 + spec.orders as i64)

@@ -583,6 +583,10 @@ impl Orders {
                 let amount = parse_amount(&input.amount, currency, "amount")?;
                 let fully_refunded = check_refund(amount, order.paid_minor, order.refunded_minor)?;
                 let to = from.transition(OrderAction::Refund { fully_refunded })?;
+                // A fully refunded order will never ship: what it still holds goes back to stock.
+                if to == OrderStatus::Refunded && from.holds_reservation() {
+                    release_reservations(&mut tx, id).await?;
+                }
                 let reason = input.note.trim();
                 sqlx::query("INSERT INTO payments (order_id, kind, amount_minor, method, note, actor, created_at) VALUES ($1, 'refund', $2, 'manual', $3, $4, $5)")
                     .bind(id).bind(amount).bind(reason).bind(&shop.actor).bind(now)

@@ -446,6 +446,94 @@ async fn a_variant_row_after_a_refused_product_row_is_not_added_to_the_product_b
 }
 
 #[tokio::test]
+async fn a_continuation_row_may_repeat_the_handle_as_written_on_the_first_row() {
+    for engine in engines() {
+        let shop = Shop::open(engine).await;
+        // Spreadsheets keep the handle as typed; the first row's "Logo-Tee" is stored as
+        // "logo-tee", and the second row names the same product.
+        let csv = format!(
+            "{HEADER}\n\
+             Logo-Tee,Logo Tee,,active,,,Size,S,,,TEE-S,12.50,,,,5\n\
+             Logo-Tee,,,,,,,M,,,TEE-M,12.50,,,,3\n"
+        );
+
+        let status = shop.import(csv).await;
+
+        assert_eq!(status["state"], "finished", "{engine:?}: {status}");
+        assert_eq!(status["rows_failed"], 0, "{engine:?}: {status}");
+        assert_eq!(status["rows_created"], 2, "{engine:?}: {status}");
+        let tee = shop.product_by_handle("logo-tee").await;
+        assert_eq!(
+            tee["variants"].as_array().map(Vec::len),
+            Some(2),
+            "{engine:?}: {tee}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn row_errors_name_the_line_in_the_file_even_after_a_multi_line_field() {
+    for engine in engines() {
+        let shop = Shop::open(engine).await;
+        let csv = format!(
+            "{HEADER}\n\
+             note,Note,\"line one\nline two\nline three\",active,,,,,,,NOTE-1,1.00,,,,1\n\
+             bad,Bad,,active,,,,,,,BAD-1,x,,,,1\n"
+        );
+
+        let status = shop.import(csv).await;
+
+        assert_eq!(status["state"], "finished", "{engine:?}: {status}");
+        assert_eq!(status["rows_created"], 1, "{engine:?}: {status}");
+        assert_eq!(
+            errors_of(&status),
+            vec![(5, "price".to_string())],
+            "{engine:?}: {status}"
+        );
+        let note = shop.product_by_handle("note").await;
+        assert_eq!(note["description"], "line one\nline two\nline three");
+    }
+}
+
+#[tokio::test]
+async fn a_file_without_the_optional_columns_changes_only_the_columns_it_has() {
+    for engine in engines() {
+        let shop = Shop::open(engine).await;
+        let before = shop
+            .create_product(json!({
+                "title": "Box",
+                "description": "A sturdy box",
+                "status": "active",
+                "tags": "storage",
+                "variants": [{ "sku": "BOX-1", "price": "10.00", "on_hand": 10, "weight_grams": 500 }]
+            }))
+            .await;
+        let history = shop.history("BOX-1").await;
+
+        // A price list: sku and price are the required columns, title names the product.
+        let status = shop
+            .import("handle,title,sku,price\nbox,Box,BOX-1,11.00\n")
+            .await;
+
+        assert_eq!(status["state"], "finished", "{engine:?}: {status}");
+        assert_eq!(status["rows_failed"], 0, "{engine:?}: {status}");
+        assert_eq!(status["rows_updated"], 1, "{engine:?}: {status}");
+        let after = shop.product_by_handle("box").await;
+        assert_eq!(after["variants"][0]["price_minor"], 1100, "{engine:?}");
+        assert_eq!(
+            shop.stock("BOX-1").await,
+            (10, 0, 10),
+            "{engine:?}: a file without an on_hand column must not zero the stock"
+        );
+        assert_eq!(shop.history("BOX-1").await, history, "{engine:?}");
+        assert_eq!(after["variants"][0]["weight_grams"], 500, "{engine:?}");
+        assert_eq!(after["status"], before["status"], "{engine:?}");
+        assert_eq!(after["description"], before["description"], "{engine:?}");
+        assert_eq!(after["tags"], before["tags"], "{engine:?}");
+    }
+}
+
+#[tokio::test]
 async fn importing_the_same_file_twice_changes_nothing_the_second_time() {
     for engine in engines() {
         let shop = Shop::open(engine).await;
@@ -1494,5 +1582,29 @@ async fn another_merchant_cannot_see_or_change_this_shops_orders() {
         assert_eq!(shop.stock("BOX-1").await, (5, 2, 3), "{engine:?}");
         assert_eq!(shop.count("orders").await, 1, "{engine:?}");
         assert_eq!(shop.count("imports").await, 0, "{engine:?}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_orders_for_the_last_items_never_oversell() {
+    for engine in engines() {
+        let shop = Shop::open(engine).await;
+        shop.simple_product("Box", "BOX-1", "10.00", 5).await;
+
+        let attempts = (0..8).map(|_| shop.post("/orders", order_for(&[("BOX-1", 1)])));
+        let responses = futures::future::join_all(attempts).await;
+
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status.as_u16()).collect();
+        let placed = statuses.iter().filter(|s| **s == 201).count();
+        let refused = statuses.iter().filter(|s| **s == 400).count();
+        assert_eq!((placed, refused), (5, 3), "{engine:?}: {statuses:?}");
+        assert_eq!(shop.stock("BOX-1").await, (5, 5, 0), "{engine:?}");
+        assert_eq!(shop.count("orders").await, 5, "{engine:?}");
+        let mut numbers: Vec<i64> = responses
+            .iter()
+            .filter_map(|r| r.json["number"].as_i64())
+            .collect();
+        numbers.sort_unstable();
+        assert_eq!(numbers, vec![1001, 1002, 1003, 1004, 1005], "{engine:?}");
     }
 }

@@ -79,7 +79,7 @@ async fn provisioning_creates_a_separate_database_per_shop() {
             .expect("query")
             .expect("shop");
         let db = app.app.state.pools.get(&shop).expect("pool");
-        sqlx::query("INSERT INTO products (sku, title, status, price_minor, stock_on_hand, created_at) VALUES ('SKU-1', 'Mug', 'active', 1200, 5, 0)")
+        sqlx::query("INSERT INTO products (handle, title, status, created_at, updated_at) VALUES ('mug', 'Mug', 'active', 0, 0)")
             .execute(&db.pool)
             .await
             .expect("insert product");

@@ -46,7 +46,7 @@ pub async fn create_product(
             let session = current_session()?;
             let created = services()?
                 .catalog
-                .create_product(&session, &slug, product, variant)
+                .create_product(&session, &slug, product, vec![variant])
                 .await?;
             leptos_axum::redirect(&format!("/shops/{slug}/products/{}", created.id));
             Ok(())

@@ -79,22 +79,17 @@ struct NewProductBody {
     variants: Vec<VariantInput>,
 }
 
-/// Creates the product with its first variant, then adds the others; a failing variant leaves
-/// the product with the variants before it and reports which one failed.
+/// Creates the product with all its variants in one transaction: any refused variant leaves
+/// nothing behind.
 async fn create_product(
     State(state): State<AppState>,
     Caller(session): Caller,
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<NewProductBody>,
 ) -> ApiResult<Response> {
-    let mut variants = body.variants.into_iter();
-    let first = variants
-        .next()
-        .ok_or_else(|| AppError::invalid("variants", "add at least one variant"))?;
-    // Validate every variant before writing anything, so bad input changes nothing.
+    // Variant problems name their position in the request (`variants[1].price`).
     let currency = state.catalog.open(&session, &slug).await?.shop.currency;
-    let rest: Vec<VariantInput> = variants.collect();
-    for (index, variant) in std::iter::once(&first).chain(rest.iter()).enumerate() {
+    for (index, variant) in body.variants.iter().enumerate() {
         crate::catalog::validate_variant(variant, &currency).map_err(|error| match error {
             AppError::Invalid { field, message } => {
                 AppError::invalid(&format!("variants[{index}].{field}"), message)
@@ -102,16 +97,10 @@ async fn create_product(
             other => other,
         })?;
     }
-    let mut product = state
+    let product = state
         .catalog
-        .create_product(&session, &slug, body.product, first)
+        .create_product(&session, &slug, body.product, body.variants)
         .await?;
-    for variant in rest {
-        product = state
-            .catalog
-            .add_variant(&session, &slug, product.id, variant)
-            .await?;
-    }
     Ok((StatusCode::CREATED, Json(product)).into_response())
 }
 

@@ -73,6 +73,14 @@ impl Header {
             .unwrap_or("")
     }
 
+    /// Whether the file has this column. Absent columns leave stored values alone.
+    pub fn has(&self, column: &str) -> bool {
+        COLUMNS
+            .iter()
+            .position(|known| *known == column)
+            .is_some_and(|index| self.positions[index].is_some())
+    }
+
     pub fn width(&self) -> usize {
         self.positions.iter().flatten().count()
     }

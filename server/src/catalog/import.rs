@@ -2,7 +2,7 @@
 //! (memory stays flat for any size), the async side upserts each batch by SKU in one
 //! transaction and records progress and per-line errors in the `imports` tables.
 
-use super::csv_format::{check_encoding_prefix, column_of_field, parse_header};
+use super::csv_format::{check_encoding_prefix, column_of_field, parse_header, Header};
 use super::{validate_product, validate_variant, ValidProduct, ValidVariant};
 use crate::access::OpenShop;
 use crate::db::{now_ms, Database};
@@ -11,6 +11,7 @@ use crate::sql::SqlBuilder;
 use anyhow::Context;
 use app::error::AppError;
 use app::products::model::{ImportRowError, ImportState, ImportStatus};
+use app::products::rules::parse_handle;
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
@@ -24,13 +25,16 @@ const STORED_ERRORS: i64 = 500;
 enum Item {
     Row {
         line: i64,
-        product: ValidProduct,
+        /// `None` when the file has no title column: the row updates an existing variant only.
+        product: Option<ValidProduct>,
         variant: ValidVariant,
     },
     Error(ImportRowError),
 }
 
 enum Message {
+    /// Sent first: which columns the file has.
+    Columns(Header),
     Batch {
         items: Vec<Item>,
         bytes_read: i64,
@@ -92,8 +96,10 @@ pub async fn run(
     let reader =
         tokio::task::spawn_blocking(move || read_file(&reader_path, &reader_currency, &sender));
     let mut errors_stored = 0_i64;
+    let mut columns: Option<Header> = None;
     while let Some(message) = receiver.recv().await {
         match message {
+            Message::Columns(header) => columns = Some(header),
             Message::Refused(reason) => {
                 sqlx::query("UPDATE imports SET status = 'failed', failure = $1, finished_at = $2 WHERE id = $3")
                     .bind(reason)
@@ -104,7 +110,8 @@ pub async fn run(
                 return Ok(());
             }
             Message::Batch { items, bytes_read } => {
-                let outcome = write_batch(db, items, actor).await?;
+                let header = columns.as_ref().context("rows arrived before the header")?;
+                let outcome = write_batch(db, items, actor, header).await?;
                 let mut tx = db.begin_write().await?;
                 sqlx::query("UPDATE imports SET rows_read = rows_read + $1, rows_created = rows_created + $2, rows_updated = rows_updated + $3, rows_unchanged = rows_unchanged + $4, rows_failed = rows_failed + $5, bytes_read = $6 WHERE id = $7")
                     .bind(outcome.read)
@@ -195,6 +202,12 @@ fn read_file(
         }
     };
     let width = record.len();
+    if sender
+        .blocking_send(Message::Columns(header.clone()))
+        .is_err()
+    {
+        return Ok(());
+    }
     let mut seen_skus: HashMap<String, i64> = HashMap::new();
     let mut current_product: Option<ValidProduct> = None;
     let mut items = Vec::with_capacity(BATCH_ROWS);
@@ -283,20 +296,62 @@ fn read_row(
         );
     };
     let (product_input, variant_input) = header.row(&fields);
-    let product = if header.product_columns_blank(&fields) {
-        // A further variant of the product on the rows above.
+    let starts_product = header.has("title") && !header.product_columns_blank(&fields);
+    let item = read_valid_row(
+        header,
+        line,
+        product_input,
+        variant_input,
+        currency,
+        seen_skus,
+        current_product,
+    );
+    if starts_product {
+        // Rows below attach to this product only if its first row was accepted.
+        *current_product = match &item {
+            Item::Row { product, .. } => product.clone(),
+            Item::Error(_) => None,
+        };
+    }
+    item
+}
+
+fn read_valid_row(
+    header: &Header,
+    line: i64,
+    product_input: app::products::model::ProductInput,
+    variant_input: app::products::model::VariantInput,
+    currency: &str,
+    seen_skus: &mut HashMap<String, i64>,
+    current_product: &Option<ValidProduct>,
+) -> Item {
+    let product = if !header.has("title") {
+        // A price or stock list: rows update variants that already exist.
+        None
+    } else if product_input.title.trim().is_empty()
+        && product_input.description.trim().is_empty()
+        && product_input.status.trim().is_empty()
+        && product_input.tags.trim().is_empty()
+        && product_input.images.trim().is_empty()
+        && product_input.option1_name.trim().is_empty()
+        && product_input.option2_name.trim().is_empty()
+    {
+        // A further variant of the product on the rows above (the handle, if given, must match).
+        let handle = product_input.handle.trim();
         match current_product {
             Some(product)
-                if product_input.handle.trim().is_empty()
-                    || product.handle == product_input.handle.trim() =>
+                if handle.is_empty()
+                    || parse_handle(handle, "").is_ok_and(|handle| handle == product.handle) =>
             {
-                product.clone()
+                Some(product.clone())
             }
-            _ => return row_error(line, "title", "is required on the first row of a product"),
+            _ => {
+                return row_error(line, "title", "is required on the first row of a product (or the product's first row was refused)")
+            }
         }
     } else {
         match validate_product(&product_input) {
-            Ok(product) => product,
+            Ok(product) => Some(product),
             Err(error) => return app_error_item(line, error),
         }
     };
@@ -315,7 +370,6 @@ fn read_row(
         );
     }
     seen_skus.insert(variant.sku.as_str().to_string(), line);
-    *current_product = Some(product.clone());
     Item::Row {
         line,
         product,
@@ -398,9 +452,72 @@ fn placeholders(sql: &mut SqlBuilder, values: impl IntoIterator<Item = String>) 
         .join(", ")
 }
 
+/// Product fields as they will be stored: columns missing from the file keep the stored values.
+fn merged_product(known: &ExistingProduct, new: &ValidProduct, header: &Header) -> ValidProduct {
+    let pick = |column: &str, from_file: &str, stored: &str| {
+        if header.has(column) {
+            from_file.to_string()
+        } else {
+            stored.to_string()
+        }
+    };
+    ValidProduct {
+        handle: known.handle.clone(),
+        title: new.title.clone(),
+        description: pick("description", &new.description, &known.description),
+        status: if header.has("status") {
+            new.status
+        } else {
+            app::products::rules::ProductStatus::parse(&known.status).unwrap_or(new.status)
+        },
+        tags: pick("tags", &new.tags, &known.tags),
+        images: pick("images", &new.images, &known.images),
+        option1_name: pick("option1_name", &new.option1_name, &known.option1_name),
+        option2_name: pick("option2_name", &new.option2_name, &known.option2_name),
+    }
+}
+
+/// Variant fields as they will be stored: columns missing from the file keep the stored values.
+fn merged_variant(known: &ExistingVariant, new: &ValidVariant, header: &Header) -> ValidVariant {
+    let pick = |column: &str, from_file: &str, stored: &str| {
+        if header.has(column) {
+            from_file.to_string()
+        } else {
+            stored.to_string()
+        }
+    };
+    ValidVariant {
+        sku: new.sku.clone(),
+        option1: pick("option1_value", &new.option1, &known.option1),
+        option2: pick("option2_value", &new.option2, &known.option2),
+        price_minor: new.price_minor,
+        compare_at_minor: if header.has("compare_at_price") {
+            new.compare_at_minor
+        } else {
+            known.compare_at_minor
+        },
+        weight_grams: if header.has("weight_grams") {
+            new.weight_grams
+        } else {
+            known.weight_grams
+        },
+        barcode: pick("barcode", &new.barcode, &known.barcode),
+        on_hand: if header.has("on_hand") {
+            new.on_hand
+        } else {
+            known.on_hand
+        },
+    }
+}
+
 /// Upserts one batch in one transaction: products by handle, variants by SKU. Rows that match
-/// what is stored change nothing (so a re-import is a no-op).
-async fn write_batch(db: &Database, items: Vec<Item>, actor: &str) -> anyhow::Result<BatchOutcome> {
+/// what is stored change nothing (so a re-import is a no-op); columns the file lacks are kept.
+async fn write_batch(
+    db: &Database,
+    items: Vec<Item>,
+    actor: &str,
+    header: &Header,
+) -> anyhow::Result<BatchOutcome> {
     let mut outcome = BatchOutcome {
         read: items.len() as i64,
         ..BatchOutcome::default()
@@ -426,69 +543,74 @@ async fn write_batch(db: &Database, items: Vec<Item>, actor: &str) -> anyhow::Re
     let mut handles: Vec<String> = Vec::new();
     let mut handle_set = HashSet::new();
     for (_, product, _) in &rows {
-        if handle_set.insert(product.handle.clone()) {
-            handles.push(product.handle.clone());
+        if let Some(product) = product {
+            if handle_set.insert(product.handle.clone()) {
+                handles.push(product.handle.clone());
+            }
         }
     }
-    let mut sql = SqlBuilder::new("SELECT id, handle, title, description, status, tags, images, option1_name, option2_name FROM products WHERE handle IN (");
-    let list = placeholders(&mut sql, handles.iter().cloned());
-    sql.push(&list).push(")");
-    let existing: Vec<ExistingProduct> = sql.query_as().fetch_all(&mut *tx).await?;
     let mut product_ids: HashMap<String, i64> = HashMap::new();
     let mut changed_products: HashSet<String> = HashSet::new();
-    let mut new_products: Vec<&ValidProduct> = Vec::new();
-    let mut considered: HashSet<&str> = HashSet::new();
-    for (_, product, _) in &rows {
-        if !considered.insert(product.handle.as_str()) {
-            continue;
-        }
-        match existing.iter().find(|known| known.handle == product.handle) {
-            Some(known) => {
-                product_ids.insert(known.handle.clone(), known.id);
-                if !known.same_as(product) {
-                    sqlx::query("UPDATE products SET title = $1, description = $2, status = $3, tags = $4, images = $5, option1_name = $6, option2_name = $7, version = version + 1, updated_at = $8 WHERE id = $9")
-                        .bind(&product.title)
-                        .bind(&product.description)
-                        .bind(product.status.as_str())
-                        .bind(&product.tags)
-                        .bind(&product.images)
-                        .bind(&product.option1_name)
-                        .bind(&product.option2_name)
-                        .bind(now)
-                        .bind(known.id)
-                        .execute(&mut *tx)
-                        .await?;
-                    changed_products.insert(product.handle.clone());
-                }
+    if !handles.is_empty() {
+        let mut sql = SqlBuilder::new("SELECT id, handle, title, description, status, tags, images, option1_name, option2_name FROM products WHERE handle IN (");
+        let list = placeholders(&mut sql, handles.iter().cloned());
+        sql.push(&list).push(")");
+        let existing: Vec<ExistingProduct> = sql.query_as().fetch_all(&mut *tx).await?;
+        let mut new_products: Vec<&ValidProduct> = Vec::new();
+        let mut considered: HashSet<&str> = HashSet::new();
+        for product in rows.iter().filter_map(|(_, product, _)| product.as_ref()) {
+            if !considered.insert(product.handle.as_str()) {
+                continue;
             }
-            None => new_products.push(product),
+            match existing.iter().find(|known| known.handle == product.handle) {
+                Some(known) => {
+                    product_ids.insert(known.handle.clone(), known.id);
+                    let merged = merged_product(known, product, header);
+                    if !known.same_as(&merged) {
+                        sqlx::query("UPDATE products SET title = $1, description = $2, status = $3, tags = $4, images = $5, option1_name = $6, option2_name = $7, version = version + 1, updated_at = $8 WHERE id = $9")
+                            .bind(&merged.title)
+                            .bind(&merged.description)
+                            .bind(merged.status.as_str())
+                            .bind(&merged.tags)
+                            .bind(&merged.images)
+                            .bind(&merged.option1_name)
+                            .bind(&merged.option2_name)
+                            .bind(now)
+                            .bind(known.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        changed_products.insert(product.handle.clone());
+                    }
+                }
+                None => new_products.push(product),
+            }
         }
-    }
-    if !new_products.is_empty() {
-        let mut sql = SqlBuilder::new("INSERT INTO products (handle, title, description, status, tags, images, option1_name, option2_name, version, created_at, updated_at) VALUES ");
-        let now_placeholder = sql.int(now);
-        let mut values = Vec::with_capacity(new_products.len());
-        for product in &new_products {
-            let row = [
-                sql.text(product.handle.clone()),
-                sql.text(product.title.clone()),
-                sql.text(product.description.clone()),
-                sql.text(product.status.as_str()),
-                sql.text(product.tags.clone()),
-                sql.text(product.images.clone()),
-                sql.text(product.option1_name.clone()),
-                sql.text(product.option2_name.clone()),
-            ];
-            values.push(format!(
-                "({}, 1, {now_placeholder}, {now_placeholder})",
-                row.join(", ")
-            ));
-        }
-        sql.push(&values.join(", ")).push(" RETURNING id, handle");
-        let inserted: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *tx).await?;
-        for (id, handle) in inserted {
-            product_ids.insert(handle.clone(), id);
-            changed_products.insert(handle);
+        if !new_products.is_empty() {
+            let mut sql = SqlBuilder::new("INSERT INTO products (handle, title, description, status, tags, images, option1_name, option2_name, version, created_at, updated_at) VALUES ");
+            let now_placeholder = sql.int(now);
+            let mut values = Vec::with_capacity(new_products.len());
+            for product in &new_products {
+                let row = [
+                    sql.text(product.handle.clone()),
+                    sql.text(product.title.clone()),
+                    sql.text(product.description.clone()),
+                    sql.text(product.status.as_str()),
+                    sql.text(product.tags.clone()),
+                    sql.text(product.images.clone()),
+                    sql.text(product.option1_name.clone()),
+                    sql.text(product.option2_name.clone()),
+                ];
+                values.push(format!(
+                    "({}, 1, {now_placeholder}, {now_placeholder})",
+                    row.join(", ")
+                ));
+            }
+            sql.push(&values.join(", ")).push(" RETURNING id, handle");
+            let inserted: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *tx).await?;
+            for (id, handle) in inserted {
+                product_ids.insert(handle.clone(), id);
+                changed_products.insert(handle);
+            }
         }
     }
 
@@ -510,20 +632,38 @@ async fn write_batch(db: &Database, items: Vec<Item>, actor: &str) -> anyhow::Re
     let mut inserts: Vec<(i64, i64, &ValidVariant)> = Vec::new();
     let mut product_counted: HashSet<&str> = HashSet::new();
     for (line, product, variant) in &rows {
-        let Some(product_id) = product_ids.get(&product.handle).copied() else {
-            outcome.errors.push(ImportRowError {
-                line: *line,
-                field: "handle".into(),
-                message: "the product could not be saved".into(),
-            });
-            continue;
-        };
-        let product_changed = changed_products.contains(&product.handle)
-            && product_counted.insert(product.handle.as_str());
-        match existing.get(variant.sku.as_str()) {
-            None => {
-                inserts.push((*line, product_id, variant));
+        let known = existing.get(variant.sku.as_str());
+        let (product_id, product_changed) = match (product, known) {
+            (Some(product), _) => {
+                let Some(id) = product_ids.get(&product.handle).copied() else {
+                    outcome.errors.push(ImportRowError {
+                        line: *line,
+                        field: "handle".into(),
+                        message: "the product could not be saved".into(),
+                    });
+                    continue;
+                };
+                (
+                    id,
+                    changed_products.contains(&product.handle)
+                        && product_counted.insert(product.handle.as_str()),
+                )
             }
+            (None, Some(known)) => (known.product_id, false),
+            (None, None) => {
+                outcome.errors.push(ImportRowError {
+                    line: *line,
+                    field: "sku".into(),
+                    message: format!(
+                        "no variant has the SKU {}; a new product needs a title column",
+                        variant.sku.as_str()
+                    ),
+                });
+                continue;
+            }
+        };
+        match known {
+            None => inserts.push((*line, product_id, variant)),
             Some(known) if known.product_id != product_id => {
                 outcome.errors.push(ImportRowError {
                     line: *line,
@@ -535,7 +675,8 @@ async fn write_batch(db: &Database, items: Vec<Item>, actor: &str) -> anyhow::Re
                 });
             }
             Some(known) => {
-                let fields_same = known.same_fields(variant);
+                let variant = merged_variant(known, variant, header);
+                let fields_same = known.same_fields(&variant);
                 let stock_same = known.on_hand == variant.on_hand;
                 if !stock_same && variant.on_hand < known.reserved {
                     outcome.errors.push(ImportRowError {

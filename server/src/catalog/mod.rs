@@ -423,11 +423,33 @@ impl CatalogService for Catalog {
         session: &Session,
         slug: &str,
         product: ProductInput,
-        first_variant: VariantInput,
+        variants: Vec<VariantInput>,
     ) -> Result<ProductDetail, AppError> {
         let shop = self.open(session, slug).await?;
         let product = validate_product(&product)?;
-        let variant = validate_variant(&first_variant, &shop.shop.currency)?;
+        if variants.is_empty() {
+            return Err(AppError::invalid("variants", "add at least one variant"));
+        }
+        let mut valid = Vec::with_capacity(variants.len());
+        for (index, variant) in variants.iter().enumerate() {
+            let variant =
+                validate_variant(variant, &shop.shop.currency).map_err(|error| match error {
+                    AppError::Invalid { field, message } if variants.len() > 1 => {
+                        AppError::invalid(&format!("variants[{index}].{field}"), message)
+                    }
+                    other => other,
+                })?;
+            if valid
+                .iter()
+                .any(|known: &ValidVariant| known.sku == variant.sku)
+            {
+                return Err(AppError::invalid(
+                    &format!("variants[{index}].sku"),
+                    format!("{} appears twice", variant.sku.as_str()),
+                ));
+            }
+            valid.push(variant);
+        }
         let now = now_ms();
         let mut tx = shop.db.begin_write().await.map_err(internal)?;
         let product_id = match sqlx::query_scalar::<_, i64>("INSERT INTO products (handle, title, description, status, tags, images, option1_name, option2_name, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING id")
@@ -452,22 +474,26 @@ impl CatalogService for Catalog {
             }
             Err(error) => return Err(internal(error)),
         };
-        let variant_id = match insert_variant(&mut *tx, product_id, &variant, 0).await {
-            Ok(id) => id,
-            Err(error) if is_unique_violation(&error) => return Err(sku_taken(&variant.sku)),
-            Err(error) => return Err(internal(error)),
-        };
-        if variant.on_hand > 0 {
-            record_adjustment(
-                &mut *tx,
-                variant_id,
-                variant.on_hand,
-                variant.on_hand,
-                "Initial stock",
-                &shop.actor,
-            )
-            .await
-            .map_err(internal)?;
+        for (position, variant) in valid.iter().enumerate() {
+            let variant_id = match insert_variant(&mut *tx, product_id, variant, position as i64)
+                .await
+            {
+                Ok(id) => id,
+                Err(error) if is_unique_violation(&error) => return Err(sku_taken(&variant.sku)),
+                Err(error) => return Err(internal(error)),
+            };
+            if variant.on_hand > 0 {
+                record_adjustment(
+                    &mut *tx,
+                    variant_id,
+                    variant.on_hand,
+                    variant.on_hand,
+                    "Initial stock",
+                    &shop.actor,
+                )
+                .await
+                .map_err(internal)?;
+            }
         }
         tx.commit().await.map_err(internal)?;
         Catalog::detail(&shop.db, &shop.shop.currency, product_id).await
