@@ -6,6 +6,7 @@
 #                PostgreSQL 15), release build, Playwright end-to-end in Debian chromium
 #   make e2e     only the Playwright tests, against the current release build
 #   make bench   provisioning benchmark (SQLite and a throw-away PostgreSQL)
+#   make bench-orders   orders list/detail load test against the release server + CSV import rate
 #   make setup   install/check the toolchain only (idempotent; fast when all is present)
 #   make build   release build only (target/release/server + target/site)
 #   make pg-start / pg-url / pg-stop   a throw-away PostgreSQL for running tests by hand
@@ -16,10 +17,10 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test e2e bench pg-start pg-stop pg-url clean-test
+.PHONY: help setup build run test e2e bench bench-orders pg-start pg-stop pg-url clean-test
 
 help:
-	@sed -n '1,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
 
 setup:
 	@bash scripts/setup.sh
@@ -39,6 +40,9 @@ e2e:
 
 bench:
 	@bash scripts/bench.sh $(BENCH_ARGS)
+
+bench-orders:
+	@bash scripts/bench-orders.sh $(BENCH_ARGS)
 
 pg-start:
 	@bash scripts/pg.sh start

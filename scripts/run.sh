@@ -28,4 +28,6 @@ export CARTWRIGHT_DEV=1
 export RUST_LOG="${RUST_LOG:-info}"
 
 say "Cartwright on http://$ADDR  (demo data in $DATA_DIR/, Ctrl-C to stop)"
-exec target/release/server --demo --data-dir "$DATA_DIR" --addr "$ADDR"
+# RUN_ARGS: extra server flags, e.g. "--demo-products 10000 --demo-orders 100000".
+# shellcheck disable=SC2086
+exec target/release/server --demo --data-dir "$DATA_DIR" --addr "$ADDR" ${RUN_ARGS:-} "$@"

@@ -1,6 +1,8 @@
 //! Cartwright's server: configuration, startup, tenancy, data access, authentication, the JSON
 //! API and the services behind the dashboard's server functions.
 
+#![recursion_limit = "512"]
+
 pub mod access;
 pub mod api;
 pub mod auth;

@@ -1608,3 +1608,38 @@ async fn concurrent_orders_for_the_last_items_never_oversell() {
         assert_eq!(numbers, vec![1001, 1002, 1003, 1004, 1005], "{engine:?}");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_catalog_inventory_and_order_endpoints() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let document = app.api(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(document.status, StatusCode::OK);
+    for path in [
+        "/shops/{slug}/products",
+        "/shops/{slug}/products/{id}",
+        "/shops/{slug}/products/import",
+        "/shops/{slug}/products/export",
+        "/shops/{slug}/inventory",
+        "/shops/{slug}/orders",
+        "/shops/{slug}/orders/{id}",
+        "/shops/{slug}/orders/{id}/transitions",
+    ] {
+        assert!(
+            document.json["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    for schema in [
+        "NewProduct",
+        "ProductDetail",
+        "ImportStatus",
+        "NewOrder",
+        "Transition",
+        "OrderDetail",
+    ] {
+        assert!(
+            document.json["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
+    }
+}

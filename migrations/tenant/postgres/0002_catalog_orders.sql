@@ -88,6 +88,7 @@ UPDATE orders SET
     status = CASE WHEN status = 'fulfilled' THEN 'shipped' ELSE status END,
     updated_at = placed_at;
 
+DROP INDEX orders_placed_at;
 CREATE INDEX orders_list ON orders (placed_at DESC, id DESC);
 CREATE INDEX orders_status_list ON orders (status, placed_at DESC, id DESC);
 CREATE INDEX orders_channel_list ON orders (channel, placed_at DESC, id DESC);
@@ -148,6 +149,7 @@ CREATE TABLE shipment_lines (
     quantity BIGINT NOT NULL CHECK (quantity > 0),
     PRIMARY KEY (shipment_id, order_line_id)
 );
+CREATE INDEX shipment_lines_line ON shipment_lines (order_line_id);
 
 CREATE TABLE counters (
     name TEXT PRIMARY KEY,

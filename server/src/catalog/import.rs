@@ -17,7 +17,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 /// Rows written per transaction.
-const BATCH_ROWS: usize = 500;
+const BATCH_ROWS: usize = 2000;
 /// Row errors kept for display; the count covers all of them.
 const STORED_ERRORS: i64 = 500;
 
@@ -111,8 +111,9 @@ pub async fn run(
             }
             Message::Batch { items, bytes_read } => {
                 let header = columns.as_ref().context("rows arrived before the header")?;
-                let outcome = write_batch(db, items, actor, header).await?;
+                // The rows and the progress they make commit together: one commit per batch.
                 let mut tx = db.begin_write().await?;
+                let outcome = write_batch(&mut tx, items, actor, header).await?;
                 sqlx::query("UPDATE imports SET rows_read = rows_read + $1, rows_created = rows_created + $2, rows_updated = rows_updated + $3, rows_unchanged = rows_unchanged + $4, rows_failed = rows_failed + $5, bytes_read = $6 WHERE id = $7")
                     .bind(outcome.read)
                     .bind(outcome.created)
@@ -513,7 +514,7 @@ fn merged_variant(known: &ExistingVariant, new: &ValidVariant, header: &Header) 
 /// Upserts one batch in one transaction: products by handle, variants by SKU. Rows that match
 /// what is stored change nothing (so a re-import is a no-op); columns the file lacks are kept.
 async fn write_batch(
-    db: &Database,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     items: Vec<Item>,
     actor: &str,
     header: &Header,
@@ -537,7 +538,6 @@ async fn write_batch(
         return Ok(outcome);
     }
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
 
     // Products of this batch, by handle: existing ones read in one query.
     let mut handles: Vec<String> = Vec::new();
@@ -555,7 +555,7 @@ async fn write_batch(
         let mut sql = SqlBuilder::new("SELECT id, handle, title, description, status, tags, images, option1_name, option2_name FROM products WHERE handle IN (");
         let list = placeholders(&mut sql, handles.iter().cloned());
         sql.push(&list).push(")");
-        let existing: Vec<ExistingProduct> = sql.query_as().fetch_all(&mut *tx).await?;
+        let existing: Vec<ExistingProduct> = sql.query_as().fetch_all(&mut **tx).await?;
         let mut new_products: Vec<&ValidProduct> = Vec::new();
         let mut considered: HashSet<&str> = HashSet::new();
         for product in rows.iter().filter_map(|(_, product, _)| product.as_ref()) {
@@ -577,7 +577,7 @@ async fn write_batch(
                             .bind(&merged.option2_name)
                             .bind(now)
                             .bind(known.id)
-                            .execute(&mut *tx)
+                            .execute(&mut **tx)
                             .await?;
                         changed_products.insert(product.handle.clone());
                     }
@@ -606,7 +606,7 @@ async fn write_batch(
                 ));
             }
             sql.push(&values.join(", ")).push(" RETURNING id, handle");
-            let inserted: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *tx).await?;
+            let inserted: Vec<(i64, String)> = sql.query_as().fetch_all(&mut **tx).await?;
             for (id, handle) in inserted {
                 product_ids.insert(handle.clone(), id);
                 changed_products.insert(handle);
@@ -624,7 +624,7 @@ async fn write_batch(
     sql.push(&list).push(")");
     let existing: HashMap<String, ExistingVariant> = sql
         .query_as::<ExistingVariant>()
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?
         .into_iter()
         .map(|variant| (variant.sku.clone(), variant))
@@ -699,7 +699,7 @@ async fn write_batch(
                         .bind(&variant.barcode)
                         .bind(now)
                         .bind(known.id)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
                 }
                 if !stock_same {
@@ -707,10 +707,10 @@ async fn write_batch(
                         .bind(variant.on_hand)
                         .bind(now)
                         .bind(known.id)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await?;
                     super::record_adjustment(
-                        &mut *tx,
+                        &mut **tx,
                         known.id,
                         variant.on_hand - known.on_hand,
                         variant.on_hand,
@@ -754,7 +754,7 @@ async fn write_batch(
             ));
         }
         sql.push(&values.join(", ")).push(" RETURNING id, on_hand");
-        let inserted: Vec<(i64, i64)> = sql.query_as().fetch_all(&mut *tx).await?;
+        let inserted: Vec<(i64, i64)> = sql.query_as().fetch_all(&mut **tx).await?;
         let stocked: Vec<&(i64, i64)> = inserted
             .iter()
             .filter(|(_, on_hand)| *on_hand > 0)
@@ -773,11 +773,10 @@ async fn write_batch(
                 })
                 .collect();
             sql.push(&values.join(", "));
-            sql.query().execute(&mut *tx).await?;
+            sql.query().execute(&mut **tx).await?;
         }
         outcome.created += inserts.len() as i64;
     }
-    tx.commit().await?;
     outcome.errors.sort_by_key(|error| error.line);
     Ok(outcome)
 }
