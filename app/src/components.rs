@@ -1,6 +1,6 @@
 //! Layout pieces and error displays shared by every page.
 
-use crate::auth::api::{current_user, LogOut};
+use crate::auth::api::{session_email, LogOut};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,16 +9,16 @@ use leptos_meta::Title;
 #[component]
 pub fn PageFrame(children: Children) -> impl IntoView {
     let log_out = ServerAction::<LogOut>::new();
-    let user = Resource::new(|| (), |_| current_user());
+    let user = Resource::new(|| (), |_| session_email());
     view! {
         <header class="border-b border-slate-200 bg-white">
             <div class="mx-auto flex max-w-6xl items-center justify-between px-4 py-3">
                 <a href="/shops" class="text-lg font-semibold text-indigo-700">"Cartwright"</a>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        user.await.ok().map(|user| view! {
+                        user.await.ok().map(|email| view! {
                             <div class="flex items-center gap-4 text-sm">
-                                <a href="/account" class="text-slate-600 hover:text-slate-900">{user.email}</a>
+                                <a href="/account" class="text-slate-600 hover:text-slate-900">{email}</a>
                                 <ActionForm action=log_out>
                                     <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100">
                                         "Log out"

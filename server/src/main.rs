@@ -1,5 +1,10 @@
 //! The Cartwright server binary.
 
+/// Server-side rendering allocates many short-lived strings on every request; glibc malloc spent
+/// about a third of the CPU time of a page under load (measured with perf), mimalloc far less.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     server::startup::init_tracing();

@@ -92,3 +92,11 @@ pub async fn current_user() -> Result<UserDto, AppError> {
         .await,
     )
 }
+
+/// The signed-in merchant's email from the verified session token, without a database read:
+/// the page frame shows it on every page.
+#[server(prefix = "/sfn", endpoint = "session_email")]
+pub async fn session_email() -> Result<String, AppError> {
+    use crate::services::*;
+    current_session().map(|session| session.email)
+}
