@@ -18,6 +18,8 @@ use std::path::PathBuf;
 
 /// Rows written per transaction.
 const BATCH_ROWS: usize = 2000;
+/// Rows per SQL statement inside a batch.
+const SUB_BATCH_ROWS: usize = 100;
 /// Row errors kept for display; the count covers all of them.
 const STORED_ERRORS: i64 = 500;
 
@@ -113,7 +115,21 @@ pub async fn run(
                 let header = columns.as_ref().context("rows arrived before the header")?;
                 // The rows and the progress they make commit together: one commit per batch.
                 let mut tx = db.begin_write().await?;
-                let outcome = write_batch(&mut tx, items, actor, header).await?;
+                // Statements stay at most SUB_BATCH_ROWS rows long: sqlx's cost of binding grows
+                // faster than linearly with the parameters of one statement.
+                let mut outcome = BatchOutcome::default();
+                let mut items = items;
+                while !items.is_empty() {
+                    let rest = items.split_off(items.len().min(SUB_BATCH_ROWS));
+                    let part = write_batch(&mut tx, items, actor, header).await?;
+                    outcome.read += part.read;
+                    outcome.created += part.created;
+                    outcome.updated += part.updated;
+                    outcome.unchanged += part.unchanged;
+                    outcome.errors.extend(part.errors);
+                    items = rest;
+                }
+                outcome.errors.sort_by_key(|error| error.line);
                 sqlx::query("UPDATE imports SET rows_read = rows_read + $1, rows_created = rows_created + $2, rows_updated = rows_updated + $3, rows_unchanged = rows_unchanged + $4, rows_failed = rows_failed + $5, bytes_read = $6 WHERE id = $7")
                     .bind(outcome.read)
                     .bind(outcome.created)
