@@ -290,7 +290,7 @@ impl BulkInsert {
         let rows_per_statement = (8000 / self.columns).max(1);
         let rows: Vec<Vec<Value>> = self.rows.drain(..).collect();
         for chunk in rows.chunks(rows_per_statement) {
-            let mut sql = SqlBuilder::new(&self.head);
+            let mut sql = SqlBuilder::bulk(&self.head, tx.backend_name());
             let mut groups = Vec::with_capacity(chunk.len());
             for row in chunk {
                 let placeholders: Vec<String> =

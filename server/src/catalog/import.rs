@@ -554,6 +554,7 @@ async fn write_batch(
         return Ok(outcome);
     }
     let now = now_ms();
+    let backend = tx.backend_name().to_string();
 
     // Products of this batch, by handle: existing ones read in one query.
     let mut handles: Vec<String> = Vec::new();
@@ -568,7 +569,7 @@ async fn write_batch(
     let mut product_ids: HashMap<String, i64> = HashMap::new();
     let mut changed_products: HashSet<String> = HashSet::new();
     if !handles.is_empty() {
-        let mut sql = SqlBuilder::new("SELECT id, handle, title, description, status, tags, images, option1_name, option2_name FROM products WHERE handle IN (");
+        let mut sql = SqlBuilder::bulk("SELECT id, handle, title, description, status, tags, images, option1_name, option2_name FROM products WHERE handle IN (", &backend);
         let list = placeholders(&mut sql, handles.iter().cloned());
         sql.push(&list).push(")");
         let existing: Vec<ExistingProduct> = sql.query_as().fetch_all(&mut **tx).await?;
@@ -602,8 +603,7 @@ async fn write_batch(
             }
         }
         if !new_products.is_empty() {
-            let mut sql = SqlBuilder::new("INSERT INTO products (handle, title, description, status, tags, images, option1_name, option2_name, version, created_at, updated_at) VALUES ");
-            let now_placeholder = sql.int(now);
+            let mut sql = SqlBuilder::bulk("INSERT INTO products (handle, title, description, status, tags, images, option1_name, option2_name, version, created_at, updated_at) VALUES ", &backend);
             let mut values = Vec::with_capacity(new_products.len());
             for product in &new_products {
                 let row = [
@@ -616,10 +616,7 @@ async fn write_batch(
                     sql.text(product.option1_name.clone()),
                     sql.text(product.option2_name.clone()),
                 ];
-                values.push(format!(
-                    "({}, 1, {now_placeholder}, {now_placeholder})",
-                    row.join(", ")
-                ));
+                values.push(format!("({}, 1, {now}, {now})", row.join(", ")));
             }
             sql.push(&values.join(", ")).push(" RETURNING id, handle");
             let inserted: Vec<(i64, String)> = sql.query_as().fetch_all(&mut **tx).await?;
@@ -631,7 +628,7 @@ async fn write_batch(
     }
 
     // Variants of this batch, by SKU.
-    let mut sql = SqlBuilder::new("SELECT id, product_id, sku, option1, option2, price_minor, compare_at_minor, weight_grams, barcode, on_hand, reserved FROM variants WHERE sku IN (");
+    let mut sql = SqlBuilder::bulk("SELECT id, product_id, sku, option1, option2, price_minor, compare_at_minor, weight_grams, barcode, on_hand, reserved FROM variants WHERE sku IN (", &backend);
     let list = placeholders(
         &mut sql,
         rows.iter()
@@ -744,8 +741,7 @@ async fn write_batch(
         }
     }
     if !inserts.is_empty() {
-        let mut sql = SqlBuilder::new("INSERT INTO variants (product_id, sku, option1, option2, price_minor, compare_at_minor, weight_grams, barcode, position, on_hand, reserved, created_at, updated_at) VALUES ");
-        let now_placeholder = sql.int(now);
+        let mut sql = SqlBuilder::bulk("INSERT INTO variants (product_id, sku, option1, option2, price_minor, compare_at_minor, weight_grams, barcode, position, on_hand, reserved, created_at, updated_at) VALUES ", &backend);
         let mut values = Vec::with_capacity(inserts.len());
         for (line, product_id, variant) in &inserts {
             let compare_at = match variant.compare_at_minor {
@@ -764,10 +760,7 @@ async fn write_batch(
                 sql.int(*line),
                 sql.int(variant.on_hand),
             ];
-            values.push(format!(
-                "({}, 0, {now_placeholder}, {now_placeholder})",
-                row.join(", ")
-            ));
+            values.push(format!("({}, 0, {now}, {now})", row.join(", ")));
         }
         sql.push(&values.join(", ")).push(" RETURNING id, on_hand");
         let inserted: Vec<(i64, i64)> = sql.query_as().fetch_all(&mut **tx).await?;
@@ -776,16 +769,15 @@ async fn write_batch(
             .filter(|(_, on_hand)| *on_hand > 0)
             .collect();
         if !stocked.is_empty() {
-            let mut sql = SqlBuilder::new("INSERT INTO inventory_adjustments (variant_id, delta, on_hand_after, reason, actor, created_at) VALUES ");
-            let reason = sql.text("CSV import");
-            let actor = sql.text(actor.to_string());
-            let now_placeholder = sql.int(now);
+            let mut sql = SqlBuilder::bulk("INSERT INTO inventory_adjustments (variant_id, delta, on_hand_after, reason, actor, created_at) VALUES ", &backend);
             let values: Vec<String> = stocked
                 .iter()
                 .map(|(id, on_hand)| {
                     let id = sql.int(*id);
-                    let on_hand = sql.int(*on_hand);
-                    format!("({id}, {on_hand}, {on_hand}, {reason}, {actor}, {now_placeholder})")
+                    let delta = sql.int(*on_hand);
+                    let after = sql.int(*on_hand);
+                    let actor = sql.text(actor.to_string());
+                    format!("({id}, {delta}, {after}, 'CSV import', {actor}, {now})")
                 })
                 .collect();
             sql.push(&values.join(", "));
