@@ -744,22 +744,24 @@ async fn write_batch(
         let mut sql = SqlBuilder::bulk("INSERT INTO variants (product_id, sku, option1, option2, price_minor, compare_at_minor, weight_grams, barcode, position, on_hand, reserved, created_at, updated_at) VALUES ", &backend);
         let mut values = Vec::with_capacity(inserts.len());
         for (line, product_id, variant) in &inserts {
-            let compare_at = match variant.compare_at_minor {
-                Some(value) => sql.int(value),
-                None => "NULL".to_string(),
-            };
-            let row = [
+            // Placeholders are created in the order they appear in the statement (positional `?`).
+            let mut row = vec![
                 sql.int(*product_id),
                 sql.text(variant.sku.as_str()),
                 sql.text(variant.option1.clone()),
                 sql.text(variant.option2.clone()),
                 sql.int(variant.price_minor),
-                compare_at,
+            ];
+            row.push(match variant.compare_at_minor {
+                Some(value) => sql.int(value),
+                None => "NULL".to_string(),
+            });
+            row.extend([
                 sql.int(variant.weight_grams),
                 sql.text(variant.barcode.clone()),
                 sql.int(*line),
                 sql.int(variant.on_hand),
-            ];
+            ]);
             values.push(format!("({}, 0, {now}, {now})", row.join(", ")));
         }
         sql.push(&values.join(", ")).push(" RETURNING id, on_hand");
