@@ -103,3 +103,7 @@ where
 pub const INPUT_CLASS: &str = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
 pub const BUTTON_CLASS: &str = "rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60";
 pub const LABEL_CLASS: &str = "block text-sm font-medium text-slate-700";
+pub const SECONDARY_BUTTON_CLASS: &str = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50";
+/// Table header and data cells.
+pub const TH_CLASS: &str = "px-3 py-2 text-left font-medium";
+pub const TD_CLASS: &str = "px-3 py-2";

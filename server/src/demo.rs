@@ -149,6 +149,34 @@ const CHANNEL_WEIGHTS: &[(&str, u32)] = &[
     ("marketplace", 15),
 ];
 
+/// Registers and provisions a shop for `owner_id` and opens a one-connection pool on its
+/// database, for filling it directly (demo data, benchmarks). The caller closes the pool.
+pub async fn provision_shop(
+    state: &AppState,
+    owner_id: i64,
+    input: NewShopInput,
+) -> anyhow::Result<Database> {
+    let slug = input.slug.clone();
+    let shop = state
+        .provisioner
+        .register(owner_id, input)
+        .await
+        .map_err(|error| anyhow::anyhow!("registering shop {slug}: {error}"))?;
+    state.provisioner.provision(shop.id).await?;
+    let url = state
+        .provisioner
+        .placement
+        .url(&shop.db_server, &shop.db_name)?;
+    Database::connect(
+        &url,
+        &PoolShape {
+            max_connections: 1,
+            idle_timeout: Duration::from_secs(5),
+        },
+    )
+    .await
+}
+
 /// Seeds the demo merchant and shops if no user exists yet.
 pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
@@ -176,29 +204,14 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("creating the demo merchant: {error}"))?;
     for (index, demo) in SHOPS.iter().enumerate() {
-        let shop = state
-            .provisioner
-            .register(
-                outcome.user.id,
-                NewShopInput {
-                    name: demo.name.into(),
-                    slug: demo.slug.into(),
-                    currency: demo.currency.into(),
-                    timezone: demo.timezone.into(),
-                },
-            )
-            .await
-            .map_err(|error| anyhow::anyhow!("registering demo shop {}: {error}", demo.slug))?;
-        state.provisioner.provision(shop.id).await?;
-        let url = state
-            .provisioner
-            .placement
-            .url(&shop.db_server, &shop.db_name)?;
-        let db = Database::connect(
-            &url,
-            &PoolShape {
-                max_connections: 1,
-                idle_timeout: Duration::from_secs(5),
+        let db = provision_shop(
+            state,
+            outcome.user.id,
+            NewShopInput {
+                name: demo.name.into(),
+                slug: demo.slug.into(),
+                currency: demo.currency.into(),
+                timezone: demo.timezone.into(),
             },
         )
         .await?;

@@ -14,9 +14,9 @@ use crate::shops::pages::{child_error, loading, use_slug, CARD};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-const SECONDARY_BUTTON: &str = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50";
-const TH: &str = "px-3 py-2 text-left font-medium";
-const TD: &str = "px-3 py-2";
+use crate::components::{
+    SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
+};
 
 fn status_badge(status: OrderStatus) -> impl IntoView {
     let class = match status {

@@ -19,7 +19,6 @@ use app::shops::model::NewShopInput;
 use http_body_util::BodyExt;
 use hyper::body::Bytes;
 use server::config::{Config, Secret};
-use server::db::{Database, PoolShape};
 use server::demo::{fill_shop, FillSpec};
 use server::startup::Application;
 use std::path::{Path, PathBuf};
@@ -132,29 +131,14 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
         options.products, options.orders
     );
     let started = Instant::now();
-    let shop = state
-        .provisioner
-        .register(
-            user.user.id,
-            NewShopInput {
-                name: "Bench Orders".into(),
-                slug: SLUG.into(),
-                currency: "EUR".into(),
-                timezone: "Europe/Berlin".into(),
-            },
-        )
-        .await
-        .map_err(|error| anyhow::anyhow!("register: {error}"))?;
-    state.provisioner.provision(shop.id).await?;
-    let url = state
-        .provisioner
-        .placement
-        .url(&shop.db_server, &shop.db_name)?;
-    let db = Database::connect(
-        &url,
-        &PoolShape {
-            max_connections: 1,
-            idle_timeout: Duration::from_secs(5),
+    let db = server::demo::provision_shop(
+        &state,
+        user.user.id,
+        NewShopInput {
+            name: "Bench Orders".into(),
+            slug: SLUG.into(),
+            currency: "EUR".into(),
+            timezone: "Europe/Berlin".into(),
         },
     )
     .await?;
@@ -186,29 +170,14 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
 
     // CSV import into a second, empty shop.
     let import = if options.import_rows > 0 {
-        let shop = state
-            .provisioner
-            .register(
-                user.user.id,
-                NewShopInput {
-                    name: "Bench Import".into(),
-                    slug: "bench-import".into(),
-                    currency: "EUR".into(),
-                    timezone: "Europe/Berlin".into(),
-                },
-            )
-            .await
-            .map_err(|error| anyhow::anyhow!("register: {error}"))?;
-        state.provisioner.provision(shop.id).await?;
-        let url = state
-            .provisioner
-            .placement
-            .url(&shop.db_server, &shop.db_name)?;
-        let db = Database::connect(
-            &url,
-            &PoolShape {
-                max_connections: 2,
-                idle_timeout: Duration::from_secs(5),
+        let db = server::demo::provision_shop(
+            &state,
+            user.user.id,
+            NewShopInput {
+                name: "Bench Import".into(),
+                slug: "bench-import".into(),
+                currency: "EUR".into(),
+                timezone: "Europe/Berlin".into(),
             },
         )
         .await?;

@@ -313,11 +313,12 @@ fn read_row(
         );
     };
     let (product_input, variant_input) = header.row(&fields);
-    let starts_product = header.has("title") && !header.product_columns_blank(&fields);
+    let product_columns_blank = header.product_columns_blank(&fields);
+    let starts_product = header.has("title") && !product_columns_blank;
     let item = read_valid_row(
         header,
         line,
-        product_input,
+        (product_input, product_columns_blank),
         variant_input,
         currency,
         seen_skus,
@@ -336,7 +337,7 @@ fn read_row(
 fn read_valid_row(
     header: &Header,
     line: i64,
-    product_input: app::products::model::ProductInput,
+    (product_input, product_columns_blank): (app::products::model::ProductInput, bool),
     variant_input: app::products::model::VariantInput,
     currency: &str,
     seen_skus: &mut HashMap<String, i64>,
@@ -345,14 +346,7 @@ fn read_valid_row(
     let product = if !header.has("title") {
         // A price or stock list: rows update variants that already exist.
         None
-    } else if product_input.title.trim().is_empty()
-        && product_input.description.trim().is_empty()
-        && product_input.status.trim().is_empty()
-        && product_input.tags.trim().is_empty()
-        && product_input.images.trim().is_empty()
-        && product_input.option1_name.trim().is_empty()
-        && product_input.option2_name.trim().is_empty()
-    {
+    } else if product_columns_blank {
         // A further variant of the product on the rows above (the handle, if given, must match).
         let handle = product_input.handle.trim();
         match current_product {

@@ -17,7 +17,7 @@ use app::products::model::*;
 use app::products::rules::*;
 use app::services::CatalogService;
 use async_trait::async_trait;
-use sqlx::{Any, Executor};
+use sqlx::{Any, Executor, Transaction};
 use std::path::PathBuf;
 
 #[derive(Clone)]
@@ -222,6 +222,48 @@ where
         .bind(now)
         .fetch_one(executor)
         .await
+}
+
+/// Inserts a new variant (a taken SKU is a 409) and records its initial stock in the history.
+async fn add_stocked_variant(
+    tx: &mut Transaction<'static, Any>,
+    product_id: i64,
+    variant: &ValidVariant,
+    position: i64,
+    actor: &str,
+) -> Result<(), AppError> {
+    let variant_id = match insert_variant(&mut **tx, product_id, variant, position).await {
+        Ok(id) => id,
+        Err(error) if is_unique_violation(&error) => return Err(sku_taken(&variant.sku)),
+        Err(error) => return Err(internal(error)),
+    };
+    if variant.on_hand > 0 {
+        record_adjustment(
+            &mut **tx,
+            variant_id,
+            variant.on_hand,
+            variant.on_hand,
+            "Initial stock",
+            actor,
+        )
+        .await
+        .map_err(internal)?;
+    }
+    Ok(())
+}
+
+/// A change to a product's variants is a change to the product: edits must see a new version.
+async fn bump_product_version(
+    tx: &mut Transaction<'static, Any>,
+    product_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE products SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(product_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)
+        .map(|_| ())
 }
 
 impl Catalog {
@@ -475,25 +517,7 @@ impl CatalogService for Catalog {
             Err(error) => return Err(internal(error)),
         };
         for (position, variant) in valid.iter().enumerate() {
-            let variant_id = match insert_variant(&mut *tx, product_id, variant, position as i64)
-                .await
-            {
-                Ok(id) => id,
-                Err(error) if is_unique_violation(&error) => return Err(sku_taken(&variant.sku)),
-                Err(error) => return Err(internal(error)),
-            };
-            if variant.on_hand > 0 {
-                record_adjustment(
-                    &mut *tx,
-                    variant_id,
-                    variant.on_hand,
-                    variant.on_hand,
-                    "Initial stock",
-                    &shop.actor,
-                )
-                .await
-                .map_err(internal)?;
-            }
+            add_stocked_variant(&mut tx, product_id, variant, position as i64, &shop.actor).await?;
         }
         tx.commit().await.map_err(internal)?;
         Catalog::detail(&shop.db, &shop.shop.currency, product_id).await
@@ -563,29 +587,8 @@ impl CatalogService for Catalog {
         .await
         .map_err(internal)?
         .ok_or_else(product_not_found)?;
-        let variant_id = match insert_variant(&mut *tx, product_id, &variant, position).await {
-            Ok(id) => id,
-            Err(error) if is_unique_violation(&error) => return Err(sku_taken(&variant.sku)),
-            Err(error) => return Err(internal(error)),
-        };
-        if variant.on_hand > 0 {
-            record_adjustment(
-                &mut *tx,
-                variant_id,
-                variant.on_hand,
-                variant.on_hand,
-                "Initial stock",
-                &shop.actor,
-            )
-            .await
-            .map_err(internal)?;
-        }
-        sqlx::query("UPDATE products SET version = version + 1, updated_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(product_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        add_stocked_variant(&mut tx, product_id, &variant, position, &shop.actor).await?;
+        bump_product_version(&mut tx, product_id).await?;
         tx.commit().await.map_err(internal)?;
         Catalog::detail(&shop.db, &shop.shop.currency, product_id).await
     }
@@ -625,12 +628,7 @@ impl CatalogService for Catalog {
             Err(error) if is_unique_violation(&error) => return Err(sku_taken(&variant.sku)),
             Err(error) => return Err(internal(error)),
         }
-        sqlx::query("UPDATE products SET version = version + 1, updated_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(product_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        bump_product_version(&mut tx, product_id).await?;
         tx.commit().await.map_err(internal)?;
         Catalog::detail(&shop.db, &shop.shop.currency, product_id).await
     }
