@@ -7,7 +7,7 @@ use super::rules::ProductStatus;
 use crate::components::{ActionOutcome, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::dates::format_date_time;
 use crate::money::{amount_text, format_money};
-use crate::shops::pages::{child_error, loading, refresh_without_wasm, use_slug, CARD};
+use crate::shops::pages::{child_error, loading, RefreshWithoutWasm, use_slug, CARD};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -492,9 +492,6 @@ pub fn ImportProgressPage() -> impl IntoView {
                 match status.await {
                     Ok(status) => {
                         let running = matches!(status.state, ImportState::Queued | ImportState::Running);
-                        if running {
-                            refresh_without_wasm();
-                        }
                         let percent = if status.bytes_total > 0 { (status.bytes_read * 100 / status.bytes_total).clamp(0, 100) } else { 0 };
                         let state_label = match status.state {
                             ImportState::Queued => "Waiting to start",
@@ -503,6 +500,7 @@ pub fn ImportProgressPage() -> impl IntoView {
                             ImportState::Failed => "Failed",
                         };
                         view! {
+                            {running.then(|| view! { <RefreshWithoutWasm/> })}
                             <div class=format!("mt-4 space-y-4 {CARD}")>
                                 <p class="text-sm"><span class="font-medium">{status.file_name.clone()}</span>" · "<span role="status" data-testid="import-state">{state_label}</span></p>
                                 <progress class="w-full" max="100" value=percent aria-label="Import progress">{format!("{percent}%")}</progress>

@@ -316,9 +316,7 @@ pub fn ProvisioningPage() -> impl IntoView {
                             {if finished {
                                 view! { <a href=href class=format!("mt-6 inline-block {BUTTON_CLASS}")>"Open dashboard"</a> }.into_any()
                             } else {
-                                refresh_without_wasm();
-                                let here = format!("/shops/{}/provisioning", status.slug);
-                                view! { <noscript><a href=here class="mt-6 inline-block underline">"Reload to see progress"</a></noscript> }.into_any()
+                                view! { <RefreshWithoutWasm/> }.into_any()
                             }}
                         }.into_any()
                     }
@@ -329,17 +327,14 @@ pub fn ProvisioningPage() -> impl IntoView {
     }
 }
 
-/// Without Wasm the page cannot poll, so the server-rendered response asks the browser to reload
-/// it (HTTP `Refresh`). A `<meta http-equiv="refresh">` would be wrong here: rendered by the client
-/// after a navigation it becomes live and reloads the page even when the shop is long active.
-pub(crate) fn refresh_without_wasm() {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.insert_header(
-            http::HeaderName::from_static("refresh"),
-            http::HeaderValue::from_static("1"),
-        );
-    }
+/// Without Wasm a progress page cannot poll, so it asks the browser to reload it. The
+/// `<meta http-equiv="refresh">` sits inside `<noscript>` as raw HTML: a browser with scripting
+/// enabled parses it as text (never live, also after a client-side navigation), and only a browser
+/// without scripting reloads. An HTTP `Refresh` header would reload hydrated pages too (once, a
+/// second after loading, in the middle of whatever the user is doing).
+#[component]
+pub(crate) fn RefreshWithoutWasm() -> impl IntoView {
+    view! { <noscript inner_html=r#"<meta http-equiv="refresh" content="1">"#></noscript> }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
