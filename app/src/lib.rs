@@ -2,12 +2,16 @@
 //! compiled for the server (`ssr`) and for the browser (`hydrate`).
 
 pub mod auth;
+pub mod bulk;
 pub mod components;
+pub mod customers;
 pub mod dates;
 pub mod error;
 pub mod money;
 pub mod orders;
+pub mod portal;
 pub mod products;
+pub mod quotes;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod shops;

@@ -3,6 +3,13 @@
 
 use crate::auth::model::{Session, SignUpInput, UserDto};
 use crate::error::AppError;
+use crate::bulk::rules::BulkCheck;
+pub use crate::portal::model::{PlacedOrder, PortalCatalog, PortalVariant, VariantTermsInput};
+use crate::customers::model::{
+    CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow, CustomerSignUpInput,
+    PortalSession, VerificationInput,
+};
+use crate::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRequestInput, QuoteRow};
 use crate::orders::model::{
     BulkOutcome, NewOrderInput, OrderDetail, OrderPage, OrderQuery, TransitionInput,
 };
@@ -232,6 +239,123 @@ pub trait OrderService: Send + Sync + 'static {
     ) -> Result<Vec<BulkOutcome>, AppError>;
 }
 
+/// A caller of a shop's customer portal: the shop and the customer token they hold (if any).
+#[derive(Debug, Clone)]
+pub struct PortalCaller {
+    pub slug: String,
+    pub token: Option<String>,
+}
+
+/// The customer side of a shop: accounts, catalog, quotes and bulk orders. Every call resolves
+/// the shop from `caller.slug` and checks the token's audience; business operations check that
+/// the caller is a verified business of this shop (`require_verified_business`).
+#[async_trait]
+pub trait PortalService: Send + Sync + 'static {
+    async fn sign_up(
+        &self,
+        slug: &str,
+        input: CustomerSignUpInput,
+        client: &ClientInfo,
+    ) -> Result<PortalSession, AppError>;
+    async fn log_in(
+        &self,
+        slug: &str,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<PortalSession, AppError>;
+    /// Ends every session of the customer (tokens issued before now are refused).
+    async fn log_out(&self, caller: &PortalCaller) -> Result<(), AppError>;
+    /// The `Set-Cookie` value carrying a customer token of shop `slug` (none: removes it).
+    fn session_cookie(&self, slug: &str, session: Option<&PortalSession>) -> String;
+    async fn me(&self, caller: &PortalCaller) -> Result<CustomerProfile, AppError>;
+    /// The shop's active catalog at the caller's prices (public).
+    async fn catalog(&self, caller: &PortalCaller, search: &str) -> Result<PortalCatalog, AppError>;
+    async fn my_orders(&self, caller: &PortalCaller) -> Result<OrderPage, AppError>;
+    /// `SKU, quantity` lines of a past order of the caller's company, for a new bulk order.
+    async fn reorder_lines(&self, caller: &PortalCaller, order_id: i64) -> Result<String, AppError>;
+    async fn request_quote(
+        &self,
+        caller: &PortalCaller,
+        input: QuoteRequestInput,
+    ) -> Result<QuoteDetail, AppError>;
+    async fn my_quotes(&self, caller: &PortalCaller) -> Result<Vec<QuoteRow>, AppError>;
+    async fn my_quote(&self, caller: &PortalCaller, id: i64) -> Result<QuoteDetail, AppError>;
+    /// Accepts the current offer: one order at the quoted prices, once.
+    async fn accept_quote(
+        &self,
+        caller: &PortalCaller,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<QuoteDetail, AppError>;
+    async fn decline_quote(
+        &self,
+        caller: &PortalCaller,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<QuoteDetail, AppError>;
+    async fn customer_quote_message(
+        &self,
+        caller: &PortalCaller,
+        id: i64,
+        body: &str,
+    ) -> Result<QuoteDetail, AppError>;
+    /// Checks and prices every line without placing anything.
+    async fn check_bulk_order(&self, caller: &PortalCaller, lines: &str) -> Result<BulkCheck, AppError>;
+    /// Places one order (invoice, pay later) if every line is orderable; else 400 with the check.
+    async fn submit_bulk_order(
+        &self,
+        caller: &PortalCaller,
+        lines: &str,
+        notes: &str,
+    ) -> Result<PlacedOrder, AppError>;
+}
+
+/// The merchant side of customers and quotes: every call checks the caller's membership first.
+#[async_trait]
+pub trait CustomerService: Send + Sync + 'static {
+    async fn list_customers(
+        &self,
+        session: &Session,
+        slug: &str,
+        query: CustomerQuery,
+    ) -> Result<Vec<CustomerRow>, AppError>;
+    async fn customer(&self, session: &Session, slug: &str, id: i64) -> Result<CustomerDetail, AppError>;
+    /// Verifies or rejects the company of customer `id`.
+    async fn decide_verification(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        input: VerificationInput,
+    ) -> Result<CustomerDetail, AppError>;
+    async fn list_quotes(&self, session: &Session, slug: &str, status: &str) -> Result<Vec<QuoteRow>, AppError>;
+    async fn quote(&self, session: &Session, slug: &str, id: i64) -> Result<QuoteDetail, AppError>;
+    /// Sends prices (the first answer or a revision: a new version).
+    async fn answer_quote(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        input: QuoteAnswerInput,
+    ) -> Result<QuoteDetail, AppError>;
+    async fn merchant_quote_message(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        body: &str,
+    ) -> Result<QuoteDetail, AppError>;
+    /// Sets a variant's minimum order quantity, pack size and volume price breaks.
+    async fn set_variant_terms(
+        &self,
+        session: &Session,
+        slug: &str,
+        variant_id: i64,
+        input: VariantTermsInput,
+    ) -> Result<PortalVariant, AppError>;
+}
+
 /// The service implementations, provided once as Leptos context by the server.
 #[derive(Clone)]
 pub struct Services {
@@ -239,6 +363,8 @@ pub struct Services {
     pub shops: Arc<dyn ShopService>,
     pub catalog: Arc<dyn CatalogService>,
     pub orders: Arc<dyn OrderService>,
+    pub portal: Arc<dyn PortalService>,
+    pub customers: Arc<dyn CustomerService>,
 }
 
 pub fn services() -> Result<Services, AppError> {
@@ -275,6 +401,14 @@ pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, value)| *key == name && !value.is_empty())
         .map(|(_, value)| value.to_string())
+}
+
+/// The caller of a portal server function: the shop and the customer cookie of that shop.
+pub fn portal_caller(slug: &str) -> PortalCaller {
+    PortalCaller {
+        slug: slug.to_string(),
+        token: cookie(&crate::portal::customer_cookie_name(slug)),
+    }
 }
 
 /// The value of cookie `name` in the current request.

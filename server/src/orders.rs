@@ -10,6 +10,7 @@ use crate::error::internal;
 use crate::sql::{like_escape, SqlBuilder};
 use app::auth::model::Session;
 use app::auth::rules::Email;
+use app::bulk::rules::MAX_BULK_LINES;
 use app::dates::{end_of_day_ms, parse_date_ms};
 use app::error::AppError;
 use app::money::{format_money, parse_amount};
@@ -19,6 +20,7 @@ use app::products::rules::{parse_quantity, parse_tags, Sku};
 use app::services::OrderService;
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
+use std::collections::HashMap;
 
 #[derive(Clone)]
 pub struct Orders {
@@ -40,7 +42,7 @@ fn optional_amount(text: &str, currency: &str, field: &str) -> Result<i64, AppEr
     }
 }
 
-fn validate_address(address: &Address, field: &str) -> Result<Address, AppError> {
+pub(crate) fn validate_address(address: &Address, field: &str) -> Result<Address, AppError> {
     let clean = |value: &str, name: &str, max: usize| -> Result<String, AppError> {
         let value = value.trim();
         if value.chars().count() > max {
@@ -82,11 +84,11 @@ fn parse_customer_type(raw: &str) -> Result<&'static str, AppError> {
     }
 }
 
-fn address_json(address: &Address) -> String {
+pub(crate) fn address_json(address: &Address) -> String {
     serde_json::to_string(address).unwrap_or_default()
 }
 
-fn address_from_json(text: &str) -> Address {
+pub(crate) fn address_from_json(text: &str) -> Address {
     serde_json::from_str(text).unwrap_or_default()
 }
 
@@ -167,11 +169,15 @@ async fn add_event(
 
 /// Places an order inside an open write transaction: customer upsert, price lookup, stock
 /// reservation (all lines or none), totals, the next order number, lines and the first event.
+///
+/// `locked_prices` (unit prices by upper-case SKU) replaces the catalog prices, for orders whose
+/// prices were agreed before (an accepted quote, a priced bulk order); every line must have one.
 pub async fn place_order(
     tx: &mut Transaction<'static, Any>,
     currency: &str,
     actor: &str,
     input: &NewOrderInput,
+    locked_prices: Option<&HashMap<String, i64>>,
 ) -> Result<i64, AppError> {
     let email = Email::parse(&input.customer_email)
         .map_err(|_| AppError::invalid("customer_email", "is not a valid e-mail address"))?;
@@ -209,18 +215,25 @@ pub async fn place_order(
     if input.lines.is_empty() {
         return Err(AppError::invalid("lines", "add at least one line"));
     }
-    if input.lines.len() > 1000 {
-        return Err(AppError::invalid("lines", "at most 1,000 lines per order"));
+    if input.lines.len() > MAX_BULK_LINES {
+        return Err(AppError::invalid(
+            "lines",
+            format!("at most {MAX_BULK_LINES} lines per order"),
+        ));
     }
     let mut requested: Vec<(Sku, i64)> = Vec::new();
+    let mut index_of: HashMap<Sku, usize> = HashMap::new();
     for (index, line) in input.lines.iter().enumerate() {
         let field = format!("lines[{}]", index + 1);
         let sku = Sku::parse(&line.sku)
             .map_err(|error| AppError::invalid(&format!("{field}.sku"), error_message(&error)))?;
         let quantity = parse_quantity(&line.quantity, &format!("{field}.quantity"))?;
-        match requested.iter_mut().find(|(known, _)| *known == sku) {
-            Some((_, total)) => *total += quantity,
-            None => requested.push((sku, quantity)),
+        match index_of.get(&sku) {
+            Some(&at) => requested[at].1 += quantity,
+            None => {
+                index_of.insert(sku.clone(), requested.len());
+                requested.push((sku, quantity));
+            }
         }
     }
 
@@ -243,6 +256,16 @@ pub async fn place_order(
             problems.push(format!("{} is archived", sku.as_str()));
             continue;
         }
+        let price = match locked_prices {
+            None => price,
+            Some(locked) => match locked.get(&sku.as_str().to_ascii_uppercase()) {
+                Some(locked_price) => *locked_price,
+                None => {
+                    problems.push(format!("no agreed price for {}", sku.as_str()));
+                    continue;
+                }
+            },
+        };
         let reserved_now = sqlx::query("UPDATE variants SET reserved = reserved + $1 WHERE id = $2 AND on_hand - reserved >= $1")
             .bind(*quantity)
             .bind(variant_id)
@@ -978,7 +1001,7 @@ impl OrderService for Orders {
     ) -> Result<OrderDetail, AppError> {
         let shop = self.access.open(session, slug).await?;
         let mut tx = shop.db.begin_write().await.map_err(internal)?;
-        let order_id = place_order(&mut tx, &shop.shop.currency, &shop.actor, &input).await?;
+        let order_id = place_order(&mut tx, &shop.shop.currency, &shop.actor, &input, None).await?;
         tx.commit().await.map_err(internal)?;
         Orders::detail(&shop.db, order_id).await
     }

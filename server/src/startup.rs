@@ -159,6 +159,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         secret.expose().as_bytes(),
         config.access_token_ttl_secs,
     ));
+    let customer_tokens = Arc::new(crate::portal::tokens::CustomerTokens::new(
+        secret.expose().as_bytes(),
+        crate::portal::CUSTOMER_SESSION_SECS,
+    ));
     let placement = Arc::new(Placement {
         data_dir: config.data_dir.clone(),
         servers: config.shop_servers.clone(),
@@ -194,7 +198,16 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         access: access.clone(),
         upload_dir: config.data_dir.join("uploads"),
     });
-    let orders = Arc::new(crate::orders::Orders { access });
+    let orders = Arc::new(crate::orders::Orders {
+        access: access.clone(),
+    });
+    let customers = Arc::new(crate::portal::merchant::CustomerAdmin { access });
+    let portal = Arc::new(crate::portal::Portal {
+        registry: registry.clone(),
+        pools: pools.clone(),
+        tokens: customer_tokens,
+        accounts: accounts.clone(),
+    });
     let shops = Arc::new(Shops {
         registry,
         provisioner: provisioner.clone(),
@@ -220,6 +233,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         shops,
         catalog,
         orders,
+        portal,
+        customers,
         provisioner,
         pools: pools.clone(),
         resolver,

@@ -6,6 +6,8 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::db::Database;
 use crate::orders::Orders;
+use crate::portal::merchant::CustomerAdmin;
+use crate::portal::Portal;
 use crate::shops::Shops;
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::provisioning::Provisioner;
@@ -25,6 +27,8 @@ pub struct AppState {
     pub shops: Arc<Shops>,
     pub catalog: Arc<Catalog>,
     pub orders: Arc<Orders>,
+    pub portal: Arc<Portal>,
+    pub customers: Arc<CustomerAdmin>,
     pub provisioner: Provisioner,
     pub pools: Arc<ShopPools>,
     pub resolver: Arc<TenantResolver>,
@@ -38,6 +42,8 @@ impl AppState {
             shops: self.shops.clone(),
             catalog: self.catalog.clone(),
             orders: self.orders.clone(),
+            portal: self.portal.clone(),
+            customers: self.customers.clone(),
         }
     }
 }

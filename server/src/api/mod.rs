@@ -2,6 +2,7 @@
 //! bearer-token or cookie authentication, JSON errors, and an OpenAPI document.
 
 pub mod commerce;
+pub mod portal;
 mod openapi;
 
 use crate::auth::middleware::{cookie_value, with_cookies};
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/members/{email}", delete(remove_member))
         .route("/storefront", get(storefront))
         .merge(commerce::router())
+        .merge(portal::router())
         .fallback(|| async { ApiError(AppError::NotFound("No such API endpoint".into())) })
 }
 

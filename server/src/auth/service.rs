@@ -30,7 +30,7 @@ pub struct Accounts {
     pub refresh_ttl_secs: i64,
     pub secure_cookies: bool,
     /// Verified against when the e-mail is unknown, so response time does not reveal accounts.
-    dummy_hash: String,
+    pub(crate) dummy_hash: String,
 }
 
 pub enum RefreshOutcome {
@@ -129,6 +129,28 @@ impl Accounts {
         .ok_or_else(AppError::unauthenticated)
     }
 
+    /// Refuses a log-in attempt (429) while the e-mail or the client has failed too often in
+    /// the last 15 minutes. Shared by merchant and customer log-ins (their keys differ).
+    pub(crate) async fn check_login_limits(
+        &self,
+        email_key: &str,
+        client_key: Option<&str>,
+    ) -> Result<(), AppError> {
+        let since = now_ms() - FAILURE_WINDOW_MS;
+        let too_many = AppError::TooManyRequests(
+            "Too many failed log-in attempts. Please wait 15 minutes and try again.".into(),
+        );
+        if self.failures_since(email_key, since).await? >= MAX_FAILURES_PER_EMAIL {
+            return Err(too_many);
+        }
+        if let Some(key) = client_key {
+            if self.failures_since(key, since).await? >= MAX_FAILURES_PER_CLIENT {
+                return Err(too_many);
+            }
+        }
+        Ok(())
+    }
+
     async fn failures_since(&self, key: &str, since: i64) -> Result<i64, AppError> {
         sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM login_failures WHERE limiter_key = $1 AND at > $2",
@@ -140,7 +162,7 @@ impl Accounts {
         .map_err(internal)
     }
 
-    async fn record_failure(&self, keys: &[String]) -> Result<(), AppError> {
+    pub(crate) async fn record_failure(&self, keys: &[String]) -> Result<(), AppError> {
         let now = now_ms();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         for key in keys {
@@ -304,18 +326,7 @@ impl AccountService for Accounts {
         let email = Email::parse(email)?;
         let email_key = format!("email:{}", email.as_str());
         let client_key = client.ip.as_ref().map(|ip| format!("ip:{ip}"));
-        let since = now_ms() - FAILURE_WINDOW_MS;
-        let too_many = AppError::TooManyRequests(
-            "Too many failed log-in attempts. Please wait 15 minutes and try again.".into(),
-        );
-        if self.failures_since(&email_key, since).await? >= MAX_FAILURES_PER_EMAIL {
-            return Err(too_many);
-        }
-        if let Some(key) = &client_key {
-            if self.failures_since(key, since).await? >= MAX_FAILURES_PER_CLIENT {
-                return Err(too_many);
-            }
-        }
+        self.check_login_limits(&email_key, client_key.as_deref()).await?;
         let user = sqlx::query_as::<_, UserRow>(
             "SELECT id, email, name, password_hash FROM users WHERE email = $1",
         )

@@ -1,0 +1,53 @@
+//! Server functions of the merchant's customer pages. Each reads the session and calls
+//! `CustomerService`, which checks membership of the shop first.
+
+use super::model::{CustomerDetail, CustomerQuery, CustomerRow};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/sfn", endpoint = "list_customers")]
+pub async fn list_customers(slug: String, query: CustomerQuery) -> Result<Vec<CustomerRow>, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.customers.list_customers(&session, &slug, query).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "get_customer")]
+pub async fn get_customer(slug: String, id: i64) -> Result<CustomerDetail, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.customers.customer(&session, &slug, id).await
+        }
+        .await,
+    )
+}
+
+/// Verifies (`decision = verify`) or rejects (`reject`, with a reason) a business.
+#[server(prefix = "/sfn", endpoint = "decide_business")]
+pub async fn decide_business(
+    slug: String,
+    id: i64,
+    decision: String,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    use super::model::VerificationInput;
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .customers
+                .decide_verification(&session, &slug, id, VerificationInput { decision, reason })
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}

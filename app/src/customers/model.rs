@@ -1,0 +1,104 @@
+//! Types exchanged about shop customers between the portal, the dashboard, the API and the
+//! services.
+
+use super::rules::{AccountType, Verification};
+use crate::orders::model::{Address, OrderRow};
+use crate::quotes::model::QuoteRow;
+use serde::{Deserialize, Serialize};
+
+/// A customer's sign-up on a shop's portal.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CustomerSignUpInput {
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub name: String,
+    /// `individual` or `business`.
+    pub account_type: String,
+    #[serde(default)]
+    pub company_name: String,
+    /// EU VAT number or US EIN; required for business accounts.
+    #[serde(default)]
+    pub tax_id: String,
+    #[serde(default)]
+    pub billing_address: Address,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyDto {
+    pub id: i64,
+    pub name: String,
+    pub tax_id: String,
+    pub billing_address: Address,
+    pub verification: Verification,
+    /// Why the merchant rejected the business (shown to the customer).
+    pub rejection_reason: String,
+}
+
+/// The logged-in customer as the portal shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerProfile {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub account_type: AccountType,
+    pub company: Option<CompanyDto>,
+    /// `admin` or `buyer` inside the company; empty for individuals.
+    pub company_role: String,
+    /// True when the quote and bulk-order features are open to this customer.
+    pub business_access: bool,
+}
+
+/// A customer session: the token (audience: this shop) and who it belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PortalSession {
+    pub token: String,
+    pub expires_in_secs: i64,
+    pub customer: CustomerProfile,
+}
+
+/// Filters of the merchant's customer list (text: they come from the query string).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerQuery {
+    /// Email, name or company name contains.
+    #[serde(default)]
+    pub q: String,
+    /// `individual` or `business`.
+    #[serde(default)]
+    pub account_type: String,
+    /// `pending`, `verified` or `rejected`.
+    #[serde(default)]
+    pub verification: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub account_type: AccountType,
+    pub company_id: Option<i64>,
+    pub company_name: String,
+    pub tax_id: String,
+    pub verification: Verification,
+    /// Whether the customer has a portal log-in (customers created by orders have none).
+    pub has_login: bool,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerDetail {
+    pub customer: CustomerRow,
+    pub company: Option<CompanyDto>,
+    pub currency: String,
+    pub orders: Vec<OrderRow>,
+    pub quotes: Vec<QuoteRow>,
+}
+
+/// The merchant's decision about a business: `verify` or `reject` (with a reason).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct VerificationInput {
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+}

@@ -1,0 +1,210 @@
+//! Server functions of the customer portal. Each builds the caller from the shop's customer
+//! cookie and calls `PortalService`, which checks the token's shop and, for business features,
+//! that the caller is a verified business (403 otherwise, 401 without a session).
+
+use crate::bulk::rules::BulkCheck;
+use crate::customers::model::CustomerProfile;
+use crate::error::AppError;
+use crate::orders::model::{Address, OrderPage};
+use crate::quotes::model::{QuoteDetail, QuoteRow};
+use super::model::{PlacedOrder, PortalCatalog};
+use leptos::prelude::*;
+
+#[server(prefix = "/sfn", endpoint = "portal_sign_up")]
+#[allow(clippy::too_many_arguments)]
+pub async fn portal_sign_up(
+    shop: String,
+    email: String,
+    password: String,
+    name: String,
+    account_type: String,
+    #[server(default)] company_name: String,
+    #[server(default)] tax_id: String,
+    #[server(default)] billing_address: Address,
+) -> Result<(), AppError> {
+    use crate::customers::model::CustomerSignUpInput;
+    use crate::services::*;
+    respond(
+        async {
+            let portal = services()?.portal;
+            let input = CustomerSignUpInput {
+                email,
+                password,
+                name,
+                account_type,
+                company_name,
+                tax_id,
+                billing_address,
+            };
+            let session = portal.sign_up(&shop, input, &client_info()).await?;
+            append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
+            leptos_axum::redirect(&format!("/s/{shop}/account"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_log_in")]
+pub async fn portal_log_in(
+    shop: String,
+    email: String,
+    password: String,
+    #[server(default)] next: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let portal = services()?.portal;
+            let session = portal.log_in(&shop, &email, &password, &client_info()).await?;
+            append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
+            let prefix = format!("/s/{shop}");
+            let target = if next.starts_with(&format!("{prefix}/")) && !next.contains("//") {
+                next
+            } else {
+                format!("{prefix}/account")
+            };
+            leptos_axum::redirect(&target);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_log_out")]
+pub async fn portal_log_out(shop: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let portal = services()?.portal;
+            // Logging out without a valid session still clears the cookie.
+            let _ = portal.log_out(&portal_caller(&shop)).await;
+            append_set_cookies(vec![portal.session_cookie(&shop, None)]);
+            leptos_axum::redirect(&format!("/s/{shop}"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The logged-in customer of this shop, or `None` for visitors.
+#[server(prefix = "/sfn", endpoint = "portal_me")]
+pub async fn portal_me(shop: String) -> Result<Option<CustomerProfile>, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            match services()?.portal.me(&portal_caller(&shop)).await {
+                Ok(profile) => Ok(Some(profile)),
+                Err(AppError::Unauthorized(_)) => Ok(None),
+                Err(error) => Err(error),
+            }
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "get_portal_catalog")]
+pub async fn get_portal_catalog(shop: String, #[server(default)] q: String) -> Result<PortalCatalog, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.catalog(&portal_caller(&shop), &q).await }.await)
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_orders")]
+pub async fn portal_orders(shop: String) -> Result<OrderPage, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.my_orders(&portal_caller(&shop)).await }.await)
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_reorder")]
+pub async fn portal_reorder(shop: String, order_id: i64) -> Result<String, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.reorder_lines(&portal_caller(&shop), order_id).await }.await)
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_quotes")]
+pub async fn portal_quotes(shop: String) -> Result<Vec<QuoteRow>, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.my_quotes(&portal_caller(&shop)).await }.await)
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_quote")]
+pub async fn portal_quote(shop: String, id: i64) -> Result<QuoteDetail, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.my_quote(&portal_caller(&shop), id).await }.await)
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_request_quote")]
+pub async fn portal_request_quote(
+    shop: String,
+    lines: String,
+    #[server(default)] message: String,
+    #[server(default)] needed_by: String,
+) -> Result<(), AppError> {
+    use crate::quotes::model::QuoteRequestInput;
+    use crate::services::*;
+    respond(
+        async {
+            let input = QuoteRequestInput {
+                lines,
+                message,
+                needed_by,
+            };
+            let quote = services()?.portal.request_quote(&portal_caller(&shop), input).await?;
+            leptos_axum::redirect(&format!("/s/{shop}/quotes/{}", quote.id));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// `decision` is `accept` or `decline`.
+#[server(prefix = "/sfn", endpoint = "portal_decide_quote")]
+pub async fn portal_decide_quote(
+    shop: String,
+    id: i64,
+    expected_version: i64,
+    decision: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let portal = services()?.portal;
+            let caller = portal_caller(&shop);
+            match decision.as_str() {
+                "accept" => portal.accept_quote(&caller, id, expected_version).await?,
+                "decline" => portal.decline_quote(&caller, id, expected_version).await?,
+                _ => return Err(AppError::invalid("decision", "accept or decline")),
+            };
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_quote_message")]
+pub async fn portal_quote_message(shop: String, id: i64, body: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            services()?.portal.customer_quote_message(&portal_caller(&shop), id, &body).await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_check_bulk")]
+pub async fn portal_check_bulk(shop: String, lines: String) -> Result<BulkCheck, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.check_bulk_order(&portal_caller(&shop), &lines).await }.await)
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_submit_bulk")]
+pub async fn portal_submit_bulk(
+    shop: String,
+    lines: String,
+    #[server(default)] notes: String,
+) -> Result<PlacedOrder, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.submit_bulk_order(&portal_caller(&shop), &lines, &notes).await }.await)
+}

@@ -1,0 +1,44 @@
+//! Types exchanged about the portal's catalog and orders.
+
+use serde::{Deserialize, Serialize};
+
+/// A product as the portal lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalVariant {
+    pub sku: String,
+    pub title: String,
+    pub price_minor: i64,
+    pub available: i64,
+    pub min_quantity: i64,
+    pub pack_size: i64,
+    pub price_breaks: Vec<crate::bulk::rules::PriceBreak>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalCatalog {
+    pub shop_name: String,
+    pub currency: String,
+    pub variants: Vec<PortalVariant>,
+}
+
+/// A placed order as the portal reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedOrder {
+    pub id: i64,
+    pub number: i64,
+    pub total_minor: i64,
+    pub currency: String,
+}
+
+/// A variant's business terms as the merchant enters them (text from forms or JSON).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct VariantTermsInput {
+    #[serde(default, deserialize_with = "crate::products::model::text_or_number")]
+    pub min_quantity: String,
+    #[serde(default, deserialize_with = "crate::products::model::text_or_number")]
+    pub pack_size: String,
+    /// `quantity: percent` lines, e.g. `10: 5` and `100: 12`.
+    #[serde(default)]
+    pub price_breaks: String,
+}
+

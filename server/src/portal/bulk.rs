@@ -1,0 +1,281 @@
+//! Bulk orders: the shop's terms for the SKUs asked for are read in a few set queries, the pure
+//! rules in `app::bulk::rules` check and price every line, and a clean check becomes one order
+//! at the checked prices.
+
+use super::BusinessCaller;
+use crate::db::{now_ms, Database, Engine};
+use crate::error::internal;
+use crate::orders::place_order;
+use crate::sql::{like_escape, SqlBuilder};
+use app::bulk::rules::{check_bulk, parse_bulk_lines, BulkCheck, PriceBreak, VariantTerms};
+use app::error::AppError;
+use app::orders::model::{NewOrderInput, NewOrderLine};
+use app::services::{PlacedOrder, PortalVariant};
+use std::collections::HashMap;
+
+/// The backend name `SqlBuilder::bulk` expects.
+fn backend_name(db: &Database) -> &'static str {
+    match db.engine {
+        Engine::Sqlite => "SQLite",
+        Engine::Postgres => "PostgreSQL",
+    }
+}
+
+/// SKUs per lookup statement.
+const LOOKUP_CHUNK: usize = 500;
+
+type TermsRow = (i64, String, String, String, String, i64, i64, i64, i64, i64, Option<i64>);
+
+const TERMS_COLUMNS: &str = "SELECT v.id, v.sku, p.title, v.option1, v.option2, v.price_minor, v.on_hand, v.reserved, v.min_quantity, v.pack_size, pli.price_minor \
+     FROM variants v JOIN products p ON p.id = v.product_id \
+     LEFT JOIN price_list_items pli ON pli.variant_id = v.id AND pli.price_list_id = ";
+
+fn terms_from_row(row: TermsRow) -> VariantTerms {
+    let (id, sku, title, option1, option2, price, on_hand, reserved, min_quantity, pack_size, listed) = row;
+    let options: Vec<&str> = [option1.as_str(), option2.as_str()]
+        .into_iter()
+        .filter(|option| !option.is_empty())
+        .collect();
+    VariantTerms {
+        variant_id: id,
+        sku,
+        title: if options.is_empty() {
+            title
+        } else {
+            format!("{title} — {}", options.join(" / "))
+        },
+        base_price_minor: listed.unwrap_or(price),
+        available: (on_hand - reserved).max(0),
+        min_quantity: min_quantity.max(1),
+        pack_size: pack_size.max(1),
+        price_breaks: Vec::new(),
+    }
+}
+
+/// Attaches each variant's price breaks (sorted by quantity).
+async fn attach_breaks(db: &Database, terms: &mut [&mut VariantTerms]) -> Result<(), AppError> {
+    let backend = backend_name(db);
+    let mut by_id: HashMap<i64, usize> = HashMap::with_capacity(terms.len());
+    for (index, variant) in terms.iter().enumerate() {
+        by_id.insert(variant.variant_id, index);
+    }
+    let ids: Vec<i64> = by_id.keys().copied().collect();
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let mut sql = SqlBuilder::bulk(
+            "SELECT variant_id, min_quantity, discount_bp FROM price_breaks WHERE variant_id IN (",
+            backend,
+        );
+        let placeholders: Vec<String> = chunk.iter().map(|id| sql.int(*id)).collect();
+        sql.push(&placeholders.join(", "));
+        sql.push(") ORDER BY variant_id, min_quantity");
+        let rows = sql
+            .query_as::<(i64, i64, i64)>()
+            .fetch_all(&db.pool)
+            .await
+            .map_err(internal)?;
+        for (variant_id, min_quantity, discount_bp) in rows {
+            if let Some(&index) = by_id.get(&variant_id) {
+                terms[index].price_breaks.push(PriceBreak {
+                    min_quantity,
+                    discount_bp,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The terms of the active variants with these SKUs (exact match first, then ignoring case),
+/// keyed by upper-case SKU.
+pub async fn terms_for(
+    db: &Database,
+    price_list_id: Option<i64>,
+    skus: &[&str],
+) -> Result<HashMap<String, VariantTerms>, AppError> {
+    let backend = backend_name(db);
+    let mut found: HashMap<String, VariantTerms> = HashMap::with_capacity(skus.len());
+    for (exact, wanted) in [(true, skus.to_vec()), (false, Vec::new())] {
+        let wanted: Vec<&str> = if exact {
+            wanted
+        } else {
+            skus.iter()
+                .copied()
+                .filter(|sku| !found.contains_key(&sku.to_ascii_uppercase()))
+                .collect()
+        };
+        for chunk in wanted.chunks(LOOKUP_CHUNK) {
+            let mut sql = SqlBuilder::bulk(TERMS_COLUMNS, backend);
+            let list = sql.int(price_list_id.unwrap_or(0));
+            sql.push(&list);
+            sql.push(if exact {
+                " WHERE p.status = 'active' AND v.sku IN ("
+            } else {
+                " WHERE p.status = 'active' AND upper(v.sku) IN ("
+            });
+            let placeholders: Vec<String> = chunk
+                .iter()
+                .map(|sku| {
+                    sql.text(if exact {
+                        sku.to_string()
+                    } else {
+                        sku.to_ascii_uppercase()
+                    })
+                })
+                .collect();
+            sql.push(&placeholders.join(", "));
+            sql.push(")");
+            let rows = sql
+                .query_as::<TermsRow>()
+                .fetch_all(&db.pool)
+                .await
+                .map_err(internal)?;
+            for row in rows {
+                let terms = terms_from_row(row);
+                found.entry(terms.sku.to_ascii_uppercase()).or_insert(terms);
+            }
+        }
+    }
+    let mut all: Vec<&mut VariantTerms> = found.values_mut().collect();
+    attach_breaks(db, &mut all).await?;
+    Ok(found)
+}
+
+/// The portal's catalog: active variants (at most 200, optionally matching `search` in the
+/// title or SKU) with the customer's prices and terms.
+pub async fn catalog_terms(
+    db: &Database,
+    price_list_id: Option<i64>,
+    search: &str,
+) -> Result<Vec<PortalVariant>, AppError> {
+    let mut sql = SqlBuilder::new(TERMS_COLUMNS);
+    let list = sql.int(price_list_id.unwrap_or(0));
+    sql.push(&list);
+    sql.push(" WHERE p.status = 'active'");
+    let search = search.trim().to_lowercase();
+    if !search.is_empty() {
+        let pattern = sql.text(format!("%{}%", like_escape(&search)));
+        sql.push(&format!(
+            " AND (lower(p.title) LIKE {pattern} ESCAPE '\\' OR lower(v.sku) LIKE {pattern} ESCAPE '\\')"
+        ));
+    }
+    sql.push(" ORDER BY p.title, v.position, v.id LIMIT 200");
+    let rows = sql
+        .query_as::<TermsRow>()
+        .fetch_all(&db.pool)
+        .await
+        .map_err(internal)?;
+    let mut terms: Vec<VariantTerms> = rows.into_iter().map(terms_from_row).collect();
+    let mut refs: Vec<&mut VariantTerms> = terms.iter_mut().collect();
+    attach_breaks(db, &mut refs).await?;
+    Ok(terms
+        .into_iter()
+        .map(|terms| PortalVariant {
+            sku: terms.sku,
+            title: terms.title,
+            price_minor: terms.base_price_minor,
+            available: terms.available,
+            min_quantity: terms.min_quantity,
+            pack_size: terms.pack_size,
+            price_breaks: terms.price_breaks,
+        })
+        .collect())
+}
+
+/// Reads, checks and prices a bulk order without placing it.
+pub async fn check(business: &BusinessCaller, lines: &str) -> Result<BulkCheck, AppError> {
+    let parsed = parse_bulk_lines(lines)?;
+    let skus: Vec<&str> = parsed.lines.iter().map(|line| line.sku.as_str()).collect();
+    let terms = terms_for(&business.shop.db, business.customer.price_list_id, &skus).await?;
+    Ok(check_bulk(parsed, &terms))
+}
+
+fn problems_summary(check: &BulkCheck) -> String {
+    let mut problems: Vec<String> = check
+        .unreadable
+        .iter()
+        .map(|problem| format!("line {}: {}", problem.line, problem.message))
+        .chain(check.lines.iter().filter(|line| !line.problems.is_empty()).map(|line| {
+            format!("line {} ({}): {}", line.line, line.sku, line.problems.join(", "))
+        }))
+        .take(20)
+        .collect();
+    let count = check.problem_count();
+    if count > problems.len() {
+        problems.push(format!("and {} more", count - problems.len()));
+    }
+    format!("{count} line(s) need attention: {}", problems.join("; "))
+}
+
+/// Places a checked bulk order as one order (invoice; pay later) at the checked prices.
+pub async fn submit(business: &BusinessCaller, lines: &str, notes: &str) -> Result<PlacedOrder, AppError> {
+    let checked = check(business, lines).await?;
+    if !checked.is_orderable() {
+        return Err(AppError::invalid("lines", problems_summary(&checked)));
+    }
+    let company = business.customer.company().ok_or(AppError::Internal)?;
+    let locked: HashMap<String, i64> = checked
+        .lines
+        .iter()
+        .map(|line| (line.sku.to_ascii_uppercase(), line.unit_price_minor))
+        .collect();
+    let input = NewOrderInput {
+        customer_email: business.customer.email.clone(),
+        customer_name: business.customer.name.clone(),
+        customer_type: "business".into(),
+        company_name: company.name.clone(),
+        shipping_address: company.billing_address.clone(),
+        billing_address: Some(company.billing_address),
+        lines: checked
+            .lines
+            .iter()
+            .map(|line| NewOrderLine {
+                sku: line.sku.clone(),
+                quantity: line.quantity.to_string(),
+            })
+            .collect(),
+        notes: format!("Bulk order (invoice, pay later). {}", notes.trim()).trim().to_string(),
+        channel: "portal".into(),
+        ..NewOrderInput::default()
+    };
+    place_portal_order(business, &input, &locked).await
+}
+
+/// Places an order for a business caller at locked prices and records who placed it.
+pub async fn place_portal_order(
+    business: &BusinessCaller,
+    input: &NewOrderInput,
+    locked: &HashMap<String, i64>,
+) -> Result<PlacedOrder, AppError> {
+    let db = &business.shop.db;
+    let mut tx = db.begin_write().await.map_err(internal)?;
+    let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, input, Some(locked)).await?;
+    let placed = mark_portal_order(&mut tx, order_id, business).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(PlacedOrder {
+        id: order_id,
+        number: placed.0,
+        total_minor: placed.1,
+        currency: business.shop.shop.currency.clone(),
+    })
+}
+
+/// Records the customer and company on a portal order; returns its number and total.
+pub async fn mark_portal_order(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    order_id: i64,
+    business: &BusinessCaller,
+) -> Result<(i64, i64), AppError> {
+    sqlx::query("UPDATE orders SET placed_by_customer_id = $1, company_id = $2, updated_at = $3 WHERE id = $4")
+        .bind(business.customer.id)
+        .bind(business.company_id)
+        .bind(now_ms())
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+    sqlx::query_as::<_, (i64, i64)>("SELECT number, total_minor FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(internal)
+}

@@ -1,0 +1,377 @@
+//! The merchant side of customers and quotes: the customer list with its verification queue,
+//! verification decisions, quote answers and a variant's business terms. Every call opens the
+//! shop through `ShopAccess` (membership, 404 otherwise).
+
+use super::quotes::{self, QuoteScope};
+use crate::access::ShopAccess;
+use crate::db::now_ms;
+use crate::error::internal;
+use crate::orders::address_from_json;
+use crate::sql::{like_escape, SqlBuilder};
+use app::auth::model::Session;
+use app::bulk::rules::{check_price_break, parse_percent, PriceBreak};
+use app::customers::model::{CompanyDto, CustomerDetail, CustomerQuery, CustomerRow, VerificationInput};
+use app::customers::rules::{AccountType, Verification, VerificationDecision};
+use app::error::AppError;
+use app::orders::model::OrderRow;
+use app::orders::rules::OrderStatus;
+use app::products::rules::parse_count;
+use app::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRow};
+use app::services::{CustomerService, PortalVariant, VariantTermsInput};
+use async_trait::async_trait;
+
+pub struct CustomerAdmin {
+    pub access: ShopAccess,
+}
+
+type CustomerRowTuple = (i64, String, String, String, Option<i64>, Option<String>, Option<String>, Option<String>, String, i64);
+
+const CUSTOMER_ROW_SELECT: &str = "SELECT c.id, c.email, c.name, c.account_type, c.company_id, co.name, co.tax_id, co.verification, c.password_hash, c.created_at \
+     FROM customers c LEFT JOIN companies co ON co.id = c.company_id WHERE 1 = 1";
+
+fn customer_row(row: CustomerRowTuple) -> CustomerRow {
+    let account_type = AccountType::parse(&row.3).unwrap_or(AccountType::Individual);
+    CustomerRow {
+        id: row.0,
+        email: row.1,
+        name: row.2,
+        account_type,
+        company_id: row.4,
+        company_name: row.5.unwrap_or_default(),
+        tax_id: row.6.unwrap_or_default(),
+        verification: match (account_type, row.7) {
+            (AccountType::Business, Some(raw)) => Verification::parse(&raw).unwrap_or(Verification::Pending),
+            (AccountType::Business, None) => Verification::Pending,
+            (AccountType::Individual, _) => Verification::NotRequired,
+        },
+        has_login: !row.8.is_empty(),
+        created_at_ms: row.9,
+    }
+}
+
+/// `quantity: percent` lines (`10: 5`, `100: 12.5 %`) into price breaks, naming the line.
+pub fn parse_price_breaks(text: &str) -> Result<Vec<PriceBreak>, AppError> {
+    let mut breaks: Vec<PriceBreak> = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let field = format!("price_breaks (line {})", index + 1);
+        let (quantity, percent) = line
+            .split_once([':', ','])
+            .ok_or_else(|| AppError::invalid(&field, "write \"quantity: percent off\", e.g. 10: 5"))?;
+        let quantity = parse_count(quantity.trim(), &field)?;
+        let discount = parse_percent(percent, &field)?;
+        let rule = check_price_break(quantity, discount)
+            .map_err(|error| AppError::invalid(&field, error.to_string()))?;
+        if breaks.iter().any(|known| known.min_quantity == rule.min_quantity) {
+            return Err(AppError::invalid(&field, format!("{quantity} appears twice")));
+        }
+        breaks.push(rule);
+    }
+    breaks.sort_by_key(|rule| rule.min_quantity);
+    if breaks.windows(2).any(|pair| pair[1].discount_bp <= pair[0].discount_bp) {
+        return Err(AppError::invalid(
+            "price_breaks",
+            "larger quantities must get larger discounts",
+        ));
+    }
+    Ok(breaks)
+}
+
+#[async_trait]
+impl CustomerService for CustomerAdmin {
+    async fn list_customers(
+        &self,
+        session: &Session,
+        slug: &str,
+        query: CustomerQuery,
+    ) -> Result<Vec<CustomerRow>, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        let mut sql = SqlBuilder::new(CUSTOMER_ROW_SELECT);
+        let account_type = query.account_type.trim();
+        if !account_type.is_empty() {
+            let kind = AccountType::parse(account_type)?;
+            let placeholder = sql.text(kind.as_str());
+            sql.push(&format!(" AND c.account_type = {placeholder}"));
+        }
+        let verification = query.verification.trim();
+        if !verification.is_empty() {
+            let state = Verification::parse(verification)?;
+            let placeholder = sql.text(state.as_str());
+            sql.push(&format!(" AND co.verification = {placeholder}"));
+        }
+        let q = query.q.trim().to_lowercase();
+        if !q.is_empty() {
+            let pattern = sql.text(format!("%{}%", like_escape(&q)));
+            sql.push(&format!(
+                " AND (lower(c.email) LIKE {pattern} ESCAPE '\\' OR lower(c.name) LIKE {pattern} ESCAPE '\\' OR lower(co.name) LIKE {pattern} ESCAPE '\\')"
+            ));
+        }
+        // The verification queue reads oldest first; everything else newest first.
+        sql.push(if verification == "pending" {
+            " ORDER BY c.created_at ASC, c.id ASC LIMIT 200"
+        } else {
+            " ORDER BY c.created_at DESC, c.id DESC LIMIT 200"
+        });
+        let rows = sql
+            .query_as::<CustomerRowTuple>()
+            .fetch_all(&shop.db.pool)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(customer_row).collect())
+    }
+
+    async fn customer(&self, session: &Session, slug: &str, id: i64) -> Result<CustomerDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        let row = sqlx::query_as::<_, CustomerRowTuple>(sqlx::AssertSqlSafe(format!(
+            "{CUSTOMER_ROW_SELECT} AND c.id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&shop.db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound("Customer not found".into()))?;
+        let customer = customer_row(row);
+        let company = match customer.company_id {
+            None => None,
+            Some(company_id) => sqlx::query_as::<_, (String, String, String, String, String)>(
+                "SELECT name, tax_id, billing_address, verification, rejection_reason FROM companies WHERE id = $1",
+            )
+            .bind(company_id)
+            .fetch_optional(&shop.db.pool)
+            .await
+            .map_err(internal)?
+            .map(|(name, tax_id, address, verification, reason)| CompanyDto {
+                id: company_id,
+                name,
+                tax_id,
+                billing_address: address_from_json(&address),
+                verification: Verification::parse(&verification).unwrap_or(Verification::Pending),
+                rejection_reason: reason,
+            }),
+        };
+        let orders = sqlx::query_as::<_, (i64, i64, i64, String, String, String, String, String, i64)>(
+            "SELECT id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor FROM orders WHERE customer_id = $1 OR placed_by_customer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT 50",
+        )
+        .bind(id)
+        .fetch_all(&shop.db.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|row| OrderRow {
+            id: row.0,
+            number: row.1,
+            placed_at_ms: row.2,
+            customer_name: row.3,
+            customer_email: row.4,
+            customer_type: row.5,
+            status: OrderStatus::parse(&row.6).unwrap_or(OrderStatus::Pending),
+            channel: row.7,
+            total_minor: row.8,
+        })
+        .collect();
+        let quotes = match customer.company_id {
+            Some(company_id) => quotes::list(&shop.db, QuoteScope::Company(company_id), "").await?,
+            None => Vec::new(),
+        };
+        Ok(CustomerDetail {
+            customer,
+            company,
+            currency: shop.shop.currency.clone(),
+            orders,
+            quotes,
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(slug, id), err(level = "info"))]
+    async fn decide_verification(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        input: VerificationInput,
+    ) -> Result<CustomerDetail, AppError> {
+        let decision = match input.decision.trim() {
+            "verify" => VerificationDecision::Verify,
+            "reject" => VerificationDecision::Reject {
+                reason: input.reason.trim().to_string(),
+            },
+            _ => return Err(AppError::invalid("decision", "choose verify or reject")),
+        };
+        let shop = self.access.open(session, slug).await?;
+        let mut tx = shop.db.begin_write().await.map_err(internal)?;
+        let company = sqlx::query_as::<_, (Option<i64>, String)>(
+            "SELECT c.company_id, c.account_type FROM customers c WHERE c.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound("Customer not found".into()))?;
+        let company_id = match company {
+            (Some(company_id), _) => company_id,
+            (None, _) => {
+                return Err(AppError::Conflict("Individual accounts are not verified".into()))
+            }
+        };
+        let current = sqlx::query_scalar::<_, String>("SELECT verification FROM companies WHERE id = $1")
+            .bind(company_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?;
+        let current = Verification::parse(&current).map_err(internal)?;
+        let next = current.transition(&decision)?;
+        let reason = match &decision {
+            VerificationDecision::Reject { reason } => reason.clone(),
+            VerificationDecision::Verify => String::new(),
+        };
+        // The stored state must still be the one decided on (two staff deciding at once).
+        let updated = sqlx::query("UPDATE companies SET verification = $1, rejection_reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND verification = $6")
+            .bind(next.as_str())
+            .bind(&reason)
+            .bind(&shop.actor)
+            .bind(now_ms())
+            .bind(company_id)
+            .bind(current.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if updated.rows_affected() != 1 {
+            return Err(AppError::Conflict("Someone else decided first; reload".into()));
+        }
+        sqlx::query("UPDATE customers SET verified = $1 WHERE company_id = $2")
+            .bind(i64::from(next == Verification::Verified))
+            .bind(company_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        tracing::info!(company_id, decision = next.as_str(), actor = %shop.actor, "business verification decided");
+        self.customer(session, slug, id).await
+    }
+
+    async fn list_quotes(&self, session: &Session, slug: &str, status: &str) -> Result<Vec<QuoteRow>, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        quotes::list(&shop.db, QuoteScope::Shop, status).await
+    }
+
+    async fn quote(&self, session: &Session, slug: &str, id: i64) -> Result<QuoteDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        quotes::detail(&shop.db, &shop.shop.currency, id, QuoteScope::Shop).await
+    }
+
+    #[tracing::instrument(skip_all, fields(slug, id), err(level = "info"))]
+    async fn answer_quote(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        input: QuoteAnswerInput,
+    ) -> Result<QuoteDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        quotes::answer(&shop.db, &shop.shop.currency, &shop.actor, id, input).await
+    }
+
+    async fn merchant_quote_message(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        body: &str,
+    ) -> Result<QuoteDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        quotes::add_message(&shop.db, id, QuoteScope::Shop, "merchant", &shop.actor, body).await?;
+        quotes::detail(&shop.db, &shop.shop.currency, id, QuoteScope::Shop).await
+    }
+
+    async fn set_variant_terms(
+        &self,
+        session: &Session,
+        slug: &str,
+        variant_id: i64,
+        input: VariantTermsInput,
+    ) -> Result<PortalVariant, AppError> {
+        let number = |raw: &str, field: &str| -> Result<i64, AppError> {
+            if raw.trim().is_empty() {
+                return Ok(1);
+            }
+            let value = parse_count(raw.trim(), field)?;
+            if !(1..=100_000).contains(&value) {
+                return Err(AppError::invalid(field, "between 1 and 100000"));
+            }
+            Ok(value)
+        };
+        let min_quantity = number(&input.min_quantity, "min_quantity")?;
+        let pack_size = number(&input.pack_size, "pack_size")?;
+        let breaks = parse_price_breaks(&input.price_breaks)?;
+        let shop = self.access.open(session, slug).await?;
+        let mut tx = shop.db.begin_write().await.map_err(internal)?;
+        let sku = sqlx::query_scalar::<_, String>("SELECT sku FROM variants WHERE id = $1")
+            .bind(variant_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::NotFound("Variant not found".into()))?;
+        sqlx::query("UPDATE variants SET min_quantity = $1, pack_size = $2, updated_at = $3 WHERE id = $4")
+            .bind(min_quantity)
+            .bind(pack_size)
+            .bind(now_ms())
+            .bind(variant_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        sqlx::query("DELETE FROM price_breaks WHERE variant_id = $1")
+            .bind(variant_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        for rule in &breaks {
+            sqlx::query("INSERT INTO price_breaks (variant_id, min_quantity, discount_bp) VALUES ($1, $2, $3)")
+                .bind(variant_id)
+                .bind(rule.min_quantity)
+                .bind(rule.discount_bp)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        let terms = super::bulk::terms_for(&shop.db, None, &[sku.as_str()]).await?;
+        let terms = terms
+            .into_values()
+            .next()
+            .ok_or_else(|| AppError::Conflict("The product is not active: its terms are saved but not offered".into()))?;
+        Ok(PortalVariant {
+            sku: terms.sku,
+            title: terms.title,
+            price_minor: terms.base_price_minor,
+            available: terms.available,
+            min_quantity: terms.min_quantity,
+            pack_size: terms.pack_size,
+            price_breaks: terms.price_breaks,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_breaks_are_read_per_line_and_must_grow() {
+        let breaks = parse_price_breaks("100: 12\n10: 5 %\n\n").expect("valid");
+        assert_eq!(
+            breaks,
+            vec![
+                PriceBreak { min_quantity: 10, discount_bp: 500 },
+                PriceBreak { min_quantity: 100, discount_bp: 1_200 }
+            ]
+        );
+        let error = parse_price_breaks("10: 5\nten: 3").expect_err("bad line");
+        assert!(error.to_string().contains("line 2"), "{error}");
+        assert!(parse_price_breaks("10: 5\n100: 4").is_err());
+        assert!(parse_price_breaks("10: 5\n10: 6").is_err());
+        assert_eq!(parse_price_breaks(""), Ok(vec![]));
+    }
+}

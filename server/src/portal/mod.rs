@@ -1,0 +1,538 @@
+//! The customer side of a shop: customer accounts with shop-bound sessions, the catalog at the
+//! customer's prices, quotes and bulk orders for verified businesses. The merchant side of the
+//! same data (customer list, verification, quote answers, business terms) is in `merchant`.
+//!
+//! Every call resolves the shop from its slug (active shops only), then the customer from the
+//! token (whose audience must be this shop), then applies `require_verified_business` for the
+//! business operations. Ids from the caller are always looked up inside the caller's company.
+
+pub mod bulk;
+pub mod merchant;
+pub mod quotes;
+pub mod tokens;
+
+use crate::auth::passwords::{hash_password_blocking, verify_password_blocking};
+use crate::auth::service::Accounts;
+use crate::db::{is_unique_violation, now_ms, Database};
+use crate::error::internal;
+use crate::orders::{address_from_json, address_json, validate_address};
+use crate::tenancy::pools::ShopPools;
+use crate::tenancy::registry::{Registry, ShopRecord};
+use app::auth::rules::{parse_person_name, Email, NewPassword};
+use app::bulk::rules::BulkCheck;
+use app::customers::model::{CompanyDto, CustomerProfile, CustomerSignUpInput, PortalSession};
+use app::customers::rules::{
+    require_verified_business, AccountType, CustomerStanding, TaxId, Verification,
+};
+use app::error::AppError;
+use app::orders::model::{OrderPage, OrderRow};
+use app::orders::rules::OrderStatus;
+use app::quotes::model::{QuoteDetail, QuoteRequestInput, QuoteRow};
+use app::services::{ClientInfo, PlacedOrder, PortalCaller, PortalCatalog, PortalService};
+use app::shops::rules::ShopStatus;
+use async_trait::async_trait;
+use std::sync::Arc;
+use tokens::{CustomerTokenError, CustomerTokens};
+
+/// How long a customer session lasts.
+pub const CUSTOMER_SESSION_SECS: i64 = 12 * 3600;
+
+pub struct Portal {
+    pub registry: Registry,
+    pub pools: Arc<ShopPools>,
+    pub tokens: Arc<CustomerTokens>,
+    /// For the shared log-in rate limiter.
+    pub accounts: Arc<Accounts>,
+}
+
+/// An active shop opened for its portal.
+pub struct PortalShop {
+    pub shop: ShopRecord,
+    pub db: Database,
+}
+
+/// A customer row with their company, as every guarded call loads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerRecord {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub account_type: String,
+    pub password_hash: String,
+    pub company_id: Option<i64>,
+    pub company_role: String,
+    pub sessions_valid_after: i64,
+    pub company_name: Option<String>,
+    pub tax_id: Option<String>,
+    pub billing_address: Option<String>,
+    pub verification: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub price_list_id: Option<i64>,
+}
+
+const CUSTOMER_SELECT: &str = "SELECT c.id, c.email, c.name, c.account_type, c.password_hash, c.company_id, c.company_role, c.sessions_valid_after, \
+     co.name AS company_name, co.tax_id, co.billing_address, co.verification, co.rejection_reason, co.price_list_id \
+     FROM customers c LEFT JOIN companies co ON co.id = c.company_id";
+
+impl CustomerRecord {
+    pub fn account_type(&self) -> AccountType {
+        AccountType::parse(&self.account_type).unwrap_or(AccountType::Individual)
+    }
+
+    pub fn standing(&self) -> CustomerStanding {
+        let account_type = self.account_type();
+        let verification = match (account_type, &self.verification) {
+            (AccountType::Business, Some(raw)) => {
+                Verification::parse(raw).unwrap_or(Verification::Pending)
+            }
+            // A business without a company row is never verified.
+            (AccountType::Business, None) => Verification::Pending,
+            (AccountType::Individual, _) => Verification::NotRequired,
+        };
+        CustomerStanding {
+            account_type,
+            verification,
+            rejection_reason: self.rejection_reason.clone().unwrap_or_default(),
+        }
+    }
+
+    pub fn company(&self) -> Option<CompanyDto> {
+        let id = self.company_id?;
+        Some(CompanyDto {
+            id,
+            name: self.company_name.clone().unwrap_or_default(),
+            tax_id: self.tax_id.clone().unwrap_or_default(),
+            billing_address: address_from_json(self.billing_address.as_deref().unwrap_or("")),
+            verification: self.standing().verification,
+            rejection_reason: self.rejection_reason.clone().unwrap_or_default(),
+        })
+    }
+
+    pub fn profile(&self) -> CustomerProfile {
+        CustomerProfile {
+            id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            account_type: self.account_type(),
+            company: self.company(),
+            company_role: self.company_role.clone(),
+            business_access: require_verified_business(&self.standing()).is_ok(),
+        }
+    }
+}
+
+/// A verified business customer inside their shop: what every B2B operation works with.
+pub struct BusinessCaller {
+    pub shop: PortalShop,
+    pub customer: CustomerRecord,
+    pub company_id: i64,
+}
+
+pub async fn load_customer(db: &Database, id: i64) -> Result<Option<CustomerRecord>, AppError> {
+    sqlx::query_as::<_, CustomerRecord>(sqlx::AssertSqlSafe(format!(
+        "{CUSTOMER_SELECT} WHERE c.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(internal)
+}
+
+impl Portal {
+    /// The active shop with this slug; anything else (unknown, provisioning, suspended) is 404.
+    pub async fn open_shop(&self, slug: &str) -> Result<PortalShop, AppError> {
+        let shop = self
+            .registry
+            .shop_by_slug(slug)
+            .await
+            .map_err(internal)?
+            .filter(|shop| shop.status() == ShopStatus::Active)
+            .ok_or_else(|| AppError::NotFound("Shop not found".into()))?;
+        let db = self.pools.get(&shop).map_err(internal)?;
+        Ok(PortalShop { shop, db })
+    }
+
+    /// The logged-in customer of this shop: 401 without a valid session, 403 for another shop's.
+    pub async fn customer(&self, caller: &PortalCaller) -> Result<(PortalShop, CustomerRecord), AppError> {
+        let shop = self.open_shop(&caller.slug).await?;
+        let token = caller.token.as_deref().ok_or_else(AppError::unauthenticated)?;
+        let claims = self.tokens.verify(token, shop.shop.id).map_err(|error| match error {
+            CustomerTokenError::Invalid => AppError::unauthenticated(),
+            CustomerTokenError::OtherShop => AppError::Forbidden(
+                "This session belongs to another shop; log in to this shop".into(),
+            ),
+        })?;
+        let customer = load_customer(&shop.db, claims.customer_id)
+            .await?
+            .filter(|customer| {
+                !customer.password_hash.is_empty()
+                    && claims.issued_at_ms >= customer.sessions_valid_after
+            })
+            .ok_or_else(AppError::unauthenticated)?;
+        Ok((shop, customer))
+    }
+
+    /// The guard of every business operation: a verified business customer of this shop.
+    pub async fn business(&self, caller: &PortalCaller) -> Result<BusinessCaller, AppError> {
+        let (shop, customer) = self.customer(caller).await?;
+        require_verified_business(&customer.standing())?;
+        let company_id = customer.company_id.ok_or_else(|| {
+            AppError::Forbidden("This business account has no company".into())
+        })?;
+        Ok(BusinessCaller {
+            shop,
+            customer,
+            company_id,
+        })
+    }
+
+    fn session(&self, shop: &PortalShop, customer: &CustomerRecord) -> Result<PortalSession, AppError> {
+        let token = self
+            .tokens
+            .issue(shop.shop.id, customer.id, now_ms())
+            .map_err(internal)?;
+        Ok(PortalSession {
+            token,
+            expires_in_secs: self.tokens.ttl_secs,
+            customer: customer.profile(),
+        })
+    }
+}
+
+struct ValidSignUp {
+    email: Email,
+    password: NewPassword,
+    name: String,
+    account_type: AccountType,
+    company: Option<(String, TaxId, String)>,
+}
+
+fn validate_sign_up(input: &CustomerSignUpInput) -> Result<ValidSignUp, AppError> {
+    let email = Email::parse(&input.email)?;
+    let password = NewPassword::parse("password", &input.password)?;
+    let name = parse_person_name(&input.name)?;
+    let account_type = AccountType::parse(&input.account_type)?;
+    let company = match account_type {
+        AccountType::Individual => None,
+        AccountType::Business => {
+            let company_name = input.company_name.trim().to_string();
+            if company_name.is_empty() {
+                return Err(AppError::invalid("company_name", "is required for a business account"));
+            }
+            if company_name.chars().count() > 200 {
+                return Err(AppError::invalid("company_name", "must be at most 200 characters"));
+            }
+            let tax_id = TaxId::parse(&input.tax_id)?;
+            let address = validate_address(&input.billing_address, "billing_address")?;
+            for (value, field) in [
+                (&address.line1, "billing_address.line1"),
+                (&address.city, "billing_address.city"),
+                (&address.country, "billing_address.country"),
+            ] {
+                if value.is_empty() {
+                    return Err(AppError::invalid(field, "is required for a business account"));
+                }
+            }
+            Some((company_name, tax_id, address_json(&address)))
+        }
+    };
+    Ok(ValidSignUp {
+        email,
+        password,
+        name,
+        account_type,
+        company,
+    })
+}
+
+#[async_trait]
+impl PortalService for Portal {
+    #[tracing::instrument(skip_all, fields(slug), err(level = "info"))]
+    async fn sign_up(
+        &self,
+        slug: &str,
+        input: CustomerSignUpInput,
+        _client: &ClientInfo,
+    ) -> Result<PortalSession, AppError> {
+        let shop = self.open_shop(slug).await?;
+        let valid = validate_sign_up(&input)?;
+        let password_hash = hash_password_blocking(valid.password.expose().to_string())
+            .await
+            .map_err(internal)?;
+        let now = now_ms();
+        let mut tx = shop.db.begin_write().await.map_err(internal)?;
+        let existing = sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, password_hash FROM customers WHERE email = $1",
+        )
+        .bind(valid.email.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal)?;
+        let taken = || {
+            AppError::Conflict("This e-mail already has an account at this shop: log in instead".into())
+        };
+        if matches!(&existing, Some((_, hash)) if !hash.is_empty()) {
+            return Err(taken());
+        }
+        let company_id = match &valid.company {
+            None => None,
+            Some((name, tax_id, address)) => Some(
+                sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO companies (name, tax_id, billing_address, verification, created_at) VALUES ($1, $2, $3, 'pending', $4) RETURNING id",
+                )
+                .bind(name)
+                .bind(tax_id.as_text())
+                .bind(address)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?,
+            ),
+        };
+        let company_name = valid.company.as_ref().map(|(name, _, _)| name.clone());
+        let company_role = if company_id.is_some() { "admin" } else { "" };
+        // A customer known from earlier orders (no log-in yet) gets the log-in; the portal only
+        // ever shows orders placed through the log-in, never those earlier ones.
+        let customer_id = match existing {
+            Some((id, _)) => {
+                sqlx::query("UPDATE customers SET name = $1, account_type = $2, company_name = $3, password_hash = $4, company_id = $5, company_role = $6 WHERE id = $7 AND password_hash = ''")
+                    .bind(&valid.name)
+                    .bind(valid.account_type.as_str())
+                    .bind(company_name.as_deref())
+                    .bind(&password_hash)
+                    .bind(company_id)
+                    .bind(company_role)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(internal)?;
+                id
+            }
+            None => sqlx::query_scalar::<_, i64>(
+                "INSERT INTO customers (email, name, account_type, company_name, verified, created_at, password_hash, company_id, company_role) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(valid.email.as_str())
+            .bind(&valid.name)
+            .bind(valid.account_type.as_str())
+            .bind(company_name.as_deref())
+            .bind(now)
+            .bind(&password_hash)
+            .bind(company_id)
+            .bind(company_role)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|error| if is_unique_violation(&error) { taken() } else { internal(error) })?,
+        };
+        tx.commit().await.map_err(internal)?;
+        let customer = load_customer(&shop.db, customer_id)
+            .await?
+            .ok_or(AppError::Internal)?;
+        tracing::info!(shop = %shop.shop.slug, customer_id, account_type = valid.account_type.as_str(), "customer signed up");
+        self.session(&shop, &customer)
+    }
+
+    #[tracing::instrument(skip_all, fields(slug), err(level = "info"))]
+    async fn log_in(
+        &self,
+        slug: &str,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<PortalSession, AppError> {
+        let shop = self.open_shop(slug).await?;
+        let email = Email::parse(email)?;
+        let email_key = format!("shop:{}:email:{}", shop.shop.id, email.as_str());
+        let client_key = client.ip.as_ref().map(|ip| format!("ip:{ip}"));
+        self.accounts
+            .check_login_limits(&email_key, client_key.as_deref())
+            .await?;
+        let customer = sqlx::query_as::<_, CustomerRecord>(sqlx::AssertSqlSafe(format!(
+            "{CUSTOMER_SELECT} WHERE c.email = $1"
+        )))
+        .bind(email.as_str())
+        .fetch_optional(&shop.db.pool)
+        .await
+        .map_err(internal)?
+        .filter(|customer| !customer.password_hash.is_empty());
+        let stored_hash = customer
+            .as_ref()
+            .map(|customer| customer.password_hash.clone())
+            .unwrap_or_else(|| self.accounts.dummy_hash.clone());
+        let verified = verify_password_blocking(password.to_string(), stored_hash).await;
+        match customer {
+            Some(customer) if verified => self.session(&shop, &customer),
+            _ => {
+                let keys: Vec<String> = std::iter::once(email_key).chain(client_key).collect();
+                self.accounts.record_failure(&keys).await?;
+                Err(AppError::Unauthorized("E-mail or password is not correct".into()))
+            }
+        }
+    }
+
+    async fn log_out(&self, caller: &PortalCaller) -> Result<(), AppError> {
+        let (shop, customer) = self.customer(caller).await?;
+        sqlx::query("UPDATE customers SET sessions_valid_after = $1 WHERE id = $2")
+            .bind(now_ms() + 1)
+            .bind(customer.id)
+            .execute(&shop.db.pool)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    fn session_cookie(&self, slug: &str, session: Option<&PortalSession>) -> String {
+        let name = app::portal::customer_cookie_name(slug);
+        let secure = if self.accounts.secure_cookies { "; Secure" } else { "" };
+        let (value, max_age) = match session {
+            Some(session) => (session.token.as_str(), session.expires_in_secs),
+            None => ("", 0),
+        };
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    }
+
+    async fn me(&self, caller: &PortalCaller) -> Result<CustomerProfile, AppError> {
+        let (_, customer) = self.customer(caller).await?;
+        Ok(customer.profile())
+    }
+
+    async fn catalog(&self, caller: &PortalCaller, search: &str) -> Result<PortalCatalog, AppError> {
+        // Public: a logged-in verified business sees its price list's prices.
+        let (shop, price_list) = match &caller.token {
+            Some(_) => match self.customer(caller).await {
+                Ok((shop, customer)) => {
+                    let price_list = require_verified_business(&customer.standing())
+                        .ok()
+                        .and(customer.price_list_id);
+                    (shop, price_list)
+                }
+                Err(_) => (self.open_shop(&caller.slug).await?, None),
+            },
+            None => (self.open_shop(&caller.slug).await?, None),
+        };
+        let variants = bulk::catalog_terms(&shop.db, price_list, search).await?;
+        Ok(PortalCatalog {
+            shop_name: shop.shop.name.clone(),
+            currency: shop.shop.currency.clone(),
+            variants,
+        })
+    }
+
+    async fn my_orders(&self, caller: &PortalCaller) -> Result<OrderPage, AppError> {
+        let (shop, customer) = self.customer(caller).await?;
+        let rows = sqlx::query_as::<_, (i64, i64, i64, String, String, String, String, String, i64)>(
+            "SELECT id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor FROM orders WHERE placed_by_customer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT 100",
+        )
+        .bind(customer.id)
+        .fetch_all(&shop.db.pool)
+        .await
+        .map_err(internal)?;
+        Ok(OrderPage {
+            currency: shop.shop.currency.clone(),
+            orders: rows
+                .into_iter()
+                .map(|row| OrderRow {
+                    id: row.0,
+                    number: row.1,
+                    placed_at_ms: row.2,
+                    customer_name: row.3,
+                    customer_email: row.4,
+                    customer_type: row.5,
+                    status: OrderStatus::parse(&row.6).unwrap_or(OrderStatus::Pending),
+                    channel: row.7,
+                    total_minor: row.8,
+                })
+                .collect(),
+            next_cursor: None,
+        })
+    }
+
+    async fn reorder_lines(&self, caller: &PortalCaller, order_id: i64) -> Result<String, AppError> {
+        let business = self.business(caller).await?;
+        let owned = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM orders WHERE id = $1 AND company_id = $2",
+        )
+        .bind(order_id)
+        .bind(business.company_id)
+        .fetch_optional(&business.shop.db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound("Order not found".into()))?;
+        let lines = sqlx::query_as::<_, (String, i64)>(
+            "SELECT sku, quantity FROM order_lines WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(owned)
+        .fetch_all(&business.shop.db.pool)
+        .await
+        .map_err(internal)?;
+        Ok(lines
+            .into_iter()
+            .map(|(sku, quantity)| format!("{sku}, {quantity}\n"))
+            .collect())
+    }
+
+    async fn request_quote(
+        &self,
+        caller: &PortalCaller,
+        input: QuoteRequestInput,
+    ) -> Result<QuoteDetail, AppError> {
+        let business = self.business(caller).await?;
+        quotes::request(&business, input).await
+    }
+
+    async fn my_quotes(&self, caller: &PortalCaller) -> Result<Vec<QuoteRow>, AppError> {
+        let business = self.business(caller).await?;
+        quotes::list(&business.shop.db, quotes::QuoteScope::Company(business.company_id), "").await
+    }
+
+    async fn my_quote(&self, caller: &PortalCaller, id: i64) -> Result<QuoteDetail, AppError> {
+        let business = self.business(caller).await?;
+        quotes::detail(&business.shop.db, &business.shop.shop.currency, id, quotes::QuoteScope::Company(business.company_id)).await
+    }
+
+    async fn accept_quote(
+        &self,
+        caller: &PortalCaller,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<QuoteDetail, AppError> {
+        let business = self.business(caller).await?;
+        quotes::accept(&business, id, expected_version).await
+    }
+
+    async fn decline_quote(
+        &self,
+        caller: &PortalCaller,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<QuoteDetail, AppError> {
+        let business = self.business(caller).await?;
+        quotes::decline(&business, id, expected_version).await
+    }
+
+    async fn customer_quote_message(
+        &self,
+        caller: &PortalCaller,
+        id: i64,
+        body: &str,
+    ) -> Result<QuoteDetail, AppError> {
+        let business = self.business(caller).await?;
+        let scope = quotes::QuoteScope::Company(business.company_id);
+        quotes::add_message(&business.shop.db, id, scope, "customer", &business.customer.email, body).await?;
+        quotes::detail(&business.shop.db, &business.shop.shop.currency, id, scope).await
+    }
+
+    async fn check_bulk_order(&self, caller: &PortalCaller, lines: &str) -> Result<BulkCheck, AppError> {
+        let business = self.business(caller).await?;
+        bulk::check(&business, lines).await
+    }
+
+    async fn submit_bulk_order(
+        &self,
+        caller: &PortalCaller,
+        lines: &str,
+        notes: &str,
+    ) -> Result<PlacedOrder, AppError> {
+        let business = self.business(caller).await?;
+        bulk::submit(&business, lines, notes).await
+    }
+}

@@ -1,0 +1,483 @@
+//! Integration tests of the customer portal through the JSON API, on SQLite and, when configured,
+//! on PostgreSQL: customer accounts and shop-bound tokens, the merchant's verification, the
+//! guard of every business operation, quotes and bulk orders.
+
+mod support;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use serde_json::{json, Value};
+use support::{engines, unique, Engine, TestApp, TestResponse};
+
+/// An application with one merchant and two active shops (`slug` and `other_slug`), and
+/// products in the first.
+struct Portal {
+    app: TestApp,
+    engine: Engine,
+    merchant: String,
+    slug: String,
+    other_slug: String,
+}
+
+/// The business operations, as (method, path under the shop, body).
+fn b2b_operations(quote_id: i64) -> Vec<(Method, String, Option<Value>)> {
+    vec![
+        (Method::GET, "/quotes".into(), None),
+        (Method::POST, "/quotes".into(), Some(json!({ "lines": "BOLT-10, 100", "message": "Please quote" }))),
+        (Method::GET, format!("/quotes/{quote_id}"), None),
+        (Method::POST, format!("/quotes/{quote_id}/messages"), Some(json!({ "body": "Any news?" }))),
+        (Method::POST, format!("/quotes/{quote_id}/decline"), Some(json!({ "expected_version": 0 }))),
+        (Method::POST, format!("/quotes/{quote_id}/accept"), Some(json!({ "expected_version": 0 }))),
+        (Method::POST, "/bulk-orders/check".into(), Some(json!({ "lines": "BOLT-10, 100" }))),
+        (Method::POST, "/bulk-orders".into(), Some(json!({ "lines": "BOLT-10, 100" }))),
+        (Method::GET, "/bulk-orders/reorder/1".into(), None),
+    ]
+}
+
+impl Portal {
+    async fn open(engine: Engine) -> Portal {
+        let app = TestApp::start(engine).await;
+        let merchant = app
+            .sign_up(&format!("{}@example.com", unique("merchant")))
+            .await;
+        let slug = unique("shop");
+        let other_slug = unique("other");
+        app.create_shop(&merchant, &slug).await;
+        app.create_shop(&merchant, &other_slug).await;
+        let portal = Portal {
+            app,
+            engine,
+            merchant,
+            slug,
+            other_slug,
+        };
+        for (sku, price, stock) in [("BOLT-10", "1.00", 10_000), ("NUT-5", "0.50", 30)] {
+            let response = portal
+                .merchant_call(Method::POST, "/products", Some(json!({
+                    "title": format!("Product {sku}"),
+                    "status": "active",
+                    "variants": [{ "sku": sku, "price": price, "on_hand": stock }]
+                })))
+                .await;
+            assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        }
+        portal
+    }
+
+    async fn merchant_call(&self, method: Method, rest: &str, body: Option<Value>) -> TestResponse {
+        self.app
+            .api(method, &format!("/shops/{}{rest}", self.slug), Some(&self.merchant), body)
+            .await
+    }
+
+    async fn customer_call(&self, slug: &str, method: Method, rest: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+        self.app
+            .api(method, &format!("/shops/{slug}{rest}"), token, body)
+            .await
+    }
+
+    /// Signs up a customer of shop `slug` and returns (token, customer id).
+    async fn sign_up(&self, slug: &str, account_type: &str) -> (String, i64) {
+        let mut body = json!({
+            "email": format!("{}@example.com", unique(account_type)),
+            "password": "a long enough password",
+            "name": "Grace Buyer",
+            "account_type": account_type,
+        });
+        if account_type == "business" {
+            body["company_name"] = json!("Hopper Hardware GmbH");
+            body["tax_id"] = json!("DE 136 695 976");
+            body["billing_address"] = json!({ "line1": "Hauptstr. 1", "city": "Berlin", "postal_code": "10115", "country": "de" });
+        }
+        let response = self
+            .customer_call(slug, Method::POST, "/customers/signup", None, Some(body))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        (
+            response.json["access_token"].as_str().expect("token").to_string(),
+            response.json["customer"]["id"].as_i64().expect("id"),
+        )
+    }
+
+    async fn verify(&self, customer_id: i64) {
+        let response = self
+            .merchant_call(Method::POST, &format!("/customers/{customer_id}/verification"), Some(json!({ "decision": "verify" })))
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+        assert_eq!(response.json["company"]["verification"], "verified");
+    }
+
+    async fn verified_business(&self, slug: &str) -> String {
+        let (token, id) = self.sign_up(slug, "business").await;
+        if slug == self.slug {
+            self.verify(id).await;
+        } else {
+            let response = self
+                .app
+                .api(Method::POST, &format!("/shops/{slug}/customers/{id}/verification"), Some(&self.merchant), Some(json!({ "decision": "verify" })))
+                .await;
+            assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+        }
+        token
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        self.app.shop_count(&self.slug, table).await
+    }
+}
+
+#[tokio::test]
+async fn every_business_operation_is_guarded_on_the_server() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let (individual, _) = portal.sign_up(&portal.slug, "individual").await;
+        let (unverified, _) = portal.sign_up(&portal.slug, "business").await;
+        let (rejected, rejected_id) = portal.sign_up(&portal.slug, "business").await;
+        let response = portal
+            .merchant_call(Method::POST, &format!("/customers/{rejected_id}/verification"), Some(json!({ "decision": "reject", "reason": "Tax id belongs to another company" })))
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+        let other_shops = portal.verified_business(&portal.other_slug).await;
+        let verified = portal.verified_business(&portal.slug).await;
+
+        // A quote of this shop's verified business, so that id-based operations have a target.
+        let created = portal
+            .customer_call(&portal.slug, Method::POST, "/quotes", Some(&verified), Some(json!({ "lines": "BOLT-10, 100" })))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        let quote_id = created.json["id"].as_i64().expect("id");
+        let quotes_before = portal.count("quotes").await;
+        let orders_before = portal.count("orders").await;
+
+        for (method, rest, body) in b2b_operations(quote_id) {
+            let what = format!("{} {rest} [{:?}]", method, portal.engine);
+            let call = |token: Option<String>| {
+                let (method, rest, body) = (method.clone(), rest.clone(), body.clone());
+                let portal = &portal;
+                async move { portal.customer_call(&portal.slug, method, &rest, token.as_deref(), body).await }
+            };
+            let anonymous = call(None).await;
+            assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "anonymous {what}: {}", anonymous.text);
+            let response = call(Some(individual.clone())).await;
+            assert_eq!(response.status, StatusCode::FORBIDDEN, "individual {what}: {}", response.text);
+            assert!(response.json["error"]["message"].as_str().unwrap_or("").contains("individual account"), "{what}: {}", response.text);
+            let response = call(Some(unverified.clone())).await;
+            assert_eq!(response.status, StatusCode::FORBIDDEN, "unverified {what}: {}", response.text);
+            assert!(response.json["error"]["message"].as_str().unwrap_or("").contains("waiting for the shop to verify"), "{what}: {}", response.text);
+            let response = call(Some(rejected.clone())).await;
+            assert_eq!(response.status, StatusCode::FORBIDDEN, "rejected {what}: {}", response.text);
+            assert!(response.json["error"]["message"].as_str().unwrap_or("").contains("another company"), "{what}: {}", response.text);
+            let response = call(Some(other_shops.clone())).await;
+            assert!(
+                matches!(response.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                "other shop's business {what}: {} {}",
+                response.status,
+                response.text
+            );
+            let response = call(Some("not-a-token".into())).await;
+            assert_eq!(response.status, StatusCode::UNAUTHORIZED, "garbage token {what}: {}", response.text);
+            // The merchant's own dashboard token is not a customer session either.
+            if !(method == Method::GET && rest.starts_with("/quotes")) && !rest.ends_with("/messages") {
+                let response = call(Some(portal.merchant.clone())).await;
+                assert_eq!(response.status, StatusCode::UNAUTHORIZED, "merchant token {what}: {}", response.text);
+            }
+        }
+        // Nothing was written by any refused call.
+        assert_eq!(portal.count("quotes").await, quotes_before);
+        assert_eq!(portal.count("orders").await, orders_before);
+        assert_eq!(portal.count("quote_messages").await, 0);
+
+        // The verified business of this shop is let through (each answer is the operation's own).
+        let allowed = |method: Method, rest: String, body: Option<Value>| {
+            let portal = &portal;
+            let token = verified.clone();
+            async move { portal.customer_call(&portal.slug, method, &rest, Some(&token), body).await }
+        };
+        let list = allowed(Method::GET, "/quotes".into(), None).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+        assert_eq!(list.json.as_array().map(Vec::len), Some(1));
+        let check = allowed(Method::POST, "/bulk-orders/check".into(), Some(json!({ "lines": "BOLT-10, 100" }))).await;
+        assert_eq!(check.status, StatusCode::OK, "{}", check.text);
+        let message = allowed(Method::POST, format!("/quotes/{quote_id}/messages"), Some(json!({ "body": "Any news?" }))).await;
+        assert_eq!(message.status, StatusCode::OK, "{}", message.text);
+        // Accepting before the shop has quoted is refused by the lifecycle, not by the guard.
+        let early = allowed(Method::POST, format!("/quotes/{quote_id}/accept"), Some(json!({ "expected_version": 1 }))).await;
+        assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
+        // Another shop's verified business cannot see this shop's quote even by id.
+        let foreign = portal
+            .customer_call(&portal.other_slug, Method::GET, &format!("/quotes/{quote_id}"), Some(&other_shops), None)
+            .await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.text);
+    }
+}
+
+#[tokio::test]
+async fn a_customer_token_is_refused_by_every_other_shop_and_after_log_out() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let (token, _) = portal.sign_up(&portal.slug, "individual").await;
+        let me = portal.customer_call(&portal.slug, Method::GET, "/customers/me", Some(&token), None).await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+        assert_eq!(me.json["account_type"], "individual");
+        assert_eq!(me.json["business_access"], false);
+        let elsewhere = portal.customer_call(&portal.other_slug, Method::GET, "/customers/me", Some(&token), None).await;
+        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}", elsewhere.text);
+        // The same e-mail can have its own account at the other shop.
+        let email = me.json["email"].as_str().expect("email").to_string();
+        let body = json!({ "email": email, "password": "another long password", "name": "Grace", "account_type": "individual" });
+        let response = portal.customer_call(&portal.other_slug, Method::POST, "/customers/signup", None, Some(body.clone())).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        let again = portal.customer_call(&portal.slug, Method::POST, "/customers/signup", None, Some(body)).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+
+        let wrong = portal
+            .customer_call(&portal.slug, Method::POST, "/customers/login", None, Some(json!({ "email": email, "password": "wrong password!" })))
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.text);
+        let login = portal
+            .customer_call(&portal.slug, Method::POST, "/customers/login", None, Some(json!({ "email": email, "password": "a long enough password" })))
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+        let out = portal.customer_call(&portal.slug, Method::POST, "/customers/logout", Some(&token), None).await;
+        assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
+        let after = portal.customer_call(&portal.slug, Method::GET, "/customers/me", Some(&token), None).await;
+        assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.text);
+    }
+}
+
+#[tokio::test]
+async fn business_sign_up_checks_the_tax_id_and_address_and_writes_nothing_when_refused() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let base = json!({
+            "email": "buyer@example.com", "password": "a long enough password", "name": "Buyer",
+            "account_type": "business", "company_name": "ACME Inc",
+            "billing_address": { "line1": "1 Main St", "city": "Springfield", "country": "US" }
+        });
+        for (tax_id, field) in [("", "tax_id"), ("DE12345678", "tax_id"), ("07-1234567", "tax_id"), ("ZZ123", "tax_id")] {
+            let mut body = base.clone();
+            body["tax_id"] = json!(tax_id);
+            let response = portal.customer_call(&portal.slug, Method::POST, "/customers/signup", None, Some(body)).await;
+            assert_eq!(response.status, StatusCode::BAD_REQUEST, "{tax_id}: {}", response.text);
+            assert_eq!(response.json["error"]["field"], field, "{tax_id}: {}", response.text);
+        }
+        let mut body = base.clone();
+        body["tax_id"] = json!("12-3456789");
+        body["billing_address"]["city"] = json!("");
+        let response = portal.customer_call(&portal.slug, Method::POST, "/customers/signup", None, Some(body.clone())).await;
+        assert_eq!(response.json["error"]["field"], "billing_address.city", "{}", response.text);
+        assert_eq!(portal.count("companies").await, 0);
+        assert_eq!(portal.count("customers").await, 0);
+
+        body["billing_address"]["city"] = json!("Springfield");
+        let response = portal.customer_call(&portal.slug, Method::POST, "/customers/signup", None, Some(body)).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        let customer = &response.json["customer"];
+        assert_eq!(customer["company"]["tax_id"], "12-3456789");
+        assert_eq!(customer["company"]["verification"], "pending");
+        assert_eq!(customer["company_role"], "admin");
+        assert_eq!(customer["business_access"], false);
+
+        // The merchant's verification queue lists it; a rejection needs a reason.
+        let queue = portal.merchant_call(Method::GET, "/customers?verification=pending", None).await;
+        assert_eq!(queue.json.as_array().map(Vec::len), Some(1), "{}", queue.text);
+        let id = customer["id"].as_i64().expect("id");
+        let blank = portal
+            .merchant_call(Method::POST, &format!("/customers/{id}/verification"), Some(json!({ "decision": "reject", "reason": " " })))
+            .await;
+        assert_eq!(blank.json["error"]["field"], "reason", "{}", blank.text);
+        // Another shop's merchant API cannot decide about this customer.
+        let elsewhere = portal
+            .app
+            .api(Method::POST, &format!("/shops/{}/customers/{id}/verification", portal.other_slug), Some(&portal.merchant), Some(json!({ "decision": "verify" })))
+            .await;
+        assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "{}", elsewhere.text);
+    }
+}
+
+#[tokio::test]
+async fn a_quote_is_answered_revised_and_accepted_once_at_the_quoted_prices() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let buyer = portal.verified_business(&portal.slug).await;
+        let created = portal
+            .customer_call(&portal.slug, Method::POST, "/quotes", Some(&buyer), Some(json!({ "lines": "BOLT-10, 500\nNUT-5, 20", "message": "Recurring monthly order", "needed_by": "2099-01-31" })))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        assert_eq!(created.json["status"], "requested");
+        let id = created.json["id"].as_i64().expect("id");
+        let path = format!("/quotes/{id}");
+
+        // A wrong number of prices, a past expiry and a stale version are refused.
+        let version = created.json["version"].as_i64().expect("version");
+        let answer = |prices: Value, expires: &str, version: i64| json!({ "expected_version": version, "unit_prices": prices, "expires_on": expires, "note": "Volume price" });
+        let response = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80"]), "2099-01-01", version))).await;
+        assert_eq!(response.json["error"]["field"], "unit_prices", "{}", response.text);
+        let response = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80", "0.40"]), "2001-01-01", version))).await;
+        assert_eq!(response.json["error"]["field"], "expires_on", "{}", response.text);
+        let response = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80", "0.405"]), "2099-01-01", version))).await;
+        assert_eq!(response.json["error"]["field"], "unit_prices[2]", "{}", response.text);
+        let response = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80", "0.40"]), "2099-01-01", version + 7))).await;
+        assert_eq!(response.status, StatusCode::CONFLICT, "{}", response.text);
+        assert_eq!(portal.count("quote_versions").await, 0);
+
+        let quoted = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80", "0.40"]), "2099-01-01", version))).await;
+        assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
+        assert_eq!(quoted.json["status"], "quoted");
+        let revised = portal
+            .merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.75", "0.40"]), "2099-01-01", quoted.json["version"].as_i64().expect("v"))))
+            .await;
+        assert_eq!(revised.json["status"], "revised", "{}", revised.text);
+        let versions = revised.json["versions"].as_array().expect("versions");
+        assert_eq!(versions.len(), 2, "earlier versions stay");
+        assert_eq!(versions[0]["unit_prices_minor"], json!([75, 40]));
+        assert_eq!(versions[1]["unit_prices_minor"], json!([80, 40]));
+        assert_eq!(versions[0]["total_minor"], json!(500 * 75 + 20 * 40));
+
+        // The customer sees the revision; accepting with the version before it is refused.
+        let seen = portal.customer_call(&portal.slug, Method::GET, &path, Some(&buyer), None).await;
+        assert_eq!(seen.json["messages"][0]["body"], "Recurring monthly order");
+        let stale = portal
+            .customer_call(&portal.slug, Method::POST, &format!("{path}/accept"), Some(&buyer), Some(json!({ "expected_version": quoted.json["version"] })))
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+        let accepted = portal
+            .customer_call(&portal.slug, Method::POST, &format!("{path}/accept"), Some(&buyer), Some(json!({ "expected_version": seen.json["version"] })))
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+        assert_eq!(accepted.json["status"], "accepted");
+        let order_id = accepted.json["order_id"].as_i64().expect("order id");
+        let twice = portal
+            .customer_call(&portal.slug, Method::POST, &format!("{path}/accept"), Some(&buyer), Some(json!({ "expected_version": accepted.json["version"] })))
+            .await;
+        assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text);
+        assert!(twice.json["error"]["message"].as_str().unwrap_or("").contains("already accepted"));
+        assert_eq!(portal.count("orders").await, 1, "one order, once");
+
+        // The order carries the quoted prices, from the portal, for the company.
+        let order = portal.merchant_call(Method::GET, &format!("/orders/{order_id}"), None).await;
+        assert_eq!(order.json["channel"], "portal", "{}", order.text);
+        assert_eq!(order.json["customer_type"], "business");
+        assert_eq!(order.json["company_name"], "Hopper Hardware GmbH");
+        assert_eq!(order.json["totals"]["subtotal_minor"], json!(500 * 75 + 20 * 40));
+        let prices: Vec<i64> = order.json["lines"].as_array().expect("lines").iter().map(|line| line["unit_price_minor"].as_i64().expect("price")).collect();
+        assert_eq!(prices, vec![75, 40]);
+        // Stock is reserved like any order's.
+        let nut = portal.merchant_call(Method::GET, "/inventory?sku_prefix=NUT-5", None).await;
+        assert_eq!(nut.json[0]["reserved"], 20, "{}", nut.text);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_quote_cannot_be_accepted() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let buyer = portal.verified_business(&portal.slug).await;
+        let created = portal
+            .customer_call(&portal.slug, Method::POST, "/quotes", Some(&buyer), Some(json!({ "lines": "BOLT-10, 10" })))
+            .await;
+        let id = created.json["id"].as_i64().expect("id");
+        let quoted = portal
+            .merchant_call(Method::POST, &format!("/quotes/{id}/answer"), Some(json!({ "expected_version": created.json["version"], "unit_prices": ["0.90"], "expires_on": "2099-12-31" })))
+            .await;
+        assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
+        // Time passes: the offer's expiry is now behind us.
+        let shop = portal.app.app.state.provisioner.registry.shop_by_slug(&portal.slug).await.expect("query").expect("shop");
+        let db = portal.app.app.state.pools.get(&shop).expect("pool");
+        sqlx::query("UPDATE quotes SET expires_at = 1000 WHERE id = $1").bind(id).execute(&db.pool).await.expect("age the quote");
+        let seen = portal.customer_call(&portal.slug, Method::GET, &format!("/quotes/{id}"), Some(&buyer), None).await;
+        assert_eq!(seen.json["status"], "expired", "{}", seen.text);
+        let late = portal
+            .customer_call(&portal.slug, Method::POST, &format!("/quotes/{id}/accept"), Some(&buyer), Some(json!({ "expected_version": seen.json["version"] })))
+            .await;
+        assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
+        assert!(late.json["error"]["message"].as_str().unwrap_or("").contains("expired"), "{}", late.text);
+        assert_eq!(portal.count("orders").await, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_order_reports_every_bad_line_and_places_one_order_when_clean() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let buyer = portal.verified_business(&portal.slug).await;
+        let variant = portal.merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None).await;
+        let variant_id = variant.json[0]["variant_id"].as_i64().expect("variant id");
+        let terms = portal
+            .merchant_call(Method::PUT, &format!("/variants/{variant_id}/terms"), Some(json!({ "min_quantity": "20", "pack_size": "10", "price_breaks": "100: 5\n1000: 12" })))
+            .await;
+        assert_eq!(terms.status, StatusCode::OK, "{}", terms.text);
+        let bad_terms = portal
+            .merchant_call(Method::PUT, &format!("/variants/{variant_id}/terms"), Some(json!({ "price_breaks": "100: 5\n1000: 3" })))
+            .await;
+        assert_eq!(bad_terms.status, StatusCode::BAD_REQUEST, "{}", bad_terms.text);
+
+        let lines = "sku,quantity\nBOLT-10, 105\nNUT-5, 40\nWASHER-1, 3\nBOLT-10, x\nnut-5, 1\n";
+        let check = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders/check", Some(&buyer), Some(json!({ "lines": lines }))).await;
+        assert_eq!(check.status, StatusCode::OK, "{}", check.text);
+        let checked = &check.json;
+        assert_eq!(checked["unreadable"][0]["line"], 5, "{checked}");
+        let problems: Vec<(i64, Vec<String>)> = checked["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .map(|line| (line["line"].as_i64().expect("line"), serde_json::from_value(line["problems"].clone()).expect("problems")))
+            .collect();
+        assert_eq!(problems[0], (2, vec!["sold in packs of 10: order 100 or 110".to_string()]));
+        assert_eq!(problems[1], (3, vec!["only 30 in stock".to_string()]), "NUT-5 lines 3 and 6 are merged");
+        assert_eq!(checked["lines"][1]["merged_lines"], json!([6]));
+        assert_eq!(problems[2], (4, vec!["unknown SKU WASHER-1".to_string()]));
+        let refused = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": lines }))).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+        assert!(refused.json["error"]["message"].as_str().unwrap_or("").contains("line 4 (WASHER-1): unknown SKU WASHER-1"), "{}", refused.text);
+        assert_eq!(portal.count("orders").await, 0);
+
+        let fixed = "BOLT-10, 1000\nNUT-5, 30\n";
+        let placed = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": fixed, "notes": "PO 4711" }))).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
+        // 1,000 bolts at 1.00 − 12 % = 0.88, 30 nuts at 0.50.
+        assert_eq!(placed.json["total_minor"], json!(1000 * 88 + 30 * 50));
+        let order_id = placed.json["id"].as_i64().expect("id");
+        let order = portal.merchant_call(Method::GET, &format!("/orders/{order_id}"), None).await;
+        assert_eq!(order.json["channel"], "portal");
+        assert!(order.json["notes"].as_str().unwrap_or("").contains("PO 4711"));
+
+        // Reorder gives the lines back for a new bulk order; the order history shows it.
+        let reorder = portal.customer_call(&portal.slug, Method::GET, &format!("/bulk-orders/reorder/{order_id}"), Some(&buyer), None).await;
+        assert_eq!(reorder.json["lines"], "BOLT-10, 1000\nNUT-5, 30\n", "{}", reorder.text);
+        let mine = portal.customer_call(&portal.slug, Method::GET, "/customers/me/orders", Some(&buyer), None).await;
+        assert_eq!(mine.json["orders"].as_array().map(Vec::len), Some(1), "{}", mine.text);
+
+        // Too many lines is one clear error, nothing placed.
+        let huge: String = (0..10_001).map(|i| format!("SKU-{i},1\n")).collect();
+        let response = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders/check", Some(&buyer), Some(json!({ "lines": huge }))).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text);
+        assert_eq!(response.json["error"]["field"], "lines");
+        assert_eq!(portal.count("orders").await, 1);
+    }
+}
+
+#[tokio::test]
+async fn the_portal_pages_answer_403_to_individuals_and_send_visitors_to_log_in() {
+    let portal = Portal::open(Engine::Sqlite).await;
+    let (individual, _) = portal.sign_up(&portal.slug, "individual").await;
+    let cookie = format!("{}={individual}", app::portal::customer_cookie_name(&portal.slug));
+    for page in ["quotes", "quotes/new", "bulk"] {
+        let request = Request::builder()
+            .uri(format!("/s/{}/{page}", portal.slug))
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .expect("request");
+        let response = portal.app.send(request).await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "{page}");
+        assert!(response.text.contains("individual account"), "{page}: the page says why");
+        let anonymous = portal.app.page(&format!("/s/{}/{page}", portal.slug), None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{page}");
+    }
+    let catalog = portal.app.page(&format!("/s/{}", portal.slug), None).await;
+    assert_eq!(catalog.status, StatusCode::OK);
+    assert!(catalog.text.contains("BOLT-10"));
+    let unknown = portal.app.page("/s/no-such-shop", None).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
