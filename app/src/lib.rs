@@ -82,9 +82,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("products/import") view=products::pages::ImportPage/>
                     <Route path=path!("products/imports/:id") view=products::pages::ImportProgressPage/>
                     <Route path=path!("products/:id") view=products::pages::ProductPage/>
-                    <Route path=path!("customers") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Customers/> }/>
-                    <Route path=path!("quotes") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Quotes/> }/>
+                    <Route path=path!("customers") view=customers::pages::CustomersPage/>
+                    <Route path=path!("customers/:id") view=customers::pages::CustomerPage/>
+                    <Route path=path!("quotes") view=quotes::pages::QuotesPage/>
+                    <Route path=path!("quotes/:id") view=quotes::pages::QuotePage/>
                     <Route path=path!("analytics") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Analytics/> }/>
+                </ParentRoute>
+                <ParentRoute path=path!("/s/:shop") view=portal::pages::PortalLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=portal::pages::PortalCatalogPage/>
+                    <Route path=path!("signup") view=portal::pages::PortalSignUpPage/>
+                    <Route path=path!("login") view=portal::pages::PortalLogInPage/>
+                    <Route path=path!("account") view=portal::pages::PortalAccountPage/>
+                    <Route path=path!("quotes") view=portal::pages::PortalQuotesPage/>
+                    <Route path=path!("quotes/new") view=portal::pages::PortalNewQuotePage/>
+                    <Route path=path!("quotes/:id") view=portal::pages::PortalQuotePage/>
+                    <Route path=path!("bulk") view=portal::pages::PortalBulkPage/>
                 </ParentRoute>
             </Routes>
         </Router>

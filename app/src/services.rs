@@ -4,7 +4,9 @@
 use crate::auth::model::{Session, SignUpInput, UserDto};
 use crate::error::AppError;
 use crate::bulk::rules::BulkCheck;
-pub use crate::portal::model::{PlacedOrder, PortalCatalog, PortalVariant, VariantTermsInput};
+pub use crate::portal::model::{
+    PlacedOrder, PortalCatalog, PortalContext, PortalVariant, VariantTermsDto, VariantTermsInput,
+};
 use crate::customers::model::{
     CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow, CustomerSignUpInput,
     PortalSession, VerificationInput,
@@ -269,6 +271,10 @@ pub trait PortalService: Send + Sync + 'static {
     /// The `Set-Cookie` value carrying a customer token of shop `slug` (none: removes it).
     fn session_cookie(&self, slug: &str, session: Option<&PortalSession>) -> String;
     async fn me(&self, caller: &PortalCaller) -> Result<CustomerProfile, AppError>;
+    /// The shop and the customer, if the caller is logged in to this shop (public).
+    async fn context(&self, caller: &PortalCaller) -> Result<PortalContext, AppError>;
+    /// The caller's profile if they may use the business features (401/403 otherwise).
+    async fn business_profile(&self, caller: &PortalCaller) -> Result<CustomerProfile, AppError>;
     /// The shop's active catalog at the caller's prices (public).
     async fn catalog(&self, caller: &PortalCaller, search: &str) -> Result<PortalCatalog, AppError>;
     async fn my_orders(&self, caller: &PortalCaller) -> Result<OrderPage, AppError>;
@@ -346,6 +352,13 @@ pub trait CustomerService: Send + Sync + 'static {
         id: i64,
         body: &str,
     ) -> Result<QuoteDetail, AppError>;
+    /// The business terms of every variant of a product.
+    async fn variant_terms(
+        &self,
+        session: &Session,
+        slug: &str,
+        product_id: i64,
+    ) -> Result<Vec<VariantTermsDto>, AppError>;
     /// Sets a variant's minimum order quantity, pack size and volume price breaks.
     async fn set_variant_terms(
         &self,

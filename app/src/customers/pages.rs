@@ -1,1 +1,192 @@
-//! The merchant's customer pages.
+//! The merchant's customer pages: the list with filters (type, verification), the verification
+//! queue (pending businesses, oldest first) and a customer's page with the decision, orders and
+//! quotes.
+
+use super::api::*;
+use super::model::CustomerQuery;
+use super::rules::{AccountType, Verification};
+use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::components::{SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH};
+use crate::dates::format_date_time;
+use crate::money::format_money;
+use crate::products::pages::use_id;
+use crate::shops::pages::{child_error, loading, use_slug, CARD};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+pub fn verification_badge(verification: Verification) -> impl IntoView {
+    let class = match verification {
+        Verification::Verified => "bg-emerald-100 text-emerald-800",
+        Verification::Pending => "bg-amber-100 text-amber-800",
+        Verification::Rejected => "bg-red-100 text-red-800",
+        Verification::NotRequired => "bg-slate-100 text-slate-700",
+    };
+    view! { <span data-testid="verification" class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{verification.label()}</span> }
+}
+
+#[component]
+pub fn CustomersPage() -> impl IntoView {
+    let slug = use_slug();
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| {
+        let map = query_map.read();
+        CustomerQuery {
+            q: map.get("q").unwrap_or_default(),
+            account_type: map.get("account_type").unwrap_or_default(),
+            verification: map.get("verification").unwrap_or_default(),
+        }
+    });
+    let customers = Resource::new(move || (slug.get(), query.get()), |(slug, query)| list_customers(slug, query));
+    let option = move |value: &'static str, text: &'static str, pick: fn(&CustomerQuery) -> String| {
+        view! { <option value=value selected=move || pick(&query.get()) == value>{text}</option> }
+    };
+    view! {
+        <div class="flex flex-wrap items-center justify-between gap-3">
+            <h2 class="text-lg font-semibold">"Customers"</h2>
+            <a class=SECONDARY_BUTTON href=move || format!("/shops/{}/customers?verification=pending", slug.get())>"Verification queue"</a>
+        </div>
+        <form method="get" role="search" class="mt-4 flex flex-wrap items-end gap-3">
+            <div>
+                <label for="customer-search" class=LABEL_CLASS>"Search"</label>
+                <input id="customer-search" name="q" type="search" placeholder="Email, name or company" value=move || query.get().q class=INPUT_CLASS/>
+            </div>
+            <div>
+                <label for="customer-type" class=LABEL_CLASS>"Type"</label>
+                <select id="customer-type" name="account_type" class=INPUT_CLASS>
+                    {option("", "All", |q| q.account_type.clone())}
+                    {option("business", "Business", |q| q.account_type.clone())}
+                    {option("individual", "Individual", |q| q.account_type.clone())}
+                </select>
+            </div>
+            <div>
+                <label for="customer-verification" class=LABEL_CLASS>"Verification"</label>
+                <select id="customer-verification" name="verification" class=INPUT_CLASS>
+                    {option("", "All", |q| q.verification.clone())}
+                    {option("pending", "Awaiting verification", |q| q.verification.clone())}
+                    {option("verified", "Verified", |q| q.verification.clone())}
+                    {option("rejected", "Rejected", |q| q.verification.clone())}
+                </select>
+            </div>
+            <button type="submit" class=SECONDARY_BUTTON>"Apply"</button>
+        </form>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match customers.await {
+                    Ok(rows) if rows.is_empty() => view! { <p class="mt-6 text-sm text-slate-600">"No customers match."</p> }.into_any(),
+                    Ok(rows) => {
+                        let base = format!("/shops/{}/customers", slug.get_untracked());
+                        view! {
+                            <table class="mt-4 w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Customers">
+                                <thead class="bg-slate-100"><tr>
+                                    <th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Company"</th><th class=TH>"Tax id"</th><th class=TH>"Verification"</th><th class=TH>"Since"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|row| view! {
+                                        <tr class="border-t border-slate-100">
+                                            <td class=TD><a class="font-medium text-indigo-700 hover:underline" href=format!("{base}/{}", row.id)>{row.name.clone()}</a><span class="block text-xs text-slate-500">{row.email.clone()}</span></td>
+                                            <td class=TD>{row.account_type.label()}</td>
+                                            <td class=TD>{row.company_name.clone()}</td>
+                                            <td class=format!("{TD} font-mono text-xs")>{row.tax_id.clone()}</td>
+                                            <td class=TD>{(row.account_type == AccountType::Business).then(|| verification_badge(row.verification))}</td>
+                                            <td class=TD>{format_date_time(row.created_at_ms)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let slug = use_slug();
+    let id = use_id("id");
+    let decide = ServerAction::<DecideBusiness>::new();
+    let detail = Resource::new(move || (slug.get(), id.get(), decide.version().get()), |(slug, id, _)| get_customer(slug, id));
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => {
+                        let slug_value = slug.get_untracked();
+                        let customer = detail.customer.clone();
+                        let currency = detail.currency.clone();
+                        let company = detail.company.clone();
+                        let (verify_slug, reject_slug) = (slug_value.clone(), slug_value.clone());
+                        view! {
+                            <h2 class="text-lg font-semibold">{customer.name.clone()}</h2>
+                            <p class="text-sm text-slate-600">{format!("{} · {} account{}", customer.email, customer.account_type.label(), if customer.has_login { "" } else { " (no portal log-in)" })}</p>
+                            {company.map(|company| {
+                                let address = company.billing_address.clone();
+                                let pending = company.verification != Verification::Verified;
+                                let rejectable = company.verification != Verification::Rejected;
+                                view! {
+                                    <section class=format!("mt-4 space-y-3 {CARD}") aria-label="Business">
+                                        <p class="font-medium">{company.name.clone()}" "{verification_badge(company.verification)}</p>
+                                        <p class="text-sm">"Tax id: "<span class="font-mono">{company.tax_id.clone()}</span></p>
+                                        <p class="text-sm text-slate-600">{[address.line1, address.postal_code, address.city, address.country].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(", ")}</p>
+                                        {(!company.rejection_reason.is_empty()).then(|| view! { <p class="text-sm text-red-700">{format!("Rejected: {}", company.rejection_reason)}</p> })}
+                                        <div class="flex flex-wrap items-start gap-6">
+                                            {pending.then(|| view! {
+                                                <ActionForm action=decide>
+                                                    <input type="hidden" name="slug" value=verify_slug.clone()/>
+                                                    <input type="hidden" name="id" value=customer.id/>
+                                                    <input type="hidden" name="decision" value="verify"/>
+                                                    <button type="submit" class=BUTTON_CLASS>"Verify business"</button>
+                                                </ActionForm>
+                                            })}
+                                            {rejectable.then(|| view! {
+                                                <ActionForm action=decide attr:class="flex items-end gap-2">
+                                                    <input type="hidden" name="slug" value=reject_slug.clone()/>
+                                                    <input type="hidden" name="id" value=customer.id/>
+                                                    <input type="hidden" name="decision" value="reject"/>
+                                                    <div>
+                                                        <label for="reject-reason" class=LABEL_CLASS>"Reason (shown to the customer)"</label>
+                                                        <input id="reject-reason" name="reason" type="text" class=INPUT_CLASS/>
+                                                    </div>
+                                                    <button type="submit" class=SECONDARY_BUTTON>"Reject"</button>
+                                                </ActionForm>
+                                            })}
+                                        </div>
+                                        {move || decide.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                                    </section>
+                                }
+                            })}
+                            <h3 class="mt-8 text-base font-semibold">"Orders"</h3>
+                            {if detail.orders.is_empty() {
+                                view! { <p class="mt-2 text-sm text-slate-600">"No orders."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="mt-2 space-y-1 text-sm" aria-label="Orders">
+                                        {detail.orders.into_iter().map(|order| view! {
+                                            <li><a class="text-indigo-700 underline" href=format!("/shops/{slug_value}/orders/{}", order.id)>{format!("#{}", order.number)}</a>{format!(" · {} · {} · {}", format_date_time(order.placed_at_ms), order.status.label(), format_money(order.total_minor, &currency))}</li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                            <h3 class="mt-8 text-base font-semibold">"Quotes"</h3>
+                            {if detail.quotes.is_empty() {
+                                view! { <p class="mt-2 text-sm text-slate-600">"No quotes."</p> }.into_any()
+                            } else {
+                                let slug_value = slug.get_untracked();
+                                view! {
+                                    <ul class="mt-2 space-y-1 text-sm" aria-label="Quotes">
+                                        {detail.quotes.into_iter().map(|quote| view! {
+                                            <li><a class="text-indigo-700 underline" href=format!("/shops/{slug_value}/quotes/{}", quote.id)>{format!("Q-{}", quote.number)}</a>{format!(" · {}", quote.status.label())}</li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -2,12 +2,11 @@
 //! cookie and calls `PortalService`, which checks the token's shop and, for business features,
 //! that the caller is a verified business (403 otherwise, 401 without a session).
 
-use crate::bulk::rules::BulkCheck;
 use crate::customers::model::CustomerProfile;
 use crate::error::AppError;
 use crate::orders::model::{Address, OrderPage};
 use crate::quotes::model::{QuoteDetail, QuoteRow};
-use super::model::{PlacedOrder, PortalCatalog};
+use super::model::{BulkOrderResult, PortalCatalog, PortalContext};
 use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "portal_sign_up")]
@@ -87,20 +86,19 @@ pub async fn portal_log_out(shop: String) -> Result<(), AppError> {
     )
 }
 
-/// The logged-in customer of this shop, or `None` for visitors.
-#[server(prefix = "/sfn", endpoint = "portal_me")]
-pub async fn portal_me(shop: String) -> Result<Option<CustomerProfile>, AppError> {
+/// The shop and the logged-in customer (if any): what every portal page shows in its frame.
+#[server(prefix = "/sfn", endpoint = "get_portal_context")]
+pub async fn get_portal_context(shop: String) -> Result<PortalContext, AppError> {
     use crate::services::*;
-    respond(
-        async {
-            match services()?.portal.me(&portal_caller(&shop)).await {
-                Ok(profile) => Ok(Some(profile)),
-                Err(AppError::Unauthorized(_)) => Ok(None),
-                Err(error) => Err(error),
-            }
-        }
-        .await,
-    )
+    respond(async { services()?.portal.context(&portal_caller(&shop)).await }.await)
+}
+
+/// The guard of the business pages: the profile of a verified business of this shop, 401 for
+/// visitors, 403 for everyone else (with the reason).
+#[server(prefix = "/sfn", endpoint = "portal_business")]
+pub async fn portal_business(shop: String) -> Result<CustomerProfile, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.business_profile(&portal_caller(&shop)).await }.await)
 }
 
 #[server(prefix = "/sfn", endpoint = "get_portal_catalog")]
@@ -193,18 +191,33 @@ pub async fn portal_quote_message(shop: String, id: i64, body: String) -> Result
     )
 }
 
-#[server(prefix = "/sfn", endpoint = "portal_check_bulk")]
-pub async fn portal_check_bulk(shop: String, lines: String) -> Result<BulkCheck, AppError> {
-    use crate::services::*;
-    respond(async { services()?.portal.check_bulk_order(&portal_caller(&shop), &lines).await }.await)
-}
-
-#[server(prefix = "/sfn", endpoint = "portal_submit_bulk")]
-pub async fn portal_submit_bulk(
+/// Checks a bulk order (`intent = check`) or checks and places it (`intent = place`): lines with
+/// problems are answered inline and nothing is placed until every line is fine.
+#[server(prefix = "/sfn", endpoint = "portal_bulk_order")]
+pub async fn portal_bulk_order(
     shop: String,
     lines: String,
     #[server(default)] notes: String,
-) -> Result<PlacedOrder, AppError> {
+    #[server(default)] intent: String,
+) -> Result<BulkOrderResult, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.submit_bulk_order(&portal_caller(&shop), &lines, &notes).await }.await)
+    respond(
+        async {
+            let portal = services()?.portal;
+            let caller = portal_caller(&shop);
+            let check = portal.check_bulk_order(&caller, &lines).await?;
+            let currency = portal.context(&caller).await?.currency;
+            let placed = if intent == "place" && check.is_orderable() {
+                Some(portal.submit_bulk_order(&caller, &lines, &notes).await?)
+            } else {
+                None
+            };
+            Ok(BulkOrderResult {
+                check,
+                placed,
+                currency,
+            })
+        }
+        .await,
+    )
 }

@@ -42,3 +42,29 @@ pub struct VariantTermsInput {
     pub price_breaks: String,
 }
 
+
+/// What every portal page needs: the shop and the logged-in customer (if any).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalContext {
+    pub shop_name: String,
+    pub currency: String,
+    pub customer: Option<crate::customers::model::CustomerProfile>,
+}
+
+/// The bulk-order page's answer: the checked lines, and the order if one was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOrderResult {
+    pub check: crate::bulk::rules::BulkCheck,
+    pub placed: Option<PlacedOrder>,
+    pub currency: String,
+}
+
+/// A variant's business terms as the merchant's product page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantTermsDto {
+    pub variant_id: i64,
+    pub sku: String,
+    pub min_quantity: i64,
+    pub pack_size: i64,
+    pub price_breaks: Vec<crate::bulk::rules::PriceBreak>,
+}

@@ -1,1 +1,748 @@
-//! The portal's pages.
+//! The customer portal's pages under `/s/:shop`: catalog, sign-up, log-in, account with orders,
+//! and for verified businesses quotes and bulk orders.
+//!
+//! What a page shows is decided on the server: the business pages load through guarded server
+//! functions, so an individual gets a 403 page (and a visitor a 401 page) from the server. The
+//! guard components below (`AuthOnly`, `BusinessOnly`, `IndividualOnly`) only shape navigation.
+
+use super::api::*;
+use super::model::{BulkOrderResult, PortalContext};
+use crate::bulk::rules::BulkCheck;
+use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::components::{SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH};
+use crate::customers::model::CustomerProfile;
+use crate::customers::rules::{AccountType, Verification};
+use crate::dates::{format_date, format_date_time};
+use crate::error::AppError;
+use crate::money::format_money;
+use crate::quotes::model::QuoteDetail;
+use crate::quotes::rules::QuoteStatus;
+use crate::shops::pages::{loading, CARD};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Outlet;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn use_shop() -> Memo<String> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("shop").unwrap_or_default())
+}
+
+fn use_number(name: &'static str) -> Memo<i64> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get(name).and_then(|id| id.parse().ok()).unwrap_or(0))
+}
+
+/// The portal context, provided by the layout to every page.
+type ContextResource = Resource<Result<PortalContext, AppError>>;
+
+/// A failed load as a whole page: 401 asks to log in, 403 says why, 404 is "not found".
+fn portal_error(shop: &str, error: AppError) -> AnyView {
+    match error {
+        AppError::Unauthorized(_) => view! {
+            <section class="py-12 text-center">
+                <h2 class="text-xl font-semibold">"Please log in"</h2>
+                <p class="mt-2 text-sm text-slate-600">"This page is for logged-in customers."</p>
+                <a href=format!("/s/{shop}/login") class="mt-4 inline-block text-indigo-700 underline">"Log in"</a>
+            </section>
+        }
+        .into_any(),
+        AppError::Forbidden(message) => view! {
+            <section class="py-12 text-center" data-testid="forbidden">
+                <h2 class="text-xl font-semibold">"Not available for your account"</h2>
+                <p role="alert" class="mt-2 text-sm text-slate-700">{message}</p>
+                <a href=format!("/s/{shop}") class="mt-4 inline-block text-indigo-700 underline">"Back to the catalog"</a>
+            </section>
+        }
+        .into_any(),
+        AppError::NotFound(_) => view! {
+            <section class="py-12 text-center">
+                <h2 class="text-xl font-semibold">"Not found"</h2>
+                <a href=format!("/s/{shop}") class="mt-4 inline-block text-indigo-700 underline">"Back to the catalog"</a>
+            </section>
+        }
+        .into_any(),
+        other => view! { <ErrorAlert error=other/> }.into_any(),
+    }
+}
+
+fn customer_of(context: &Option<Result<PortalContext, AppError>>) -> Option<CustomerProfile> {
+    context.as_ref()?.as_ref().ok()?.customer.clone()
+}
+
+/// Shows its children to logged-in customers only (UI only: the server guards the data).
+#[component]
+pub fn AuthOnly(children: ChildrenFn) -> impl IntoView {
+    let context = expect_context::<ContextResource>();
+    move || customer_of(&context.get()).is_some().then(|| children())
+}
+
+/// Shows its children to verified business customers only (UI only).
+#[component]
+pub fn BusinessOnly(children: ChildrenFn) -> impl IntoView {
+    let context = expect_context::<ContextResource>();
+    move || {
+        customer_of(&context.get())
+            .is_some_and(|customer| customer.business_access)
+            .then(|| children())
+    }
+}
+
+/// Shows its children to individual customers only (UI only).
+#[component]
+pub fn IndividualOnly(children: ChildrenFn) -> impl IntoView {
+    let context = expect_context::<ContextResource>();
+    move || {
+        customer_of(&context.get())
+            .is_some_and(|customer| customer.account_type == AccountType::Individual)
+            .then(|| children())
+    }
+}
+
+#[component]
+pub fn PortalLayout() -> impl IntoView {
+    let shop = use_shop();
+    let log_out = ServerAction::<PortalLogOut>::new();
+    let context: ContextResource = Resource::new(move || (shop.get(), log_out.version().get()), |(shop, _)| get_portal_context(shop));
+    provide_context(context);
+    let nav_link = "text-sm text-slate-700 hover:text-indigo-700";
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-3 px-4 py-3">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let name = context.await.map(|context| context.shop_name).unwrap_or_default();
+                        view! {
+                            <Title text=name.clone()/>
+                            <a href=format!("/s/{}", shop.get_untracked()) class="text-lg font-semibold text-indigo-700">{name}</a>
+                        }
+                    })}
+                </Transition>
+                <nav aria-label="Portal" class="flex flex-wrap items-center gap-4">
+                    <a class=nav_link href=move || format!("/s/{}", shop.get())>"Catalog"</a>
+                    <Transition fallback=|| ()>
+                        <BusinessOnly>
+                            <a class=nav_link href=move || format!("/s/{}/quotes", shop.get())>"Quotes"</a>
+                            <a class=nav_link href=move || format!("/s/{}/bulk", shop.get())>"Bulk order"</a>
+                        </BusinessOnly>
+                        <AuthOnly>
+                            <a class=nav_link href=move || format!("/s/{}/account", shop.get())>"Account"</a>
+                            <ActionForm action=log_out>
+                                <input type="hidden" name="shop" value=move || shop.get()/>
+                                <button type="submit" class=SECONDARY_BUTTON>"Log out"</button>
+                            </ActionForm>
+                        </AuthOnly>
+                        {move || customer_of(&context.get()).is_none().then(|| view! {
+                            <a class=nav_link href=format!("/s/{}/login", shop.get())>"Log in"</a>
+                            <a class=BUTTON_CLASS href=format!("/s/{}/signup", shop.get())>"Create account"</a>
+                        })}
+                    </Transition>
+                </nav>
+            </div>
+        </header>
+        <main class="mx-auto max-w-6xl px-4 py-8">
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    match context.await {
+                        Ok(_) => view! { <Outlet/> }.into_any(),
+                        Err(error) => {
+                            #[cfg(feature = "ssr")]
+                            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                                if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
+                                    response.set_status(status);
+                                }
+                            }
+                            portal_error(&shop.get_untracked(), error)
+                        }
+                    }
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+fn breaks_text(breaks: &[crate::bulk::rules::PriceBreak]) -> String {
+    breaks
+        .iter()
+        .map(|rule| format!("{}+: −{}", rule.min_quantity, percent_text(rule.discount_bp)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn percent_text(basis_points: i64) -> String {
+    if basis_points % 100 == 0 {
+        format!("{} %", basis_points / 100)
+    } else {
+        format!("{}.{:02} %", basis_points / 100, basis_points % 100)
+    }
+}
+
+#[component]
+pub fn PortalCatalogPage() -> impl IntoView {
+    let shop = use_shop();
+    let query = use_query_map();
+    let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let catalog = Resource::new(move || (shop.get(), search.get()), |(shop, q)| get_portal_catalog(shop, q));
+    view! {
+        <div class="flex flex-wrap items-end justify-between gap-3">
+            <h1 class="text-2xl font-semibold">"Catalog"</h1>
+            <form method="get" role="search" class="flex items-end gap-2">
+                <div>
+                    <label for="catalog-search" class=LABEL_CLASS>"Search"</label>
+                    <input id="catalog-search" name="q" type="search" value=move || search.get() class=INPUT_CLASS/>
+                </div>
+                <button type="submit" class=SECONDARY_BUTTON>"Search"</button>
+            </form>
+        </div>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match catalog.await {
+                    Ok(catalog) if catalog.variants.is_empty() => view! { <p class="mt-6 text-sm text-slate-600">"No products match."</p> }.into_any(),
+                    Ok(catalog) => {
+                        let currency = catalog.currency.clone();
+                        view! {
+                            <table class="mt-4 w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm" aria-label="Products">
+                                <thead class="bg-slate-100"><tr>
+                                    <th class=TH>"Product"</th><th class=TH>"SKU"</th><th class="px-3 py-2 text-right font-medium">"Price"</th>
+                                    <th class=TH>"Volume pricing"</th><th class=TH>"Order in"</th><th class="px-3 py-2 text-right font-medium">"In stock"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {catalog.variants.into_iter().map(|variant| {
+                                        let terms = match (variant.min_quantity, variant.pack_size) {
+                                            (1, 1) => "any quantity".to_string(),
+                                            (min, 1) => format!("min. {min}"),
+                                            (1, pack) => format!("packs of {pack}"),
+                                            (min, pack) => format!("packs of {pack}, min. {min}"),
+                                        };
+                                        view! {
+                                            <tr class="border-t border-slate-100">
+                                                <td class=TD>{variant.title}</td>
+                                                <td class=format!("{TD} font-mono text-xs")>{variant.sku}</td>
+                                                <td class="px-3 py-2 text-right">{format_money(variant.price_minor, &currency)}</td>
+                                                <td class=TD>{breaks_text(&variant.price_breaks)}</td>
+                                                <td class=TD>{terms}</td>
+                                                <td class="px-3 py-2 text-right">{variant.available}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn text_field(id: &'static str, name: &'static str, label: &'static str, kind: &'static str, required: bool) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id class=LABEL_CLASS>{label}</label>
+            <input id=id name=name type=kind required=required class=INPUT_CLASS/>
+        </div>
+    }
+}
+
+#[component]
+pub fn PortalSignUpPage() -> impl IntoView {
+    let shop = use_shop();
+    let sign_up = ServerAction::<PortalSignUp>::new();
+    let pending = sign_up.pending();
+    view! {
+        <h1 class="text-2xl font-semibold">"Create your account"</h1>
+        <ActionForm action=sign_up attr:class=format!("mt-6 max-w-xl space-y-4 {CARD}")>
+            <input type="hidden" name="shop" value=move || shop.get()/>
+            <fieldset>
+                <legend class=LABEL_CLASS>"Account type"</legend>
+                <div class="mt-2 flex gap-6 text-sm">
+                    <label class="flex items-center gap-2"><input type="radio" name="account_type" value="individual" checked=true/>"Individual"</label>
+                    <label class="flex items-center gap-2"><input type="radio" name="account_type" value="business"/>"Business"</label>
+                </div>
+            </fieldset>
+            {text_field("signup-name", "name", "Your name", "text", true)}
+            {text_field("signup-email", "email", "E-mail", "email", true)}
+            {text_field("signup-password", "password", "Password (at least 12 characters)", "password", true)}
+            <fieldset class="space-y-4 rounded-md border border-slate-200 p-4">
+                <legend class="px-1 text-sm font-medium text-slate-700">"Business accounts"</legend>
+                <p class="text-xs text-slate-500">"Business accounts are verified by the shop before quotes and bulk orders open."</p>
+                {text_field("signup-company", "company_name", "Company name", "text", false)}
+                {text_field("signup-tax-id", "tax_id", "Tax id (EU VAT number or US EIN)", "text", false)}
+                {text_field("signup-line1", "billing_address[line1]", "Billing address", "text", false)}
+                <div class="grid grid-cols-3 gap-3">
+                    {text_field("signup-postal", "billing_address[postal_code]", "Postal code", "text", false)}
+                    {text_field("signup-city", "billing_address[city]", "City", "text", false)}
+                    {text_field("signup-country", "billing_address[country]", "Country (e.g. DE)", "text", false)}
+                </div>
+            </fieldset>
+            {move || sign_up.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+            <button type="submit" class=BUTTON_CLASS disabled=move || pending.get()>"Create account"</button>
+            <p class="text-sm text-slate-600">"Already have an account? "<a class="text-indigo-700 underline" href=move || format!("/s/{}/login", shop.get())>"Log in"</a></p>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn PortalLogInPage() -> impl IntoView {
+    let shop = use_shop();
+    let query = use_query_map();
+    let log_in = ServerAction::<PortalLogIn>::new();
+    let pending = log_in.pending();
+    view! {
+        <h1 class="text-2xl font-semibold">"Log in"</h1>
+        <ActionForm action=log_in attr:class=format!("mt-6 max-w-md space-y-4 {CARD}")>
+            <input type="hidden" name="shop" value=move || shop.get()/>
+            <input type="hidden" name="next" value=move || query.read().get("next").unwrap_or_default()/>
+            {text_field("login-email", "email", "E-mail", "email", true)}
+            {text_field("login-password", "password", "Password", "password", true)}
+            {move || log_in.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+            <button type="submit" class=BUTTON_CLASS disabled=move || pending.get()>"Log in"</button>
+            <p class="text-sm text-slate-600">"New here? "<a class="text-indigo-700 underline" href=move || format!("/s/{}/signup", shop.get())>"Create an account"</a></p>
+        </ActionForm>
+    }
+}
+
+fn verification_badge(verification: Verification) -> impl IntoView {
+    let class = match verification {
+        Verification::Verified => "bg-emerald-100 text-emerald-800",
+        Verification::Pending => "bg-amber-100 text-amber-800",
+        Verification::Rejected => "bg-red-100 text-red-800",
+        Verification::NotRequired => "bg-slate-100 text-slate-700",
+    };
+    view! { <span data-testid="verification" class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{verification.label()}</span> }
+}
+
+#[component]
+pub fn PortalAccountPage() -> impl IntoView {
+    let shop = use_shop();
+    let context = expect_context::<ContextResource>();
+    let orders = Resource::new(move || shop.get(), portal_orders);
+    view! {
+        <h1 class="text-2xl font-semibold">"Your account"</h1>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let shop_value = shop.get_untracked();
+                let Some(customer) = context.await.ok().and_then(|context| context.customer) else {
+                    return portal_error(&shop_value, AppError::unauthenticated());
+                };
+                let business = customer.business_access;
+                let company = customer.company.clone();
+                let orders = orders.await;
+                view! {
+                    <section class=format!("mt-4 space-y-2 {CARD}")>
+                        <p><span class="font-medium">{customer.name.clone()}</span>" · "{customer.email.clone()}</p>
+                        <p class="text-sm text-slate-600">{format!("{} account", customer.account_type.label())}</p>
+                        {company.map(|company| view! {
+                            <div class="text-sm">
+                                <p>{company.name.clone()}" · "{company.tax_id.clone()}" "{verification_badge(company.verification)}</p>
+                                {(company.verification == Verification::Pending).then(|| view! {
+                                    <p class="mt-1 text-slate-600">"The shop is checking your business details. Quotes and bulk orders open once it has verified them."</p>
+                                })}
+                                {(company.verification == Verification::Rejected).then(|| view! {
+                                    <p role="alert" class="mt-1 text-red-700">{format!("The shop did not verify your business: {}", company.rejection_reason)}</p>
+                                })}
+                            </div>
+                        })}
+                    </section>
+                    <h2 class="mt-8 text-lg font-semibold">"Your orders"</h2>
+                    {match orders {
+                        Ok(page) if page.orders.is_empty() => view! { <p class="mt-2 text-sm text-slate-600">"No orders yet."</p> }.into_any(),
+                        Ok(page) => {
+                            let currency = page.currency.clone();
+                            view! {
+                                <table class="mt-2 w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Your orders">
+                                    <thead class="bg-slate-100"><tr><th class=TH>"Order"</th><th class=TH>"Placed"</th><th class=TH>"Status"</th><th class="px-3 py-2 text-right font-medium">"Total"</th><th class=TH></th></tr></thead>
+                                    <tbody>
+                                        {page.orders.into_iter().map(|order| view! {
+                                            <tr class="border-t border-slate-100">
+                                                <td class=TD>{format!("#{}", order.number)}</td>
+                                                <td class=TD>{format_date_time(order.placed_at_ms)}</td>
+                                                <td class=TD>{order.status.label()}</td>
+                                                <td class="px-3 py-2 text-right">{format_money(order.total_minor, &currency)}</td>
+                                                <td class=TD>{business.then(|| view! { <a class="text-indigo-700 underline" href=format!("/s/{shop_value}/bulk?reorder={}", order.id)>"Reorder"</a> })}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }
+                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                    }}
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+fn quote_badge(status: QuoteStatus) -> impl IntoView {
+    let class = match status {
+        QuoteStatus::Requested => "bg-amber-100 text-amber-800",
+        QuoteStatus::Quoted | QuoteStatus::Revised => "bg-sky-100 text-sky-800",
+        QuoteStatus::Accepted => "bg-emerald-100 text-emerald-800",
+        QuoteStatus::Declined | QuoteStatus::Expired => "bg-slate-200 text-slate-700",
+    };
+    view! { <span data-testid="quote-status" class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{status.label()}</span> }
+}
+
+/// A status (for SSR) from a failed guarded load.
+fn set_error_status(error: &AppError) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
+            response.set_status(status);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = error;
+}
+
+#[component]
+pub fn PortalQuotesPage() -> impl IntoView {
+    let shop = use_shop();
+    let quotes = Resource::new(move || shop.get(), portal_quotes);
+    view! {
+        <div class="flex items-center justify-between">
+            <h1 class="text-2xl font-semibold">"Quotes"</h1>
+            <a class=BUTTON_CLASS href=move || format!("/s/{}/quotes/new", shop.get())>"Request a quote"</a>
+        </div>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let shop_value = shop.get_untracked();
+                match quotes.await {
+                    Ok(quotes) if quotes.is_empty() => view! { <p class="mt-6 text-sm text-slate-600">"No quotes yet."</p> }.into_any(),
+                    Ok(quotes) => view! {
+                        <table class="mt-4 w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Quotes">
+                            <thead class="bg-slate-100"><tr><th class=TH>"Quote"</th><th class=TH>"Status"</th><th class=TH>"Lines"</th><th class=TH>"Valid until"</th><th class=TH>"Updated"</th></tr></thead>
+                            <tbody>
+                                {quotes.into_iter().map(|quote| view! {
+                                    <tr class="border-t border-slate-100">
+                                        <td class=TD><a class="font-medium text-indigo-700 underline" href=format!("/s/{shop_value}/quotes/{}", quote.id)>{format!("Q-{}", quote.number)}</a></td>
+                                        <td class=TD>{quote_badge(quote.status)}</td>
+                                        <td class=TD>{quote.line_count}</td>
+                                        <td class=TD>{quote.expires_at_ms.map(format_date).unwrap_or_default()}</td>
+                                        <td class=TD>{format_date_time(quote.updated_at_ms)}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => {
+                        set_error_status(&error);
+                        portal_error(&shop_value, error)
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn PortalNewQuotePage() -> impl IntoView {
+    let shop = use_shop();
+    let guard = Resource::new(move || shop.get(), portal_business);
+    let request = ServerAction::<PortalRequestQuote>::new();
+    let pending = request.pending();
+    view! {
+        <h1 class="text-2xl font-semibold">"Request a quote"</h1>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let shop_value = shop.get_untracked();
+                match guard.await {
+                    Ok(_) => view! {
+                        <ActionForm action=request attr:class=format!("mt-6 max-w-2xl space-y-4 {CARD}")>
+                            <input type="hidden" name="shop" value=shop_value.clone()/>
+                            <div>
+                                <label for="quote-lines" class=LABEL_CLASS>"Items (one per line: SKU, quantity)"</label>
+                                <textarea id="quote-lines" name="lines" rows="6" required=true class=format!("{INPUT_CLASS} font-mono") placeholder="BOLT-10, 500"></textarea>
+                            </div>
+                            <div>
+                                <label for="quote-message" class=LABEL_CLASS>"Message to the shop"</label>
+                                <textarea id="quote-message" name="message" rows="3" class=INPUT_CLASS></textarea>
+                            </div>
+                            <div>
+                                <label for="quote-needed-by" class=LABEL_CLASS>"Needed by"</label>
+                                <input id="quote-needed-by" name="needed_by" type="date" class=INPUT_CLASS/>
+                            </div>
+                            {move || request.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                            <button type="submit" class=BUTTON_CLASS disabled=move || pending.get()>"Send request"</button>
+                        </ActionForm>
+                    }.into_any(),
+                    Err(error) => {
+                        set_error_status(&error);
+                        portal_error(&shop_value, error)
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The lines of a quote with the prices of its current offer (if any).
+fn quote_lines_table(quote: &QuoteDetail) -> impl IntoView {
+    let offer = quote.versions.first().cloned();
+    let currency = quote.currency.clone();
+    view! {
+        <table class="mt-4 w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Quote lines">
+            <thead class="bg-slate-100"><tr>
+                <th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th>
+                <th class="px-3 py-2 text-right font-medium">"List price"</th><th class="px-3 py-2 text-right font-medium">"Quoted price"</th>
+                <th class="px-3 py-2 text-right font-medium">"Line total"</th>
+            </tr></thead>
+            <tbody>
+                {quote.lines.iter().enumerate().map(|(index, line)| {
+                    let quoted = offer.as_ref().and_then(|offer| offer.unit_prices_minor.get(index).copied());
+                    view! {
+                        <tr class="border-t border-slate-100">
+                            <td class=format!("{TD} font-mono text-xs")>{line.sku.clone()}</td>
+                            <td class=TD>{line.title.clone()}</td>
+                            <td class="px-3 py-2 text-right">{line.quantity}</td>
+                            <td class="px-3 py-2 text-right">{format_money(line.list_price_minor, &currency)}</td>
+                            <td class="px-3 py-2 text-right" data-testid="quoted-price">{quoted.map(|price| format_money(price, &currency)).unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-3 py-2 text-right">{quoted.map(|price| format_money(price * line.quantity, &currency)).unwrap_or_default()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        {offer.map(|offer| view! {
+            <p class="mt-2 text-right text-sm font-medium" data-testid="quote-total">{format!("Total {}", format_money(offer.total_minor, &quote.currency))}</p>
+        })}
+    }
+}
+
+/// Earlier versions and the message thread, shown to both sides.
+pub fn quote_history(quote: &QuoteDetail) -> impl IntoView {
+    let currency = quote.currency.clone();
+    view! {
+        {(quote.versions.len() > 1).then(|| view! {
+            <h2 class="mt-8 text-lg font-semibold">"Versions"</h2>
+            <ol class="mt-2 space-y-1 text-sm" aria-label="Versions">
+                {quote.versions.iter().map(|version| view! {
+                    <li>{format!("Version {} · {} · valid until {} · total {}{}", version.version, format_date_time(version.created_at_ms), format_date(version.expires_at_ms), format_money(version.total_minor, &currency), if version.note.is_empty() { String::new() } else { format!(" · {}", version.note) })}</li>
+                }).collect_view()}
+            </ol>
+        })}
+        <h2 class="mt-8 text-lg font-semibold">"Messages"</h2>
+        <ol class="mt-2 space-y-2" aria-label="Messages">
+            {quote.messages.iter().map(|message| view! {
+                <li class="rounded-md border border-slate-200 bg-white p-3 text-sm">
+                    <p class="text-xs text-slate-500">{format!("{} ({}) · {}", message.author, message.author_kind, format_date_time(message.created_at_ms))}</p>
+                    <p class="mt-1 whitespace-pre-wrap">{message.body.clone()}</p>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+pub fn PortalQuotePage() -> impl IntoView {
+    let shop = use_shop();
+    let id = use_number("id");
+    let decide = ServerAction::<PortalDecideQuote>::new();
+    let message = ServerAction::<PortalQuoteMessage>::new();
+    let quote = Resource::new(
+        move || (shop.get(), id.get(), decide.version().get(), message.version().get()),
+        |(shop, id, ..)| portal_quote(shop, id),
+    );
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let shop_value = shop.get_untracked();
+                match quote.await {
+                    Ok(quote) => {
+                        let can_decide = quote.status.has_offer();
+                        let offer = quote.versions.first().cloned();
+                        let (decide_shop, message_shop) = (shop_value.clone(), shop_value.clone());
+                        view! {
+                            <div class="flex flex-wrap items-center gap-3">
+                                <h1 class="text-2xl font-semibold">{format!("Quote Q-{}", quote.number)}</h1>
+                                {quote_badge(quote.status)}
+                            </div>
+                            {(!quote.needed_by.is_empty()).then(|| view! { <p class="mt-1 text-sm text-slate-600">{format!("Needed by {}", quote.needed_by)}</p> })}
+                            {offer.as_ref().map(|offer| view! {
+                                <p class="mt-1 text-sm text-slate-600">{format!("Offer version {}, valid until {}", offer.version, format_date(offer.expires_at_ms))}{(!offer.note.is_empty()).then(|| format!(" — {}", offer.note))}</p>
+                            })}
+                            {quote_lines_table(&quote)}
+                            {quote.order_number.map(|number| view! { <p role="status" class="mt-4 text-sm text-emerald-700">{format!("Accepted: order #{number} was placed at these prices.")}</p> })}
+                            {can_decide.then(|| view! {
+                                <ActionForm action=decide attr:class="mt-4 flex gap-3">
+                                    <input type="hidden" name="shop" value=decide_shop.clone()/>
+                                    <input type="hidden" name="id" value=quote.id/>
+                                    <input type="hidden" name="expected_version" value=quote.version/>
+                                    <button type="submit" name="decision" value="accept" class=BUTTON_CLASS>"Accept and order"</button>
+                                    <button type="submit" name="decision" value="decline" class=SECONDARY_BUTTON>"Decline"</button>
+                                </ActionForm>
+                            })}
+                            {move || decide.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
+                            {quote_history(&quote)}
+                            <ActionForm action=message attr:class="mt-4 space-y-2">
+                                <input type="hidden" name="shop" value=message_shop.clone()/>
+                                <input type="hidden" name="id" value=quote.id/>
+                                <label for="quote-reply" class=LABEL_CLASS>"Write to the shop"</label>
+                                <textarea id="quote-reply" name="body" rows="3" required=true class=INPUT_CLASS></textarea>
+                                {move || message.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                                <button type="submit" class=SECONDARY_BUTTON>"Send message"</button>
+                            </ActionForm>
+                        }.into_any()
+                    }
+                    Err(error) => {
+                        set_error_status(&error);
+                        portal_error(&shop_value, error)
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn bulk_results(result: BulkOrderResult) -> impl IntoView {
+    let BulkOrderResult { check, placed, currency } = result;
+    let BulkCheck { lines, unreadable, subtotal_minor } = check;
+    let problem_count = unreadable.len() + lines.iter().filter(|line| !line.problems.is_empty()).count();
+    view! {
+        {placed.map(|order| view! {
+            <p role="status" class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="bulk-placed">
+                {format!("Order #{} placed: {} (invoice, pay later).", order.number, format_money(order.total_minor, &order.currency))}
+            </p>
+        })}
+        {(problem_count > 0).then(|| view! {
+            <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{format!("{problem_count} line(s) need attention before the order can be placed.")}</p>
+        })}
+        <table class="w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Checked lines">
+            <thead class="bg-slate-100"><tr>
+                <th class=TH>"Line"</th><th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th>
+                <th class="px-3 py-2 text-right font-medium">"Unit price"</th><th class="px-3 py-2 text-right font-medium">"Total"</th><th class=TH>"Problem"</th>
+            </tr></thead>
+            <tbody>
+                {unreadable.into_iter().map(|problem| view! {
+                    <tr class="border-t border-slate-100 bg-red-50" data-testid="bulk-line-error">
+                        <td class=TD>{problem.line}</td><td class=TD colspan="5">{problem.text}</td>
+                        <td class="px-3 py-2 text-red-700">{problem.message}</td>
+                    </tr>
+                }).collect_view()}
+                {lines.into_iter().map(|line| {
+                    let bad = !line.problems.is_empty();
+                    let line_label = if line.merged_lines.is_empty() { line.line.to_string() } else { format!("{} (+{})", line.line, line.merged_lines.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")) };
+                    let discount = (line.discount_bp > 0).then(|| format!(" (−{})", percent_text(line.discount_bp)));
+                    view! {
+                        <tr class=if bad { "border-t border-slate-100 bg-red-50" } else { "border-t border-slate-100" } data-testid=if bad { "bulk-line-error" } else { "bulk-line" }>
+                            <td class=TD>{line_label}</td>
+                            <td class=format!("{TD} font-mono text-xs")>{line.sku}</td>
+                            <td class=TD>{line.title}</td>
+                            <td class="px-3 py-2 text-right">{line.quantity}</td>
+                            <td class="px-3 py-2 text-right">{(line.variant_id.is_some()).then(|| format_money(line.unit_price_minor, &currency))}{discount}</td>
+                            <td class="px-3 py-2 text-right">{(line.variant_id.is_some()).then(|| format_money(line.line_total_minor, &currency))}</td>
+                            <td class="px-3 py-2 text-red-700">{line.problems.join("; ")}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <p class="text-right text-sm font-medium">{format!("Subtotal {}", format_money(subtotal_minor, &currency))}</p>
+    }
+}
+
+#[component]
+pub fn PortalBulkPage() -> impl IntoView {
+    let shop = use_shop();
+    let query = use_query_map();
+    let reorder_id = Memo::new(move |_| query.read().get("reorder").and_then(|id| id.parse::<i64>().ok()));
+    let guard = Resource::new(move || shop.get(), portal_business);
+    let prefill = Resource::new(
+        move || (shop.get(), reorder_id.get()),
+        |(shop, reorder)| async move {
+            match reorder {
+                Some(order_id) => portal_reorder(shop, order_id).await,
+                None => Ok(String::new()),
+            }
+        },
+    );
+    let bulk = ServerAction::<PortalBulkOrder>::new();
+    let pending = bulk.pending();
+    let lines = RwSignal::new(String::new());
+    view! {
+        <h1 class="text-2xl font-semibold">"Bulk order"</h1>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let shop_value = shop.get_untracked();
+                if let Err(error) = guard.await {
+                    set_error_status(&error);
+                    return portal_error(&shop_value, error);
+                }
+                if let Ok(text) = prefill.await {
+                    if !text.is_empty() && lines.get_untracked().is_empty() {
+                        lines.set(text);
+                    }
+                }
+                view! {
+                    <ActionForm action=bulk attr:class=format!("mt-6 space-y-4 {CARD}")>
+                        <input type="hidden" name="shop" value=shop_value.clone()/>
+                        <div>
+                            <label for="bulk-lines" class=LABEL_CLASS>"Items (one per line: SKU, quantity; a CSV with sku,quantity columns works too)"</label>
+                            <textarea id="bulk-lines" name="lines" rows="10" required=true class=format!("{INPUT_CLASS} font-mono")
+                                prop:value=move || lines.get()
+                                on:input=move |event| lines.set(event_target_value(&event))>{lines.get_untracked()}</textarea>
+                        </div>
+                        <CsvLoader lines/>
+                        <div>
+                            <label for="bulk-notes" class=LABEL_CLASS>"Purchase order number or note"</label>
+                            <input id="bulk-notes" name="notes" type="text" class=INPUT_CLASS/>
+                        </div>
+                        <div class="flex gap-3">
+                            <button type="submit" name="intent" value="check" class=SECONDARY_BUTTON disabled=move || pending.get()>"Check lines"</button>
+                            <button type="submit" name="intent" value="place" class=BUTTON_CLASS disabled=move || pending.get()>"Place order"</button>
+                        </div>
+                    </ActionForm>
+                    <section class="mt-6 space-y-3" aria-label="Bulk order check">
+                        {move || match bulk.value().get() {
+                            None => ().into_any(),
+                            Some(Ok(result)) => bulk_results(result).into_any(),
+                            Some(Err(error)) => view! { <ErrorAlert error/> }.into_any(),
+                        }}
+                    </section>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+/// Reads a chosen CSV file into the lines box (in the browser; nothing is uploaded until the
+/// lines are checked).
+#[component]
+fn CsvLoader(lines: RwSignal<String>) -> impl IntoView {
+    let problem = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    let on_change = move |event: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(text) => {
+                    problem.set(None);
+                    lines.set(text.as_string().unwrap_or_default());
+                }
+                Err(_) => problem.set(Some("The file could not be read".into())),
+            }
+        });
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let on_change = move |_: leptos::ev::Event| {
+        let _ = (lines, problem);
+    };
+    view! {
+        <div>
+            <label for="bulk-file" class=LABEL_CLASS>"Or load a CSV file"</label>
+            <input id="bulk-file" type="file" accept=".csv,text/csv,text/plain" class="mt-1 block text-sm" on:change=on_change/>
+            {move || problem.get().map(|message| view! { <p role="alert" class="text-sm text-red-700">{message}</p> })}
+        </div>
+    }
+}

@@ -15,7 +15,7 @@ use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
 };
 
-fn use_id(name: &'static str) -> Memo<i64> {
+pub(crate) fn use_id(name: &'static str) -> Memo<i64> {
     let params = use_params_map();
     Memo::new(move |_| {
         params
@@ -311,7 +311,13 @@ pub fn ProductPage() -> impl IntoView {
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match product.await {
-                    Ok(product) => view! { <ProductEditor product slug=slug.get_untracked() update add edit_variant adjust/> }.into_any(),
+                    Ok(product) => {
+                        let product_id = product.id;
+                        view! {
+                            <ProductEditor product slug=slug.get_untracked() update add edit_variant adjust/>
+                            <crate::quotes::pages::VariantTermsSection product_id/>
+                        }.into_any()
+                    }
                     Err(error) => child_error(error),
                 }
             })}

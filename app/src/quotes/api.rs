@@ -92,3 +92,18 @@ pub async fn save_variant_terms(
         .await,
     )
 }
+
+#[server(prefix = "/sfn", endpoint = "get_variant_terms")]
+pub async fn get_variant_terms(
+    slug: String,
+    product_id: i64,
+) -> Result<Vec<crate::portal::model::VariantTermsDto>, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.customers.variant_terms(&session, &slug, product_id).await
+        }
+        .await,
+    )
+}

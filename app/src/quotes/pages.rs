@@ -1,1 +1,204 @@
-//! The merchant's quote pages.
+//! The merchant's quote pages: the list (by status) and a quote with its lines, the answer form
+//! (a price per line, an expiry, a note: each answer is a new version), history and messages.
+
+use super::api::*;
+use super::rules::QuoteStatus;
+use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::components::{SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH};
+use crate::dates::{format_date, format_date_time};
+use crate::money::{amount_text, format_money};
+use crate::portal::pages::quote_history;
+use crate::products::pages::use_id;
+use crate::shops::pages::{child_error, loading, use_slug, CARD};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn QuotesPage() -> impl IntoView {
+    let slug = use_slug();
+    let query = use_query_map();
+    let status = Memo::new(move |_| query.read().get("status").unwrap_or_default());
+    let quotes = Resource::new(move || (slug.get(), status.get()), |(slug, status)| list_quotes(slug, status));
+    view! {
+        <h2 class="text-lg font-semibold">"Quotes"</h2>
+        <form method="get" class="mt-4 flex items-end gap-3">
+            <div>
+                <label for="quote-status" class=LABEL_CLASS>"Status"</label>
+                <select id="quote-status" name="status" class=INPUT_CLASS>
+                    <option value="" selected=move || status.get().is_empty()>"All"</option>
+                    {QuoteStatus::ALL.into_iter().map(|option| view! {
+                        <option value=option.as_str() selected=move || status.get() == option.as_str()>{option.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class=SECONDARY_BUTTON>"Apply"</button>
+        </form>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match quotes.await {
+                    Ok(rows) if rows.is_empty() => view! { <p class="mt-6 text-sm text-slate-600">"No quotes."</p> }.into_any(),
+                    Ok(rows) => {
+                        let base = format!("/shops/{}/quotes", slug.get_untracked());
+                        view! {
+                            <table class="mt-4 w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Quotes">
+                                <thead class="bg-slate-100"><tr>
+                                    <th class=TH>"Quote"</th><th class=TH>"Company"</th><th class=TH>"Status"</th><th class=TH>"Lines"</th><th class=TH>"Valid until"</th><th class=TH>"Updated"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|quote| view! {
+                                        <tr class="border-t border-slate-100">
+                                            <td class=TD><a class="font-medium text-indigo-700 hover:underline" href=format!("{base}/{}", quote.id)>{format!("Q-{}", quote.number)}</a></td>
+                                            <td class=TD>{quote.company_name.clone()}<span class="block text-xs text-slate-500">{quote.customer_email.clone()}</span></td>
+                                            <td class=TD data-testid="quote-status">{quote.status.label()}</td>
+                                            <td class=TD>{quote.line_count}</td>
+                                            <td class=TD>{quote.expires_at_ms.map(format_date).unwrap_or_default()}</td>
+                                            <td class=TD>{format_date_time(quote.updated_at_ms)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn QuotePage() -> impl IntoView {
+    let slug = use_slug();
+    let id = use_id("id");
+    let answer = ServerAction::<AnswerQuote>::new();
+    let message = ServerAction::<MerchantQuoteMessage>::new();
+    let quote = Resource::new(
+        move || (slug.get(), id.get(), answer.version().get(), message.version().get()),
+        |(slug, id, ..)| get_quote(slug, id),
+    );
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match quote.await {
+                    Ok(quote) => {
+                        let slug_value = slug.get_untracked();
+                        let currency = quote.currency.clone();
+                        let offer = quote.versions.first().cloned();
+                        let can_answer = !matches!(quote.status, QuoteStatus::Accepted | QuoteStatus::Declined);
+                        let message_slug = slug_value.clone();
+                        let history = quote_history(&quote);
+                        view! {
+                            <div class="flex flex-wrap items-center gap-3">
+                                <h2 class="text-lg font-semibold">{format!("Quote Q-{}", quote.number)}</h2>
+                                <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium" data-testid="quote-status">{quote.status.label()}</span>
+                            </div>
+                            <p class="text-sm text-slate-600">{format!("{} · {} ({})", quote.company_name, quote.customer_name, quote.customer_email)}{(!quote.needed_by.is_empty()).then(|| format!(" · needed by {}", quote.needed_by))}</p>
+                            {quote.order_id.zip(quote.order_number).map(|(order_id, number)| view! {
+                                <p role="status" class="mt-2 text-sm text-emerald-700">"Accepted: "<a class="underline" href=format!("/shops/{slug_value}/orders/{order_id}")>{format!("order #{number}")}</a></p>
+                            })}
+                            <ActionForm action=answer attr:class=format!("mt-4 space-y-4 {CARD}") attr:aria-label="Answer">
+                                <input type="hidden" name="slug" value=slug_value.clone()/>
+                                <input type="hidden" name="id" value=quote.id/>
+                                <input type="hidden" name="expected_version" value=quote.version/>
+                                <table class="w-full text-sm" aria-label="Quote lines">
+                                    <thead class="bg-slate-100"><tr>
+                                        <th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th><th class="px-3 py-2 text-right font-medium">"List price"</th><th class=TH>"Unit price"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {quote.lines.iter().enumerate().map(|(index, line)| {
+                                            let current = offer.as_ref().and_then(|offer| offer.unit_prices_minor.get(index).copied()).unwrap_or(line.list_price_minor);
+                                            view! {
+                                                <tr class="border-t border-slate-100">
+                                                    <td class=format!("{TD} font-mono text-xs")>{line.sku.clone()}</td>
+                                                    <td class=TD>{line.title.clone()}</td>
+                                                    <td class="px-3 py-2 text-right">{line.quantity}</td>
+                                                    <td class="px-3 py-2 text-right">{format_money(line.list_price_minor, &currency)}</td>
+                                                    <td class=TD><input name=format!("unit_prices[{index}]") aria-label=format!("Unit price for {}", line.sku) value=amount_text(current, &currency) required=true class=INPUT_CLASS disabled=!can_answer/></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {can_answer.then(|| view! {
+                                    <div class="flex flex-wrap items-end gap-3">
+                                        <div>
+                                            <label for="quote-expires" class=LABEL_CLASS>"Valid until"</label>
+                                            <input id="quote-expires" name="expires_on" type="date" required=true class=INPUT_CLASS/>
+                                        </div>
+                                        <div class="grow">
+                                            <label for="quote-note" class=LABEL_CLASS>"Note to the customer"</label>
+                                            <input id="quote-note" name="note" type="text" class=INPUT_CLASS/>
+                                        </div>
+                                        <button type="submit" class=BUTTON_CLASS>{if offer.is_some() { "Send revised quote" } else { "Send quote" }}</button>
+                                    </div>
+                                })}
+                                {move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                            </ActionForm>
+                            {history}
+                            <ActionForm action=message attr:class="mt-4 space-y-2">
+                                <input type="hidden" name="slug" value=message_slug.clone()/>
+                                <input type="hidden" name="id" value=quote.id/>
+                                <label for="merchant-reply" class=LABEL_CLASS>"Write to the customer"</label>
+                                <textarea id="merchant-reply" name="body" rows="3" required=true class=INPUT_CLASS></textarea>
+                                {move || message.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                                <button type="submit" class=SECONDARY_BUTTON>"Send message"</button>
+                            </ActionForm>
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The business terms of a product's variants (minimum quantity, pack size, price breaks),
+/// shown on the product page.
+#[component]
+pub fn VariantTermsSection(product_id: i64) -> impl IntoView {
+    let slug = use_slug();
+    let save = ServerAction::<SaveVariantTerms>::new();
+    let terms = Resource::new(move || (slug.get(), product_id, save.version().get()), |(slug, id, _)| get_variant_terms(slug, id));
+    view! {
+        <section class=format!("mt-8 {CARD}") aria-labelledby="terms-heading">
+            <h3 id="terms-heading" class="text-base font-semibold">"Business terms"</h3>
+            <p class="text-xs text-slate-500">"Apply to bulk orders and quotes of business customers. Price breaks: one per line, \"quantity: percent off\" (e.g. 10: 5)."</p>
+            {move || save.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    match terms.await {
+                        Ok(rows) => {
+                            let slug_value = slug.get_untracked();
+                            rows.into_iter().map(|row| {
+                                let breaks: String = row.price_breaks.iter().map(|rule| format!("{}: {}\n", rule.min_quantity, rule.discount_bp as f64 / 100.0)).collect();
+                                let sku = row.sku.clone();
+                                let form_slug = slug_value.clone();
+                                view! {
+                                    <ActionForm action=save attr:class="mt-4 grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-4" attr:aria-label=format!("Business terms for {sku}")>
+                                        <input type="hidden" name="slug" value=form_slug.clone()/>
+                                        <input type="hidden" name="variant_id" value=row.variant_id/>
+                                        <p class="font-mono text-xs sm:col-span-4">{row.sku.clone()}</p>
+                                        <div>
+                                            <label class=LABEL_CLASS for=format!("min-{}", row.variant_id)>"Minimum quantity"</label>
+                                            <input id=format!("min-{}", row.variant_id) name="min_quantity" value=row.min_quantity class=INPUT_CLASS/>
+                                        </div>
+                                        <div>
+                                            <label class=LABEL_CLASS for=format!("pack-{}", row.variant_id)>"Pack size"</label>
+                                            <input id=format!("pack-{}", row.variant_id) name="pack_size" value=row.pack_size class=INPUT_CLASS/>
+                                        </div>
+                                        <div>
+                                            <label class=LABEL_CLASS for=format!("breaks-{}", row.variant_id)>"Price breaks"</label>
+                                            <textarea id=format!("breaks-{}", row.variant_id) name="price_breaks" rows="2" class=INPUT_CLASS>{breaks}</textarea>
+                                        </div>
+                                        <div class="self-end"><button type="submit" class=SECONDARY_BUTTON>"Save terms"</button></div>
+                                    </ActionForm>
+                                }
+                            }).collect_view().into_any()
+                        }
+                        Err(error) => child_error(error),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

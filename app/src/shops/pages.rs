@@ -339,8 +339,6 @@ pub(crate) fn RefreshWithoutWasm() -> impl IntoView {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
-    Customers,
-    Quotes,
     Analytics,
 }
 
@@ -348,11 +346,6 @@ pub enum Section {
 #[component]
 pub fn SectionPage(section: Section) -> impl IntoView {
     let (title, text) = match section {
-        Section::Customers => (
-            "Customers",
-            "Customer accounts and business verification are being built.",
-        ),
-        Section::Quotes => ("Quotes", "Quotes for business customers are being built."),
         Section::Analytics => ("Analytics", "Sales analytics are being built."),
     };
     view! {

@@ -17,7 +17,7 @@ use app::orders::model::OrderRow;
 use app::orders::rules::OrderStatus;
 use app::products::rules::parse_count;
 use app::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRow};
-use app::services::{CustomerService, PortalVariant, VariantTermsInput};
+use app::services::{CustomerService, PortalVariant, VariantTermsDto, VariantTermsInput};
 use async_trait::async_trait;
 
 pub struct CustomerAdmin {
@@ -284,6 +284,43 @@ impl CustomerService for CustomerAdmin {
         let shop = self.access.open(session, slug).await?;
         quotes::add_message(&shop.db, id, QuoteScope::Shop, "merchant", &shop.actor, body).await?;
         quotes::detail(&shop.db, &shop.shop.currency, id, QuoteScope::Shop).await
+    }
+
+    async fn variant_terms(
+        &self,
+        session: &Session,
+        slug: &str,
+        product_id: i64,
+    ) -> Result<Vec<VariantTermsDto>, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        let variants = sqlx::query_as::<_, (i64, String, i64, i64)>(
+            "SELECT id, sku, min_quantity, pack_size FROM variants WHERE product_id = $1 ORDER BY position, id",
+        )
+        .bind(product_id)
+        .fetch_all(&shop.db.pool)
+        .await
+        .map_err(internal)?;
+        let breaks = sqlx::query_as::<_, (i64, i64, i64)>(
+            "SELECT b.variant_id, b.min_quantity, b.discount_bp FROM price_breaks b JOIN variants v ON v.id = b.variant_id WHERE v.product_id = $1 ORDER BY b.min_quantity",
+        )
+        .bind(product_id)
+        .fetch_all(&shop.db.pool)
+        .await
+        .map_err(internal)?;
+        Ok(variants
+            .into_iter()
+            .map(|(variant_id, sku, min_quantity, pack_size)| VariantTermsDto {
+                variant_id,
+                sku,
+                min_quantity,
+                pack_size,
+                price_breaks: breaks
+                    .iter()
+                    .filter(|rule| rule.0 == variant_id)
+                    .map(|rule| PriceBreak { min_quantity: rule.1, discount_bp: rule.2 })
+                    .collect(),
+            })
+            .collect())
     }
 
     async fn set_variant_terms(

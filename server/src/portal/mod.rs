@@ -28,7 +28,9 @@ use app::error::AppError;
 use app::orders::model::{OrderPage, OrderRow};
 use app::orders::rules::OrderStatus;
 use app::quotes::model::{QuoteDetail, QuoteRequestInput, QuoteRow};
-use app::services::{ClientInfo, PlacedOrder, PortalCaller, PortalCatalog, PortalService};
+use app::services::{
+    ClientInfo, PlacedOrder, PortalCaller, PortalCatalog, PortalContext, PortalService,
+};
 use app::shops::rules::ShopStatus;
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -393,6 +395,23 @@ impl PortalService for Portal {
     async fn me(&self, caller: &PortalCaller) -> Result<CustomerProfile, AppError> {
         let (_, customer) = self.customer(caller).await?;
         Ok(customer.profile())
+    }
+
+    async fn context(&self, caller: &PortalCaller) -> Result<PortalContext, AppError> {
+        let (shop, customer) = match self.customer(caller).await {
+            Ok((shop, customer)) => (shop, Some(customer.profile())),
+            Err(AppError::Unauthorized(_) | AppError::Forbidden(_)) => (self.open_shop(&caller.slug).await?, None),
+            Err(error) => return Err(error),
+        };
+        Ok(PortalContext {
+            shop_name: shop.shop.name.clone(),
+            currency: shop.shop.currency.clone(),
+            customer,
+        })
+    }
+
+    async fn business_profile(&self, caller: &PortalCaller) -> Result<CustomerProfile, AppError> {
+        Ok(self.business(caller).await?.customer.profile())
     }
 
     async fn catalog(&self, caller: &PortalCaller, search: &str) -> Result<PortalCatalog, AppError> {
