@@ -7,6 +7,7 @@
 #   make e2e     only the Playwright tests, against the current release build
 #   make bench   provisioning benchmark (SQLite and a throw-away PostgreSQL)
 #   make bench-orders   orders list/detail load test against the release server + CSV import rate
+#   make bench-bulk   validate + price a 5,000-line bulk order (server time)
 #   make setup   install/check the toolchain only (idempotent; fast when all is present)
 #   make build   release build only (target/release/server + target/site)
 #   make pg-start / pg-url / pg-stop   a throw-away PostgreSQL for running tests by hand
@@ -17,7 +18,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test e2e bench bench-orders pg-start pg-stop pg-url clean-test
+.PHONY: help setup build run test e2e bench bench-orders bench-bulk pg-start pg-stop pg-url clean-test
 
 help:
 	@sed -n '1,16p' Makefile | sed 's/^# \{0,1\}//'
@@ -43,6 +44,9 @@ bench:
 
 bench-orders:
 	@bash scripts/bench-orders.sh $(BENCH_ARGS)
+
+bench-bulk:
+	@bash scripts/bench-bulk.sh $(BENCH_ARGS)
 
 pg-start:
 	@bash scripts/pg.sh start

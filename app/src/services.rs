@@ -5,11 +5,11 @@ use crate::auth::model::{Session, SignUpInput, UserDto};
 use crate::error::AppError;
 use crate::bulk::rules::BulkCheck;
 pub use crate::portal::model::{
-    PlacedOrder, PortalCatalog, PortalContext, PortalVariant, VariantTermsDto, VariantTermsInput,
+    BulkSubmission, PlacedOrder, PortalCatalog, PortalContext, PortalVariant, VariantTermsDto, VariantTermsInput,
 };
 use crate::customers::model::{
-    CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow, CustomerSignUpInput,
-    PortalSession, VerificationInput,
+    CompanyAccount, CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow,
+    CustomerSignUpInput, InvitationDto, PortalSession, VerificationInput,
 };
 use crate::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRequestInput, QuoteRow};
 use crate::orders::model::{
@@ -308,13 +308,44 @@ pub trait PortalService: Send + Sync + 'static {
     ) -> Result<QuoteDetail, AppError>;
     /// Checks and prices every line without placing anything.
     async fn check_bulk_order(&self, caller: &PortalCaller, lines: &str) -> Result<BulkCheck, AppError>;
-    /// Places one order (invoice, pay later) if every line is orderable; else 400 with the check.
+    /// Places one order (invoice, pay later) if every line is orderable (else 400 naming the
+    /// lines); a buyer's order over their spending limit waits for the company admin instead.
     async fn submit_bulk_order(
         &self,
         caller: &PortalCaller,
         lines: &str,
         notes: &str,
-    ) -> Result<PlacedOrder, AppError>;
+    ) -> Result<BulkSubmission, AppError>;
+    /// The company account (members, limits, orders waiting for approval): company admins only.
+    async fn company_account(&self, caller: &PortalCaller) -> Result<CompanyAccount, AppError>;
+    async fn invite_buyer(
+        &self,
+        caller: &PortalCaller,
+        email: &str,
+        name: &str,
+    ) -> Result<InvitationDto, AppError>;
+    /// An invited buyer sets name and password; the invitation works once.
+    async fn accept_invitation(
+        &self,
+        slug: &str,
+        token: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<PortalSession, AppError>;
+    /// `limit` is a decimal amount or empty for none; `period` is `month` or `quarter`.
+    async fn set_buyer_limit(
+        &self,
+        caller: &PortalCaller,
+        buyer_id: i64,
+        limit: &str,
+        period: &str,
+    ) -> Result<CompanyAccount, AppError>;
+    async fn decide_company_order(
+        &self,
+        caller: &PortalCaller,
+        approval_id: i64,
+        approve: bool,
+    ) -> Result<CompanyAccount, AppError>;
 }
 
 /// The merchant side of customers and quotes: every call checks the caller's membership first.

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod machine;
 pub mod orders;
 pub mod portal;
 pub mod shops;

@@ -311,6 +311,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn(same_origin_layer))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::portal::host::storefront_host_layer,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -436,8 +436,8 @@ async fn a_bulk_order_reports_every_bad_line_and_places_one_order_when_clean() {
         let placed = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": fixed, "notes": "PO 4711" }))).await;
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
         // 1,000 bolts at 1.00 − 12 % = 0.88, 30 nuts at 0.50.
-        assert_eq!(placed.json["total_minor"], json!(1000 * 88 + 30 * 50));
-        let order_id = placed.json["id"].as_i64().expect("id");
+        assert_eq!(placed.json["order"]["total_minor"], json!(1000 * 88 + 30 * 50));
+        let order_id = placed.json["order"]["id"].as_i64().expect("id");
         let order = portal.merchant_call(Method::GET, &format!("/orders/{order_id}"), None).await;
         assert_eq!(order.json["channel"], "portal");
         assert!(order.json["notes"].as_str().unwrap_or("").contains("PO 4711"));
@@ -480,4 +480,145 @@ async fn the_portal_pages_answer_403_to_individuals_and_send_visitors_to_log_in(
     assert!(catalog.text.contains("BOLT-10"));
     let unknown = portal.app.page("/s/no-such-shop", None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_shops_own_hosts_lead_into_its_portal_and_nowhere_else() {
+    let portal = Portal::open(Engine::Sqlite).await;
+    let domain = format!("{}.example.com", unique("shop"));
+    let added = portal.merchant_call(Method::POST, "/domains", Some(json!({ "hostname": domain }))).await;
+    assert!(added.status.is_success(), "{}", added.text);
+    let get = |host: String, path: &str| {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .expect("request");
+        let app = &portal.app;
+        async move { app.send(request).await }
+    };
+    let subdomain = format!("{}.cartwright.test:3000", portal.slug);
+    for (host, path, expected) in [
+        (subdomain.clone(), "/", format!("/s/{}", portal.slug)),
+        (subdomain.clone(), "/bulk?reorder=4", format!("/s/{}/bulk?reorder=4", portal.slug)),
+        (domain.clone(), "/quotes", format!("/s/{}/quotes", portal.slug)),
+    ] {
+        let response = get(host.clone(), path).await;
+        assert!(response.status.is_redirection(), "{host}{path}: {}", response.status);
+        assert_eq!(response.headers[header::LOCATION], expected.as_str(), "{host}{path}");
+    }
+    // The portal itself is served on the shop's host; another shop's is not.
+    let own = get(subdomain.clone(), &format!("/s/{}", portal.slug)).await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.text.contains("BOLT-10"));
+    let foreign = get(subdomain.clone(), &format!("/s/{}", portal.other_slug)).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    // The platform's own host is untouched.
+    let platform = get("127.0.0.1:3000".into(), "/login").await;
+    assert_eq!(platform.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_portal_endpoints() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let document = app.api(Method::GET, "/openapi.json", None, None).await;
+    for path in [
+        "/shops/{slug}/customers",
+        "/shops/{slug}/customers/signup",
+        "/shops/{slug}/customers/{id}/verification",
+        "/shops/{slug}/quotes",
+        "/shops/{slug}/quotes/{id}/accept",
+        "/shops/{slug}/quotes/{id}/answer",
+        "/shops/{slug}/bulk-orders",
+        "/shops/{slug}/bulk-orders/check",
+    ] {
+        assert!(document.json["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    }
+    for schema in ["CustomerSignUp", "QuoteDetail", "QuoteAnswer", "BulkCheck", "PlacedOrder"] {
+        assert!(document.json["components"]["schemas"][schema].is_object(), "{schema} missing");
+    }
+    // Every reference points at a schema that exists.
+    let text = document.text.clone();
+    for reference in text.split("#/components/schemas/").skip(1) {
+        let name: String = reference.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        assert!(document.json["components"]["schemas"][&name].is_object(), "dangling reference to {name}");
+    }
+}
+
+#[tokio::test]
+async fn a_buyer_over_the_spending_limit_waits_for_the_company_admin() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let admin = portal.verified_business(&portal.slug).await;
+        let slug = portal.slug.clone();
+        let call = |method: Method, rest: &str, token: Option<&str>, body: Option<Value>| {
+            let (portal, slug, rest) = (&portal, slug.clone(), rest.to_string());
+            let token = token.map(str::to_string);
+            async move { portal.customer_call(&slug, method, &rest, token.as_deref(), body).await }
+        };
+        // The admin invites a buyer, who joins with the link's token.
+        let invited = call(Method::POST, "/company/buyers", Some(&admin), Some(json!({ "email": "buyer@hopper.example", "name": "Bea Buyer" }))).await;
+        assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.text);
+        let link = invited.json["link"].as_str().expect("link").to_string();
+        let token = link.rsplit('/').next().expect("token").to_string();
+        let joined = call(Method::POST, "/customers/invitations/accept", None, Some(json!({ "token": token, "name": "Bea Buyer", "password": "a long enough password" }))).await;
+        assert_eq!(joined.status, StatusCode::OK, "{}", joined.text);
+        let buyer = joined.json["access_token"].as_str().expect("token").to_string();
+        assert_eq!(joined.json["customer"]["company_role"], "buyer");
+        assert_eq!(joined.json["customer"]["business_access"], true, "buyers share the company's verification");
+        let again = call(Method::POST, "/customers/invitations/accept", None, Some(json!({ "token": token, "name": "Eve", "password": "another long password" }))).await;
+        assert_eq!(again.status, StatusCode::NOT_FOUND, "an invitation works once: {}", again.text);
+
+        // Company administration is the admin's alone.
+        for (method, rest, body) in [
+            (Method::GET, "/company".to_string(), None),
+            (Method::POST, "/company/buyers".to_string(), Some(json!({ "email": "x@hopper.example", "name": "X" }))),
+        ] {
+            let response = call(method, &rest, Some(&buyer), body).await;
+            assert_eq!(response.status, StatusCode::FORBIDDEN, "{rest}: {}", response.text);
+        }
+        let company = call(Method::GET, "/company", Some(&admin), None).await;
+        let buyer_id = company.json["buyers"].as_array().expect("buyers").iter().find(|member| member["role"] == "buyer").expect("buyer")["id"].as_i64().expect("id");
+        let limit = call(Method::PUT, &format!("/company/buyers/{buyer_id}/limit"), Some(&admin), Some(json!({ "spending_limit": "150.00", "period": "month" }))).await;
+        assert_eq!(limit.status, StatusCode::OK, "{}", limit.text);
+        let self_raise = call(Method::PUT, &format!("/company/buyers/{buyer_id}/limit"), Some(&buyer), Some(json!({ "spending_limit": "" }))).await;
+        assert_eq!(self_raise.status, StatusCode::FORBIDDEN, "{}", self_raise.text);
+
+        // 100 bolts (100.00) fit; the next 100 would make 200.00 this month: it waits.
+        let first = call(Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": "BOLT-10, 100" }))).await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+        let second = call(Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": "BOLT-10, 100", "notes": "PO 99" }))).await;
+        assert_eq!(second.status, StatusCode::ACCEPTED, "{}", second.text);
+        assert!(second.json["message"].as_str().unwrap_or("").contains("50.00"), "says what is left: {}", second.text);
+        let approval_id = second.json["approval_id"].as_i64().expect("approval id");
+        assert_eq!(portal.count("orders").await, 1, "nothing reaches the shop before approval");
+
+        // A quote over the limit cannot be accepted by the buyer either.
+        let quote = call(Method::POST, "/quotes", Some(&buyer), Some(json!({ "lines": "BOLT-10, 200" }))).await;
+        let quote_id = quote.json["id"].as_i64().expect("quote");
+        let answered = portal
+            .merchant_call(Method::POST, &format!("/quotes/{quote_id}/answer"), Some(json!({ "expected_version": quote.json["version"], "unit_prices": ["0.90"], "expires_on": "2099-12-31" })))
+            .await;
+        let refused = call(Method::POST, &format!("/quotes/{quote_id}/accept"), Some(&buyer), Some(json!({ "expected_version": answered.json["version"] }))).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+        assert!(refused.json["error"]["message"].as_str().unwrap_or("").contains("company admin"), "{}", refused.text);
+
+        // The admin sees the waiting order and approves it: it is placed for the buyer.
+        let company = call(Method::GET, "/company", Some(&admin), None).await;
+        assert_eq!(company.json["approvals"][0]["status"], "waiting", "{}", company.text);
+        let buyer_row = company.json["buyers"].as_array().expect("buyers").iter().find(|member| member["id"] == buyer_id).cloned().expect("buyer");
+        assert_eq!(buyer_row["spent_in_period_minor"], 10_000);
+        let approved = call(Method::POST, &format!("/company/approvals/{approval_id}"), Some(&admin), Some(json!({ "decision": "approve" }))).await;
+        assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
+        assert_eq!(approved.json["approvals"][0]["status"], "approved");
+        assert_eq!(portal.count("orders").await, 2);
+        let twice = call(Method::POST, &format!("/company/approvals/{approval_id}"), Some(&admin), Some(json!({ "decision": "approve" }))).await;
+        assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text);
+        assert_eq!(portal.count("orders").await, 2);
+        let mine = call(Method::GET, "/customers/me/orders", Some(&buyer), None).await;
+        assert_eq!(mine.json["orders"].as_array().map(Vec::len), Some(2), "both orders are the buyer's: {}", mine.text);
+        // The admin (no limit) accepts the quote the buyer could not.
+        let accepted = call(Method::POST, &format!("/quotes/{quote_id}/accept"), Some(&admin), Some(json!({ "expected_version": answered.json["version"] }))).await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    }
 }

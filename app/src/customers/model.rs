@@ -102,3 +102,51 @@ pub struct VerificationInput {
     #[serde(default)]
     pub reason: String,
 }
+
+/// A member of a company account as its admin sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyerDto {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// `admin` or `buyer`.
+    pub role: String,
+    /// `None`: no limit.
+    pub spending_limit_minor: Option<i64>,
+    /// `month` or `quarter`.
+    pub limit_period: String,
+    /// Orders placed by this member in the current period (after refunds, without cancelled).
+    pub spent_in_period_minor: i64,
+    /// Invited, has not set a password yet.
+    pub invited: bool,
+}
+
+/// A buyer's order over their limit, waiting for the company admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalDto {
+    pub id: i64,
+    pub buyer_email: String,
+    pub buyer_name: String,
+    pub lines: String,
+    pub notes: String,
+    pub total_minor: i64,
+    /// `waiting`, `approved` or `declined`.
+    pub status: String,
+    pub order_number: Option<i64>,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyAccount {
+    pub company: CompanyDto,
+    pub currency: String,
+    pub buyers: Vec<BuyerDto>,
+    pub approvals: Vec<ApprovalDto>,
+}
+
+/// An invitation for a new buyer: the link is shown to the admin to pass on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationDto {
+    pub email: String,
+    pub link: String,
+}

@@ -147,6 +147,80 @@ pub fn require_verified_business(standing: &CustomerStanding) -> Result<(), AppE
     }
 }
 
+/// The period a buyer's spending limit applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitPeriod {
+    Month,
+    Quarter,
+}
+
+impl LimitPeriod {
+    pub fn parse(raw: &str) -> Result<LimitPeriod, AppError> {
+        match raw.trim() {
+            "" | "month" => Ok(LimitPeriod::Month),
+            "quarter" => Ok(LimitPeriod::Quarter),
+            _ => Err(AppError::invalid("period", "month or quarter")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitPeriod::Month => "month",
+            LimitPeriod::Quarter => "quarter",
+        }
+    }
+
+    /// The first millisecond (UTC) of the month or quarter that contains `now_ms`.
+    pub fn start_ms(self, now_ms: i64) -> i64 {
+        let (year, month, _) = crate::dates::civil_from_ms(now_ms);
+        let first_month = match self {
+            LimitPeriod::Month => month,
+            LimitPeriod::Quarter => (month - 1) / 3 * 3 + 1,
+        };
+        crate::dates::days_from_civil(year, first_month, 1) * 86_400_000
+    }
+}
+
+/// A company buyer's order against their limit: what they spent in the period so far plus this
+/// order must stay within the limit. `Err` carries what is left in the period.
+pub fn within_limit(limit_minor: Option<i64>, spent_minor: i64, order_minor: i64) -> Result<(), i64> {
+    match limit_minor {
+        None => Ok(()),
+        Some(limit) if spent_minor.saturating_add(order_minor) <= limit => Ok(()),
+        Some(limit) => Err((limit - spent_minor).max(0)),
+    }
+}
+
+/// A member's role in a company account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanyRole {
+    Admin,
+    Buyer,
+}
+
+impl CompanyRole {
+    pub fn parse(raw: &str) -> Option<CompanyRole> {
+        match raw {
+            "admin" => Some(CompanyRole::Admin),
+            "buyer" => Some(CompanyRole::Buyer),
+            _ => None,
+        }
+    }
+}
+
+/// Company administration (buyers, limits, approvals) is for the company's admin only; a role
+/// that is missing or unknown never passes.
+pub fn require_company_admin(role: &str) -> Result<(), AppError> {
+    match CompanyRole::parse(role) {
+        Some(CompanyRole::Admin) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "Only the company's admin can manage buyers, limits and approvals".into(),
+        )),
+    }
+}
+
 /// A tax id as entered, normalised (upper case, no spaces, dots or dashes) and checked: an EU
 /// VAT number (country prefix + that country's format) or a US EIN (nine digits, valid prefix).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -369,5 +443,32 @@ mod tests {
         }
         let rejected = require_verified_business(&standing(AccountType::Business, Verification::Rejected));
         assert!(rejected.expect_err("rejected").to_string().contains("does not match"));
+    }
+
+    #[test]
+    fn limit_periods_start_at_the_month_or_quarter() {
+        // 2026-11-22 12:00 UTC.
+        let now = crate::dates::days_from_civil(2026, 11, 22) * 86_400_000 + 43_200_000;
+        assert_eq!(LimitPeriod::Month.start_ms(now), crate::dates::days_from_civil(2026, 11, 1) * 86_400_000);
+        assert_eq!(LimitPeriod::Quarter.start_ms(now), crate::dates::days_from_civil(2026, 10, 1) * 86_400_000);
+        let february = crate::dates::days_from_civil(2027, 2, 28) * 86_400_000;
+        assert_eq!(LimitPeriod::Quarter.start_ms(february), crate::dates::days_from_civil(2027, 1, 1) * 86_400_000);
+        assert!(LimitPeriod::parse("year").is_err());
+    }
+
+    #[test]
+    fn the_limit_counts_what_was_already_spent() {
+        assert_eq!(within_limit(None, 1_000_000, 5), Ok(()));
+        assert_eq!(within_limit(Some(10_000), 6_000, 4_000), Ok(()));
+        assert_eq!(within_limit(Some(10_000), 6_000, 4_001), Err(4_000));
+        assert_eq!(within_limit(Some(10_000), 12_000, 1), Err(0));
+    }
+
+    #[test]
+    fn only_a_company_admin_administers_the_company() {
+        assert_eq!(require_company_admin("admin"), Ok(()));
+        for role in ["buyer", "", "Admin", "owner"] {
+            assert!(matches!(require_company_admin(role), Err(AppError::Forbidden(_))), "{role}");
+        }
     }
 }

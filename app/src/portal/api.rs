@@ -221,3 +221,80 @@ pub async fn portal_bulk_order(
         .await,
     )
 }
+
+#[server(prefix = "/sfn", endpoint = "portal_company")]
+pub async fn portal_company(shop: String) -> Result<crate::customers::model::CompanyAccount, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.company_account(&portal_caller(&shop)).await }.await)
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_invite_buyer")]
+pub async fn portal_invite_buyer(
+    shop: String,
+    email: String,
+    name: String,
+) -> Result<crate::customers::model::InvitationDto, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.invite_buyer(&portal_caller(&shop), &email, &name).await }.await)
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_set_buyer_limit")]
+pub async fn portal_set_buyer_limit(
+    shop: String,
+    buyer_id: i64,
+    #[server(default)] spending_limit: String,
+    #[server(default)] period: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            services()?
+                .portal
+                .set_buyer_limit(&portal_caller(&shop), buyer_id, &spending_limit, &period)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// `decision` is `approve` or `decline`.
+#[server(prefix = "/sfn", endpoint = "portal_decide_company_order")]
+pub async fn portal_decide_company_order(shop: String, id: i64, decision: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let approve = match decision.as_str() {
+                "approve" => true,
+                "decline" => false,
+                _ => return Err(AppError::invalid("decision", "approve or decline")),
+            };
+            services()?
+                .portal
+                .decide_company_order(&portal_caller(&shop), id, approve)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_accept_invitation")]
+pub async fn portal_accept_invitation(
+    shop: String,
+    token: String,
+    name: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let portal = services()?.portal;
+            let session = portal.accept_invitation(&shop, &token, &name, &password).await?;
+            append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
+            leptos_axum::redirect(&format!("/s/{shop}/account"));
+            Ok(())
+        }
+        .await,
+    )
+}

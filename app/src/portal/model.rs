@@ -55,7 +55,7 @@ pub struct PortalContext {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkOrderResult {
     pub check: crate::bulk::rules::BulkCheck,
-    pub placed: Option<PlacedOrder>,
+    pub placed: Option<BulkSubmission>,
     pub currency: String,
 }
 
@@ -67,4 +67,13 @@ pub struct VariantTermsDto {
     pub min_quantity: i64,
     pub pack_size: i64,
     pub price_breaks: Vec<crate::bulk::rules::PriceBreak>,
+}
+
+/// What submitting a bulk order did: placed an order, or (for a buyer over their spending limit)
+/// filed it for the company admin's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkSubmission {
+    pub order: Option<PlacedOrder>,
+    pub approval_id: Option<i64>,
+    pub message: String,
 }

@@ -125,6 +125,9 @@ pub fn PortalLayout() -> impl IntoView {
                             <a class=nav_link href=move || format!("/s/{}/quotes", shop.get())>"Quotes"</a>
                             <a class=nav_link href=move || format!("/s/{}/bulk", shop.get())>"Bulk order"</a>
                         </BusinessOnly>
+                        {move || customer_of(&context.get()).filter(|customer| customer.business_access && customer.company_role == "admin").map(|_| view! {
+                            <a class=nav_link href=format!("/s/{}/company", shop.get())>"Company"</a>
+                        })}
                         <AuthOnly>
                             <a class=nav_link href=move || format!("/s/{}/account", shop.get())>"Account"</a>
                             <ActionForm action=log_out>
@@ -263,7 +266,7 @@ pub fn PortalSignUpPage() -> impl IntoView {
             </fieldset>
             {text_field("signup-name", "name", "Your name", "text", true)}
             {text_field("signup-email", "email", "E-mail", "email", true)}
-            {text_field("signup-password", "password", "Password (at least 12 characters)", "password", true)}
+            {text_field("signup-password", "password", "Password (at least 10 characters)", "password", true)}
             <fieldset class="space-y-4 rounded-md border border-slate-200 p-4">
                 <legend class="px-1 text-sm font-medium text-slate-700">"Business accounts"</legend>
                 <p class="text-xs text-slate-500">"Business accounts are verified by the shop before quotes and bulk orders open."</p>
@@ -601,10 +604,15 @@ fn bulk_results(result: BulkOrderResult) -> impl IntoView {
     let BulkCheck { lines, unreadable, subtotal_minor } = check;
     let problem_count = unreadable.len() + lines.iter().filter(|line| !line.problems.is_empty()).count();
     view! {
-        {placed.map(|order| view! {
-            <p role="status" class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="bulk-placed">
-                {format!("Order #{} placed: {} (invoice, pay later).", order.number, format_money(order.total_minor, &order.currency))}
-            </p>
+        {placed.map(|submission| match submission.order {
+            Some(order) => view! {
+                <p role="status" class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="bulk-placed">
+                    {format!("Order #{} placed: {} (invoice, pay later).", order.number, format_money(order.total_minor, &order.currency))}
+                </p>
+            }.into_any(),
+            None => view! {
+                <p role="status" class="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="bulk-waiting">{submission.message}</p>
+            }.into_any(),
         })}
         {(problem_count > 0).then(|| view! {
             <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{format!("{problem_count} line(s) need attention before the order can be placed.")}</p>
@@ -744,5 +752,130 @@ fn CsvLoader(lines: RwSignal<String>) -> impl IntoView {
             <input id="bulk-file" type="file" accept=".csv,text/csv,text/plain" class="mt-1 block text-sm" on:change=on_change/>
             {move || problem.get().map(|message| view! { <p role="alert" class="text-sm text-red-700">{message}</p> })}
         </div>
+    }
+}
+
+/// The company admin's page: members with their limits and spending, invitations, and buyers'
+/// orders waiting for approval. The server answers 403 to anyone but the company's admin.
+#[component]
+pub fn PortalCompanyPage() -> impl IntoView {
+    let shop = use_shop();
+    let invite = ServerAction::<PortalInviteBuyer>::new();
+    let limit = ServerAction::<PortalSetBuyerLimit>::new();
+    let decide = ServerAction::<PortalDecideCompanyOrder>::new();
+    let account = Resource::new(
+        move || (shop.get(), invite.version().get(), limit.version().get(), decide.version().get()),
+        |(shop, ..)| portal_company(shop),
+    );
+    view! {
+        <h1 class="text-2xl font-semibold">"Company account"</h1>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let shop_value = shop.get_untracked();
+                let account = match account.await {
+                    Ok(account) => account,
+                    Err(error) => {
+                        set_error_status(&error);
+                        return portal_error(&shop_value, error);
+                    }
+                };
+                let currency = account.currency.clone();
+                let invite_shop = shop_value.clone();
+                view! {
+                    <p class="mt-1 text-sm text-slate-600">{account.company.name.clone()}</p>
+                    <h2 class="mt-6 text-lg font-semibold">"Members"</h2>
+                    <table class="mt-2 w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Members">
+                        <thead class="bg-slate-100"><tr><th class=TH>"Member"</th><th class=TH>"Role"</th><th class="px-3 py-2 text-right font-medium">"Spent this period"</th><th class=TH>"Spending limit"</th></tr></thead>
+                        <tbody>
+                            {account.buyers.into_iter().map(|buyer| {
+                                let row_shop = shop_value.clone();
+                                let current = buyer.spending_limit_minor.map(|minor| crate::money::amount_text(minor, &currency)).unwrap_or_default();
+                                let quarter = buyer.limit_period == "quarter";
+                                let (limit_label, period_label) = (format!("Spending limit for {}", buyer.email), format!("Period for {}", buyer.email));
+                                view! {
+                                    <tr class="border-t border-slate-100">
+                                        <td class=TD>{buyer.name.clone()}<span class="block text-xs text-slate-500">{buyer.email.clone()}{buyer.invited.then_some(" (invited)")}</span></td>
+                                        <td class=TD>{buyer.role.clone()}</td>
+                                        <td class="px-3 py-2 text-right">{format_money(buyer.spent_in_period_minor, &currency)}</td>
+                                        <td class=TD>
+                                            {if buyer.role == "buyer" {
+                                                view! {
+                                                    <ActionForm action=limit attr:class="flex items-end gap-2" attr:aria-label=format!("Limit for {}", buyer.email)>
+                                                        <input type="hidden" name="shop" value=row_shop.clone()/>
+                                                        <input type="hidden" name="buyer_id" value=buyer.id/>
+                                                        <input name="spending_limit" value=current.clone() placeholder="no limit" aria-label=limit_label.clone() class="w-28 rounded-md border border-slate-300 px-2 py-1"/>
+                                                        <select name="period" aria-label=period_label.clone() class="rounded-md border border-slate-300 px-2 py-1">
+                                                            <option value="month" selected=!quarter>"per month"</option>
+                                                            <option value="quarter" selected=quarter>"per quarter"</option>
+                                                        </select>
+                                                        <button type="submit" class=SECONDARY_BUTTON>"Save"</button>
+                                                    </ActionForm>
+                                                }.into_any()
+                                            } else {
+                                                view! { <span class="text-slate-500">"no limit (admin)"</span> }.into_any()
+                                            }}
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {move || limit.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
+                    <ActionForm action=invite attr:class=format!("mt-6 flex flex-wrap items-end gap-3 {CARD}") attr:aria-label="Invite a buyer">
+                        <input type="hidden" name="shop" value=invite_shop.clone()/>
+                        <div><label for="invite-name" class=LABEL_CLASS>"Buyer's name"</label><input id="invite-name" name="name" required=true class=INPUT_CLASS/></div>
+                        <div><label for="invite-email" class=LABEL_CLASS>"Buyer's e-mail"</label><input id="invite-email" name="email" type="email" required=true class=INPUT_CLASS/></div>
+                        <button type="submit" class=BUTTON_CLASS>"Invite buyer"</button>
+                    </ActionForm>
+                    {move || match invite.value().get() {
+                        Some(Ok(invitation)) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Send {} this link to join: ", invitation.email)}<code data-testid="invitation-link">{invitation.link}</code></p> }.into_any(),
+                        Some(Err(error)) => view! { <div class="mt-2"><ErrorAlert error/></div> }.into_any(),
+                        None => ().into_any(),
+                    }}
+                    <h2 class="mt-8 text-lg font-semibold">"Orders waiting for your approval"</h2>
+                    {move || decide.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
+                    <ul class="mt-2 space-y-2" aria-label="Approvals">
+                        {account.approvals.into_iter().map(|approval| {
+                            let approval_shop = shop_value.clone();
+                            let waiting = approval.status == "waiting";
+                            view! {
+                                <li class="rounded-md border border-slate-200 bg-white p-3 text-sm">
+                                    <p>{format!("{} ({}) · {} · {}", approval.buyer_name, approval.buyer_email, format_money(approval.total_minor, &currency), approval.status)}{approval.order_number.map(|number| format!(" · order #{number}"))}</p>
+                                    <pre class="mt-1 whitespace-pre-wrap font-mono text-xs text-slate-600">{approval.lines.clone()}</pre>
+                                    {waiting.then(|| view! {
+                                        <ActionForm action=decide attr:class="mt-2 flex gap-2">
+                                            <input type="hidden" name="shop" value=approval_shop.clone()/>
+                                            <input type="hidden" name="id" value=approval.id/>
+                                            <button type="submit" name="decision" value="approve" class=BUTTON_CLASS>"Approve and order"</button>
+                                            <button type="submit" name="decision" value="decline" class=SECONDARY_BUTTON>"Decline"</button>
+                                        </ActionForm>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+/// An invited buyer chooses their name and password.
+#[component]
+pub fn PortalInvitationPage() -> impl IntoView {
+    let shop = use_shop();
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let accept = ServerAction::<PortalAcceptInvitation>::new();
+    view! {
+        <h1 class="text-2xl font-semibold">"Join your company's account"</h1>
+        <ActionForm action=accept attr:class=format!("mt-6 max-w-md space-y-4 {CARD}")>
+            <input type="hidden" name="shop" value=move || shop.get()/>
+            <input type="hidden" name="token" value=move || token.get()/>
+            {text_field("invite-accept-name", "name", "Your name", "text", true)}
+            {text_field("invite-accept-password", "password", "Password (at least 10 characters)", "password", true)}
+            {move || accept.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+            <button type="submit" class=BUTTON_CLASS>"Join"</button>
+        </ActionForm>
     }
 }

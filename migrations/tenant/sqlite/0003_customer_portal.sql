@@ -53,11 +53,9 @@ CREATE TABLE price_breaks (
     PRIMARY KEY (variant_id, min_quantity)
 );
 
--- Who placed an order from the portal, and whether the company admin must approve it first
--- ('' none, 'waiting', 'approved', 'declined').
+-- Who placed an order from the portal, for which company.
 ALTER TABLE orders ADD COLUMN placed_by_customer_id BIGINT;
 ALTER TABLE orders ADD COLUMN company_id BIGINT;
-ALTER TABLE orders ADD COLUMN company_approval TEXT NOT NULL DEFAULT '';
 CREATE INDEX orders_company_spend ON orders (placed_by_customer_id, placed_at);
 
 CREATE TABLE quotes (
@@ -118,5 +116,22 @@ CREATE TABLE quote_messages (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX quote_messages_quote ON quote_messages (quote_id, id);
+
+-- A buyer's bulk order over their spending limit waits here for the company admin; nothing
+-- reaches the shop's orders until it is approved.
+CREATE TABLE company_approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    company_id BIGINT NOT NULL REFERENCES companies (id),
+    buyer_id BIGINT NOT NULL REFERENCES customers (id),
+    lines TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    total_minor BIGINT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'waiting',
+    order_id BIGINT REFERENCES orders (id),
+    decided_by TEXT NOT NULL DEFAULT '',
+    created_at BIGINT NOT NULL,
+    decided_at BIGINT
+);
+CREATE INDEX company_approvals_company ON company_approvals (company_id, status, created_at);
 
 INSERT INTO counters (name, value) VALUES ('quote_number', 100);

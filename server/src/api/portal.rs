@@ -44,6 +44,11 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/bulk-orders/check", post(check_bulk_order))
         .route("/shops/{slug}/bulk-orders/reorder/{order_id}", get(reorder_lines))
         .route("/shops/{slug}/variants/{id}/terms", put(set_variant_terms))
+        .route("/shops/{slug}/company", get(company_account))
+        .route("/shops/{slug}/company/buyers", post(invite_buyer))
+        .route("/shops/{slug}/company/buyers/{id}/limit", put(set_buyer_limit))
+        .route("/shops/{slug}/company/approvals/{id}", post(decide_company_order))
+        .route("/shops/{slug}/customers/invitations/accept", post(accept_invitation))
 }
 
 /// The customer token of a request: the bearer token, else the shop's customer cookie.
@@ -321,15 +326,90 @@ async fn check_bulk_order(
     Ok(Json(state.portal.check_bulk_order(&caller, &body.lines).await?))
 }
 
+/// `201` with the order, or `202` when a buyer's order waits for the company admin.
 async fn submit_bulk_order(
     State(state): State<AppState>,
     CustomerParty(caller): CustomerParty,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((
-        StatusCode::CREATED,
-        Json(state.portal.submit_bulk_order(&caller, &body.lines, &body.notes).await?),
-    ))
+    let submission = state.portal.submit_bulk_order(&caller, &body.lines, &body.notes).await?;
+    let status = if submission.order.is_some() { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+    Ok((status, Json(submission)))
+}
+
+async fn company_account(State(state): State<AppState>, CustomerParty(caller): CustomerParty) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.portal.company_account(&caller).await?))
+}
+
+#[derive(Deserialize)]
+struct InviteBody {
+    email: String,
+    name: String,
+}
+
+async fn invite_buyer(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+    ApiJson(body): ApiJson<InviteBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, Json(state.portal.invite_buyer(&caller, &body.email, &body.name).await?)))
+}
+
+#[derive(Deserialize)]
+struct LimitBody {
+    /// Decimal amount; empty or absent for no limit.
+    #[serde(default, deserialize_with = "app::products::model::text_or_number")]
+    spending_limit: String,
+    #[serde(default)]
+    period: String,
+}
+
+async fn set_buyer_limit(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+    Path((_, id)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<LimitBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.portal.set_buyer_limit(&caller, id, &body.spending_limit, &body.period).await?))
+}
+
+#[derive(Deserialize)]
+struct DecisionBody {
+    /// `approve` or `decline`.
+    decision: String,
+}
+
+async fn decide_company_order(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+    Path((_, id)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> ApiResult<impl IntoResponse> {
+    let approve = match body.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        _ => return Err(ApiError(AppError::invalid("decision", "approve or decline"))),
+    };
+    Ok(Json(state.portal.decide_company_order(&caller, id, approve).await?))
+}
+
+#[derive(Deserialize)]
+struct AcceptInvitationBody {
+    token: String,
+    name: String,
+    password: String,
+}
+
+async fn accept_invitation(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<AcceptInvitationBody>,
+) -> ApiResult<Response> {
+    let session = state
+        .portal
+        .accept_invitation(&slug, &body.token, &body.name, &body.password)
+        .await?;
+    Ok(session_response(StatusCode::OK, session))
 }
 
 #[derive(Serialize)]

@@ -98,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
     server::db::install_drivers();
 
     let mut report = Report::default();
-    report.line("machine", format!("{} CPUs, {}", cpu_count(), cpu_model()));
+    report.line("machine", format!("{} CPUs, {}", cpu_count(), server::machine::cpu_model()));
     report.line(
         "build",
         if cfg!(debug_assertions) {
@@ -512,17 +512,6 @@ fn cpu_count() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines().find_map(|line| {
-                let (key, value) = line.split_once(':')?;
-                (key.trim() == "model name").then(|| value.trim().to_string())
-            })
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
-}
 
 /// The file system holding `path` (Linux, from /proc/mounts). On tmpfs a commit never reaches a
 /// disk, so SQLite figures measured there are too good to be true.

@@ -259,7 +259,7 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),
-        cpu_model()
+        server::machine::cpu_model()
     );
     println!("shop: {} orders, {} products (SQLite), release server on loopback, {} connections, {} s per page kind", options.orders, options.products, options.connections, options.seconds);
     list.print("orders list (SSR, 50 rows, filtered)");
@@ -316,17 +316,6 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines().find_map(|line| {
-                let (key, value) = line.split_once(':')?;
-                (key.trim() == "model name").then(|| value.trim().to_string())
-            })
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
-}
 
 struct Latencies {
     samples: Vec<Duration>,

@@ -10,6 +10,7 @@ use crate::sql::{like_escape, SqlBuilder};
 use app::bulk::rules::{check_bulk, parse_bulk_lines, BulkCheck, PriceBreak, VariantTerms};
 use app::error::AppError;
 use app::orders::model::{NewOrderInput, NewOrderLine};
+use app::portal::model::BulkSubmission;
 use app::services::{PlacedOrder, PortalVariant};
 use std::collections::HashMap;
 
@@ -206,12 +207,37 @@ fn problems_summary(check: &BulkCheck) -> String {
     format!("{count} line(s) need attention: {}", problems.join("; "))
 }
 
-/// Places a checked bulk order as one order (invoice; pay later) at the checked prices.
-pub async fn submit(business: &BusinessCaller, lines: &str, notes: &str) -> Result<PlacedOrder, AppError> {
+/// Places a checked bulk order as one order (invoice; pay later) at the checked prices, or, for
+/// a buyer whose spending limit it would exceed, files it for the company admin's approval.
+pub async fn submit(business: &BusinessCaller, lines: &str, notes: &str) -> Result<BulkSubmission, AppError> {
     let checked = check(business, lines).await?;
     if !checked.is_orderable() {
         return Err(AppError::invalid("lines", problems_summary(&checked)));
     }
+    if let Err(over) = super::company::check_limit(business, checked.subtotal_minor).await? {
+        let approval_id = super::company::file_for_approval(business, lines, notes, checked.subtotal_minor).await?;
+        return Ok(BulkSubmission {
+            order: None,
+            approval_id: Some(approval_id),
+            message: format!("{over}: it now waits for your company admin's approval."),
+        });
+    }
+    let order = place_portal_order_for(business, &checked, notes, None).await?;
+    Ok(BulkSubmission {
+        message: format!("Order #{} placed", order.number),
+        order: Some(order),
+        approval_id: None,
+    })
+}
+
+/// Places the checked lines as one order for `business` (the buyer). With `approval`, the
+/// company admin's approval `(id, admin)` is marked approved in the same transaction.
+pub async fn place_portal_order_for(
+    business: &BusinessCaller,
+    checked: &BulkCheck,
+    notes: &str,
+    approval: Option<(i64, &str)>,
+) -> Result<PlacedOrder, AppError> {
     let company = business.customer.company().ok_or(AppError::Internal)?;
     let locked: HashMap<String, i64> = checked
         .lines
@@ -237,24 +263,28 @@ pub async fn submit(business: &BusinessCaller, lines: &str, notes: &str) -> Resu
         channel: "portal".into(),
         ..NewOrderInput::default()
     };
-    place_portal_order(business, &input, &locked).await
-}
-
-/// Places an order for a business caller at locked prices and records who placed it.
-pub async fn place_portal_order(
-    business: &BusinessCaller,
-    input: &NewOrderInput,
-    locked: &HashMap<String, i64>,
-) -> Result<PlacedOrder, AppError> {
     let db = &business.shop.db;
     let mut tx = db.begin_write().await.map_err(internal)?;
-    let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, input, Some(locked)).await?;
-    let placed = mark_portal_order(&mut tx, order_id, business).await?;
+    let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, &input, Some(&locked)).await?;
+    let (number, total_minor) = mark_portal_order(&mut tx, order_id, business).await?;
+    if let Some((approval_id, admin)) = approval {
+        let approved = sqlx::query("UPDATE company_approvals SET status = 'approved', order_id = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'waiting'")
+            .bind(order_id)
+            .bind(admin)
+            .bind(now_ms())
+            .bind(approval_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        if approved.rows_affected() != 1 {
+            return Err(AppError::Conflict("This order was already decided".into()));
+        }
+    }
     tx.commit().await.map_err(internal)?;
     Ok(PlacedOrder {
         id: order_id,
-        number: placed.0,
-        total_minor: placed.1,
+        number,
+        total_minor,
         currency: business.shop.shop.currency.clone(),
     })
 }

@@ -7,6 +7,8 @@
 //! business operations. Ids from the caller are always looked up inside the caller's company.
 
 pub mod bulk;
+pub mod company;
+pub mod host;
 pub mod merchant;
 pub mod quotes;
 pub mod tokens;
@@ -20,7 +22,9 @@ use crate::tenancy::pools::ShopPools;
 use crate::tenancy::registry::{Registry, ShopRecord};
 use app::auth::rules::{parse_person_name, Email, NewPassword};
 use app::bulk::rules::BulkCheck;
-use app::customers::model::{CompanyDto, CustomerProfile, CustomerSignUpInput, PortalSession};
+use app::customers::model::{
+    CompanyAccount, CompanyDto, CustomerProfile, CustomerSignUpInput, InvitationDto, PortalSession,
+};
 use app::customers::rules::{
     require_verified_business, AccountType, CustomerStanding, TaxId, Verification,
 };
@@ -29,7 +33,7 @@ use app::orders::model::{OrderPage, OrderRow};
 use app::orders::rules::OrderStatus;
 use app::quotes::model::{QuoteDetail, QuoteRequestInput, QuoteRow};
 use app::services::{
-    ClientInfo, PlacedOrder, PortalCaller, PortalCatalog, PortalContext, PortalService,
+    BulkSubmission, ClientInfo, PortalCaller, PortalCatalog, PortalContext, PortalService,
 };
 use app::shops::rules::ShopStatus;
 use async_trait::async_trait;
@@ -64,6 +68,8 @@ pub struct CustomerRecord {
     pub company_id: Option<i64>,
     pub company_role: String,
     pub sessions_valid_after: i64,
+    pub spending_limit_minor: Option<i64>,
+    pub limit_period: String,
     pub company_name: Option<String>,
     pub tax_id: Option<String>,
     pub billing_address: Option<String>,
@@ -72,7 +78,7 @@ pub struct CustomerRecord {
     pub price_list_id: Option<i64>,
 }
 
-const CUSTOMER_SELECT: &str = "SELECT c.id, c.email, c.name, c.account_type, c.password_hash, c.company_id, c.company_role, c.sessions_valid_after, \
+const CUSTOMER_SELECT: &str = "SELECT c.id, c.email, c.name, c.account_type, c.password_hash, c.company_id, c.company_role, c.sessions_valid_after, c.spending_limit_minor, c.limit_period, \
      co.name AS company_name, co.tax_id, co.billing_address, co.verification, co.rejection_reason, co.price_list_id \
      FROM customers c LEFT JOIN companies co ON co.id = c.company_id";
 
@@ -550,8 +556,55 @@ impl PortalService for Portal {
         caller: &PortalCaller,
         lines: &str,
         notes: &str,
-    ) -> Result<PlacedOrder, AppError> {
+    ) -> Result<BulkSubmission, AppError> {
         let business = self.business(caller).await?;
         bulk::submit(&business, lines, notes).await
+    }
+
+    async fn company_account(&self, caller: &PortalCaller) -> Result<CompanyAccount, AppError> {
+        let business = self.business(caller).await?;
+        company::account(&business).await
+    }
+
+    async fn invite_buyer(&self, caller: &PortalCaller, email: &str, name: &str) -> Result<InvitationDto, AppError> {
+        let business = self.business(caller).await?;
+        company::invite(&business, email, name).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        slug: &str,
+        token: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<PortalSession, AppError> {
+        let shop = self.open_shop(slug).await?;
+        let password = NewPassword::parse("password", password)?;
+        let password_hash = hash_password_blocking(password.expose().to_string())
+            .await
+            .map_err(internal)?;
+        let customer = company::accept_invitation(&shop.db, token, name, &password_hash).await?;
+        self.session(&shop, &customer)
+    }
+
+    async fn set_buyer_limit(
+        &self,
+        caller: &PortalCaller,
+        buyer_id: i64,
+        limit: &str,
+        period: &str,
+    ) -> Result<CompanyAccount, AppError> {
+        let business = self.business(caller).await?;
+        company::set_limit(&business, buyer_id, limit, period).await
+    }
+
+    async fn decide_company_order(
+        &self,
+        caller: &PortalCaller,
+        approval_id: i64,
+        approve: bool,
+    ) -> Result<CompanyAccount, AppError> {
+        let business = self.business(caller).await?;
+        company::decide(&business, approval_id, approve).await
     }
 }

@@ -281,6 +281,15 @@ pub async fn accept(business: &BusinessCaller, id: i64, expected_version: i64) -
     if lines.is_empty() {
         return Err(AppError::Internal);
     }
+    let total = lines
+        .iter()
+        .try_fold(0_i64, |sum, (_, quantity, price)| sum.checked_add(price.checked_mul(*quantity)?))
+        .ok_or(AppError::Internal)?;
+    if let Err(over) = super::company::check_limit(business, total).await? {
+        return Err(AppError::Conflict(format!(
+            "{over}; ask your company admin to accept this quote"
+        )));
+    }
     let company = business.customer.company().ok_or(AppError::Internal)?;
     let number = sqlx::query_scalar::<_, i64>("SELECT number FROM quotes WHERE id = $1")
         .bind(id)

@@ -1,0 +1,183 @@
+// The customer portal in the browser: a business signs up, the merchant verifies it, it requests
+// a quote, the merchant answers, the customer accepts and the order reaches the dashboard; a bulk
+// order with a bad line shows the problem inline and is placed after the fix; an individual
+// customer cannot reach the business pages (403 from the server, also when calling directly).
+// The merchant and the customer use separate browser contexts (separate cookies).
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import {
+  createProductViaApi,
+  createShop,
+  expectPath,
+  pathname,
+  rand,
+  randomSku,
+  signUp,
+  visit,
+  type Shop,
+} from "./support";
+
+async function merchantWithShop(page: Page): Promise<Shop> {
+  await signUp(page);
+  return createShop(page);
+}
+
+/** A second browser context for the customer, at the same server. */
+async function customerPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  return context.newPage();
+}
+
+type Customer = { email: string; name: string; company?: string };
+
+/** Signs up on the portal's sign-up page; ends on the account page. */
+async function customerSignUp(page: Page, shop: Shop, kind: "individual" | "business"): Promise<Customer> {
+  const r = rand();
+  const customer: Customer = { email: `c-${r}@example.test`, name: `Buyer ${r}` };
+  await visit(page, `/s/${shop.slug}/signup`);
+  await page.getByLabel(kind === "business" ? "Business" : "Individual", { exact: true }).check();
+  await page.getByLabel("Your name", { exact: true }).fill(customer.name);
+  await page.getByLabel("E-mail", { exact: true }).fill(customer.email);
+  await page.getByLabel("Password (at least 10 characters)", { exact: true }).fill(`pw-${rand()}-Secret!`);
+  if (kind === "business") {
+    customer.company = `Hopper Tools ${r}`;
+    await page.getByLabel("Company name", { exact: true }).fill(customer.company);
+    await page.getByLabel("Tax id (EU VAT number or US EIN)", { exact: true }).fill("DE 136 695 976");
+    await page.getByLabel("Billing address", { exact: true }).fill("Hauptstr. 1");
+    await page.getByLabel("Postal code", { exact: true }).fill("10115");
+    await page.getByLabel("City", { exact: true }).fill("Berlin");
+    await page.getByLabel("Country (e.g. DE)", { exact: true }).fill("DE");
+  }
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expectPath(page, `/s/${shop.slug}/account`);
+  await expect(page.getByText(customer.email)).toBeVisible();
+  return customer;
+}
+
+/** The merchant verifies the business from the verification queue. */
+async function verifyFromQueue(merchant: Page, shop: Shop, customer: Customer): Promise<void> {
+  await visit(merchant, `/shops/${shop.slug}/customers`);
+  await merchant.getByRole("link", { name: "Verification queue" }).click();
+  const row = merchant.getByRole("row").filter({ hasText: customer.email });
+  await expect(row.getByTestId("verification")).toHaveText("Awaiting verification");
+  await row.getByRole("link", { name: customer.name }).click();
+  await expect(merchant.getByRole("heading", { name: customer.name })).toBeVisible();
+  await merchant.getByRole("button", { name: "Verify business" }).click();
+  await expect(merchant.getByTestId("verification")).toHaveText("Verified");
+}
+
+test("a business signs up, is verified, and an accepted quote becomes an order", async ({ page, browser }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("BOLT");
+  await createProductViaApi(page, shop, { title: `Bolt ${rand()}`, variants: [{ sku, price: "1.00", on_hand: "5000" }] });
+
+  const buyer = await customerPage(browser);
+  const customer = await customerSignUp(buyer, shop, "business");
+  await expect(buyer.getByTestId("verification")).toHaveText("Awaiting verification");
+  // Until verified, the quote pages are refused by the server.
+  const early = await buyer.goto(`/s/${shop.slug}/quotes/new`);
+  expect(early?.status()).toBe(403);
+
+  await verifyFromQueue(page, shop, customer);
+
+  await visit(buyer, `/s/${shop.slug}/account`);
+  await expect(buyer.getByTestId("verification")).toHaveText("Verified");
+  await buyer.getByRole("link", { name: "Quotes", exact: true }).click();
+  await expectPath(buyer, `/s/${shop.slug}/quotes`);
+  await buyer.getByRole("link", { name: "Request a quote" }).click();
+  await expectPath(buyer, `/s/${shop.slug}/quotes/new`);
+  await buyer.getByLabel("Items (one per line: SKU, quantity)").fill(`${sku}, 1000`);
+  await buyer.getByLabel("Message to the shop").fill("Monthly volume, please quote.");
+  await buyer.getByRole("button", { name: "Send request" }).click();
+  const quoteUrl = new RegExp(`^/s/${shop.slug}/quotes/(\\d+)$`);
+  await expect.poll(() => pathname(buyer), { message: "expected the quote's page" }).toMatch(quoteUrl);
+  const quoteId = pathname(buyer).match(quoteUrl)![1];
+  await expect(buyer.getByTestId("quote-status")).toHaveText("Requested");
+
+  // The merchant answers with a price and an expiry.
+  await visit(page, `/shops/${shop.slug}/quotes`);
+  const listed = page.getByRole("row").filter({ hasText: customer.company! });
+  await expect(listed.getByTestId("quote-status")).toHaveText("Requested");
+  await listed.getByRole("link").click();
+  await expectPath(page, `/shops/${shop.slug}/quotes/${quoteId}`);
+  await expect(page.getByText("Monthly volume, please quote.")).toBeVisible();
+  await page.getByLabel(`Unit price for ${sku}`).fill("0.85");
+  await page.getByLabel("Valid until").fill("2099-12-31");
+  await page.getByLabel("Note to the customer").fill("Price for 1,000+");
+  await page.getByRole("button", { name: "Send quote" }).click();
+  await expect(page.getByTestId("quote-status")).toHaveText("Quoted");
+
+  // The customer sees the offer and accepts it.
+  await visit(buyer, `/s/${shop.slug}/quotes/${quoteId}`);
+  await expect(buyer.getByTestId("quote-status")).toHaveText("Quoted");
+  await expect(buyer.getByTestId("quoted-price")).toHaveText(/0\.85/);
+  await expect(buyer.getByTestId("quote-total")).toHaveText(/850\.00/);
+  await buyer.getByRole("button", { name: "Accept and order" }).click();
+  await expect(buyer.getByTestId("quote-status")).toHaveText("Accepted");
+  const placed = buyer.getByRole("status").filter({ hasText: /order #\d+ was placed/ });
+  await expect(placed).toBeVisible();
+  const number = (await placed.textContent())!.match(/order #(\d+)/)![1];
+
+  // The order is in the merchant's dashboard, from the portal, at the quoted price.
+  await visit(page, `/shops/${shop.slug}/orders?channel=portal`);
+  const orderRow = page.getByRole("row").filter({ has: page.getByRole("link", { name: `#${number}`, exact: true }) });
+  await expect(orderRow).toHaveCount(1);
+  await expect(orderRow).toContainText("B2B");
+  await expect(orderRow).toContainText(/850\.00/);
+  await buyer.context().close();
+});
+
+test("a bulk order shows a bad line inline and is placed after the fix", async ({ page, browser }) => {
+  const shop = await merchantWithShop(page);
+  const bolt = randomSku("BOLT");
+  const nut = randomSku("NUT");
+  await createProductViaApi(page, shop, { title: `Bolt ${rand()}`, variants: [{ sku: bolt, price: "2.00", on_hand: "500" }] });
+  await createProductViaApi(page, shop, { title: `Nut ${rand()}`, variants: [{ sku: nut, price: "0.50", on_hand: "500" }] });
+
+  const buyer = await customerPage(browser);
+  const customer = await customerSignUp(buyer, shop, "business");
+  await verifyFromQueue(page, shop, customer);
+
+  await visit(buyer, `/s/${shop.slug}/bulk`);
+  const lines = buyer.getByLabel(/^Items \(one per line: SKU, quantity/);
+  await lines.fill(`${bolt}, 20\nNO-SUCH-SKU, 3\n${nut}, 40`);
+  await buyer.getByRole("button", { name: "Place order" }).click();
+  await expect(buyer.getByRole("alert").filter({ hasText: "1 line(s) need attention" })).toBeVisible();
+  const bad = buyer.getByTestId("bulk-line-error");
+  await expect(bad).toHaveCount(1);
+  await expect(bad).toContainText("unknown SKU NO-SUCH-SKU");
+  await expect(bad.getByRole("cell").first()).toHaveText("2");
+  await expect(buyer.getByTestId("bulk-line")).toHaveCount(2);
+  await expect(buyer.getByTestId("bulk-placed")).toHaveCount(0);
+
+  await lines.fill(`${bolt}, 20\n${nut}, 40`);
+  await buyer.getByRole("button", { name: "Place order" }).click();
+  const placed = buyer.getByTestId("bulk-placed");
+  await expect(placed).toBeVisible();
+  await expect(placed).toContainText(/60\.00/);
+  await expect(buyer.getByTestId("bulk-line-error")).toHaveCount(0);
+
+  await visit(buyer, `/s/${shop.slug}/account`);
+  await expect(buyer.getByRole("table", { name: "Your orders" }).getByRole("row")).toHaveCount(2);
+  await buyer.context().close();
+});
+
+test("an individual customer cannot reach the quote or bulk pages", async ({ page, browser }) => {
+  const shop = await merchantWithShop(page);
+  const person = await customerPage(browser);
+  await customerSignUp(person, shop, "individual");
+  await expect(person.getByRole("navigation", { name: "Portal" }).getByRole("link", { name: "Quotes" })).toHaveCount(0);
+  await expect(person.getByRole("navigation", { name: "Portal" }).getByRole("link", { name: "Bulk order" })).toHaveCount(0);
+
+  for (const path of ["quotes", "quotes/new", "bulk"]) {
+    const response = await person.goto(`/s/${shop.slug}/${path}`);
+    expect(response?.status(), path).toBe(403);
+    await expect(person.getByRole("alert")).toContainText("individual account");
+  }
+  // Calling the business endpoints directly is refused the same way.
+  const api = await person.request.post(`/api/v1/shops/${shop.slug}/quotes`, { data: { lines: "ANY-SKU, 1" } });
+  expect(api.status()).toBe(403);
+  expect((await api.json()).error.message).toContain("individual account");
+  const bulk = await person.request.post(`/api/v1/shops/${shop.slug}/bulk-orders`, { data: { lines: "ANY-SKU, 1" } });
+  expect(bulk.status()).toBe(403);
+  await person.context().close();
+});

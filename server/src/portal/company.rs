@@ -1,0 +1,259 @@
+//! Company accounts: a business account's admin invites buyers, sets each buyer's spending limit
+//! per month or quarter, and approves the buyers' orders that would exceed it. The limit counts
+//! what the buyer already spent in the period (orders placed through the portal, after refunds,
+//! cancelled ones excluded), on the server, at the moment of ordering.
+
+use super::bulk::{check, place_portal_order_for};
+use super::{load_customer, BusinessCaller, CustomerRecord};
+use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
+use crate::db::{is_unique_violation, now_ms, Database};
+use crate::error::internal;
+use app::auth::rules::{parse_person_name, Email};
+use app::customers::model::{ApprovalDto, BuyerDto, CompanyAccount, InvitationDto};
+use app::customers::rules::{require_company_admin, within_limit, LimitPeriod};
+use app::error::AppError;
+use app::money::{format_money, parse_amount};
+
+/// What a member spent in the current period of their limit.
+pub async fn spent_in_period(db: &Database, customer_id: i64, period: LimitPeriod) -> Result<i64, AppError> {
+    sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(COALESCE(SUM(total_minor - refunded_minor), 0) AS BIGINT) FROM orders \
+         WHERE placed_by_customer_id = $1 AND placed_at >= $2 AND status <> 'cancelled'",
+    )
+    .bind(customer_id)
+    .bind(period.start_ms(now_ms()))
+    .fetch_one(&db.pool)
+    .await
+    .map_err(internal)
+}
+
+/// `Ok` when the caller may order `total_minor` now; `Err(message)` when a buyer's limit would
+/// be exceeded (admins and buyers without a limit always pass).
+pub async fn check_limit(business: &BusinessCaller, total_minor: i64) -> Result<Result<(), String>, AppError> {
+    let customer = &business.customer;
+    if customer.company_role != "buyer" {
+        return Ok(Ok(()));
+    }
+    let period = LimitPeriod::parse(&customer.limit_period).unwrap_or(LimitPeriod::Month);
+    let spent = spent_in_period(&business.shop.db, customer.id, period).await?;
+    let currency = &business.shop.shop.currency;
+    Ok(within_limit(customer.spending_limit_minor, spent, total_minor).map_err(|left| {
+        format!(
+            "This order ({}) is over your {}ly spending limit ({} left)",
+            format_money(total_minor, currency),
+            period.as_str(),
+            format_money(left, currency)
+        )
+    }))
+}
+
+/// Files a buyer's order over the limit for the admin's approval.
+pub async fn file_for_approval(
+    business: &BusinessCaller,
+    lines: &str,
+    notes: &str,
+    total_minor: i64,
+) -> Result<i64, AppError> {
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO company_approvals (company_id, buyer_id, lines, notes, total_minor, status, created_at) VALUES ($1, $2, $3, $4, $5, 'waiting', $6) RETURNING id",
+    )
+    .bind(business.company_id)
+    .bind(business.customer.id)
+    .bind(lines)
+    .bind(notes.trim())
+    .bind(total_minor)
+    .bind(now_ms())
+    .fetch_one(&business.shop.db.pool)
+    .await
+    .map_err(internal)
+}
+
+pub async fn account(business: &BusinessCaller) -> Result<CompanyAccount, AppError> {
+    require_company_admin(&business.customer.company_role)?;
+    let db = &business.shop.db;
+    let members = sqlx::query_as::<_, (i64, String, String, String, Option<i64>, String, String)>(
+        "SELECT id, email, name, company_role, spending_limit_minor, limit_period, password_hash FROM customers WHERE company_id = $1 ORDER BY company_role, email",
+    )
+    .bind(business.company_id)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?;
+    let mut buyers = Vec::with_capacity(members.len());
+    for (id, email, name, role, limit, period, password_hash) in members {
+        let period_kind = LimitPeriod::parse(&period).unwrap_or(LimitPeriod::Month);
+        buyers.push(BuyerDto {
+            id,
+            email,
+            name,
+            role,
+            spending_limit_minor: limit,
+            limit_period: period_kind.as_str().into(),
+            spent_in_period_minor: spent_in_period(db, id, period_kind).await?,
+            invited: password_hash.is_empty(),
+        });
+    }
+    let approvals = sqlx::query_as::<_, (i64, String, String, String, String, i64, String, Option<i64>, i64)>(
+        "SELECT a.id, c.email, c.name, a.lines, a.notes, a.total_minor, a.status, o.number, a.created_at \
+         FROM company_approvals a JOIN customers c ON c.id = a.buyer_id LEFT JOIN orders o ON o.id = a.order_id \
+         WHERE a.company_id = $1 ORDER BY a.status = 'waiting' DESC, a.created_at DESC LIMIT 100",
+    )
+    .bind(business.company_id)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?
+    .into_iter()
+    .map(|row| ApprovalDto {
+        id: row.0,
+        buyer_email: row.1,
+        buyer_name: row.2,
+        lines: row.3,
+        notes: row.4,
+        total_minor: row.5,
+        status: row.6,
+        order_number: row.7,
+        created_at_ms: row.8,
+    })
+    .collect();
+    Ok(CompanyAccount {
+        company: business.customer.company().ok_or(AppError::Internal)?,
+        currency: business.shop.shop.currency.clone(),
+        buyers,
+        approvals,
+    })
+}
+
+pub async fn invite(business: &BusinessCaller, email: &str, name: &str) -> Result<InvitationDto, AppError> {
+    require_company_admin(&business.customer.company_role)?;
+    let email = Email::parse(email)?;
+    let name = parse_person_name(name)?;
+    let token = new_refresh_token();
+    let inserted = sqlx::query(
+        "INSERT INTO customers (email, name, account_type, company_name, verified, created_at, company_id, company_role, invitation_hash) VALUES ($1, $2, 'business', $3, 1, $4, $5, 'buyer', $6)",
+    )
+    .bind(email.as_str())
+    .bind(&name)
+    .bind(business.customer.company_name.as_deref())
+    .bind(now_ms())
+    .bind(business.company_id)
+    .bind(hash_refresh_token(&token))
+    .execute(&business.shop.db.pool)
+    .await;
+    match inserted {
+        Ok(_) => Ok(InvitationDto {
+            email: email.as_str().to_string(),
+            link: format!("/s/{}/invite/{token}", business.shop.shop.slug),
+        }),
+        Err(error) if is_unique_violation(&error) => Err(AppError::Conflict(
+            "This e-mail already has an account at this shop".into(),
+        )),
+        Err(error) => Err(internal(error)),
+    }
+}
+
+/// The invited buyer sets their password; the invitation works once.
+pub async fn accept_invitation(
+    db: &Database,
+    token: &str,
+    name: &str,
+    password_hash: &str,
+) -> Result<CustomerRecord, AppError> {
+    let name = parse_person_name(name)?;
+    let mut tx = db.begin_write().await.map_err(internal)?;
+    let id = sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM customers WHERE invitation_hash = $1 AND password_hash = ''",
+    )
+    .bind(hash_refresh_token(token))
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal)?
+    .ok_or_else(|| AppError::NotFound("This invitation is not valid (or was used already)".into()))?;
+    sqlx::query("UPDATE customers SET name = $1, password_hash = $2, invitation_hash = NULL WHERE id = $3")
+        .bind(&name)
+        .bind(password_hash)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    load_customer(db, id).await?.ok_or(AppError::Internal)
+}
+
+pub async fn set_limit(
+    business: &BusinessCaller,
+    buyer_id: i64,
+    limit: &str,
+    period: &str,
+) -> Result<CompanyAccount, AppError> {
+    require_company_admin(&business.customer.company_role)?;
+    let period = LimitPeriod::parse(period)?;
+    let limit = if limit.trim().is_empty() {
+        None
+    } else {
+        Some(parse_amount(limit, &business.shop.shop.currency, "spending_limit")?)
+    };
+    let updated = sqlx::query(
+        "UPDATE customers SET spending_limit_minor = $1, limit_period = $2 WHERE id = $3 AND company_id = $4 AND company_role = 'buyer'",
+    )
+    .bind(limit)
+    .bind(period.as_str())
+    .bind(buyer_id)
+    .bind(business.company_id)
+    .execute(&business.shop.db.pool)
+    .await
+    .map_err(internal)?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::NotFound("No such buyer in your company".into()));
+    }
+    account(business).await
+}
+
+/// Approves (places the order for the buyer, at today's prices) or declines a waiting order.
+pub async fn decide(business: &BusinessCaller, approval_id: i64, approve: bool) -> Result<CompanyAccount, AppError> {
+    require_company_admin(&business.customer.company_role)?;
+    let db = &business.shop.db;
+    let (buyer_id, lines, notes, status) = sqlx::query_as::<_, (i64, String, String, String)>(
+        "SELECT buyer_id, lines, notes, status FROM company_approvals WHERE id = $1 AND company_id = $2",
+    )
+    .bind(approval_id)
+    .bind(business.company_id)
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(internal)?
+    .ok_or_else(|| AppError::NotFound("No such order waiting for approval".into()))?;
+    if status != "waiting" {
+        return Err(AppError::Conflict(format!("This order was already {status}")));
+    }
+    let order_id = if approve {
+        let buyer = load_customer(db, buyer_id).await?.ok_or(AppError::Internal)?;
+        let as_buyer = BusinessCaller {
+            shop: super::PortalShop {
+                shop: business.shop.shop.clone(),
+                db: db.clone(),
+            },
+            customer: buyer,
+            company_id: business.company_id,
+        };
+        let checked = check(&as_buyer, &lines).await?;
+        if !checked.is_orderable() {
+            return Err(AppError::invalid(
+                "lines",
+                "The order cannot be placed as it is any more (stock or terms changed); decline it and ask the buyer to order again",
+            ));
+        }
+        Some(place_portal_order_for(&as_buyer, &checked, &notes, Some((approval_id, &business.customer.email))).await?.id)
+    } else {
+        let declined = sqlx::query("UPDATE company_approvals SET status = 'declined', decided_by = $1, decided_at = $2 WHERE id = $3 AND status = 'waiting'")
+            .bind(&business.customer.email)
+            .bind(now_ms())
+            .bind(approval_id)
+            .execute(&db.pool)
+            .await
+            .map_err(internal)?;
+        if declined.rows_affected() != 1 {
+            return Err(AppError::Conflict("This order was already decided".into()));
+        }
+        None
+    };
+    tracing::info!(approval_id, approve, ?order_id, "company approval decided");
+    account(business).await
+}
