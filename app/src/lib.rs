@@ -98,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("quotes/:id") view=portal::pages::PortalQuotePage/>
                     <Route path=path!("bulk") view=portal::pages::PortalBulkPage/>
                     <Route path=path!("company") view=portal::pages::PortalCompanyPage/>
+                    <Route path=path!("cart") view=portal::pages::PortalCartPage/>
                     <Route path=path!("invite/:token") view=portal::pages::PortalInvitationPage/>
                 </ParentRoute>
             </Routes>

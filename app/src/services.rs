@@ -5,11 +5,11 @@ use crate::auth::model::{Session, SignUpInput, UserDto};
 use crate::error::AppError;
 use crate::bulk::rules::BulkCheck;
 pub use crate::portal::model::{
-    BulkSubmission, PlacedOrder, PortalCatalog, PortalContext, PortalVariant, VariantTermsDto, VariantTermsInput,
+    BulkSubmission, CartView, PlacedOrder, PortalCatalog, PortalContext, PortalVariant, VariantTermsDto, VariantTermsInput,
 };
 use crate::customers::model::{
     CompanyAccount, CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow,
-    CustomerSignUpInput, InvitationDto, PortalSession, VerificationInput,
+    CustomerSignUpInput, InvitationDto, PortalSession, PriceListDto, VerificationInput,
 };
 use crate::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRequestInput, QuoteRow};
 use crate::orders::model::{
@@ -316,6 +316,23 @@ pub trait PortalService: Send + Sync + 'static {
         lines: &str,
         notes: &str,
     ) -> Result<BulkSubmission, AppError>;
+    /// The logged-in customer's cart at their prices.
+    async fn cart(&self, caller: &PortalCaller) -> Result<CartView, AppError>;
+    /// Adds `quantity` of a SKU (`add`), or sets its quantity (0 removes it).
+    async fn change_cart(
+        &self,
+        caller: &PortalCaller,
+        sku: &str,
+        quantity: &str,
+        add: bool,
+    ) -> Result<CartView, AppError>;
+    /// Places the cart as one order (invoice, pay later); businesses use the company address.
+    async fn checkout(
+        &self,
+        caller: &PortalCaller,
+        shipping_address: crate::orders::model::Address,
+        notes: &str,
+    ) -> Result<BulkSubmission, AppError>;
     /// The company account (members, limits, orders waiting for approval): company admins only.
     async fn company_account(&self, caller: &PortalCaller) -> Result<CompanyAccount, AppError>;
     async fn invite_buyer(
@@ -383,6 +400,22 @@ pub trait CustomerService: Send + Sync + 'static {
         id: i64,
         body: &str,
     ) -> Result<QuoteDetail, AppError>;
+    /// Creates or replaces price list `name` from `SKU, price` lines (every line checked first).
+    async fn save_price_list(
+        &self,
+        session: &Session,
+        slug: &str,
+        name: &str,
+        lines: &str,
+    ) -> Result<PriceListDto, AppError>;
+    /// Assigns price list `name` (empty: none) to the company of customer `id`.
+    async fn assign_price_list(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        name: &str,
+    ) -> Result<CustomerDetail, AppError>;
     /// The business terms of every variant of a product.
     async fn variant_terms(
         &self,

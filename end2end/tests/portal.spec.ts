@@ -161,8 +161,10 @@ test("a bulk order shows a bad line inline and is placed after the fix", async (
   await buyer.context().close();
 });
 
-test("an individual customer cannot reach the quote or bulk pages", async ({ page, browser }) => {
+test("an individual customer cannot reach the quote or bulk pages, and buys through the cart", async ({ page, browser }) => {
   const shop = await merchantWithShop(page);
+  const sku = randomSku("MUG");
+  await createProductViaApi(page, shop, { title: `Mug ${rand()}`, variants: [{ sku, price: "12.50", on_hand: "10" }] });
   const person = await customerPage(browser);
   await customerSignUp(person, shop, "individual");
   await expect(person.getByRole("navigation", { name: "Portal" }).getByRole("link", { name: "Quotes" })).toHaveCount(0);
@@ -179,5 +181,21 @@ test("an individual customer cannot reach the quote or bulk pages", async ({ pag
   expect((await api.json()).error.message).toContain("individual account");
   const bulk = await person.request.post(`/api/v1/shops/${shop.slug}/bulk-orders`, { data: { lines: "ANY-SKU, 1" } });
   expect(bulk.status()).toBe(403);
+
+  // What an individual can do: browse at the shop's prices, fill a cart, check out.
+  await visit(person, `/s/${shop.slug}`);
+  const row = person.getByRole("row").filter({ hasText: sku });
+  await expect(row).toContainText("12.50");
+  await row.getByLabel(`Quantity of ${sku}`).fill("2");
+  await row.getByRole("button", { name: "Add" }).click();
+  await expect(person.getByRole("status").filter({ hasText: "Added to your cart" })).toBeVisible();
+  await person.getByRole("navigation", { name: "Portal" }).getByRole("link", { name: "Cart" }).click();
+  await expectPath(person, `/s/${shop.slug}/cart`);
+  await expect(person.getByTestId("cart-subtotal")).toHaveText(/25\.00/);
+  await person.getByLabel("Street and number").fill("1 Elm St");
+  await person.getByLabel("City").fill("Springfield");
+  await person.getByLabel("Country (e.g. DE)").fill("US");
+  await person.getByRole("button", { name: "Place order (pay later)" }).click();
+  await expect(person.getByTestId("checkout-placed")).toContainText(/Order #\d+ placed: .*25\.00/);
   await person.context().close();
 });

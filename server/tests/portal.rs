@@ -31,6 +31,10 @@ fn b2b_operations(quote_id: i64) -> Vec<(Method, String, Option<Value>)> {
         (Method::POST, "/bulk-orders/check".into(), Some(json!({ "lines": "BOLT-10, 100" }))),
         (Method::POST, "/bulk-orders".into(), Some(json!({ "lines": "BOLT-10, 100" }))),
         (Method::GET, "/bulk-orders/reorder/1".into(), None),
+        (Method::GET, "/company".into(), None),
+        (Method::POST, "/company/buyers".into(), Some(json!({ "email": "new@example.com", "name": "New Buyer" }))),
+        (Method::PUT, "/company/buyers/1/limit".into(), Some(json!({ "spending_limit": "10.00" }))),
+        (Method::POST, "/company/approvals/1".into(), Some(json!({ "decision": "approve" }))),
     ]
 }
 
@@ -462,7 +466,7 @@ async fn the_portal_pages_answer_403_to_individuals_and_send_visitors_to_log_in(
     let portal = Portal::open(Engine::Sqlite).await;
     let (individual, _) = portal.sign_up(&portal.slug, "individual").await;
     let cookie = format!("{}={individual}", app::portal::customer_cookie_name(&portal.slug));
-    for page in ["quotes", "quotes/new", "bulk"] {
+    for page in ["quotes", "quotes/new", "bulk", "company"] {
         let request = Request::builder()
             .uri(format!("/s/{}/{page}", portal.slug))
             .header(header::HOST, "127.0.0.1:3000")
@@ -561,6 +565,8 @@ async fn a_buyer_over_the_spending_limit_waits_for_the_company_admin() {
         assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.text);
         let link = invited.json["link"].as_str().expect("link").to_string();
         let token = link.rsplit('/').next().expect("token").to_string();
+        let taken = call(Method::POST, "/customers/signup", None, Some(json!({ "email": "buyer@hopper.example", "password": "a long enough password", "name": "Eve", "account_type": "individual" }))).await;
+        assert_eq!(taken.status, StatusCode::CONFLICT, "an invited e-mail is not free for sign-up: {}", taken.text);
         let joined = call(Method::POST, "/customers/invitations/accept", None, Some(json!({ "token": token, "name": "Bea Buyer", "password": "a long enough password" }))).await;
         assert_eq!(joined.status, StatusCode::OK, "{}", joined.text);
         let buyer = joined.json["access_token"].as_str().expect("token").to_string();
@@ -620,5 +626,101 @@ async fn a_buyer_over_the_spending_limit_waits_for_the_company_admin() {
         // The admin (no limit) accepts the quote the buyer could not.
         let accepted = call(Method::POST, &format!("/quotes/{quote_id}/accept"), Some(&admin), Some(json!({ "expected_version": answered.json["version"] }))).await;
         assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    }
+}
+
+#[tokio::test]
+async fn a_cart_is_checked_out_as_one_order_at_the_customers_prices() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let slug = portal.slug.clone();
+        let anonymous = portal.customer_call(&slug, Method::GET, "/cart", None, None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{}", anonymous.text);
+
+        // An individual: catalog prices, no business terms, a shipping address is required.
+        let (person, _) = portal.sign_up(&slug, "individual").await;
+        let variant = portal.merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None).await;
+        let variant_id = variant.json[0]["variant_id"].as_i64().expect("variant");
+        let terms = portal
+            .merchant_call(Method::PUT, &format!("/variants/{variant_id}/terms"), Some(json!({ "pack_size": "10", "price_breaks": "10: 10" })))
+            .await;
+        assert_eq!(terms.status, StatusCode::OK, "{}", terms.text);
+        let added = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&person), Some(json!({ "sku": "BOLT-10", "quantity": 3 }))).await;
+        assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+        let added = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&person), Some(json!({ "sku": "BOLT-10", "quantity": "9" }))).await;
+        assert_eq!(added.json["check"]["lines"][0]["quantity"], 12, "adding adds up: {}", added.text);
+        assert_eq!(added.json["check"]["lines"][0]["unit_price_minor"], 100, "no volume break for individuals");
+        assert_eq!(added.json["check"]["lines"][0]["problems"], json!([]), "no pack size for individuals");
+        let unknown = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&person), Some(json!({ "sku": "NOPE", "quantity": 1 }))).await;
+        assert_eq!(unknown.json["error"]["field"], "sku", "{}", unknown.text);
+        let bad = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&person), Some(json!({ "sku": "NUT-5", "quantity": -2 }))).await;
+        assert_eq!(bad.json["error"]["field"], "quantity", "{}", bad.text);
+        let set = portal.customer_call(&slug, Method::PUT, "/cart/items/BOLT-10", Some(&person), Some(json!({ "quantity": 5 }))).await;
+        assert_eq!(set.json["check"]["subtotal_minor"], 500, "{}", set.text);
+        let no_address = portal.customer_call(&slug, Method::POST, "/checkout", Some(&person), Some(json!({}))).await;
+        assert_eq!(no_address.json["error"]["field"], "shipping_address.line1", "{}", no_address.text);
+        assert_eq!(portal.count("orders").await, 0);
+        let placed = portal
+            .customer_call(&slug, Method::POST, "/checkout", Some(&person), Some(json!({ "shipping_address": { "line1": "1 Elm St", "city": "Springfield", "country": "US" } })))
+            .await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
+        assert_eq!(placed.json["order"]["total_minor"], 500);
+        let order_id = placed.json["order"]["id"].as_i64().expect("order");
+        let order = portal.merchant_call(Method::GET, &format!("/orders/{order_id}"), None).await;
+        assert_eq!(order.json["channel"], "portal");
+        assert_eq!(order.json["customer_type"], "individual");
+        assert_eq!(order.json["shipping_address"]["city"], "Springfield");
+        let empty = portal.customer_call(&slug, Method::GET, "/cart", Some(&person), None).await;
+        assert_eq!(empty.json["check"]["lines"], json!([]), "the cart is emptied: {}", empty.text);
+        let again = portal.customer_call(&slug, Method::POST, "/checkout", Some(&person), Some(json!({}))).await;
+        assert_eq!(again.json["error"]["field"], "cart", "{}", again.text);
+
+        // A verified business: its terms and breaks apply, the company address is used.
+        let business = portal.verified_business(&slug).await;
+        let cart = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&business), Some(json!({ "sku": "BOLT-10", "quantity": 15 }))).await;
+        assert_eq!(cart.json["business"], true);
+        assert_eq!(cart.json["check"]["lines"][0]["problems"], json!(["sold in packs of 10: order 10 or 20"]), "{}", cart.text);
+        let refused = portal.customer_call(&slug, Method::POST, "/checkout", Some(&business), Some(json!({}))).await;
+        assert_eq!(refused.json["error"]["field"], "cart", "{}", refused.text);
+        portal.customer_call(&slug, Method::PUT, "/cart/items/BOLT-10", Some(&business), Some(json!({ "quantity": 20 }))).await;
+        let placed = portal.customer_call(&slug, Method::POST, "/checkout", Some(&business), Some(json!({}))).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
+        assert_eq!(placed.json["order"]["total_minor"], 20 * 90, "10 % off from 10");
+        assert_eq!(portal.count("orders").await, 2);
+    }
+}
+
+#[tokio::test]
+async fn a_companys_price_list_sets_its_prices_and_breaks_apply_on_top() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let slug = portal.slug.clone();
+        let buyer = portal.verified_business(&slug).await;
+        let me = portal.customer_call(&slug, Method::GET, "/customers/me", Some(&buyer), None).await;
+        let customer_id = me.json["id"].as_i64().expect("id");
+        for (lines, field) in [("BOLT-10, 0.805", "lines (line 1)"), ("BOLT-10, 0.80\nbolt-10, 0.70", "lines (line 2)"), ("WASHER-9, 1.00", "lines")] {
+            let response = portal.merchant_call(Method::PUT, "/price-lists/Wholesale", Some(json!({ "lines": lines }))).await;
+            assert_eq!(response.json["error"]["field"], field, "{lines}: {}", response.text);
+        }
+        let saved = portal.merchant_call(Method::PUT, "/price-lists/Wholesale", Some(json!({ "lines": "sku,price\nBOLT-10, 0.80\n" }))).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+        assert_eq!(saved.json["items"], json!([["BOLT-10", 80]]));
+        let unknown = portal.merchant_call(Method::PUT, &format!("/customers/{customer_id}/price-list"), Some(json!({ "name": "Retail" }))).await;
+        assert_eq!(unknown.json["error"]["field"], "price_list", "{}", unknown.text);
+        let assigned = portal.merchant_call(Method::PUT, &format!("/customers/{customer_id}/price-list"), Some(json!({ "name": "Wholesale" }))).await;
+        assert_eq!(assigned.json["price_list"]["name"], "Wholesale", "{}", assigned.text);
+        let variant = portal.merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None).await;
+        let variant_id = variant.json[0]["variant_id"].as_i64().expect("variant");
+        portal.merchant_call(Method::PUT, &format!("/variants/{variant_id}/terms"), Some(json!({ "price_breaks": "100: 10" }))).await;
+
+        let check = portal.customer_call(&slug, Method::POST, "/bulk-orders/check", Some(&buyer), Some(json!({ "lines": "BOLT-10, 100\nNUT-5, 1" }))).await;
+        assert_eq!(check.json["lines"][0]["base_price_minor"], 80, "{}", check.text);
+        assert_eq!(check.json["lines"][0]["unit_price_minor"], 72, "10 % off the list price");
+        assert_eq!(check.json["lines"][1]["unit_price_minor"], 50, "not on the list: catalog price");
+        // Individuals and the public catalog keep the catalog price.
+        let public = portal.customer_call(&slug, Method::GET, "/catalog?q=BOLT", None, None).await;
+        assert_eq!(public.json["variants"][0]["price_minor"], 100, "{}", public.text);
+        let own = portal.customer_call(&slug, Method::GET, "/catalog?q=BOLT", Some(&buyer), None).await;
+        assert_eq!(own.json["variants"][0]["price_minor"], 80);
     }
 }

@@ -51,3 +51,26 @@ pub async fn decide_business(
         .await,
     )
 }
+
+/// Saves price list `name` from `SKU, price` lines and assigns it to the customer's company.
+#[server(prefix = "/sfn", endpoint = "save_customer_price_list")]
+pub async fn save_customer_price_list(
+    slug: String,
+    id: i64,
+    name: String,
+    #[server(default)] lines: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            let customers = services()?.customers;
+            if !name.trim().is_empty() {
+                customers.save_price_list(&session, &slug, &name, &lines).await?;
+            }
+            customers.assign_price_list(&session, &slug, id, &name).await?;
+            Ok(())
+        }
+        .await,
+    )
+}

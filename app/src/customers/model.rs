@@ -90,6 +90,8 @@ pub struct CustomerRow {
 pub struct CustomerDetail {
     pub customer: CustomerRow,
     pub company: Option<CompanyDto>,
+    /// The business price list assigned to the customer's company.
+    pub price_list: Option<PriceListDto>,
     pub currency: String,
     pub orders: Vec<OrderRow>,
     pub quotes: Vec<QuoteRow>,
@@ -149,4 +151,12 @@ pub struct CompanyAccount {
 pub struct InvitationDto {
     pub email: String,
     pub link: String,
+}
+
+/// A named business price list: fixed prices per SKU for the companies it is assigned to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceListDto {
+    pub name: String,
+    /// (SKU, price in minor units), by SKU.
+    pub items: Vec<(String, i64)>,
 }

@@ -107,7 +107,11 @@ pub fn CustomerPage() -> impl IntoView {
     let slug = use_slug();
     let id = use_id("id");
     let decide = ServerAction::<DecideBusiness>::new();
-    let detail = Resource::new(move || (slug.get(), id.get(), decide.version().get()), |(slug, id, _)| get_customer(slug, id));
+    let price_list = ServerAction::<SaveCustomerPriceList>::new();
+    let detail = Resource::new(
+        move || (slug.get(), id.get(), decide.version().get(), price_list.version().get()),
+        |(slug, id, ..)| get_customer(slug, id),
+    );
     view! {
         <Transition fallback=loading>
             {move || Suspend::new(async move {
@@ -118,6 +122,11 @@ pub fn CustomerPage() -> impl IntoView {
                         let currency = detail.currency.clone();
                         let company = detail.company.clone();
                         let (verify_slug, reject_slug) = (slug_value.clone(), slug_value.clone());
+                        let list_slug = slug_value.clone();
+                        let (list_name, list_lines) = detail.price_list.clone().map(|list| {
+                            let lines: String = list.items.iter().map(|(sku, price)| format!("{sku}, {}\n", crate::money::amount_text(*price, &currency))).collect();
+                            (list.name, lines)
+                        }).unwrap_or_default();
                         view! {
                             <h2 class="text-lg font-semibold">{customer.name.clone()}</h2>
                             <p class="text-sm text-slate-600">{format!("{} · {} account{}", customer.email, customer.account_type.label(), if customer.has_login { "" } else { " (no portal log-in)" })}</p>
@@ -154,6 +163,20 @@ pub fn CustomerPage() -> impl IntoView {
                                             })}
                                         </div>
                                         {move || decide.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                                        <ActionForm action=price_list attr:class="space-y-2 border-t border-slate-100 pt-3" attr:aria-label="Price list">
+                                            <input type="hidden" name="slug" value=list_slug.clone()/>
+                                            <input type="hidden" name="id" value=customer.id/>
+                                            <div>
+                                                <label for="price-list-name" class=LABEL_CLASS>"Business price list (empty: catalog prices)"</label>
+                                                <input id="price-list-name" name="name" value=list_name.clone() class=INPUT_CLASS/>
+                                            </div>
+                                            <div>
+                                                <label for="price-list-lines" class=LABEL_CLASS>"Prices (one per line: SKU, price)"</label>
+                                                <textarea id="price-list-lines" name="lines" rows="4" class=format!("{INPUT_CLASS} font-mono")>{list_lines.clone()}</textarea>
+                                            </div>
+                                            <button type="submit" class=SECONDARY_BUTTON>"Save price list"</button>
+                                            {move || price_list.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                                        </ActionForm>
                                     </section>
                                 }
                             })}

@@ -298,3 +298,40 @@ pub async fn portal_accept_invitation(
         .await,
     )
 }
+
+#[server(prefix = "/sfn", endpoint = "portal_cart")]
+pub async fn portal_cart(shop: String) -> Result<super::model::CartView, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.cart(&portal_caller(&shop)).await }.await)
+}
+
+/// Adds to the cart (`mode = add`) or sets a line's quantity (`mode = set`, 0 removes it).
+#[server(prefix = "/sfn", endpoint = "portal_change_cart")]
+pub async fn portal_change_cart(
+    shop: String,
+    sku: String,
+    quantity: String,
+    #[server(default)] mode: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            services()?
+                .portal
+                .change_cart(&portal_caller(&shop), &sku, &quantity, mode != "set")
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "portal_checkout")]
+pub async fn portal_checkout(
+    shop: String,
+    #[server(default)] shipping_address: Address,
+    #[server(default)] notes: String,
+) -> Result<super::model::BulkSubmission, AppError> {
+    use crate::services::*;
+    respond(async { services()?.portal.checkout(&portal_caller(&shop), shipping_address, &notes).await }.await)
+}

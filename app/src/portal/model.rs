@@ -77,3 +77,12 @@ pub struct BulkSubmission {
     pub approval_id: Option<i64>,
     pub message: String,
 }
+
+/// The customer's cart, checked and priced like a bulk order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartView {
+    pub check: crate::bulk::rules::BulkCheck,
+    pub currency: String,
+    /// Business pricing and terms apply (a verified business); checkout uses the company address.
+    pub business: bool,
+}

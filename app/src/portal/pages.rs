@@ -21,7 +21,7 @@ use crate::shops::pages::{loading, CARD};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 fn use_shop() -> Memo<String> {
     let params = use_params_map();
@@ -103,7 +103,12 @@ pub fn IndividualOnly(children: ChildrenFn) -> impl IntoView {
 pub fn PortalLayout() -> impl IntoView {
     let shop = use_shop();
     let log_out = ServerAction::<PortalLogOut>::new();
-    let context: ContextResource = Resource::new(move || (shop.get(), log_out.version().get()), |(shop, _)| get_portal_context(shop));
+    // Refetched on every navigation: logging in, signing up or joining changes who is here.
+    let location = use_location();
+    let context: ContextResource = Resource::new(
+        move || (shop.get(), location.pathname.get(), log_out.version().get()),
+        |(shop, ..)| get_portal_context(shop),
+    );
     provide_context(context);
     let nav_link = "text-sm text-slate-700 hover:text-indigo-700";
     view! {
@@ -129,6 +134,7 @@ pub fn PortalLayout() -> impl IntoView {
                             <a class=nav_link href=format!("/s/{}/company", shop.get())>"Company"</a>
                         })}
                         <AuthOnly>
+                            <a class=nav_link href=move || format!("/s/{}/cart", shop.get())>"Cart"</a>
                             <a class=nav_link href=move || format!("/s/{}/account", shop.get())>"Account"</a>
                             <ActionForm action=log_out>
                                 <input type="hidden" name="shop" value=move || shop.get()/>
@@ -185,6 +191,8 @@ pub fn PortalCatalogPage() -> impl IntoView {
     let shop = use_shop();
     let query = use_query_map();
     let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let add = ServerAction::<PortalChangeCart>::new();
+    let context = expect_context::<ContextResource>();
     let catalog = Resource::new(move || (shop.get(), search.get()), |(shop, q)| get_portal_catalog(shop, q));
     view! {
         <div class="flex flex-wrap items-end justify-between gap-3">
@@ -199,15 +207,23 @@ pub fn PortalCatalogPage() -> impl IntoView {
         </div>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                let logged_in = context.await.ok().and_then(|context| context.customer).is_some();
                 match catalog.await {
                     Ok(catalog) if catalog.variants.is_empty() => view! { <p class="mt-6 text-sm text-slate-600">"No products match."</p> }.into_any(),
                     Ok(catalog) => {
                         let currency = catalog.currency.clone();
+                        let shop_value = shop.get_untracked();
                         view! {
+                            {move || match add.value().get() {
+                                Some(Ok(())) => view! { <p role="status" class="mt-4 text-sm text-emerald-700">"Added to your cart. "<a class="underline" href=format!("/s/{}/cart", shop.get_untracked())>"View cart"</a></p> }.into_any(),
+                                Some(Err(error)) => view! { <div class="mt-4"><ErrorAlert error/></div> }.into_any(),
+                                None => ().into_any(),
+                            }}
                             <table class="mt-4 w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm" aria-label="Products">
                                 <thead class="bg-slate-100"><tr>
                                     <th class=TH>"Product"</th><th class=TH>"SKU"</th><th class="px-3 py-2 text-right font-medium">"Price"</th>
                                     <th class=TH>"Volume pricing"</th><th class=TH>"Order in"</th><th class="px-3 py-2 text-right font-medium">"In stock"</th>
+                                    <th class=TH><span class="sr-only">"Add to cart"</span></th>
                                 </tr></thead>
                                 <tbody>
                                     {catalog.variants.into_iter().map(|variant| {
@@ -217,6 +233,9 @@ pub fn PortalCatalogPage() -> impl IntoView {
                                             (1, pack) => format!("packs of {pack}"),
                                             (min, pack) => format!("packs of {pack}, min. {min}"),
                                         };
+                                        let row_shop = shop_value.clone();
+                                        let sku = variant.sku.clone();
+                                        let add_label = format!("Quantity of {sku}");
                                         view! {
                                             <tr class="border-t border-slate-100">
                                                 <td class=TD>{variant.title}</td>
@@ -225,6 +244,17 @@ pub fn PortalCatalogPage() -> impl IntoView {
                                                 <td class=TD>{breaks_text(&variant.price_breaks)}</td>
                                                 <td class=TD>{terms}</td>
                                                 <td class="px-3 py-2 text-right">{variant.available}</td>
+                                                <td class=TD>
+                                                    {logged_in.then(|| view! {
+                                                        <ActionForm action=add attr:class="flex items-center gap-2">
+                                                            <input type="hidden" name="shop" value=row_shop.clone()/>
+                                                            <input type="hidden" name="sku" value=sku.clone()/>
+                                                            <input type="hidden" name="mode" value="add"/>
+                                                            <input name="quantity" value=variant.min_quantity.max(variant.pack_size) aria-label=add_label.clone() class="w-20 rounded-md border border-slate-300 px-2 py-1"/>
+                                                            <button type="submit" class=SECONDARY_BUTTON>"Add"</button>
+                                                        </ActionForm>
+                                                    })}
+                                                </td>
                                             </tr>
                                         }
                                     }).collect_view()}
@@ -877,5 +907,102 @@ pub fn PortalInvitationPage() -> impl IntoView {
             {move || accept.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
             <button type="submit" class=BUTTON_CLASS>"Join"</button>
         </ActionForm>
+    }
+}
+
+#[component]
+pub fn PortalCartPage() -> impl IntoView {
+    let shop = use_shop();
+    let change = ServerAction::<PortalChangeCart>::new();
+    let checkout = ServerAction::<PortalCheckout>::new();
+    let cart = Resource::new(
+        move || (shop.get(), change.version().get(), checkout.version().get()),
+        |(shop, ..)| portal_cart(shop),
+    );
+    view! {
+        <h1 class="text-2xl font-semibold">"Cart"</h1>
+        {move || match checkout.value().get() {
+            Some(Ok(submission)) => match submission.order {
+                Some(order) => view! { <p role="status" class="mt-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="checkout-placed">{format!("Order #{} placed: {} (invoice, pay later).", order.number, format_money(order.total_minor, &order.currency))}</p> }.into_any(),
+                None => view! { <p role="status" class="mt-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">{submission.message}</p> }.into_any(),
+            },
+            Some(Err(error)) => view! { <div class="mt-4"><ErrorAlert error/></div> }.into_any(),
+            None => ().into_any(),
+        }}
+        {move || change.value().get().and_then(Result::err).map(|error| view! { <div class="mt-4"><ErrorAlert error/></div> })}
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let shop_value = shop.get_untracked();
+                let cart = match cart.await {
+                    Ok(cart) => cart,
+                    Err(error) => {
+                        set_error_status(&error);
+                        return portal_error(&shop_value, error);
+                    }
+                };
+                if cart.check.lines.is_empty() {
+                    return view! { <p class="mt-6 text-sm text-slate-600">"Your cart is empty. "<a class="text-indigo-700 underline" href=format!("/s/{shop_value}")>"Browse the catalog"</a></p> }.into_any();
+                }
+                let currency = cart.currency.clone();
+                let subtotal = cart.check.subtotal_minor;
+                let orderable = cart.check.is_orderable();
+                let business = cart.business;
+                let checkout_shop = shop_value.clone();
+                view! {
+                    <table class="mt-4 w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Cart">
+                        <thead class="bg-slate-100"><tr>
+                            <th class=TH>"Item"</th><th class=TH>"SKU"</th><th class=TH>"Quantity"</th>
+                            <th class="px-3 py-2 text-right font-medium">"Unit price"</th><th class="px-3 py-2 text-right font-medium">"Total"</th><th class=TH>"Problem"</th>
+                        </tr></thead>
+                        <tbody>
+                            {cart.check.lines.into_iter().map(|line| {
+                                let row_shop = shop_value.clone();
+                                let sku = line.sku.clone();
+                                let label = format!("Quantity of {sku}");
+                                let discount = (line.discount_bp > 0).then(|| format!(" (−{})", percent_text(line.discount_bp)));
+                                view! {
+                                    <tr class="border-t border-slate-100">
+                                        <td class=TD>{line.title.clone()}</td>
+                                        <td class=format!("{TD} font-mono text-xs")>{line.sku.clone()}</td>
+                                        <td class=TD>
+                                            <ActionForm action=change attr:class="flex items-center gap-2">
+                                                <input type="hidden" name="shop" value=row_shop.clone()/>
+                                                <input type="hidden" name="sku" value=sku.clone()/>
+                                                <input type="hidden" name="mode" value="set"/>
+                                                <input name="quantity" value=line.quantity aria-label=label.clone() class="w-20 rounded-md border border-slate-300 px-2 py-1"/>
+                                                <button type="submit" class=SECONDARY_BUTTON>"Update"</button>
+                                            </ActionForm>
+                                        </td>
+                                        <td class="px-3 py-2 text-right">{format_money(line.unit_price_minor, &currency)}{discount}</td>
+                                        <td class="px-3 py-2 text-right">{format_money(line.line_total_minor, &currency)}</td>
+                                        <td class="px-3 py-2 text-red-700">{line.problems.join("; ")}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <p class="mt-2 text-right text-sm font-medium" data-testid="cart-subtotal">{format!("Subtotal {}", format_money(subtotal, &cart.currency))}</p>
+                    <ActionForm action=checkout attr:class=format!("mt-6 max-w-xl space-y-4 {CARD}") attr:aria-label="Checkout">
+                        <input type="hidden" name="shop" value=checkout_shop.clone()/>
+                        {if business {
+                            view! { <p class="text-sm text-slate-600">"Ships to your company's billing address; invoiced to your company."</p> }.into_any()
+                        } else {
+                            view! {
+                                <div class="space-y-3">
+                                    {text_field("ship-line1", "shipping_address[line1]", "Street and number", "text", true)}
+                                    <div class="grid grid-cols-3 gap-3">
+                                        {text_field("ship-postal", "shipping_address[postal_code]", "Postal code", "text", false)}
+                                        {text_field("ship-city", "shipping_address[city]", "City", "text", true)}
+                                        {text_field("ship-country", "shipping_address[country]", "Country (e.g. DE)", "text", true)}
+                                    </div>
+                                </div>
+                            }.into_any()
+                        }}
+                        {text_field("checkout-notes", "notes", "Note or purchase order number", "text", false)}
+                        <button type="submit" class=BUTTON_CLASS disabled=!orderable>"Place order (pay later)"</button>
+                    </ActionForm>
+                }.into_any()
+            })}
+        </Transition>
     }
 }

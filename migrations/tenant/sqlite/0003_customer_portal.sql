@@ -134,4 +134,13 @@ CREATE TABLE company_approvals (
 );
 CREATE INDEX company_approvals_company ON company_approvals (company_id, status, created_at);
 
+-- A logged-in customer's cart.
+CREATE TABLE cart_items (
+    customer_id BIGINT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+    variant_id BIGINT NOT NULL REFERENCES variants (id) ON DELETE CASCADE,
+    quantity BIGINT NOT NULL CHECK (quantity > 0),
+    added_at BIGINT NOT NULL,
+    PRIMARY KEY (customer_id, variant_id)
+);
+
 INSERT INTO counters (name, value) VALUES ('quote_number', 100);

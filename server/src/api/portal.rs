@@ -44,6 +44,12 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/bulk-orders/check", post(check_bulk_order))
         .route("/shops/{slug}/bulk-orders/reorder/{order_id}", get(reorder_lines))
         .route("/shops/{slug}/variants/{id}/terms", put(set_variant_terms))
+        .route("/shops/{slug}/price-lists/{name}", put(save_price_list))
+        .route("/shops/{slug}/customers/{id}/price-list", put(assign_price_list))
+        .route("/shops/{slug}/cart", get(cart))
+        .route("/shops/{slug}/cart/items", post(add_to_cart))
+        .route("/shops/{slug}/cart/items/{sku}", put(set_cart_quantity))
+        .route("/shops/{slug}/checkout", post(checkout))
         .route("/shops/{slug}/company", get(company_account))
         .route("/shops/{slug}/company/buyers", post(invite_buyer))
         .route("/shops/{slug}/company/buyers/{id}/limit", put(set_buyer_limit))
@@ -434,4 +440,83 @@ async fn set_variant_terms(
     ApiJson(input): ApiJson<VariantTermsInput>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.customers.set_variant_terms(&session, &slug, id, input).await?))
+}
+
+async fn cart(State(state): State<AppState>, CustomerParty(caller): CustomerParty) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.portal.cart(&caller).await?))
+}
+
+#[derive(Deserialize)]
+struct CartItemBody {
+    #[serde(default)]
+    sku: String,
+    #[serde(deserialize_with = "app::products::model::text_or_number")]
+    quantity: String,
+}
+
+async fn add_to_cart(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+    ApiJson(body): ApiJson<CartItemBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.portal.change_cart(&caller, &body.sku, &body.quantity, true).await?))
+}
+
+async fn set_cart_quantity(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+    Path((_, sku)): Path<(String, String)>,
+    ApiJson(body): ApiJson<CartItemBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.portal.change_cart(&caller, &sku, &body.quantity, false).await?))
+}
+
+#[derive(Deserialize)]
+struct CheckoutBody {
+    #[serde(default)]
+    shipping_address: app::orders::model::Address,
+    #[serde(default)]
+    notes: String,
+}
+
+/// `201` with the order, or `202` when a buyer's order waits for the company admin.
+async fn checkout(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+    ApiJson(body): ApiJson<CheckoutBody>,
+) -> ApiResult<impl IntoResponse> {
+    let submission = state.portal.checkout(&caller, body.shipping_address, &body.notes).await?;
+    let status = if submission.order.is_some() { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+    Ok((status, Json(submission)))
+}
+
+#[derive(Deserialize)]
+struct PriceListBody {
+    /// `SKU, price` lines.
+    lines: String,
+}
+
+async fn save_price_list(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path((slug, name)): Path<(String, String)>,
+    ApiJson(body): ApiJson<PriceListBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.customers.save_price_list(&session, &slug, &name, &body.lines).await?))
+}
+
+#[derive(Deserialize)]
+struct AssignBody {
+    /// The price list's name; empty for none.
+    #[serde(default)]
+    name: String,
+}
+
+async fn assign_price_list(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path((slug, id)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<AssignBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.customers.assign_price_list(&session, &slug, id, &body.name).await?))
 }

@@ -266,7 +266,7 @@ pub async fn place_portal_order_for(
     let db = &business.shop.db;
     let mut tx = db.begin_write().await.map_err(internal)?;
     let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, &input, Some(&locked)).await?;
-    let (number, total_minor) = mark_portal_order(&mut tx, order_id, business).await?;
+    let (number, total_minor) = mark_portal_order(&mut tx, order_id, business.customer.id, Some(business.company_id)).await?;
     if let Some((approval_id, admin)) = approval {
         let approved = sqlx::query("UPDATE company_approvals SET status = 'approved', order_id = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'waiting'")
             .bind(order_id)
@@ -289,15 +289,16 @@ pub async fn place_portal_order_for(
     })
 }
 
-/// Records the customer and company on a portal order; returns its number and total.
+/// Records the customer (and company) on a portal order; returns its number and total.
 pub async fn mark_portal_order(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     order_id: i64,
-    business: &BusinessCaller,
+    customer_id: i64,
+    company_id: Option<i64>,
 ) -> Result<(i64, i64), AppError> {
     sqlx::query("UPDATE orders SET placed_by_customer_id = $1, company_id = $2, updated_at = $3 WHERE id = $4")
-        .bind(business.customer.id)
-        .bind(business.company_id)
+        .bind(customer_id)
+        .bind(company_id)
         .bind(now_ms())
         .bind(order_id)
         .execute(&mut **tx)

@@ -10,12 +10,15 @@ use crate::orders::address_from_json;
 use crate::sql::{like_escape, SqlBuilder};
 use app::auth::model::Session;
 use app::bulk::rules::{check_price_break, parse_percent, PriceBreak};
-use app::customers::model::{CompanyDto, CustomerDetail, CustomerQuery, CustomerRow, VerificationInput};
+use app::customers::model::{
+    CompanyDto, CustomerDetail, CustomerQuery, CustomerRow, PriceListDto, VerificationInput,
+};
 use app::customers::rules::{AccountType, Verification, VerificationDecision};
 use app::error::AppError;
 use app::orders::model::OrderRow;
 use app::orders::rules::OrderStatus;
-use app::products::rules::parse_count;
+use app::money::parse_amount;
+use app::products::rules::{parse_count, Sku};
 use app::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRow};
 use app::services::{CustomerService, PortalVariant, VariantTermsDto, VariantTermsInput};
 use async_trait::async_trait;
@@ -78,6 +81,46 @@ pub fn parse_price_breaks(text: &str) -> Result<Vec<PriceBreak>, AppError> {
         ));
     }
     Ok(breaks)
+}
+
+fn parse_price_list_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(AppError::invalid("name", "a name of 1 to 80 characters"));
+    }
+    Ok(name.to_string())
+}
+
+async fn price_list_by_id(db: &crate::db::Database, id: i64) -> Result<Option<PriceListDto>, AppError> {
+    let Some(name) = sqlx::query_scalar::<_, String>("SELECT name FROM price_lists WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let items = sqlx::query_as::<_, (String, i64)>(
+        "SELECT v.sku, i.price_minor FROM price_list_items i JOIN variants v ON v.id = i.variant_id WHERE i.price_list_id = $1 ORDER BY v.sku",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?;
+    Ok(Some(PriceListDto { name, items }))
+}
+
+async fn price_list_of_company(db: &crate::db::Database, company_id: i64) -> Result<Option<PriceListDto>, AppError> {
+    let list = sqlx::query_scalar::<_, Option<i64>>("SELECT price_list_id FROM companies WHERE id = $1")
+        .bind(company_id)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(internal)?
+        .flatten();
+    match list {
+        Some(id) => price_list_by_id(db, id).await,
+        None => Ok(None),
+    }
 }
 
 #[async_trait]
@@ -176,9 +219,14 @@ impl CustomerService for CustomerAdmin {
             Some(company_id) => quotes::list(&shop.db, QuoteScope::Company(company_id), "").await?,
             None => Vec::new(),
         };
+        let price_list = match customer.company_id {
+            Some(company_id) => price_list_of_company(&shop.db, company_id).await?,
+            None => None,
+        };
         Ok(CustomerDetail {
             customer,
             company,
+            price_list,
             currency: shop.shop.currency.clone(),
             orders,
             quotes,
@@ -284,6 +332,110 @@ impl CustomerService for CustomerAdmin {
         let shop = self.access.open(session, slug).await?;
         quotes::add_message(&shop.db, id, QuoteScope::Shop, "merchant", &shop.actor, body).await?;
         quotes::detail(&shop.db, &shop.shop.currency, id, QuoteScope::Shop).await
+    }
+
+    #[tracing::instrument(skip_all, fields(slug), err(level = "info"))]
+    async fn save_price_list(
+        &self,
+        session: &Session,
+        slug: &str,
+        name: &str,
+        lines: &str,
+    ) -> Result<PriceListDto, AppError> {
+        let name = parse_price_list_name(name)?;
+        let shop = self.access.open(session, slug).await?;
+        let currency = shop.shop.currency.clone();
+        let mut items: Vec<(String, i64)> = Vec::new();
+        for (index, raw) in lines.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.to_ascii_lowercase().replace(' ', "") == "sku,price" {
+                continue;
+            }
+            let field = format!("lines (line {})", index + 1);
+            let (sku, price) = line
+                .split_once([',', ';', '\t'])
+                .ok_or_else(|| AppError::invalid(&field, "write \"SKU, price\""))?;
+            let sku = Sku::parse(sku).map_err(|error| AppError::invalid(&field, error.to_string()))?;
+            let price = parse_amount(price.trim(), &currency, &field)?;
+            if items.iter().any(|(known, _)| known.eq_ignore_ascii_case(sku.as_str())) {
+                return Err(AppError::invalid(&field, format!("{} appears twice", sku.as_str())));
+            }
+            items.push((sku.as_str().to_string(), price));
+        }
+        let skus: Vec<&str> = items.iter().map(|(sku, _)| sku.as_str()).collect();
+        let known = super::bulk::terms_for(&shop.db, None, &skus).await?;
+        let unknown: Vec<&str> = skus.iter().copied().filter(|sku| !known.contains_key(&sku.to_ascii_uppercase())).collect();
+        if !unknown.is_empty() {
+            return Err(AppError::invalid("lines", format!("unknown or inactive SKU: {}", unknown.join(", "))));
+        }
+        let mut tx = shop.db.begin_write().await.map_err(internal)?;
+        let id = match sqlx::query_scalar::<_, i64>("SELECT id FROM price_lists WHERE name = $1")
+            .bind(&name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?
+        {
+            Some(id) => id,
+            None => sqlx::query_scalar::<_, i64>("INSERT INTO price_lists (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(&name)
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?,
+        };
+        sqlx::query("DELETE FROM price_list_items WHERE price_list_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        for (sku, price) in &items {
+            let variant_id = known[&sku.to_ascii_uppercase()].variant_id;
+            sqlx::query("INSERT INTO price_list_items (price_list_id, variant_id, price_minor) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(variant_id)
+                .bind(price)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        price_list_by_id(&shop.db, id).await?.ok_or(AppError::Internal)
+    }
+
+    async fn assign_price_list(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        name: &str,
+    ) -> Result<CustomerDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        let company_id = sqlx::query_scalar::<_, Option<i64>>("SELECT company_id FROM customers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&shop.db.pool)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::NotFound("Customer not found".into()))?
+            .ok_or_else(|| AppError::Conflict("Price lists are for business customers".into()))?;
+        let list_id = if name.trim().is_empty() {
+            None
+        } else {
+            Some(
+                sqlx::query_scalar::<_, i64>("SELECT id FROM price_lists WHERE name = $1")
+                    .bind(name.trim())
+                    .fetch_optional(&shop.db.pool)
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| AppError::invalid("price_list", format!("no price list named \"{}\"", name.trim())))?,
+            )
+        };
+        sqlx::query("UPDATE companies SET price_list_id = $1 WHERE id = $2")
+            .bind(list_id)
+            .bind(company_id)
+            .execute(&shop.db.pool)
+            .await
+            .map_err(internal)?;
+        self.customer(session, slug, id).await
     }
 
     async fn variant_terms(

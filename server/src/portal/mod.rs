@@ -7,6 +7,7 @@
 //! business operations. Ids from the caller are always looked up inside the caller's company.
 
 pub mod bulk;
+pub mod cart;
 pub mod company;
 pub mod host;
 pub mod merchant;
@@ -32,8 +33,9 @@ use app::error::AppError;
 use app::orders::model::{OrderPage, OrderRow};
 use app::orders::rules::OrderStatus;
 use app::quotes::model::{QuoteDetail, QuoteRequestInput, QuoteRow};
+use app::orders::model::Address;
 use app::services::{
-    BulkSubmission, ClientInfo, PortalCaller, PortalCatalog, PortalContext, PortalService,
+    BulkSubmission, CartView, ClientInfo, PortalCaller, PortalCatalog, PortalContext, PortalService,
 };
 use app::shops::rules::ShopStatus;
 use async_trait::async_trait;
@@ -269,8 +271,8 @@ impl PortalService for Portal {
             .map_err(internal)?;
         let now = now_ms();
         let mut tx = shop.db.begin_write().await.map_err(internal)?;
-        let existing = sqlx::query_as::<_, (i64, String)>(
-            "SELECT id, password_hash FROM customers WHERE email = $1",
+        let existing = sqlx::query_as::<_, (i64, String, Option<String>)>(
+            "SELECT id, password_hash, invitation_hash FROM customers WHERE email = $1",
         )
         .bind(valid.email.as_str())
         .fetch_optional(&mut *tx)
@@ -279,8 +281,14 @@ impl PortalService for Portal {
         let taken = || {
             AppError::Conflict("This e-mail already has an account at this shop: log in instead".into())
         };
-        if matches!(&existing, Some((_, hash)) if !hash.is_empty()) {
-            return Err(taken());
+        match &existing {
+            Some((_, hash, _)) if !hash.is_empty() => return Err(taken()),
+            Some((_, _, Some(_))) => {
+                return Err(AppError::Conflict(
+                    "This e-mail has an invitation to a company account: use the link from the company's admin".into(),
+                ))
+            }
+            _ => {}
         }
         let company_id = match &valid.company {
             None => None,
@@ -302,7 +310,7 @@ impl PortalService for Portal {
         // A customer known from earlier orders (no log-in yet) gets the log-in; the portal only
         // ever shows orders placed through the log-in, never those earlier ones.
         let customer_id = match existing {
-            Some((id, _)) => {
+            Some((id, _, _)) => {
                 sqlx::query("UPDATE customers SET name = $1, account_type = $2, company_name = $3, password_hash = $4, company_id = $5, company_role = $6 WHERE id = $7 AND password_hash = ''")
                     .bind(&valid.name)
                     .bind(valid.account_type.as_str())
@@ -559,6 +567,32 @@ impl PortalService for Portal {
     ) -> Result<BulkSubmission, AppError> {
         let business = self.business(caller).await?;
         bulk::submit(&business, lines, notes).await
+    }
+
+    async fn cart(&self, caller: &PortalCaller) -> Result<CartView, AppError> {
+        let (shop, customer) = self.customer(caller).await?;
+        cart::view(&shop, &customer).await
+    }
+
+    async fn change_cart(
+        &self,
+        caller: &PortalCaller,
+        sku: &str,
+        quantity: &str,
+        add: bool,
+    ) -> Result<CartView, AppError> {
+        let (shop, customer) = self.customer(caller).await?;
+        cart::change(&shop, &customer, sku, quantity, add).await
+    }
+
+    async fn checkout(
+        &self,
+        caller: &PortalCaller,
+        shipping_address: Address,
+        notes: &str,
+    ) -> Result<BulkSubmission, AppError> {
+        let (shop, customer) = self.customer(caller).await?;
+        cart::checkout(shop, customer, &shipping_address, notes).await
     }
 
     async fn company_account(&self, caller: &PortalCaller) -> Result<CompanyAccount, AppError> {

@@ -319,7 +319,7 @@ pub async fn accept(business: &BusinessCaller, id: i64, expected_version: i64) -
         ..NewOrderInput::default()
     };
     let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, &input, Some(&locked)).await?;
-    mark_portal_order(&mut tx, order_id, business).await?;
+    mark_portal_order(&mut tx, order_id, business.customer.id, Some(business.company_id)).await?;
     write_status(&mut tx, id, expected_version, next, Some(order_id)).await?;
     tx.commit().await.map_err(internal)?;
     tracing::info!(quote = id, order_id, "quote accepted");
