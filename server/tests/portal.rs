@@ -436,8 +436,14 @@ async fn a_bulk_order_reports_every_bad_line_and_places_one_order_when_clean() {
         assert!(refused.json["error"]["message"].as_str().unwrap_or("").contains("line 4 (WASHER-1): unknown SKU WASHER-1"), "{}", refused.text);
         assert_eq!(portal.count("orders").await, 0);
 
+        // Prices are the server's: a price in the lines is an unreadable line, a price field in
+        // the body is ignored.
+        let priced_by_client = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": "NUT-5, 2, 0.01" }))).await;
+        assert_eq!(priced_by_client.status, StatusCode::BAD_REQUEST, "{}", priced_by_client.text);
+        assert!(priced_by_client.json["error"]["message"].as_str().unwrap_or("").contains("expected \"SKU, quantity\""), "{}", priced_by_client.text);
+        assert_eq!(portal.count("orders").await, 0);
         let fixed = "BOLT-10, 1000\nNUT-5, 30\n";
-        let placed = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": fixed, "notes": "PO 4711" }))).await;
+        let placed = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": fixed, "notes": "PO 4711", "unit_price_minor": 1, "total_minor": 1 }))).await;
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
         // 1,000 bolts at 1.00 − 12 % = 0.88, 30 nuts at 0.50.
         assert_eq!(placed.json["order"]["total_minor"], json!(1000 * 88 + 30 * 50));
