@@ -141,10 +141,14 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     if skus.len() < options.lines {
         bail!("the shop has {} variants, fewer than the {} lines asked for", skus.len(), options.lines);
     }
-    // Distinct SKUs spread over the catalog, quantities 1–200.
+    // Distinct SKUs spread over the catalog (odd and even variant ids alike, so about half have
+    // price breaks), quantities 1–200.
     let step = skus.len() / options.lines;
     let lines: String = (0..options.lines)
-        .map(|i| format!("{}, {}\n", skus[i * step], 1 + (i * 37) % 200))
+        .map(|i| {
+            let index = (i * step + i % step.max(1)).min(skus.len() - 1);
+            format!("{}, {}\n", skus[index], 1 + (i * 37) % 200)
+        })
         .collect();
 
     let session = state
