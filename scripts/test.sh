@@ -115,7 +115,7 @@ fi
 
 step setup setup.log "$ROOT/scripts/setup.sh" || finish
 
-step "app tests" app.log cargo test -p app --features ssr
+step "app tests" app.log cargo test --no-fail-fast -p app --features ssr
 fail_fast
 
 PG_URL=""
@@ -125,9 +125,9 @@ fi
 fail_fast
 
 if [ -n "$PG_URL" ]; then
-    step "server tests" server.log env CARTWRIGHT_TEST_PG_URL="$PG_URL" cargo test -p server
+    step "server tests" server.log env CARTWRIGHT_TEST_PG_URL="$PG_URL" cargo test --no-fail-fast -p server
 else
-    step "server tests" server.log cargo test -p server
+    step "server tests" server.log cargo test --no-fail-fast -p server
 fi
 stop_pg
 fail_fast

@@ -92,6 +92,27 @@ pub(crate) fn address_from_json(text: &str) -> Address {
     serde_json::from_str(text).unwrap_or_default()
 }
 
+/// The columns of an order list row, in the order `order_row` reads them.
+pub(crate) const ORDER_ROW_COLUMNS: &str =
+    "id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor";
+
+pub(crate) type OrderRowTuple = (i64, i64, i64, String, String, String, String, String, i64);
+
+pub(crate) fn order_row(row: OrderRowTuple) -> OrderRow {
+    OrderRow {
+        id: row.0,
+        number: row.1,
+        placed_at_ms: row.2,
+        customer_name: row.3,
+        customer_email: row.4,
+        customer_type: row.5,
+        // The column is only ever written from `OrderStatus::as_str`.
+        status: OrderStatus::parse(&row.6).unwrap_or(OrderStatus::Pending),
+        channel: row.7,
+        total_minor: row.8,
+    }
+}
+
 /// A placed line after looking up its variant.
 struct PricedLine {
     variant_id: i64,
@@ -869,9 +890,9 @@ impl OrderService for Orders {
         query: OrderQuery,
     ) -> Result<OrderPage, AppError> {
         let shop = self.access.open(session, slug).await?;
-        let mut sql = SqlBuilder::new(
-            "SELECT id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor FROM orders o WHERE 1 = 1",
-        );
+        let mut sql = SqlBuilder::new(&format!(
+            "SELECT {ORDER_ROW_COLUMNS} FROM orders o WHERE 1 = 1"
+        ));
         let q = query.q.trim();
         if !q.is_empty() {
             if let Ok(number) = q.trim_start_matches('#').parse::<i64>() {
@@ -947,7 +968,7 @@ impl OrderService for Orders {
             ORDER_PAGE + 1
         ));
         let mut rows = sql
-            .query_as::<(i64, i64, i64, String, String, String, String, String, i64)>()
+            .query_as::<OrderRowTuple>()
             .fetch_all(&shop.db.pool)
             .await
             .map_err(internal)?;
@@ -969,20 +990,7 @@ impl OrderService for Orders {
         };
         Ok(OrderPage {
             currency: shop.shop.currency.clone(),
-            orders: rows
-                .into_iter()
-                .map(|row| OrderRow {
-                    id: row.0,
-                    number: row.1,
-                    placed_at_ms: row.2,
-                    customer_name: row.3,
-                    customer_email: row.4,
-                    customer_type: row.5,
-                    status: OrderStatus::parse(&row.6).unwrap_or(OrderStatus::Pending),
-                    channel: row.7,
-                    total_minor: row.8,
-                })
-                .collect(),
+            orders: rows.into_iter().map(order_row).collect(),
             next_cursor,
         })
     }

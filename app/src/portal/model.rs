@@ -14,6 +14,20 @@ pub struct PortalVariant {
     pub price_breaks: Vec<crate::bulk::rules::PriceBreak>,
 }
 
+impl From<crate::bulk::rules::VariantTerms> for PortalVariant {
+    fn from(terms: crate::bulk::rules::VariantTerms) -> Self {
+        PortalVariant {
+            sku: terms.sku,
+            title: terms.title,
+            price_minor: terms.base_price_minor,
+            available: terms.available,
+            min_quantity: terms.min_quantity,
+            pack_size: terms.pack_size,
+            price_breaks: terms.price_breaks,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalCatalog {
     pub shop_name: String,

@@ -168,18 +168,7 @@ pub async fn catalog_terms(
     let mut terms: Vec<VariantTerms> = rows.into_iter().map(terms_from_row).collect();
     let mut refs: Vec<&mut VariantTerms> = terms.iter_mut().collect();
     attach_breaks(db, &mut refs).await?;
-    Ok(terms
-        .into_iter()
-        .map(|terms| PortalVariant {
-            sku: terms.sku,
-            title: terms.title,
-            price_minor: terms.base_price_minor,
-            available: terms.available,
-            min_quantity: terms.min_quantity,
-            pack_size: terms.pack_size,
-            price_breaks: terms.price_breaks,
-        })
-        .collect())
+    Ok(terms.into_iter().map(PortalVariant::from).collect())
 }
 
 /// Reads, checks and prices a bulk order without placing it.
@@ -238,31 +227,21 @@ pub async fn place_portal_order_for(
     notes: &str,
     approval: Option<(i64, &str)>,
 ) -> Result<PlacedOrder, AppError> {
-    let company = business.customer.company().ok_or(AppError::Internal)?;
     let locked: HashMap<String, i64> = checked
         .lines
         .iter()
         .map(|line| (line.sku.to_ascii_uppercase(), line.unit_price_minor))
         .collect();
-    let input = NewOrderInput {
-        customer_email: business.customer.email.clone(),
-        customer_name: business.customer.name.clone(),
-        customer_type: "business".into(),
-        company_name: company.name.clone(),
-        shipping_address: company.billing_address.clone(),
-        billing_address: Some(company.billing_address),
-        lines: checked
-            .lines
-            .iter()
-            .map(|line| NewOrderLine {
-                sku: line.sku.clone(),
-                quantity: line.quantity.to_string(),
-            })
-            .collect(),
-        notes: format!("Bulk order (invoice, pay later). {}", notes.trim()).trim().to_string(),
-        channel: "portal".into(),
-        ..NewOrderInput::default()
-    };
+    let lines = checked
+        .lines
+        .iter()
+        .map(|line| NewOrderLine {
+            sku: line.sku.clone(),
+            quantity: line.quantity.to_string(),
+        })
+        .collect();
+    let notes = format!("Bulk order (invoice, pay later). {}", notes.trim());
+    let input = company_order_input(business, lines, notes.trim())?;
     let db = &business.shop.db;
     let mut tx = db.begin_write().await.map_err(internal)?;
     let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, &input, Some(&locked)).await?;
@@ -286,6 +265,28 @@ pub async fn place_portal_order_for(
         number,
         total_minor,
         currency: business.shop.shop.currency.clone(),
+    })
+}
+
+/// An order of the caller's company: the caller as the customer, the company's name, its billing
+/// address (also where it ships), channel `portal`.
+pub fn company_order_input(
+    business: &BusinessCaller,
+    lines: Vec<NewOrderLine>,
+    notes: &str,
+) -> Result<NewOrderInput, AppError> {
+    let company = business.customer.company().ok_or(AppError::Internal)?;
+    Ok(NewOrderInput {
+        customer_email: business.customer.email.clone(),
+        customer_name: business.customer.name.clone(),
+        customer_type: "business".into(),
+        company_name: company.name,
+        shipping_address: company.billing_address.clone(),
+        billing_address: Some(company.billing_address),
+        lines,
+        notes: notes.to_string(),
+        channel: "portal".into(),
+        ..NewOrderInput::default()
     })
 }
 

@@ -6,7 +6,7 @@ use super::quotes::{self, QuoteScope};
 use crate::access::ShopAccess;
 use crate::db::now_ms;
 use crate::error::internal;
-use crate::orders::address_from_json;
+use crate::orders::{address_from_json, order_row, OrderRowTuple, ORDER_ROW_COLUMNS};
 use crate::sql::{like_escape, SqlBuilder};
 use app::auth::model::Session;
 use app::bulk::rules::{check_price_break, parse_percent, PriceBreak};
@@ -15,8 +15,6 @@ use app::customers::model::{
 };
 use app::customers::rules::{AccountType, Verification, VerificationDecision};
 use app::error::AppError;
-use app::orders::model::OrderRow;
-use app::orders::rules::OrderStatus;
 use app::money::parse_amount;
 use app::products::rules::{parse_count, Sku};
 use app::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRow};
@@ -195,25 +193,15 @@ impl CustomerService for CustomerAdmin {
                 rejection_reason: reason,
             }),
         };
-        let orders = sqlx::query_as::<_, (i64, i64, i64, String, String, String, String, String, i64)>(
-            "SELECT id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor FROM orders WHERE customer_id = $1 OR placed_by_customer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT 50",
-        )
+        let orders = sqlx::query_as::<_, OrderRowTuple>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_ROW_COLUMNS} FROM orders WHERE customer_id = $1 OR placed_by_customer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT 50"
+        )))
         .bind(id)
         .fetch_all(&shop.db.pool)
         .await
         .map_err(internal)?
         .into_iter()
-        .map(|row| OrderRow {
-            id: row.0,
-            number: row.1,
-            placed_at_ms: row.2,
-            customer_name: row.3,
-            customer_email: row.4,
-            customer_type: row.5,
-            status: OrderStatus::parse(&row.6).unwrap_or(OrderStatus::Pending),
-            channel: row.7,
-            total_minor: row.8,
-        })
+        .map(order_row)
         .collect();
         let quotes = match customer.company_id {
             Some(company_id) => quotes::list(&shop.db, QuoteScope::Company(company_id), "").await?,
@@ -531,15 +519,7 @@ impl CustomerService for CustomerAdmin {
             .into_values()
             .next()
             .ok_or_else(|| AppError::Conflict("The product is not active: its terms are saved but not offered".into()))?;
-        Ok(PortalVariant {
-            sku: terms.sku,
-            title: terms.title,
-            price_minor: terms.base_price_minor,
-            available: terms.available,
-            min_quantity: terms.min_quantity,
-            pack_size: terms.pack_size,
-            price_breaks: terms.price_breaks,
-        })
+        Ok(PortalVariant::from(terms))
     }
 }
 

@@ -18,7 +18,9 @@ use crate::auth::passwords::{hash_password_blocking, verify_password_blocking};
 use crate::auth::service::Accounts;
 use crate::db::{is_unique_violation, now_ms, Database};
 use crate::error::internal;
-use crate::orders::{address_from_json, address_json, validate_address};
+use crate::orders::{
+    address_from_json, address_json, order_row, validate_address, OrderRowTuple, ORDER_ROW_COLUMNS,
+};
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::registry::{Registry, ShopRecord};
 use app::auth::rules::{parse_person_name, Email, NewPassword};
@@ -30,8 +32,7 @@ use app::customers::rules::{
     require_verified_business, AccountType, CustomerStanding, TaxId, Verification,
 };
 use app::error::AppError;
-use app::orders::model::{OrderPage, OrderRow};
-use app::orders::rules::OrderStatus;
+use app::orders::model::OrderPage;
 use app::quotes::model::{QuoteDetail, QuoteRequestInput, QuoteRow};
 use app::orders::model::Address;
 use app::services::{
@@ -452,29 +453,16 @@ impl PortalService for Portal {
 
     async fn my_orders(&self, caller: &PortalCaller) -> Result<OrderPage, AppError> {
         let (shop, customer) = self.customer(caller).await?;
-        let rows = sqlx::query_as::<_, (i64, i64, i64, String, String, String, String, String, i64)>(
-            "SELECT id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor FROM orders WHERE placed_by_customer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT 100",
-        )
+        let rows = sqlx::query_as::<_, OrderRowTuple>(sqlx::AssertSqlSafe(format!(
+            "SELECT {ORDER_ROW_COLUMNS} FROM orders WHERE placed_by_customer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT 100"
+        )))
         .bind(customer.id)
         .fetch_all(&shop.db.pool)
         .await
         .map_err(internal)?;
         Ok(OrderPage {
             currency: shop.shop.currency.clone(),
-            orders: rows
-                .into_iter()
-                .map(|row| OrderRow {
-                    id: row.0,
-                    number: row.1,
-                    placed_at_ms: row.2,
-                    customer_name: row.3,
-                    customer_email: row.4,
-                    customer_type: row.5,
-                    status: OrderStatus::parse(&row.6).unwrap_or(OrderStatus::Pending),
-                    channel: row.7,
-                    total_minor: row.8,
-                })
-                .collect(),
+            orders: rows.into_iter().map(order_row).collect(),
             next_cursor: None,
         })
     }

@@ -2,7 +2,7 @@
 //! caller's company) and the merchant side (the whole shop). Every status change goes through
 //! `QuoteStatus::transition` and a version check, in one transaction with its effects.
 
-use super::bulk::{mark_portal_order, terms_for};
+use super::bulk::{company_order_input, mark_portal_order, terms_for};
 use super::BusinessCaller;
 use crate::db::{now_ms, Database};
 use crate::error::internal;
@@ -11,7 +11,7 @@ use app::bulk::rules::parse_bulk_lines;
 use app::dates::{end_of_day_ms, parse_date_ms};
 use app::error::AppError;
 use app::money::{line_total, parse_amount};
-use app::orders::model::{NewOrderInput, NewOrderLine};
+use app::orders::model::NewOrderLine;
 use app::quotes::model::{
     QuoteAnswerInput, QuoteDetail, QuoteLineDto, QuoteMessageDto, QuoteRequestInput, QuoteRow,
     QuoteVersionDto,
@@ -290,7 +290,6 @@ pub async fn accept(business: &BusinessCaller, id: i64, expected_version: i64) -
             "{over}; ask your company admin to accept this quote"
         )));
     }
-    let company = business.customer.company().ok_or(AppError::Internal)?;
     let number = sqlx::query_scalar::<_, i64>("SELECT number FROM quotes WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *tx)
@@ -300,24 +299,15 @@ pub async fn accept(business: &BusinessCaller, id: i64, expected_version: i64) -
         .iter()
         .map(|(sku, _, price)| (sku.to_ascii_uppercase(), *price))
         .collect();
-    let input = NewOrderInput {
-        customer_email: business.customer.email.clone(),
-        customer_name: business.customer.name.clone(),
-        customer_type: "business".into(),
-        company_name: company.name.clone(),
-        shipping_address: company.billing_address.clone(),
-        billing_address: Some(company.billing_address),
-        lines: lines
-            .iter()
-            .map(|(sku, quantity, _)| NewOrderLine {
-                sku: sku.clone(),
-                quantity: quantity.to_string(),
-            })
-            .collect(),
-        notes: format!("From quote Q-{number} (version {}), invoice, pay later", state.current_version),
-        channel: "portal".into(),
-        ..NewOrderInput::default()
-    };
+    let order_lines = lines
+        .iter()
+        .map(|(sku, quantity, _)| NewOrderLine {
+            sku: sku.clone(),
+            quantity: quantity.to_string(),
+        })
+        .collect();
+    let notes = format!("From quote Q-{number} (version {}), invoice, pay later", state.current_version);
+    let input = company_order_input(business, order_lines, &notes)?;
     let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, &input, Some(&locked)).await?;
     mark_portal_order(&mut tx, order_id, business.customer.id, Some(business.company_id)).await?;
     write_status(&mut tx, id, expected_version, next, Some(order_id)).await?;
