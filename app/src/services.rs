@@ -2,23 +2,24 @@
 //! shared with the JSON API so both apply the same rules and permission checks.
 
 use crate::auth::model::{Session, SignUpInput, UserDto};
-use crate::error::AppError;
 use crate::bulk::rules::BulkCheck;
-pub use crate::portal::model::{
-    BulkSubmission, CartView, PlacedOrder, PortalCatalog, PortalContext, PortalVariant, VariantTermsDto, VariantTermsInput,
-};
 use crate::customers::model::{
     CompanyAccount, CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow,
     CustomerSignUpInput, InvitationDto, PortalSession, PriceListDto, VerificationInput,
 };
-use crate::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRequestInput, QuoteRow};
+use crate::error::AppError;
 use crate::orders::model::{
     BulkOutcome, NewOrderInput, OrderDetail, OrderPage, OrderQuery, TransitionInput,
+};
+pub use crate::portal::model::{
+    BulkSubmission, CartView, PlacedOrder, PortalCatalog, PortalContext, PortalVariant,
+    VariantTermsDto, VariantTermsInput,
 };
 use crate::products::model::{
     AdjustmentDto, AdjustmentInput, ImportStatus, InventoryLevel, ProductDetail, ProductInput,
     ProductPage, ProductQuery, VariantInput,
 };
+use crate::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRequestInput, QuoteRow};
 use crate::shops::model::{
     NewShopInput, ProvisioningStatus, ShopDetail, ShopOverview, ShopSummary, UpdateShopInput,
 };
@@ -276,10 +277,12 @@ pub trait PortalService: Send + Sync + 'static {
     /// The caller's profile if they may use the business features (401/403 otherwise).
     async fn business_profile(&self, caller: &PortalCaller) -> Result<CustomerProfile, AppError>;
     /// The shop's active catalog at the caller's prices (public).
-    async fn catalog(&self, caller: &PortalCaller, search: &str) -> Result<PortalCatalog, AppError>;
+    async fn catalog(&self, caller: &PortalCaller, search: &str)
+        -> Result<PortalCatalog, AppError>;
     async fn my_orders(&self, caller: &PortalCaller) -> Result<OrderPage, AppError>;
     /// `SKU, quantity` lines of a past order of the caller's company, for a new bulk order.
-    async fn reorder_lines(&self, caller: &PortalCaller, order_id: i64) -> Result<String, AppError>;
+    async fn reorder_lines(&self, caller: &PortalCaller, order_id: i64)
+        -> Result<String, AppError>;
     async fn request_quote(
         &self,
         caller: &PortalCaller,
@@ -307,7 +310,11 @@ pub trait PortalService: Send + Sync + 'static {
         body: &str,
     ) -> Result<QuoteDetail, AppError>;
     /// Checks and prices every line without placing anything.
-    async fn check_bulk_order(&self, caller: &PortalCaller, lines: &str) -> Result<BulkCheck, AppError>;
+    async fn check_bulk_order(
+        &self,
+        caller: &PortalCaller,
+        lines: &str,
+    ) -> Result<BulkCheck, AppError>;
     /// Places one order (invoice, pay later) if every line is orderable (else 400 naming the
     /// lines); a buyer's order over their spending limit waits for the company admin instead.
     async fn submit_bulk_order(
@@ -374,7 +381,12 @@ pub trait CustomerService: Send + Sync + 'static {
         slug: &str,
         query: CustomerQuery,
     ) -> Result<Vec<CustomerRow>, AppError>;
-    async fn customer(&self, session: &Session, slug: &str, id: i64) -> Result<CustomerDetail, AppError>;
+    async fn customer(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+    ) -> Result<CustomerDetail, AppError>;
     /// Verifies or rejects the company of customer `id`.
     async fn decide_verification(
         &self,
@@ -383,7 +395,12 @@ pub trait CustomerService: Send + Sync + 'static {
         id: i64,
         input: VerificationInput,
     ) -> Result<CustomerDetail, AppError>;
-    async fn list_quotes(&self, session: &Session, slug: &str, status: &str) -> Result<Vec<QuoteRow>, AppError>;
+    async fn list_quotes(
+        &self,
+        session: &Session,
+        slug: &str,
+        status: &str,
+    ) -> Result<Vec<QuoteRow>, AppError>;
     async fn quote(&self, session: &Session, slug: &str, id: i64) -> Result<QuoteDetail, AppError>;
     /// Sends prices (the first answer or a revision: a new version).
     async fn answer_quote(

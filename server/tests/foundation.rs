@@ -1187,6 +1187,9 @@ async fn the_provisioning_page_asks_browsers_without_wasm_to_reload_until_the_sh
     let done = test
         .page("/shops/pending-shop/provisioning", Some(&token))
         .await;
-    assert!(!done.text.contains("http-equiv"), "no reload once the shop is active");
+    assert!(
+        !done.text.contains("http-equiv"),
+        "no reload once the shop is active"
+    );
     assert!(done.text.contains("Open dashboard"));
 }

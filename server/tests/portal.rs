@@ -23,18 +23,54 @@ struct Portal {
 fn b2b_operations(quote_id: i64) -> Vec<(Method, String, Option<Value>)> {
     vec![
         (Method::GET, "/quotes".into(), None),
-        (Method::POST, "/quotes".into(), Some(json!({ "lines": "BOLT-10, 100", "message": "Please quote" }))),
+        (
+            Method::POST,
+            "/quotes".into(),
+            Some(json!({ "lines": "BOLT-10, 100", "message": "Please quote" })),
+        ),
         (Method::GET, format!("/quotes/{quote_id}"), None),
-        (Method::POST, format!("/quotes/{quote_id}/messages"), Some(json!({ "body": "Any news?" }))),
-        (Method::POST, format!("/quotes/{quote_id}/decline"), Some(json!({ "expected_version": 0 }))),
-        (Method::POST, format!("/quotes/{quote_id}/accept"), Some(json!({ "expected_version": 0 }))),
-        (Method::POST, "/bulk-orders/check".into(), Some(json!({ "lines": "BOLT-10, 100" }))),
-        (Method::POST, "/bulk-orders".into(), Some(json!({ "lines": "BOLT-10, 100" }))),
+        (
+            Method::POST,
+            format!("/quotes/{quote_id}/messages"),
+            Some(json!({ "body": "Any news?" })),
+        ),
+        (
+            Method::POST,
+            format!("/quotes/{quote_id}/decline"),
+            Some(json!({ "expected_version": 0 })),
+        ),
+        (
+            Method::POST,
+            format!("/quotes/{quote_id}/accept"),
+            Some(json!({ "expected_version": 0 })),
+        ),
+        (
+            Method::POST,
+            "/bulk-orders/check".into(),
+            Some(json!({ "lines": "BOLT-10, 100" })),
+        ),
+        (
+            Method::POST,
+            "/bulk-orders".into(),
+            Some(json!({ "lines": "BOLT-10, 100" })),
+        ),
         (Method::GET, "/bulk-orders/reorder/1".into(), None),
         (Method::GET, "/company".into(), None),
-        (Method::POST, "/company/buyers".into(), Some(json!({ "email": "new@example.com", "name": "New Buyer" }))),
-        (Method::PUT, "/company/buyers/1/limit".into(), Some(json!({ "spending_limit": "10.00" }))),
-        (Method::POST, "/company/approvals/1".into(), Some(json!({ "decision": "approve" }))),
+        (
+            Method::POST,
+            "/company/buyers".into(),
+            Some(json!({ "email": "new@example.com", "name": "New Buyer" })),
+        ),
+        (
+            Method::PUT,
+            "/company/buyers/1/limit".into(),
+            Some(json!({ "spending_limit": "10.00" })),
+        ),
+        (
+            Method::POST,
+            "/company/approvals/1".into(),
+            Some(json!({ "decision": "approve" })),
+        ),
     ]
 }
 
@@ -57,11 +93,15 @@ impl Portal {
         };
         for (sku, price, stock) in [("BOLT-10", "1.00", 10_000), ("NUT-5", "0.50", 30)] {
             let response = portal
-                .merchant_call(Method::POST, "/products", Some(json!({
-                    "title": format!("Product {sku}"),
-                    "status": "active",
-                    "variants": [{ "sku": sku, "price": price, "on_hand": stock }]
-                })))
+                .merchant_call(
+                    Method::POST,
+                    "/products",
+                    Some(json!({
+                        "title": format!("Product {sku}"),
+                        "status": "active",
+                        "variants": [{ "sku": sku, "price": price, "on_hand": stock }]
+                    })),
+                )
                 .await;
             assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
         }
@@ -70,11 +110,23 @@ impl Portal {
 
     async fn merchant_call(&self, method: Method, rest: &str, body: Option<Value>) -> TestResponse {
         self.app
-            .api(method, &format!("/shops/{}{rest}", self.slug), Some(&self.merchant), body)
+            .api(
+                method,
+                &format!("/shops/{}{rest}", self.slug),
+                Some(&self.merchant),
+                body,
+            )
             .await
     }
 
-    async fn customer_call(&self, slug: &str, method: Method, rest: &str, token: Option<&str>, body: Option<Value>) -> TestResponse {
+    async fn customer_call(
+        &self,
+        slug: &str,
+        method: Method,
+        rest: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
         self.app
             .api(method, &format!("/shops/{slug}{rest}"), token, body)
             .await
@@ -98,14 +150,21 @@ impl Portal {
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
         (
-            response.json["access_token"].as_str().expect("token").to_string(),
+            response.json["access_token"]
+                .as_str()
+                .expect("token")
+                .to_string(),
             response.json["customer"]["id"].as_i64().expect("id"),
         )
     }
 
     async fn verify(&self, customer_id: i64) {
         let response = self
-            .merchant_call(Method::POST, &format!("/customers/{customer_id}/verification"), Some(json!({ "decision": "verify" })))
+            .merchant_call(
+                Method::POST,
+                &format!("/customers/{customer_id}/verification"),
+                Some(json!({ "decision": "verify" })),
+            )
             .await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text);
         assert_eq!(response.json["company"]["verification"], "verified");
@@ -118,7 +177,12 @@ impl Portal {
         } else {
             let response = self
                 .app
-                .api(Method::POST, &format!("/shops/{slug}/customers/{id}/verification"), Some(&self.merchant), Some(json!({ "decision": "verify" })))
+                .api(
+                    Method::POST,
+                    &format!("/shops/{slug}/customers/{id}/verification"),
+                    Some(&self.merchant),
+                    Some(json!({ "decision": "verify" })),
+                )
                 .await;
             assert_eq!(response.status, StatusCode::OK, "{}", response.text);
         }
@@ -138,7 +202,13 @@ async fn every_business_operation_is_guarded_on_the_server() {
         let (unverified, _) = portal.sign_up(&portal.slug, "business").await;
         let (rejected, rejected_id) = portal.sign_up(&portal.slug, "business").await;
         let response = portal
-            .merchant_call(Method::POST, &format!("/customers/{rejected_id}/verification"), Some(json!({ "decision": "reject", "reason": "Tax id belongs to another company" })))
+            .merchant_call(
+                Method::POST,
+                &format!("/customers/{rejected_id}/verification"),
+                Some(
+                    json!({ "decision": "reject", "reason": "Tax id belongs to another company" }),
+                ),
+            )
             .await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text);
         let other_shops = portal.verified_business(&portal.other_slug).await;
@@ -146,7 +216,13 @@ async fn every_business_operation_is_guarded_on_the_server() {
 
         // A quote of this shop's verified business, so that id-based operations have a target.
         let created = portal
-            .customer_call(&portal.slug, Method::POST, "/quotes", Some(&verified), Some(json!({ "lines": "BOLT-10, 100" })))
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/quotes",
+                Some(&verified),
+                Some(json!({ "lines": "BOLT-10, 100" })),
+            )
             .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
         let quote_id = created.json["id"].as_i64().expect("id");
@@ -158,32 +234,92 @@ async fn every_business_operation_is_guarded_on_the_server() {
             let call = |token: Option<String>| {
                 let (method, rest, body) = (method.clone(), rest.clone(), body.clone());
                 let portal = &portal;
-                async move { portal.customer_call(&portal.slug, method, &rest, token.as_deref(), body).await }
+                async move {
+                    portal
+                        .customer_call(&portal.slug, method, &rest, token.as_deref(), body)
+                        .await
+                }
             };
             let anonymous = call(None).await;
-            assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "anonymous {what}: {}", anonymous.text);
+            assert_eq!(
+                anonymous.status,
+                StatusCode::UNAUTHORIZED,
+                "anonymous {what}: {}",
+                anonymous.text
+            );
             let response = call(Some(individual.clone())).await;
-            assert_eq!(response.status, StatusCode::FORBIDDEN, "individual {what}: {}", response.text);
-            assert!(response.json["error"]["message"].as_str().unwrap_or("").contains("individual account"), "{what}: {}", response.text);
+            assert_eq!(
+                response.status,
+                StatusCode::FORBIDDEN,
+                "individual {what}: {}",
+                response.text
+            );
+            assert!(
+                response.json["error"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("individual account"),
+                "{what}: {}",
+                response.text
+            );
             let response = call(Some(unverified.clone())).await;
-            assert_eq!(response.status, StatusCode::FORBIDDEN, "unverified {what}: {}", response.text);
-            assert!(response.json["error"]["message"].as_str().unwrap_or("").contains("waiting for the shop to verify"), "{what}: {}", response.text);
+            assert_eq!(
+                response.status,
+                StatusCode::FORBIDDEN,
+                "unverified {what}: {}",
+                response.text
+            );
+            assert!(
+                response.json["error"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("waiting for the shop to verify"),
+                "{what}: {}",
+                response.text
+            );
             let response = call(Some(rejected.clone())).await;
-            assert_eq!(response.status, StatusCode::FORBIDDEN, "rejected {what}: {}", response.text);
-            assert!(response.json["error"]["message"].as_str().unwrap_or("").contains("another company"), "{what}: {}", response.text);
+            assert_eq!(
+                response.status,
+                StatusCode::FORBIDDEN,
+                "rejected {what}: {}",
+                response.text
+            );
+            assert!(
+                response.json["error"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("another company"),
+                "{what}: {}",
+                response.text
+            );
             let response = call(Some(other_shops.clone())).await;
             assert!(
-                matches!(response.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                matches!(
+                    response.status,
+                    StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                ),
                 "other shop's business {what}: {} {}",
                 response.status,
                 response.text
             );
             let response = call(Some("not-a-token".into())).await;
-            assert_eq!(response.status, StatusCode::UNAUTHORIZED, "garbage token {what}: {}", response.text);
+            assert_eq!(
+                response.status,
+                StatusCode::UNAUTHORIZED,
+                "garbage token {what}: {}",
+                response.text
+            );
             // The merchant's own dashboard token is not a customer session either.
-            if !(method == Method::GET && rest.starts_with("/quotes")) && !rest.ends_with("/messages") {
+            if !(method == Method::GET && rest.starts_with("/quotes"))
+                && !rest.ends_with("/messages")
+            {
                 let response = call(Some(portal.merchant.clone())).await;
-                assert_eq!(response.status, StatusCode::UNAUTHORIZED, "merchant token {what}: {}", response.text);
+                assert_eq!(
+                    response.status,
+                    StatusCode::UNAUTHORIZED,
+                    "merchant token {what}: {}",
+                    response.text
+                );
             }
         }
         // Nothing was written by any refused call.
@@ -195,21 +331,46 @@ async fn every_business_operation_is_guarded_on_the_server() {
         let allowed = |method: Method, rest: String, body: Option<Value>| {
             let portal = &portal;
             let token = verified.clone();
-            async move { portal.customer_call(&portal.slug, method, &rest, Some(&token), body).await }
+            async move {
+                portal
+                    .customer_call(&portal.slug, method, &rest, Some(&token), body)
+                    .await
+            }
         };
         let list = allowed(Method::GET, "/quotes".into(), None).await;
         assert_eq!(list.status, StatusCode::OK, "{}", list.text);
         assert_eq!(list.json.as_array().map(Vec::len), Some(1));
-        let check = allowed(Method::POST, "/bulk-orders/check".into(), Some(json!({ "lines": "BOLT-10, 100" }))).await;
+        let check = allowed(
+            Method::POST,
+            "/bulk-orders/check".into(),
+            Some(json!({ "lines": "BOLT-10, 100" })),
+        )
+        .await;
         assert_eq!(check.status, StatusCode::OK, "{}", check.text);
-        let message = allowed(Method::POST, format!("/quotes/{quote_id}/messages"), Some(json!({ "body": "Any news?" }))).await;
+        let message = allowed(
+            Method::POST,
+            format!("/quotes/{quote_id}/messages"),
+            Some(json!({ "body": "Any news?" })),
+        )
+        .await;
         assert_eq!(message.status, StatusCode::OK, "{}", message.text);
         // Accepting before the shop has quoted is refused by the lifecycle, not by the guard.
-        let early = allowed(Method::POST, format!("/quotes/{quote_id}/accept"), Some(json!({ "expected_version": 1 }))).await;
+        let early = allowed(
+            Method::POST,
+            format!("/quotes/{quote_id}/accept"),
+            Some(json!({ "expected_version": 1 })),
+        )
+        .await;
         assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
         // Another shop's verified business cannot see this shop's quote even by id.
         let foreign = portal
-            .customer_call(&portal.other_slug, Method::GET, &format!("/quotes/{quote_id}"), Some(&other_shops), None)
+            .customer_call(
+                &portal.other_slug,
+                Method::GET,
+                &format!("/quotes/{quote_id}"),
+                Some(&other_shops),
+                None,
+            )
             .await;
         assert_eq!(foreign.status, StatusCode::NOT_FOUND, "{}", foreign.text);
     }
@@ -220,31 +381,96 @@ async fn a_customer_token_is_refused_by_every_other_shop_and_after_log_out() {
     for engine in engines() {
         let portal = Portal::open(engine).await;
         let (token, _) = portal.sign_up(&portal.slug, "individual").await;
-        let me = portal.customer_call(&portal.slug, Method::GET, "/customers/me", Some(&token), None).await;
+        let me = portal
+            .customer_call(
+                &portal.slug,
+                Method::GET,
+                "/customers/me",
+                Some(&token),
+                None,
+            )
+            .await;
         assert_eq!(me.status, StatusCode::OK, "{}", me.text);
         assert_eq!(me.json["account_type"], "individual");
         assert_eq!(me.json["business_access"], false);
-        let elsewhere = portal.customer_call(&portal.other_slug, Method::GET, "/customers/me", Some(&token), None).await;
-        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "{}", elsewhere.text);
+        let elsewhere = portal
+            .customer_call(
+                &portal.other_slug,
+                Method::GET,
+                "/customers/me",
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            elsewhere.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            elsewhere.text
+        );
         // The same e-mail can have its own account at the other shop.
         let email = me.json["email"].as_str().expect("email").to_string();
         let body = json!({ "email": email, "password": "another long password", "name": "Grace", "account_type": "individual" });
-        let response = portal.customer_call(&portal.other_slug, Method::POST, "/customers/signup", None, Some(body.clone())).await;
+        let response = portal
+            .customer_call(
+                &portal.other_slug,
+                Method::POST,
+                "/customers/signup",
+                None,
+                Some(body.clone()),
+            )
+            .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
-        let again = portal.customer_call(&portal.slug, Method::POST, "/customers/signup", None, Some(body)).await;
+        let again = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/customers/signup",
+                None,
+                Some(body),
+            )
+            .await;
         assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
 
         let wrong = portal
-            .customer_call(&portal.slug, Method::POST, "/customers/login", None, Some(json!({ "email": email, "password": "wrong password!" })))
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/customers/login",
+                None,
+                Some(json!({ "email": email, "password": "wrong password!" })),
+            )
             .await;
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.text);
         let login = portal
-            .customer_call(&portal.slug, Method::POST, "/customers/login", None, Some(json!({ "email": email, "password": "a long enough password" })))
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/customers/login",
+                None,
+                Some(json!({ "email": email, "password": "a long enough password" })),
+            )
             .await;
         assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-        let out = portal.customer_call(&portal.slug, Method::POST, "/customers/logout", Some(&token), None).await;
+        let out = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/customers/logout",
+                Some(&token),
+                None,
+            )
+            .await;
         assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
-        let after = portal.customer_call(&portal.slug, Method::GET, "/customers/me", Some(&token), None).await;
+        let after = portal
+            .customer_call(
+                &portal.slug,
+                Method::GET,
+                "/customers/me",
+                Some(&token),
+                None,
+            )
+            .await;
         assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.text);
     }
 }
@@ -258,23 +484,65 @@ async fn business_sign_up_checks_the_tax_id_and_address_and_writes_nothing_when_
             "account_type": "business", "company_name": "ACME Inc",
             "billing_address": { "line1": "1 Main St", "city": "Springfield", "country": "US" }
         });
-        for (tax_id, field) in [("", "tax_id"), ("DE12345678", "tax_id"), ("07-1234567", "tax_id"), ("ZZ123", "tax_id")] {
+        for (tax_id, field) in [
+            ("", "tax_id"),
+            ("DE12345678", "tax_id"),
+            ("07-1234567", "tax_id"),
+            ("ZZ123", "tax_id"),
+        ] {
             let mut body = base.clone();
             body["tax_id"] = json!(tax_id);
-            let response = portal.customer_call(&portal.slug, Method::POST, "/customers/signup", None, Some(body)).await;
-            assert_eq!(response.status, StatusCode::BAD_REQUEST, "{tax_id}: {}", response.text);
-            assert_eq!(response.json["error"]["field"], field, "{tax_id}: {}", response.text);
+            let response = portal
+                .customer_call(
+                    &portal.slug,
+                    Method::POST,
+                    "/customers/signup",
+                    None,
+                    Some(body),
+                )
+                .await;
+            assert_eq!(
+                response.status,
+                StatusCode::BAD_REQUEST,
+                "{tax_id}: {}",
+                response.text
+            );
+            assert_eq!(
+                response.json["error"]["field"], field,
+                "{tax_id}: {}",
+                response.text
+            );
         }
         let mut body = base.clone();
         body["tax_id"] = json!("12-3456789");
         body["billing_address"]["city"] = json!("");
-        let response = portal.customer_call(&portal.slug, Method::POST, "/customers/signup", None, Some(body.clone())).await;
-        assert_eq!(response.json["error"]["field"], "billing_address.city", "{}", response.text);
+        let response = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/customers/signup",
+                None,
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(
+            response.json["error"]["field"], "billing_address.city",
+            "{}",
+            response.text
+        );
         assert_eq!(portal.count("companies").await, 0);
         assert_eq!(portal.count("customers").await, 0);
 
         body["billing_address"]["city"] = json!("Springfield");
-        let response = portal.customer_call(&portal.slug, Method::POST, "/customers/signup", None, Some(body)).await;
+        let response = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/customers/signup",
+                None,
+                Some(body),
+            )
+            .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
         let customer = &response.json["customer"];
         assert_eq!(customer["company"]["tax_id"], "12-3456789");
@@ -283,19 +551,40 @@ async fn business_sign_up_checks_the_tax_id_and_address_and_writes_nothing_when_
         assert_eq!(customer["business_access"], false);
 
         // The merchant's verification queue lists it; a rejection needs a reason.
-        let queue = portal.merchant_call(Method::GET, "/customers?verification=pending", None).await;
-        assert_eq!(queue.json.as_array().map(Vec::len), Some(1), "{}", queue.text);
+        let queue = portal
+            .merchant_call(Method::GET, "/customers?verification=pending", None)
+            .await;
+        assert_eq!(
+            queue.json.as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            queue.text
+        );
         let id = customer["id"].as_i64().expect("id");
         let blank = portal
-            .merchant_call(Method::POST, &format!("/customers/{id}/verification"), Some(json!({ "decision": "reject", "reason": " " })))
+            .merchant_call(
+                Method::POST,
+                &format!("/customers/{id}/verification"),
+                Some(json!({ "decision": "reject", "reason": " " })),
+            )
             .await;
         assert_eq!(blank.json["error"]["field"], "reason", "{}", blank.text);
         // Another shop's merchant API cannot decide about this customer.
         let elsewhere = portal
             .app
-            .api(Method::POST, &format!("/shops/{}/customers/{id}/verification", portal.other_slug), Some(&portal.merchant), Some(json!({ "decision": "verify" })))
+            .api(
+                Method::POST,
+                &format!("/shops/{}/customers/{id}/verification", portal.other_slug),
+                Some(&portal.merchant),
+                Some(json!({ "decision": "verify" })),
+            )
             .await;
-        assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "{}", elsewhere.text);
+        assert_eq!(
+            elsewhere.status,
+            StatusCode::NOT_FOUND,
+            "{}",
+            elsewhere.text
+        );
     }
 }
 
@@ -315,21 +604,71 @@ async fn a_quote_is_answered_revised_and_accepted_once_at_the_quoted_prices() {
         // A wrong number of prices, a past expiry and a stale version are refused.
         let version = created.json["version"].as_i64().expect("version");
         let answer = |prices: Value, expires: &str, version: i64| json!({ "expected_version": version, "unit_prices": prices, "expires_on": expires, "note": "Volume price" });
-        let response = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80"]), "2099-01-01", version))).await;
-        assert_eq!(response.json["error"]["field"], "unit_prices", "{}", response.text);
-        let response = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80", "0.40"]), "2001-01-01", version))).await;
-        assert_eq!(response.json["error"]["field"], "expires_on", "{}", response.text);
-        let response = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80", "0.405"]), "2099-01-01", version))).await;
-        assert_eq!(response.json["error"]["field"], "unit_prices[2]", "{}", response.text);
-        let response = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80", "0.40"]), "2099-01-01", version + 7))).await;
+        let response = portal
+            .merchant_call(
+                Method::POST,
+                &format!("{path}/answer"),
+                Some(answer(json!(["0.80"]), "2099-01-01", version)),
+            )
+            .await;
+        assert_eq!(
+            response.json["error"]["field"], "unit_prices",
+            "{}",
+            response.text
+        );
+        let response = portal
+            .merchant_call(
+                Method::POST,
+                &format!("{path}/answer"),
+                Some(answer(json!(["0.80", "0.40"]), "2001-01-01", version)),
+            )
+            .await;
+        assert_eq!(
+            response.json["error"]["field"], "expires_on",
+            "{}",
+            response.text
+        );
+        let response = portal
+            .merchant_call(
+                Method::POST,
+                &format!("{path}/answer"),
+                Some(answer(json!(["0.80", "0.405"]), "2099-01-01", version)),
+            )
+            .await;
+        assert_eq!(
+            response.json["error"]["field"], "unit_prices[2]",
+            "{}",
+            response.text
+        );
+        let response = portal
+            .merchant_call(
+                Method::POST,
+                &format!("{path}/answer"),
+                Some(answer(json!(["0.80", "0.40"]), "2099-01-01", version + 7)),
+            )
+            .await;
         assert_eq!(response.status, StatusCode::CONFLICT, "{}", response.text);
         assert_eq!(portal.count("quote_versions").await, 0);
 
-        let quoted = portal.merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.80", "0.40"]), "2099-01-01", version))).await;
+        let quoted = portal
+            .merchant_call(
+                Method::POST,
+                &format!("{path}/answer"),
+                Some(answer(json!(["0.80", "0.40"]), "2099-01-01", version)),
+            )
+            .await;
         assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
         assert_eq!(quoted.json["status"], "quoted");
         let revised = portal
-            .merchant_call(Method::POST, &format!("{path}/answer"), Some(answer(json!(["0.75", "0.40"]), "2099-01-01", quoted.json["version"].as_i64().expect("v"))))
+            .merchant_call(
+                Method::POST,
+                &format!("{path}/answer"),
+                Some(answer(
+                    json!(["0.75", "0.40"]),
+                    "2099-01-01",
+                    quoted.json["version"].as_i64().expect("v"),
+                )),
+            )
             .await;
         assert_eq!(revised.json["status"], "revised", "{}", revised.text);
         let versions = revised.json["versions"].as_array().expect("versions");
@@ -339,35 +678,70 @@ async fn a_quote_is_answered_revised_and_accepted_once_at_the_quoted_prices() {
         assert_eq!(versions[0]["total_minor"], json!(500 * 75 + 20 * 40));
 
         // The customer sees the revision; accepting with the version before it is refused.
-        let seen = portal.customer_call(&portal.slug, Method::GET, &path, Some(&buyer), None).await;
+        let seen = portal
+            .customer_call(&portal.slug, Method::GET, &path, Some(&buyer), None)
+            .await;
         assert_eq!(seen.json["messages"][0]["body"], "Recurring monthly order");
         let stale = portal
-            .customer_call(&portal.slug, Method::POST, &format!("{path}/accept"), Some(&buyer), Some(json!({ "expected_version": quoted.json["version"] })))
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                &format!("{path}/accept"),
+                Some(&buyer),
+                Some(json!({ "expected_version": quoted.json["version"] })),
+            )
             .await;
         assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
         let accepted = portal
-            .customer_call(&portal.slug, Method::POST, &format!("{path}/accept"), Some(&buyer), Some(json!({ "expected_version": seen.json["version"] })))
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                &format!("{path}/accept"),
+                Some(&buyer),
+                Some(json!({ "expected_version": seen.json["version"] })),
+            )
             .await;
         assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
         assert_eq!(accepted.json["status"], "accepted");
         let order_id = accepted.json["order_id"].as_i64().expect("order id");
         let twice = portal
-            .customer_call(&portal.slug, Method::POST, &format!("{path}/accept"), Some(&buyer), Some(json!({ "expected_version": accepted.json["version"] })))
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                &format!("{path}/accept"),
+                Some(&buyer),
+                Some(json!({ "expected_version": accepted.json["version"] })),
+            )
             .await;
         assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text);
-        assert!(twice.json["error"]["message"].as_str().unwrap_or("").contains("already accepted"));
+        assert!(twice.json["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("already accepted"));
         assert_eq!(portal.count("orders").await, 1, "one order, once");
 
         // The order carries the quoted prices, from the portal, for the company.
-        let order = portal.merchant_call(Method::GET, &format!("/orders/{order_id}"), None).await;
+        let order = portal
+            .merchant_call(Method::GET, &format!("/orders/{order_id}"), None)
+            .await;
         assert_eq!(order.json["channel"], "portal", "{}", order.text);
         assert_eq!(order.json["customer_type"], "business");
         assert_eq!(order.json["company_name"], "Hopper Hardware GmbH");
-        assert_eq!(order.json["totals"]["subtotal_minor"], json!(500 * 75 + 20 * 40));
-        let prices: Vec<i64> = order.json["lines"].as_array().expect("lines").iter().map(|line| line["unit_price_minor"].as_i64().expect("price")).collect();
+        assert_eq!(
+            order.json["totals"]["subtotal_minor"],
+            json!(500 * 75 + 20 * 40)
+        );
+        let prices: Vec<i64> = order.json["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .map(|line| line["unit_price_minor"].as_i64().expect("price"))
+            .collect();
         assert_eq!(prices, vec![75, 40]);
         // Stock is reserved like any order's.
-        let nut = portal.merchant_call(Method::GET, "/inventory?sku_prefix=NUT-5", None).await;
+        let nut = portal
+            .merchant_call(Method::GET, "/inventory?sku_prefix=NUT-5", None)
+            .await;
         assert_eq!(nut.json[0]["reserved"], 20, "{}", nut.text);
     }
 }
@@ -378,7 +752,13 @@ async fn an_expired_quote_cannot_be_accepted() {
         let portal = Portal::open(engine).await;
         let buyer = portal.verified_business(&portal.slug).await;
         let created = portal
-            .customer_call(&portal.slug, Method::POST, "/quotes", Some(&buyer), Some(json!({ "lines": "BOLT-10, 10" })))
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/quotes",
+                Some(&buyer),
+                Some(json!({ "lines": "BOLT-10, 10" })),
+            )
             .await;
         let id = created.json["id"].as_i64().expect("id");
         let quoted = portal
@@ -386,16 +766,50 @@ async fn an_expired_quote_cannot_be_accepted() {
             .await;
         assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
         // Time passes: the offer's expiry is now behind us.
-        let shop = portal.app.app.state.provisioner.registry.shop_by_slug(&portal.slug).await.expect("query").expect("shop");
+        let shop = portal
+            .app
+            .app
+            .state
+            .provisioner
+            .registry
+            .shop_by_slug(&portal.slug)
+            .await
+            .expect("query")
+            .expect("shop");
         let db = portal.app.app.state.pools.get(&shop).expect("pool");
-        sqlx::query("UPDATE quotes SET expires_at = 1000 WHERE id = $1").bind(id).execute(&db.pool).await.expect("age the quote");
-        let seen = portal.customer_call(&portal.slug, Method::GET, &format!("/quotes/{id}"), Some(&buyer), None).await;
+        sqlx::query("UPDATE quotes SET expires_at = 1000 WHERE id = $1")
+            .bind(id)
+            .execute(&db.pool)
+            .await
+            .expect("age the quote");
+        let seen = portal
+            .customer_call(
+                &portal.slug,
+                Method::GET,
+                &format!("/quotes/{id}"),
+                Some(&buyer),
+                None,
+            )
+            .await;
         assert_eq!(seen.json["status"], "expired", "{}", seen.text);
         let late = portal
-            .customer_call(&portal.slug, Method::POST, &format!("/quotes/{id}/accept"), Some(&buyer), Some(json!({ "expected_version": seen.json["version"] })))
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                &format!("/quotes/{id}/accept"),
+                Some(&buyer),
+                Some(json!({ "expected_version": seen.json["version"] })),
+            )
             .await;
         assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
-        assert!(late.json["error"]["message"].as_str().unwrap_or("").contains("expired"), "{}", late.text);
+        assert!(
+            late.json["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("expired"),
+            "{}",
+            late.text
+        );
         assert_eq!(portal.count("orders").await, 0);
     }
 }
@@ -405,19 +819,38 @@ async fn a_bulk_order_reports_every_bad_line_and_places_one_order_when_clean() {
     for engine in engines() {
         let portal = Portal::open(engine).await;
         let buyer = portal.verified_business(&portal.slug).await;
-        let variant = portal.merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None).await;
+        let variant = portal
+            .merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None)
+            .await;
         let variant_id = variant.json[0]["variant_id"].as_i64().expect("variant id");
         let terms = portal
             .merchant_call(Method::PUT, &format!("/variants/{variant_id}/terms"), Some(json!({ "min_quantity": "20", "pack_size": "10", "price_breaks": "100: 5\n1000: 12" })))
             .await;
         assert_eq!(terms.status, StatusCode::OK, "{}", terms.text);
         let bad_terms = portal
-            .merchant_call(Method::PUT, &format!("/variants/{variant_id}/terms"), Some(json!({ "price_breaks": "100: 5\n1000: 3" })))
+            .merchant_call(
+                Method::PUT,
+                &format!("/variants/{variant_id}/terms"),
+                Some(json!({ "price_breaks": "100: 5\n1000: 3" })),
+            )
             .await;
-        assert_eq!(bad_terms.status, StatusCode::BAD_REQUEST, "{}", bad_terms.text);
+        assert_eq!(
+            bad_terms.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            bad_terms.text
+        );
 
         let lines = "sku,quantity\nBOLT-10, 105\nNUT-5, 40\nWASHER-1, 3\nBOLT-10, x\nnut-5, 1\n";
-        let check = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders/check", Some(&buyer), Some(json!({ "lines": lines }))).await;
+        let check = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/bulk-orders/check",
+                Some(&buyer),
+                Some(json!({ "lines": lines })),
+            )
+            .await;
         assert_eq!(check.status, StatusCode::OK, "{}", check.text);
         let checked = &check.json;
         assert_eq!(checked["unreadable"][0]["line"], 5, "{checked}");
@@ -425,43 +858,136 @@ async fn a_bulk_order_reports_every_bad_line_and_places_one_order_when_clean() {
             .as_array()
             .expect("lines")
             .iter()
-            .map(|line| (line["line"].as_i64().expect("line"), serde_json::from_value(line["problems"].clone()).expect("problems")))
+            .map(|line| {
+                (
+                    line["line"].as_i64().expect("line"),
+                    serde_json::from_value(line["problems"].clone()).expect("problems"),
+                )
+            })
             .collect();
-        assert_eq!(problems[0], (2, vec!["sold in packs of 10: order 100 or 110".to_string()]));
-        assert_eq!(problems[1], (3, vec!["only 30 in stock".to_string()]), "NUT-5 lines 3 and 6 are merged");
+        assert_eq!(
+            problems[0],
+            (2, vec!["sold in packs of 10: order 100 or 110".to_string()])
+        );
+        assert_eq!(
+            problems[1],
+            (3, vec!["only 30 in stock".to_string()]),
+            "NUT-5 lines 3 and 6 are merged"
+        );
         assert_eq!(checked["lines"][1]["merged_lines"], json!([6]));
         assert_eq!(problems[2], (4, vec!["unknown SKU WASHER-1".to_string()]));
-        let refused = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": lines }))).await;
+        let refused = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/bulk-orders",
+                Some(&buyer),
+                Some(json!({ "lines": lines })),
+            )
+            .await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
-        assert!(refused.json["error"]["message"].as_str().unwrap_or("").contains("line 4 (WASHER-1): unknown SKU WASHER-1"), "{}", refused.text);
+        assert!(
+            refused.json["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("line 4 (WASHER-1): unknown SKU WASHER-1"),
+            "{}",
+            refused.text
+        );
         assert_eq!(portal.count("orders").await, 0);
 
         // Prices are the server's: a price in the lines is an unreadable line, a price field in
         // the body is ignored.
-        let priced_by_client = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": "NUT-5, 2, 0.01" }))).await;
-        assert_eq!(priced_by_client.status, StatusCode::BAD_REQUEST, "{}", priced_by_client.text);
-        assert!(priced_by_client.json["error"]["message"].as_str().unwrap_or("").contains("expected \"SKU, quantity\""), "{}", priced_by_client.text);
+        let priced_by_client = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/bulk-orders",
+                Some(&buyer),
+                Some(json!({ "lines": "NUT-5, 2, 0.01" })),
+            )
+            .await;
+        assert_eq!(
+            priced_by_client.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            priced_by_client.text
+        );
+        assert!(
+            priced_by_client.json["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("expected \"SKU, quantity\""),
+            "{}",
+            priced_by_client.text
+        );
         assert_eq!(portal.count("orders").await, 0);
         let fixed = "BOLT-10, 1000\nNUT-5, 30\n";
         let placed = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": fixed, "notes": "PO 4711", "unit_price_minor": 1, "total_minor": 1 }))).await;
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
         // 1,000 bolts at 1.00 − 12 % = 0.88, 30 nuts at 0.50.
-        assert_eq!(placed.json["order"]["total_minor"], json!(1000 * 88 + 30 * 50));
+        assert_eq!(
+            placed.json["order"]["total_minor"],
+            json!(1000 * 88 + 30 * 50)
+        );
         let order_id = placed.json["order"]["id"].as_i64().expect("id");
-        let order = portal.merchant_call(Method::GET, &format!("/orders/{order_id}"), None).await;
+        let order = portal
+            .merchant_call(Method::GET, &format!("/orders/{order_id}"), None)
+            .await;
         assert_eq!(order.json["channel"], "portal");
-        assert!(order.json["notes"].as_str().unwrap_or("").contains("PO 4711"));
+        assert!(order.json["notes"]
+            .as_str()
+            .unwrap_or("")
+            .contains("PO 4711"));
 
         // Reorder gives the lines back for a new bulk order; the order history shows it.
-        let reorder = portal.customer_call(&portal.slug, Method::GET, &format!("/bulk-orders/reorder/{order_id}"), Some(&buyer), None).await;
-        assert_eq!(reorder.json["lines"], "BOLT-10, 1000\nNUT-5, 30\n", "{}", reorder.text);
-        let mine = portal.customer_call(&portal.slug, Method::GET, "/customers/me/orders", Some(&buyer), None).await;
-        assert_eq!(mine.json["orders"].as_array().map(Vec::len), Some(1), "{}", mine.text);
+        let reorder = portal
+            .customer_call(
+                &portal.slug,
+                Method::GET,
+                &format!("/bulk-orders/reorder/{order_id}"),
+                Some(&buyer),
+                None,
+            )
+            .await;
+        assert_eq!(
+            reorder.json["lines"], "BOLT-10, 1000\nNUT-5, 30\n",
+            "{}",
+            reorder.text
+        );
+        let mine = portal
+            .customer_call(
+                &portal.slug,
+                Method::GET,
+                "/customers/me/orders",
+                Some(&buyer),
+                None,
+            )
+            .await;
+        assert_eq!(
+            mine.json["orders"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            mine.text
+        );
 
         // Too many lines is one clear error, nothing placed.
         let huge: String = (0..10_001).map(|i| format!("SKU-{i},1\n")).collect();
-        let response = portal.customer_call(&portal.slug, Method::POST, "/bulk-orders/check", Some(&buyer), Some(json!({ "lines": huge }))).await;
-        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.text);
+        let response = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                "/bulk-orders/check",
+                Some(&buyer),
+                Some(json!({ "lines": huge })),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            response.text
+        );
         assert_eq!(response.json["error"]["field"], "lines");
         assert_eq!(portal.count("orders").await, 1);
     }
@@ -471,7 +997,10 @@ async fn a_bulk_order_reports_every_bad_line_and_places_one_order_when_clean() {
 async fn the_portal_pages_answer_403_to_individuals_and_send_visitors_to_log_in() {
     let portal = Portal::open(Engine::Sqlite).await;
     let (individual, _) = portal.sign_up(&portal.slug, "individual").await;
-    let cookie = format!("{}={individual}", app::portal::customer_cookie_name(&portal.slug));
+    let cookie = format!(
+        "{}={individual}",
+        app::portal::customer_cookie_name(&portal.slug)
+    );
     for page in ["quotes", "quotes/new", "bulk", "company"] {
         let request = Request::builder()
             .uri(format!("/s/{}/{page}", portal.slug))
@@ -481,8 +1010,14 @@ async fn the_portal_pages_answer_403_to_individuals_and_send_visitors_to_log_in(
             .expect("request");
         let response = portal.app.send(request).await;
         assert_eq!(response.status, StatusCode::FORBIDDEN, "{page}");
-        assert!(response.text.contains("individual account"), "{page}: the page says why");
-        let anonymous = portal.app.page(&format!("/s/{}/{page}", portal.slug), None).await;
+        assert!(
+            response.text.contains("individual account"),
+            "{page}: the page says why"
+        );
+        let anonymous = portal
+            .app
+            .page(&format!("/s/{}/{page}", portal.slug), None)
+            .await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{page}");
     }
     let catalog = portal.app.page(&format!("/s/{}", portal.slug), None).await;
@@ -496,7 +1031,13 @@ async fn the_portal_pages_answer_403_to_individuals_and_send_visitors_to_log_in(
 async fn a_shops_own_hosts_lead_into_its_portal_and_nowhere_else() {
     let portal = Portal::open(Engine::Sqlite).await;
     let domain = format!("{}.example.com", unique("shop"));
-    let added = portal.merchant_call(Method::POST, "/domains", Some(json!({ "hostname": domain }))).await;
+    let added = portal
+        .merchant_call(
+            Method::POST,
+            "/domains",
+            Some(json!({ "hostname": domain })),
+        )
+        .await;
     assert!(added.status.is_success(), "{}", added.text);
     let get = |host: String, path: &str| {
         let request = Request::builder()
@@ -510,12 +1051,28 @@ async fn a_shops_own_hosts_lead_into_its_portal_and_nowhere_else() {
     let subdomain = format!("{}.cartwright.test:3000", portal.slug);
     for (host, path, expected) in [
         (subdomain.clone(), "/", format!("/s/{}", portal.slug)),
-        (subdomain.clone(), "/bulk?reorder=4", format!("/s/{}/bulk?reorder=4", portal.slug)),
-        (domain.clone(), "/quotes", format!("/s/{}/quotes", portal.slug)),
+        (
+            subdomain.clone(),
+            "/bulk?reorder=4",
+            format!("/s/{}/bulk?reorder=4", portal.slug),
+        ),
+        (
+            domain.clone(),
+            "/quotes",
+            format!("/s/{}/quotes", portal.slug),
+        ),
     ] {
         let response = get(host.clone(), path).await;
-        assert!(response.status.is_redirection(), "{host}{path}: {}", response.status);
-        assert_eq!(response.headers[header::LOCATION], expected.as_str(), "{host}{path}");
+        assert!(
+            response.status.is_redirection(),
+            "{host}{path}: {}",
+            response.status
+        );
+        assert_eq!(
+            response.headers[header::LOCATION],
+            expected.as_str(),
+            "{host}{path}"
+        );
     }
     // The portal itself is served on the shop's host; another shop's is not.
     let own = get(subdomain.clone(), &format!("/s/{}", portal.slug)).await;
@@ -542,16 +1099,34 @@ async fn the_openapi_document_describes_the_portal_endpoints() {
         "/shops/{slug}/bulk-orders",
         "/shops/{slug}/bulk-orders/check",
     ] {
-        assert!(document.json["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+        assert!(
+            document.json["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
-    for schema in ["CustomerSignUp", "QuoteDetail", "QuoteAnswer", "BulkCheck", "PlacedOrder"] {
-        assert!(document.json["components"]["schemas"][schema].is_object(), "{schema} missing");
+    for schema in [
+        "CustomerSignUp",
+        "QuoteDetail",
+        "QuoteAnswer",
+        "BulkCheck",
+        "PlacedOrder",
+    ] {
+        assert!(
+            document.json["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
     }
     // Every reference points at a schema that exists.
     let text = document.text.clone();
     for reference in text.split("#/components/schemas/").skip(1) {
-        let name: String = reference.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
-        assert!(document.json["components"]["schemas"][&name].is_object(), "dangling reference to {name}");
+        let name: String = reference
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(
+            document.json["components"]["schemas"][&name].is_object(),
+            "dangling reference to {name}"
+        );
     }
 }
 
@@ -564,73 +1139,213 @@ async fn a_buyer_over_the_spending_limit_waits_for_the_company_admin() {
         let call = |method: Method, rest: &str, token: Option<&str>, body: Option<Value>| {
             let (portal, slug, rest) = (&portal, slug.clone(), rest.to_string());
             let token = token.map(str::to_string);
-            async move { portal.customer_call(&slug, method, &rest, token.as_deref(), body).await }
+            async move {
+                portal
+                    .customer_call(&slug, method, &rest, token.as_deref(), body)
+                    .await
+            }
         };
         // The admin invites a buyer, who joins with the link's token.
-        let invited = call(Method::POST, "/company/buyers", Some(&admin), Some(json!({ "email": "buyer@hopper.example", "name": "Bea Buyer" }))).await;
+        let invited = call(
+            Method::POST,
+            "/company/buyers",
+            Some(&admin),
+            Some(json!({ "email": "buyer@hopper.example", "name": "Bea Buyer" })),
+        )
+        .await;
         assert_eq!(invited.status, StatusCode::CREATED, "{}", invited.text);
         let link = invited.json["link"].as_str().expect("link").to_string();
         let token = link.rsplit('/').next().expect("token").to_string();
         let taken = call(Method::POST, "/customers/signup", None, Some(json!({ "email": "buyer@hopper.example", "password": "a long enough password", "name": "Eve", "account_type": "individual" }))).await;
-        assert_eq!(taken.status, StatusCode::CONFLICT, "an invited e-mail is not free for sign-up: {}", taken.text);
+        assert_eq!(
+            taken.status,
+            StatusCode::CONFLICT,
+            "an invited e-mail is not free for sign-up: {}",
+            taken.text
+        );
         let joined = call(Method::POST, "/customers/invitations/accept", None, Some(json!({ "token": token, "name": "Bea Buyer", "password": "a long enough password" }))).await;
         assert_eq!(joined.status, StatusCode::OK, "{}", joined.text);
-        let buyer = joined.json["access_token"].as_str().expect("token").to_string();
+        let buyer = joined.json["access_token"]
+            .as_str()
+            .expect("token")
+            .to_string();
         assert_eq!(joined.json["customer"]["company_role"], "buyer");
-        assert_eq!(joined.json["customer"]["business_access"], true, "buyers share the company's verification");
-        let again = call(Method::POST, "/customers/invitations/accept", None, Some(json!({ "token": token, "name": "Eve", "password": "another long password" }))).await;
-        assert_eq!(again.status, StatusCode::NOT_FOUND, "an invitation works once: {}", again.text);
+        assert_eq!(
+            joined.json["customer"]["business_access"], true,
+            "buyers share the company's verification"
+        );
+        let again = call(
+            Method::POST,
+            "/customers/invitations/accept",
+            None,
+            Some(json!({ "token": token, "name": "Eve", "password": "another long password" })),
+        )
+        .await;
+        assert_eq!(
+            again.status,
+            StatusCode::NOT_FOUND,
+            "an invitation works once: {}",
+            again.text
+        );
 
         // Company administration is the admin's alone.
         for (method, rest, body) in [
             (Method::GET, "/company".to_string(), None),
-            (Method::POST, "/company/buyers".to_string(), Some(json!({ "email": "x@hopper.example", "name": "X" }))),
+            (
+                Method::POST,
+                "/company/buyers".to_string(),
+                Some(json!({ "email": "x@hopper.example", "name": "X" })),
+            ),
         ] {
             let response = call(method, &rest, Some(&buyer), body).await;
-            assert_eq!(response.status, StatusCode::FORBIDDEN, "{rest}: {}", response.text);
+            assert_eq!(
+                response.status,
+                StatusCode::FORBIDDEN,
+                "{rest}: {}",
+                response.text
+            );
         }
         let company = call(Method::GET, "/company", Some(&admin), None).await;
-        let buyer_id = company.json["buyers"].as_array().expect("buyers").iter().find(|member| member["role"] == "buyer").expect("buyer")["id"].as_i64().expect("id");
-        let limit = call(Method::PUT, &format!("/company/buyers/{buyer_id}/limit"), Some(&admin), Some(json!({ "spending_limit": "150.00", "period": "month" }))).await;
+        let buyer_id = company.json["buyers"]
+            .as_array()
+            .expect("buyers")
+            .iter()
+            .find(|member| member["role"] == "buyer")
+            .expect("buyer")["id"]
+            .as_i64()
+            .expect("id");
+        let limit = call(
+            Method::PUT,
+            &format!("/company/buyers/{buyer_id}/limit"),
+            Some(&admin),
+            Some(json!({ "spending_limit": "150.00", "period": "month" })),
+        )
+        .await;
         assert_eq!(limit.status, StatusCode::OK, "{}", limit.text);
-        let self_raise = call(Method::PUT, &format!("/company/buyers/{buyer_id}/limit"), Some(&buyer), Some(json!({ "spending_limit": "" }))).await;
-        assert_eq!(self_raise.status, StatusCode::FORBIDDEN, "{}", self_raise.text);
+        let self_raise = call(
+            Method::PUT,
+            &format!("/company/buyers/{buyer_id}/limit"),
+            Some(&buyer),
+            Some(json!({ "spending_limit": "" })),
+        )
+        .await;
+        assert_eq!(
+            self_raise.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            self_raise.text
+        );
 
         // 100 bolts (100.00) fit; the next 100 would make 200.00 this month: it waits.
-        let first = call(Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": "BOLT-10, 100" }))).await;
+        let first = call(
+            Method::POST,
+            "/bulk-orders",
+            Some(&buyer),
+            Some(json!({ "lines": "BOLT-10, 100" })),
+        )
+        .await;
         assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
-        let second = call(Method::POST, "/bulk-orders", Some(&buyer), Some(json!({ "lines": "BOLT-10, 100", "notes": "PO 99" }))).await;
+        let second = call(
+            Method::POST,
+            "/bulk-orders",
+            Some(&buyer),
+            Some(json!({ "lines": "BOLT-10, 100", "notes": "PO 99" })),
+        )
+        .await;
         assert_eq!(second.status, StatusCode::ACCEPTED, "{}", second.text);
-        assert!(second.json["message"].as_str().unwrap_or("").contains("50.00"), "says what is left: {}", second.text);
+        assert!(
+            second.json["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("50.00"),
+            "says what is left: {}",
+            second.text
+        );
         let approval_id = second.json["approval_id"].as_i64().expect("approval id");
-        assert_eq!(portal.count("orders").await, 1, "nothing reaches the shop before approval");
+        assert_eq!(
+            portal.count("orders").await,
+            1,
+            "nothing reaches the shop before approval"
+        );
 
         // A quote over the limit cannot be accepted by the buyer either.
-        let quote = call(Method::POST, "/quotes", Some(&buyer), Some(json!({ "lines": "BOLT-10, 200" }))).await;
+        let quote = call(
+            Method::POST,
+            "/quotes",
+            Some(&buyer),
+            Some(json!({ "lines": "BOLT-10, 200" })),
+        )
+        .await;
         let quote_id = quote.json["id"].as_i64().expect("quote");
         let answered = portal
             .merchant_call(Method::POST, &format!("/quotes/{quote_id}/answer"), Some(json!({ "expected_version": quote.json["version"], "unit_prices": ["0.90"], "expires_on": "2099-12-31" })))
             .await;
-        let refused = call(Method::POST, &format!("/quotes/{quote_id}/accept"), Some(&buyer), Some(json!({ "expected_version": answered.json["version"] }))).await;
+        let refused = call(
+            Method::POST,
+            &format!("/quotes/{quote_id}/accept"),
+            Some(&buyer),
+            Some(json!({ "expected_version": answered.json["version"] })),
+        )
+        .await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
-        assert!(refused.json["error"]["message"].as_str().unwrap_or("").contains("company admin"), "{}", refused.text);
+        assert!(
+            refused.json["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("company admin"),
+            "{}",
+            refused.text
+        );
 
         // The admin sees the waiting order and approves it: it is placed for the buyer.
         let company = call(Method::GET, "/company", Some(&admin), None).await;
-        assert_eq!(company.json["approvals"][0]["status"], "waiting", "{}", company.text);
-        let buyer_row = company.json["buyers"].as_array().expect("buyers").iter().find(|member| member["id"] == buyer_id).cloned().expect("buyer");
+        assert_eq!(
+            company.json["approvals"][0]["status"], "waiting",
+            "{}",
+            company.text
+        );
+        let buyer_row = company.json["buyers"]
+            .as_array()
+            .expect("buyers")
+            .iter()
+            .find(|member| member["id"] == buyer_id)
+            .cloned()
+            .expect("buyer");
         assert_eq!(buyer_row["spent_in_period_minor"], 10_000);
-        let approved = call(Method::POST, &format!("/company/approvals/{approval_id}"), Some(&admin), Some(json!({ "decision": "approve" }))).await;
+        let approved = call(
+            Method::POST,
+            &format!("/company/approvals/{approval_id}"),
+            Some(&admin),
+            Some(json!({ "decision": "approve" })),
+        )
+        .await;
         assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
         assert_eq!(approved.json["approvals"][0]["status"], "approved");
         assert_eq!(portal.count("orders").await, 2);
-        let twice = call(Method::POST, &format!("/company/approvals/{approval_id}"), Some(&admin), Some(json!({ "decision": "approve" }))).await;
+        let twice = call(
+            Method::POST,
+            &format!("/company/approvals/{approval_id}"),
+            Some(&admin),
+            Some(json!({ "decision": "approve" })),
+        )
+        .await;
         assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.text);
         assert_eq!(portal.count("orders").await, 2);
         let mine = call(Method::GET, "/customers/me/orders", Some(&buyer), None).await;
-        assert_eq!(mine.json["orders"].as_array().map(Vec::len), Some(2), "both orders are the buyer's: {}", mine.text);
+        assert_eq!(
+            mine.json["orders"].as_array().map(Vec::len),
+            Some(2),
+            "both orders are the buyer's: {}",
+            mine.text
+        );
         // The admin (no limit) accepts the quote the buyer could not.
-        let accepted = call(Method::POST, &format!("/quotes/{quote_id}/accept"), Some(&admin), Some(json!({ "expected_version": answered.json["version"] }))).await;
+        let accepted = call(
+            Method::POST,
+            &format!("/quotes/{quote_id}/accept"),
+            Some(&admin),
+            Some(json!({ "expected_version": answered.json["version"] })),
+        )
+        .await;
         assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
     }
 }
@@ -640,31 +1355,107 @@ async fn a_cart_is_checked_out_as_one_order_at_the_customers_prices() {
     for engine in engines() {
         let portal = Portal::open(engine).await;
         let slug = portal.slug.clone();
-        let anonymous = portal.customer_call(&slug, Method::GET, "/cart", None, None).await;
-        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{}", anonymous.text);
+        let anonymous = portal
+            .customer_call(&slug, Method::GET, "/cart", None, None)
+            .await;
+        assert_eq!(
+            anonymous.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            anonymous.text
+        );
 
         // An individual: catalog prices, no business terms, a shipping address is required.
         let (person, _) = portal.sign_up(&slug, "individual").await;
-        let variant = portal.merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None).await;
+        let variant = portal
+            .merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None)
+            .await;
         let variant_id = variant.json[0]["variant_id"].as_i64().expect("variant");
         let terms = portal
-            .merchant_call(Method::PUT, &format!("/variants/{variant_id}/terms"), Some(json!({ "pack_size": "10", "price_breaks": "10: 10" })))
+            .merchant_call(
+                Method::PUT,
+                &format!("/variants/{variant_id}/terms"),
+                Some(json!({ "pack_size": "10", "price_breaks": "10: 10" })),
+            )
             .await;
         assert_eq!(terms.status, StatusCode::OK, "{}", terms.text);
-        let added = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&person), Some(json!({ "sku": "BOLT-10", "quantity": 3 }))).await;
+        let added = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/cart/items",
+                Some(&person),
+                Some(json!({ "sku": "BOLT-10", "quantity": 3 })),
+            )
+            .await;
         assert_eq!(added.status, StatusCode::OK, "{}", added.text);
-        let added = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&person), Some(json!({ "sku": "BOLT-10", "quantity": "9" }))).await;
-        assert_eq!(added.json["check"]["lines"][0]["quantity"], 12, "adding adds up: {}", added.text);
-        assert_eq!(added.json["check"]["lines"][0]["unit_price_minor"], 100, "no volume break for individuals");
-        assert_eq!(added.json["check"]["lines"][0]["problems"], json!([]), "no pack size for individuals");
-        let unknown = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&person), Some(json!({ "sku": "NOPE", "quantity": 1 }))).await;
+        let added = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/cart/items",
+                Some(&person),
+                Some(json!({ "sku": "BOLT-10", "quantity": "9" })),
+            )
+            .await;
+        assert_eq!(
+            added.json["check"]["lines"][0]["quantity"], 12,
+            "adding adds up: {}",
+            added.text
+        );
+        assert_eq!(
+            added.json["check"]["lines"][0]["unit_price_minor"], 100,
+            "no volume break for individuals"
+        );
+        assert_eq!(
+            added.json["check"]["lines"][0]["problems"],
+            json!([]),
+            "no pack size for individuals"
+        );
+        let unknown = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/cart/items",
+                Some(&person),
+                Some(json!({ "sku": "NOPE", "quantity": 1 })),
+            )
+            .await;
         assert_eq!(unknown.json["error"]["field"], "sku", "{}", unknown.text);
-        let bad = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&person), Some(json!({ "sku": "NUT-5", "quantity": -2 }))).await;
+        let bad = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/cart/items",
+                Some(&person),
+                Some(json!({ "sku": "NUT-5", "quantity": -2 })),
+            )
+            .await;
         assert_eq!(bad.json["error"]["field"], "quantity", "{}", bad.text);
-        let set = portal.customer_call(&slug, Method::PUT, "/cart/items/BOLT-10", Some(&person), Some(json!({ "quantity": 5 }))).await;
+        let set = portal
+            .customer_call(
+                &slug,
+                Method::PUT,
+                "/cart/items/BOLT-10",
+                Some(&person),
+                Some(json!({ "quantity": 5 })),
+            )
+            .await;
         assert_eq!(set.json["check"]["subtotal_minor"], 500, "{}", set.text);
-        let no_address = portal.customer_call(&slug, Method::POST, "/checkout", Some(&person), Some(json!({}))).await;
-        assert_eq!(no_address.json["error"]["field"], "shipping_address.line1", "{}", no_address.text);
+        let no_address = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/checkout",
+                Some(&person),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(
+            no_address.json["error"]["field"], "shipping_address.line1",
+            "{}",
+            no_address.text
+        );
         assert_eq!(portal.count("orders").await, 0);
         let placed = portal
             .customer_call(&slug, Method::POST, "/checkout", Some(&person), Some(json!({ "shipping_address": { "line1": "1 Elm St", "city": "Springfield", "country": "US" } })))
@@ -672,26 +1463,84 @@ async fn a_cart_is_checked_out_as_one_order_at_the_customers_prices() {
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
         assert_eq!(placed.json["order"]["total_minor"], 500);
         let order_id = placed.json["order"]["id"].as_i64().expect("order");
-        let order = portal.merchant_call(Method::GET, &format!("/orders/{order_id}"), None).await;
+        let order = portal
+            .merchant_call(Method::GET, &format!("/orders/{order_id}"), None)
+            .await;
         assert_eq!(order.json["channel"], "portal");
         assert_eq!(order.json["customer_type"], "individual");
         assert_eq!(order.json["shipping_address"]["city"], "Springfield");
-        let empty = portal.customer_call(&slug, Method::GET, "/cart", Some(&person), None).await;
-        assert_eq!(empty.json["check"]["lines"], json!([]), "the cart is emptied: {}", empty.text);
-        let again = portal.customer_call(&slug, Method::POST, "/checkout", Some(&person), Some(json!({}))).await;
+        let empty = portal
+            .customer_call(&slug, Method::GET, "/cart", Some(&person), None)
+            .await;
+        assert_eq!(
+            empty.json["check"]["lines"],
+            json!([]),
+            "the cart is emptied: {}",
+            empty.text
+        );
+        let again = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/checkout",
+                Some(&person),
+                Some(json!({})),
+            )
+            .await;
         assert_eq!(again.json["error"]["field"], "cart", "{}", again.text);
 
         // A verified business: its terms and breaks apply, the company address is used.
         let business = portal.verified_business(&slug).await;
-        let cart = portal.customer_call(&slug, Method::POST, "/cart/items", Some(&business), Some(json!({ "sku": "BOLT-10", "quantity": 15 }))).await;
+        let cart = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/cart/items",
+                Some(&business),
+                Some(json!({ "sku": "BOLT-10", "quantity": 15 })),
+            )
+            .await;
         assert_eq!(cart.json["business"], true);
-        assert_eq!(cart.json["check"]["lines"][0]["problems"], json!(["sold in packs of 10: order 10 or 20"]), "{}", cart.text);
-        let refused = portal.customer_call(&slug, Method::POST, "/checkout", Some(&business), Some(json!({}))).await;
+        assert_eq!(
+            cart.json["check"]["lines"][0]["problems"],
+            json!(["sold in packs of 10: order 10 or 20"]),
+            "{}",
+            cart.text
+        );
+        let refused = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/checkout",
+                Some(&business),
+                Some(json!({})),
+            )
+            .await;
         assert_eq!(refused.json["error"]["field"], "cart", "{}", refused.text);
-        portal.customer_call(&slug, Method::PUT, "/cart/items/BOLT-10", Some(&business), Some(json!({ "quantity": 20 }))).await;
-        let placed = portal.customer_call(&slug, Method::POST, "/checkout", Some(&business), Some(json!({}))).await;
+        portal
+            .customer_call(
+                &slug,
+                Method::PUT,
+                "/cart/items/BOLT-10",
+                Some(&business),
+                Some(json!({ "quantity": 20 })),
+            )
+            .await;
+        let placed = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/checkout",
+                Some(&business),
+                Some(json!({})),
+            )
+            .await;
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
-        assert_eq!(placed.json["order"]["total_minor"], 20 * 90, "10 % off from 10");
+        assert_eq!(
+            placed.json["order"]["total_minor"],
+            20 * 90,
+            "10 % off from 10"
+        );
         assert_eq!(portal.count("orders").await, 2);
     }
 }
@@ -702,31 +1551,107 @@ async fn a_companys_price_list_sets_its_prices_and_breaks_apply_on_top() {
         let portal = Portal::open(engine).await;
         let slug = portal.slug.clone();
         let buyer = portal.verified_business(&slug).await;
-        let me = portal.customer_call(&slug, Method::GET, "/customers/me", Some(&buyer), None).await;
+        let me = portal
+            .customer_call(&slug, Method::GET, "/customers/me", Some(&buyer), None)
+            .await;
         let customer_id = me.json["id"].as_i64().expect("id");
-        for (lines, field) in [("BOLT-10, 0.805", "lines (line 1)"), ("BOLT-10, 0.80\nbolt-10, 0.70", "lines (line 2)"), ("WASHER-9, 1.00", "lines")] {
-            let response = portal.merchant_call(Method::PUT, "/price-lists/Wholesale", Some(json!({ "lines": lines }))).await;
-            assert_eq!(response.json["error"]["field"], field, "{lines}: {}", response.text);
+        for (lines, field) in [
+            ("BOLT-10, 0.805", "lines (line 1)"),
+            ("BOLT-10, 0.80\nbolt-10, 0.70", "lines (line 2)"),
+            ("WASHER-9, 1.00", "lines"),
+        ] {
+            let response = portal
+                .merchant_call(
+                    Method::PUT,
+                    "/price-lists/Wholesale",
+                    Some(json!({ "lines": lines })),
+                )
+                .await;
+            assert_eq!(
+                response.json["error"]["field"], field,
+                "{lines}: {}",
+                response.text
+            );
         }
-        let saved = portal.merchant_call(Method::PUT, "/price-lists/Wholesale", Some(json!({ "lines": "sku,price\nBOLT-10, 0.80\n" }))).await;
+        let saved = portal
+            .merchant_call(
+                Method::PUT,
+                "/price-lists/Wholesale",
+                Some(json!({ "lines": "sku,price\nBOLT-10, 0.80\n" })),
+            )
+            .await;
         assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
         assert_eq!(saved.json["items"], json!([["BOLT-10", 80]]));
-        let unknown = portal.merchant_call(Method::PUT, &format!("/customers/{customer_id}/price-list"), Some(json!({ "name": "Retail" }))).await;
-        assert_eq!(unknown.json["error"]["field"], "price_list", "{}", unknown.text);
-        let assigned = portal.merchant_call(Method::PUT, &format!("/customers/{customer_id}/price-list"), Some(json!({ "name": "Wholesale" }))).await;
-        assert_eq!(assigned.json["price_list"]["name"], "Wholesale", "{}", assigned.text);
-        let variant = portal.merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None).await;
+        let unknown = portal
+            .merchant_call(
+                Method::PUT,
+                &format!("/customers/{customer_id}/price-list"),
+                Some(json!({ "name": "Retail" })),
+            )
+            .await;
+        assert_eq!(
+            unknown.json["error"]["field"], "price_list",
+            "{}",
+            unknown.text
+        );
+        let assigned = portal
+            .merchant_call(
+                Method::PUT,
+                &format!("/customers/{customer_id}/price-list"),
+                Some(json!({ "name": "Wholesale" })),
+            )
+            .await;
+        assert_eq!(
+            assigned.json["price_list"]["name"], "Wholesale",
+            "{}",
+            assigned.text
+        );
+        let variant = portal
+            .merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None)
+            .await;
         let variant_id = variant.json[0]["variant_id"].as_i64().expect("variant");
-        portal.merchant_call(Method::PUT, &format!("/variants/{variant_id}/terms"), Some(json!({ "price_breaks": "100: 10" }))).await;
+        portal
+            .merchant_call(
+                Method::PUT,
+                &format!("/variants/{variant_id}/terms"),
+                Some(json!({ "price_breaks": "100: 10" })),
+            )
+            .await;
 
-        let check = portal.customer_call(&slug, Method::POST, "/bulk-orders/check", Some(&buyer), Some(json!({ "lines": "BOLT-10, 100\nNUT-5, 1" }))).await;
-        assert_eq!(check.json["lines"][0]["base_price_minor"], 80, "{}", check.text);
-        assert_eq!(check.json["lines"][0]["unit_price_minor"], 72, "10 % off the list price");
-        assert_eq!(check.json["lines"][1]["unit_price_minor"], 50, "not on the list: catalog price");
+        let check = portal
+            .customer_call(
+                &slug,
+                Method::POST,
+                "/bulk-orders/check",
+                Some(&buyer),
+                Some(json!({ "lines": "BOLT-10, 100\nNUT-5, 1" })),
+            )
+            .await;
+        assert_eq!(
+            check.json["lines"][0]["base_price_minor"], 80,
+            "{}",
+            check.text
+        );
+        assert_eq!(
+            check.json["lines"][0]["unit_price_minor"], 72,
+            "10 % off the list price"
+        );
+        assert_eq!(
+            check.json["lines"][1]["unit_price_minor"], 50,
+            "not on the list: catalog price"
+        );
         // Individuals and the public catalog keep the catalog price.
-        let public = portal.customer_call(&slug, Method::GET, "/catalog?q=BOLT", None, None).await;
-        assert_eq!(public.json["variants"][0]["price_minor"], 100, "{}", public.text);
-        let own = portal.customer_call(&slug, Method::GET, "/catalog?q=BOLT", Some(&buyer), None).await;
+        let public = portal
+            .customer_call(&slug, Method::GET, "/catalog?q=BOLT", None, None)
+            .await;
+        assert_eq!(
+            public.json["variants"][0]["price_minor"], 100,
+            "{}",
+            public.text
+        );
+        let own = portal
+            .customer_call(&slug, Method::GET, "/catalog?q=BOLT", Some(&buyer), None)
+            .await;
         assert_eq!(own.json["variants"][0]["price_minor"], 80);
     }
 }

@@ -46,7 +46,8 @@ fn unquote(field: &str) -> &str {
 }
 
 fn is_header(sku: &str, quantity: &str) -> bool {
-    sku.eq_ignore_ascii_case("sku") && (quantity.eq_ignore_ascii_case("quantity") || quantity.eq_ignore_ascii_case("qty"))
+    sku.eq_ignore_ascii_case("sku")
+        && (quantity.eq_ignore_ascii_case("quantity") || quantity.eq_ignore_ascii_case("qty"))
 }
 
 /// Reads `SKU, quantity` lines (comma, semicolon or tab separated; a `sku,quantity` header, blank
@@ -83,7 +84,9 @@ pub fn parse_bulk_lines(text: &str) -> Result<ParsedBulk, AppError> {
             message,
         };
         if extra {
-            parsed.problems.push(problem("expected \"SKU, quantity\"".into()));
+            parsed
+                .problems
+                .push(problem("expected \"SKU, quantity\"".into()));
             continue;
         }
         let sku = match Sku::parse(sku_text) {
@@ -127,7 +130,10 @@ pub fn parse_bulk_lines(text: &str) -> Result<ParsedBulk, AppError> {
         }
     }
     if parsed.lines.is_empty() && parsed.problems.is_empty() {
-        return Err(AppError::invalid("lines", "add at least one \"SKU, quantity\" line"));
+        return Err(AppError::invalid(
+            "lines",
+            "add at least one \"SKU, quantity\" line",
+        ));
     }
     Ok(parsed)
 }
@@ -140,7 +146,9 @@ fn parse_line_quantity(raw: &str) -> Result<i64, String> {
         return Err("quantity: missing (write \"SKU, quantity\")".into());
     }
     match raw.parse::<i64>() {
-        Ok(quantity) if quantity <= 0 => Err(format!("quantity: must be at least 1, not {quantity}")),
+        Ok(quantity) if quantity <= 0 => {
+            Err(format!("quantity: must be at least 1, not {quantity}"))
+        }
         Ok(quantity) if quantity > MAX_LINE_QUANTITY => {
             Err(format!("quantity: at most {MAX_LINE_QUANTITY}"))
         }
@@ -159,12 +167,18 @@ pub struct PriceBreak {
 
 pub fn check_price_break(min_quantity: i64, discount_bp: i64) -> Result<PriceBreak, AppError> {
     if min_quantity < 2 {
-        return Err(AppError::invalid("min_quantity", "a price break starts at 2 units or more"));
+        return Err(AppError::invalid(
+            "min_quantity",
+            "a price break starts at 2 units or more",
+        ));
     }
     if !(1..=9_999).contains(&discount_bp) {
         return Err(AppError::invalid("discount", "between 0.01 % and 99.99 %"));
     }
-    Ok(PriceBreak { min_quantity, discount_bp })
+    Ok(PriceBreak {
+        min_quantity,
+        discount_bp,
+    })
 }
 
 /// Parses a percentage like `5`, `12.5` or `7.25 %` into basis points.
@@ -175,9 +189,14 @@ pub fn parse_percent(raw: &str, field: &str) -> Result<i64, AppError> {
         && whole.bytes().all(|b| b.is_ascii_digit())
         && fraction.bytes().all(|b| b.is_ascii_digit());
     if !digits_ok || fraction.len() > 2 || whole.len() > 3 {
-        return Err(AppError::invalid(field, "a percentage with at most two decimals, e.g. 12.5"));
+        return Err(AppError::invalid(
+            field,
+            "a percentage with at most two decimals, e.g. 12.5",
+        ));
     }
-    let whole: i64 = whole.parse().map_err(|_| AppError::invalid(field, "not a percentage"))?;
+    let whole: i64 = whole
+        .parse()
+        .map_err(|_| AppError::invalid(field, "not a percentage"))?;
     let fraction: i64 = format!("{fraction:0<2}").parse().unwrap_or(0);
     Ok(whole * 100 + fraction)
 }
@@ -242,7 +261,12 @@ impl BulkCheck {
     }
 
     pub fn problem_count(&self) -> usize {
-        self.unreadable.len() + self.lines.iter().filter(|line| !line.problems.is_empty()).count()
+        self.unreadable.len()
+            + self
+                .lines
+                .iter()
+                .filter(|line| !line.problems.is_empty())
+                .count()
     }
 }
 
@@ -301,7 +325,8 @@ pub fn check_bulk(parsed: ParsedBulk, terms: &HashMap<String, VariantTerms>) -> 
                         "out of stock".into()
                     });
                 }
-                let (unit, discount_bp) = unit_price(variant.base_price_minor, quantity, &variant.price_breaks);
+                let (unit, discount_bp) =
+                    unit_price(variant.base_price_minor, quantity, &variant.price_breaks);
                 priced.base_price_minor = variant.base_price_minor;
                 priced.unit_price_minor = unit;
                 priced.discount_bp = discount_bp;
@@ -323,7 +348,14 @@ pub fn check_bulk(parsed: ParsedBulk, terms: &HashMap<String, VariantTerms>) -> 
 mod tests {
     use super::*;
 
-    fn terms(sku: &str, price: i64, available: i64, min: i64, pack: i64, breaks: Vec<PriceBreak>) -> (String, VariantTerms) {
+    fn terms(
+        sku: &str,
+        price: i64,
+        available: i64,
+        min: i64,
+        pack: i64,
+        breaks: Vec<PriceBreak>,
+    ) -> (String, VariantTerms) {
         (
             sku.to_ascii_uppercase(),
             VariantTerms {
@@ -344,9 +376,21 @@ mod tests {
         let text = "\u{feff}sku,quantity\nA-1, 5\n\nB-2;3\n\"A-1\",\"7\"\nC-3\t0\nD-4,x\nnot a line at all, 1, 2\nE-5\n";
         let parsed = parse_bulk_lines(text).expect("parsed");
         assert_eq!(parsed.lines.len(), 2);
-        assert_eq!(parsed.lines[0], BulkLine { line: 2, sku: "A-1".into(), quantity: 12, merged_lines: vec![5] });
+        assert_eq!(
+            parsed.lines[0],
+            BulkLine {
+                line: 2,
+                sku: "A-1".into(),
+                quantity: 12,
+                merged_lines: vec![5]
+            }
+        );
         assert_eq!(parsed.lines[1].line, 4);
-        let problems: Vec<(usize, &str)> = parsed.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+        let problems: Vec<(usize, &str)> = parsed
+            .problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
         assert_eq!(problems.len(), 4, "{problems:?}");
         assert_eq!(problems[0].0, 6);
         assert!(problems[0].1.contains("at least 1"));
@@ -368,8 +412,14 @@ mod tests {
     #[test]
     fn price_breaks_take_the_best_discount_reached_and_round_half_up() {
         let breaks = vec![
-            PriceBreak { min_quantity: 10, discount_bp: 500 },
-            PriceBreak { min_quantity: 100, discount_bp: 1_200 },
+            PriceBreak {
+                min_quantity: 10,
+                discount_bp: 500,
+            },
+            PriceBreak {
+                min_quantity: 100,
+                discount_bp: 1_200,
+            },
         ];
         assert_eq!(unit_price(1_000, 9, &breaks), (1_000, 0));
         assert_eq!(unit_price(1_000, 10, &breaks), (950, 500));
@@ -387,22 +437,39 @@ mod tests {
     #[test]
     fn each_line_names_every_problem_it_has() {
         let known: HashMap<String, VariantTerms> = [
-            terms("BOLT", 100, 1_000, 10, 10, vec![PriceBreak { min_quantity: 100, discount_bp: 1_000 }]),
+            terms(
+                "BOLT",
+                100,
+                1_000,
+                10,
+                10,
+                vec![PriceBreak {
+                    min_quantity: 100,
+                    discount_bp: 1_000,
+                }],
+            ),
             terms("NUT", 50, 5, 1, 1, vec![]),
         ]
         .into_iter()
         .collect();
-        let parsed = parse_bulk_lines("bolt,120\nNUT,6\nWASHER,1\nBOLT-X,1\nBOLT,5\n").expect("parsed");
+        let parsed =
+            parse_bulk_lines("bolt,120\nNUT,6\nWASHER,1\nBOLT-X,1\nBOLT,5\n").expect("parsed");
         let check = check_bulk(parsed, &known);
         assert!(!check.is_orderable());
         let bolt = &check.lines[0];
         assert_eq!(bolt.quantity, 125);
         assert_eq!(bolt.merged_lines, vec![5]);
         assert_eq!(bolt.sku, "BOLT");
-        assert_eq!(bolt.problems, vec!["sold in packs of 10: order 120 or 130".to_string()]);
+        assert_eq!(
+            bolt.problems,
+            vec!["sold in packs of 10: order 120 or 130".to_string()]
+        );
         assert_eq!((bolt.unit_price_minor, bolt.line_total_minor), (90, 11_250));
         assert_eq!(check.lines[1].problems, vec!["only 5 in stock".to_string()]);
-        assert_eq!(check.lines[2].problems, vec!["unknown SKU WASHER".to_string()]);
+        assert_eq!(
+            check.lines[2].problems,
+            vec!["unknown SKU WASHER".to_string()]
+        );
         assert_eq!(check.problem_count(), 4);
 
         let fixed = check_bulk(parse_bulk_lines("BOLT,10\nNUT,5").expect("parsed"), &known);
@@ -411,7 +478,10 @@ mod tests {
         let small = check_bulk(parse_bulk_lines("BOLT,5").expect("parsed"), &known);
         assert_eq!(
             small.lines[0].problems,
-            vec!["below the minimum order quantity of 10".to_string(), "sold in packs of 10: order 10".to_string()]
+            vec![
+                "below the minimum order quantity of 10".to_string(),
+                "sold in packs of 10: order 10".to_string()
+            ]
         );
     }
 }

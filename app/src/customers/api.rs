@@ -6,12 +6,18 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "list_customers")]
-pub async fn list_customers(slug: String, query: CustomerQuery) -> Result<Vec<CustomerRow>, AppError> {
+pub async fn list_customers(
+    slug: String,
+    query: CustomerQuery,
+) -> Result<Vec<CustomerRow>, AppError> {
     use crate::services::*;
     respond(
         async {
             let session = current_session()?;
-            services()?.customers.list_customers(&session, &slug, query).await
+            services()?
+                .customers
+                .list_customers(&session, &slug, query)
+                .await
         }
         .await,
     )
@@ -66,9 +72,13 @@ pub async fn save_customer_price_list(
             let session = current_session()?;
             let customers = services()?.customers;
             if !name.trim().is_empty() {
-                customers.save_price_list(&session, &slug, &name, &lines).await?;
+                customers
+                    .save_price_list(&session, &slug, &name, &lines)
+                    .await?;
             }
-            customers.assign_price_list(&session, &slug, id, &name).await?;
+            customers
+                .assign_price_list(&session, &slug, id, &name)
+                .await?;
             Ok(())
         }
         .await,

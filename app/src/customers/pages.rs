@@ -6,7 +6,9 @@ use super::api::*;
 use super::model::CustomerQuery;
 use super::rules::{AccountType, Verification};
 use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
-use crate::components::{SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH};
+use crate::components::{
+    SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
+};
 use crate::dates::format_date_time;
 use crate::money::format_money;
 use crate::products::pages::use_id;
@@ -36,8 +38,13 @@ pub fn CustomersPage() -> impl IntoView {
             verification: map.get("verification").unwrap_or_default(),
         }
     });
-    let customers = Resource::new(move || (slug.get(), query.get()), |(slug, query)| list_customers(slug, query));
-    let option = move |value: &'static str, text: &'static str, pick: fn(&CustomerQuery) -> String| {
+    let customers = Resource::new(
+        move || (slug.get(), query.get()),
+        |(slug, query)| list_customers(slug, query),
+    );
+    let option = move |value: &'static str,
+                       text: &'static str,
+                       pick: fn(&CustomerQuery) -> String| {
         view! { <option value=value selected=move || pick(&query.get()) == value>{text}</option> }
     };
     view! {
@@ -109,7 +116,14 @@ pub fn CustomerPage() -> impl IntoView {
     let decide = ServerAction::<DecideBusiness>::new();
     let price_list = ServerAction::<SaveCustomerPriceList>::new();
     let detail = Resource::new(
-        move || (slug.get(), id.get(), decide.version().get(), price_list.version().get()),
+        move || {
+            (
+                slug.get(),
+                id.get(),
+                decide.version().get(),
+                price_list.version().get(),
+            )
+        },
         |(slug, id, ..)| get_customer(slug, id),
     );
     view! {

@@ -102,12 +102,15 @@ impl Verification {
             (Verification::NotRequired, _) => Err(AppError::Conflict(
                 "Individual accounts are not verified".into(),
             )),
-            (_, VerificationDecision::Reject { reason }) if reason.trim().is_empty() => Err(
-                AppError::invalid("reason", "say why the business is rejected: the customer sees it"),
-            ),
-            (_, VerificationDecision::Reject { reason }) if reason.chars().count() > 500 => Err(
-                AppError::invalid("reason", "at most 500 characters"),
-            ),
+            (_, VerificationDecision::Reject { reason }) if reason.trim().is_empty() => {
+                Err(AppError::invalid(
+                    "reason",
+                    "say why the business is rejected: the customer sees it",
+                ))
+            }
+            (_, VerificationDecision::Reject { reason }) if reason.chars().count() > 500 => {
+                Err(AppError::invalid("reason", "at most 500 characters"))
+            }
             (Verification::Verified, VerificationDecision::Verify) => Err(AppError::Conflict(
                 "The business is already verified".into(),
             )),
@@ -184,7 +187,11 @@ impl LimitPeriod {
 
 /// A company buyer's order against their limit: what they spent in the period so far plus this
 /// order must stay within the limit. `Err` carries what is left in the period.
-pub fn within_limit(limit_minor: Option<i64>, spent_minor: i64, order_minor: i64) -> Result<(), i64> {
+pub fn within_limit(
+    limit_minor: Option<i64>,
+    spent_minor: i64,
+    order_minor: i64,
+) -> Result<(), i64> {
     match limit_minor {
         None => Ok(()),
         Some(limit) if spent_minor.saturating_add(order_minor) <= limit => Ok(()),
@@ -238,7 +245,10 @@ impl TaxId {
             .to_ascii_uppercase();
         let hint = "enter an EU VAT number (e.g. DE123456789) or a US EIN (e.g. 12-3456789)";
         if compact.is_empty() {
-            return Err(AppError::invalid("tax_id", format!("required for business accounts: {hint}")));
+            return Err(AppError::invalid(
+                "tax_id",
+                format!("required for business accounts: {hint}"),
+            ));
         }
         if compact.len() == 9 && compact.bytes().all(|b| b.is_ascii_digit()) {
             return check_ein(&compact).map(TaxId::UsEin);
@@ -246,7 +256,10 @@ impl TaxId {
         if compact.len() > 2 && compact.as_bytes()[..2].iter().all(u8::is_ascii_alphabetic) {
             return check_eu_vat(&compact).map(TaxId::EuVat);
         }
-        Err(AppError::invalid("tax_id", format!("not a recognised tax id: {hint}")))
+        Err(AppError::invalid(
+            "tax_id",
+            format!("not a recognised tax id: {hint}"),
+        ))
     }
 
     /// The stored form: `DE123456789`, `12-3456789`.
@@ -300,7 +313,20 @@ const VAT_FORMATS: &[(&str, &[&str])] = &[
     ("NL", &["dddddddddBdd"]),
     ("PL", &["dddddddddd"]),
     ("PT", &["ddddddddd"]),
-    ("RO", &["dd", "ddd", "dddd", "ddddd", "dddddd", "ddddddd", "dddddddd", "ddddddddd", "dddddddddd"]),
+    (
+        "RO",
+        &[
+            "dd",
+            "ddd",
+            "dddd",
+            "ddddd",
+            "dddddd",
+            "ddddddd",
+            "dddddddd",
+            "ddddddddd",
+            "dddddddddd",
+        ],
+    ),
     ("SE", &["dddddddddd01"]),
     ("SI", &["dddddddd"]),
     ("SK", &["dddddddddd"]),
@@ -330,7 +356,10 @@ fn check_eu_vat(compact: &str) -> Result<String, AppError> {
     if !formats.iter().any(|format| matches_format(body, format)) {
         return Err(AppError::invalid(
             "tax_id",
-            format!("not a valid {country} VAT number ({country} followed by {})", describe(formats)),
+            format!(
+                "not a valid {country} VAT number ({country} followed by {})",
+                describe(formats)
+            ),
         ));
     }
     if country == "DE" && !german_check_digit_ok(body) {
@@ -382,14 +411,39 @@ mod tests {
 
     #[test]
     fn eu_vat_numbers_are_normalised_and_checked_per_country() {
-        assert_eq!(TaxId::parse("de 136 695 976").map(|t| t.as_text()), Ok("DE136695976".into()));
-        assert_eq!(TaxId::parse("NL 8530.16.491.B01").map(|t| t.as_text()), Ok("NL853016491B01".into()));
-        assert_eq!(TaxId::parse("FRXX123456789").map(|t| t.as_text()), Ok("FRXX123456789".into()));
-        assert_eq!(TaxId::parse("ATU12345678").map(|t| t.as_text()), Ok("ATU12345678".into()));
-        assert_eq!(TaxId::parse("GR123456789").map(|t| t.as_text()), Ok("EL123456789".into()));
-        assert_eq!(TaxId::parse("IE1234567T").map(|t| t.as_text()), Ok("IE1234567T".into()));
+        assert_eq!(
+            TaxId::parse("de 136 695 976").map(|t| t.as_text()),
+            Ok("DE136695976".into())
+        );
+        assert_eq!(
+            TaxId::parse("NL 8530.16.491.B01").map(|t| t.as_text()),
+            Ok("NL853016491B01".into())
+        );
+        assert_eq!(
+            TaxId::parse("FRXX123456789").map(|t| t.as_text()),
+            Ok("FRXX123456789".into())
+        );
+        assert_eq!(
+            TaxId::parse("ATU12345678").map(|t| t.as_text()),
+            Ok("ATU12345678".into())
+        );
+        assert_eq!(
+            TaxId::parse("GR123456789").map(|t| t.as_text()),
+            Ok("EL123456789".into())
+        );
+        assert_eq!(
+            TaxId::parse("IE1234567T").map(|t| t.as_text()),
+            Ok("IE1234567T".into())
+        );
         // Wrong length, wrong characters, a check digit that does not match, no such country.
-        for bad in ["DE12345678", "NL123456789X01", "ATX12345678", "DE136695977", "ZZ123456789", "IT1234"] {
+        for bad in [
+            "DE12345678",
+            "NL123456789X01",
+            "ATX12345678",
+            "DE136695977",
+            "ZZ123456789",
+            "IT1234",
+        ] {
             assert_eq!(field(TaxId::parse(bad).expect_err(bad)), "tax_id", "{bad}");
         }
         let message = TaxId::parse("PL123").expect_err("short").to_string();
@@ -398,11 +452,20 @@ mod tests {
 
     #[test]
     fn us_eins_need_nine_digits_and_an_assigned_prefix() {
-        assert_eq!(TaxId::parse("12-3456789").map(|t| t.as_text()), Ok("12-3456789".into()));
-        assert_eq!(TaxId::parse("123456789"), Ok(TaxId::UsEin("123456789".into())));
+        assert_eq!(
+            TaxId::parse("12-3456789").map(|t| t.as_text()),
+            Ok("12-3456789".into())
+        );
+        assert_eq!(
+            TaxId::parse("123456789"),
+            Ok(TaxId::UsEin("123456789".into()))
+        );
         assert!(TaxId::parse("07-3456789").is_err());
         assert!(TaxId::parse("12-345678").is_err());
-        assert!(TaxId::parse("").expect_err("empty").to_string().contains("required"));
+        assert!(TaxId::parse("")
+            .expect_err("empty")
+            .to_string()
+            .contains("required"));
         assert!(TaxId::parse("hello").is_err());
     }
 
@@ -410,18 +473,34 @@ mod tests {
     fn verification_moves_only_through_the_transition_function() {
         use Verification::*;
         let verify = VerificationDecision::Verify;
-        let reject = VerificationDecision::Reject { reason: "No trade register entry".into() };
-        let blank = VerificationDecision::Reject { reason: "  ".into() };
+        let reject = VerificationDecision::Reject {
+            reason: "No trade register entry".into(),
+        };
+        let blank = VerificationDecision::Reject {
+            reason: "  ".into(),
+        };
         assert_eq!(Verification::initial(AccountType::Business), Pending);
         assert_eq!(Verification::initial(AccountType::Individual), NotRequired);
         assert_eq!(Pending.transition(&verify), Ok(Verified));
         assert_eq!(Pending.transition(&reject), Ok(Rejected));
         assert_eq!(Rejected.transition(&verify), Ok(Verified));
         assert_eq!(Verified.transition(&reject), Ok(Rejected));
-        assert!(matches!(Verified.transition(&verify), Err(AppError::Conflict(_))));
-        assert!(matches!(Rejected.transition(&reject), Err(AppError::Conflict(_))));
-        assert!(matches!(NotRequired.transition(&verify), Err(AppError::Conflict(_))));
-        assert_eq!(field(Pending.transition(&blank).expect_err("blank")), "reason");
+        assert!(matches!(
+            Verified.transition(&verify),
+            Err(AppError::Conflict(_))
+        ));
+        assert!(matches!(
+            Rejected.transition(&reject),
+            Err(AppError::Conflict(_))
+        ));
+        assert!(matches!(
+            NotRequired.transition(&verify),
+            Err(AppError::Conflict(_))
+        ));
+        assert_eq!(
+            field(Pending.transition(&blank).expect_err("blank")),
+            "reason"
+        );
     }
 
     #[test]
@@ -431,7 +510,10 @@ mod tests {
             verification,
             rejection_reason: "Tax id does not match the company".into(),
         };
-        assert_eq!(require_verified_business(&standing(AccountType::Business, Verification::Verified)), Ok(()));
+        assert_eq!(
+            require_verified_business(&standing(AccountType::Business, Verification::Verified)),
+            Ok(())
+        );
         for (account_type, verification) in [
             (AccountType::Individual, Verification::NotRequired),
             (AccountType::Individual, Verification::Verified),
@@ -439,20 +521,36 @@ mod tests {
             (AccountType::Business, Verification::Rejected),
         ] {
             let refused = require_verified_business(&standing(account_type, verification));
-            assert!(matches!(refused, Err(AppError::Forbidden(_))), "{account_type:?} {verification:?}");
+            assert!(
+                matches!(refused, Err(AppError::Forbidden(_))),
+                "{account_type:?} {verification:?}"
+            );
         }
-        let rejected = require_verified_business(&standing(AccountType::Business, Verification::Rejected));
-        assert!(rejected.expect_err("rejected").to_string().contains("does not match"));
+        let rejected =
+            require_verified_business(&standing(AccountType::Business, Verification::Rejected));
+        assert!(rejected
+            .expect_err("rejected")
+            .to_string()
+            .contains("does not match"));
     }
 
     #[test]
     fn limit_periods_start_at_the_month_or_quarter() {
         // 2026-11-22 12:00 UTC.
         let now = crate::dates::days_from_civil(2026, 11, 22) * 86_400_000 + 43_200_000;
-        assert_eq!(LimitPeriod::Month.start_ms(now), crate::dates::days_from_civil(2026, 11, 1) * 86_400_000);
-        assert_eq!(LimitPeriod::Quarter.start_ms(now), crate::dates::days_from_civil(2026, 10, 1) * 86_400_000);
+        assert_eq!(
+            LimitPeriod::Month.start_ms(now),
+            crate::dates::days_from_civil(2026, 11, 1) * 86_400_000
+        );
+        assert_eq!(
+            LimitPeriod::Quarter.start_ms(now),
+            crate::dates::days_from_civil(2026, 10, 1) * 86_400_000
+        );
         let february = crate::dates::days_from_civil(2027, 2, 28) * 86_400_000;
-        assert_eq!(LimitPeriod::Quarter.start_ms(february), crate::dates::days_from_civil(2027, 1, 1) * 86_400_000);
+        assert_eq!(
+            LimitPeriod::Quarter.start_ms(february),
+            crate::dates::days_from_civil(2027, 1, 1) * 86_400_000
+        );
         assert!(LimitPeriod::parse("year").is_err());
     }
 
@@ -468,7 +566,10 @@ mod tests {
     fn only_a_company_admin_administers_the_company() {
         assert_eq!(require_company_admin("admin"), Ok(()));
         for role in ["buyer", "", "Admin", "owner"] {
-            assert!(matches!(require_company_admin(role), Err(AppError::Forbidden(_))), "{role}");
+            assert!(
+                matches!(require_company_admin(role), Err(AppError::Forbidden(_))),
+                "{role}"
+            );
         }
     }
 }

@@ -2,11 +2,11 @@
 //! cookie and calls `PortalService`, which checks the token's shop and, for business features,
 //! that the caller is a verified business (403 otherwise, 401 without a session).
 
+use super::model::{BulkOrderResult, PortalCatalog, PortalContext};
 use crate::customers::model::CustomerProfile;
 use crate::error::AppError;
 use crate::orders::model::{Address, OrderPage};
 use crate::quotes::model::{QuoteDetail, QuoteRow};
-use super::model::{BulkOrderResult, PortalCatalog, PortalContext};
 use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "portal_sign_up")]
@@ -55,7 +55,9 @@ pub async fn portal_log_in(
     respond(
         async {
             let portal = services()?.portal;
-            let session = portal.log_in(&shop, &email, &password, &client_info()).await?;
+            let session = portal
+                .log_in(&shop, &email, &password, &client_info())
+                .await?;
             append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
             let prefix = format!("/s/{shop}");
             let target = if next.starts_with(&format!("{prefix}/")) && !next.contains("//") {
@@ -98,11 +100,22 @@ pub async fn get_portal_context(shop: String) -> Result<PortalContext, AppError>
 #[server(prefix = "/sfn", endpoint = "portal_business")]
 pub async fn portal_business(shop: String) -> Result<CustomerProfile, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.business_profile(&portal_caller(&shop)).await }.await)
+    respond(
+        async {
+            services()?
+                .portal
+                .business_profile(&portal_caller(&shop))
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/sfn", endpoint = "get_portal_catalog")]
-pub async fn get_portal_catalog(shop: String, #[server(default)] q: String) -> Result<PortalCatalog, AppError> {
+pub async fn get_portal_catalog(
+    shop: String,
+    #[server(default)] q: String,
+) -> Result<PortalCatalog, AppError> {
     use crate::services::*;
     respond(async { services()?.portal.catalog(&portal_caller(&shop), &q).await }.await)
 }
@@ -116,7 +129,15 @@ pub async fn portal_orders(shop: String) -> Result<OrderPage, AppError> {
 #[server(prefix = "/sfn", endpoint = "portal_reorder")]
 pub async fn portal_reorder(shop: String, order_id: i64) -> Result<String, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.reorder_lines(&portal_caller(&shop), order_id).await }.await)
+    respond(
+        async {
+            services()?
+                .portal
+                .reorder_lines(&portal_caller(&shop), order_id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_quotes")]
@@ -147,7 +168,10 @@ pub async fn portal_request_quote(
                 message,
                 needed_by,
             };
-            let quote = services()?.portal.request_quote(&portal_caller(&shop), input).await?;
+            let quote = services()?
+                .portal
+                .request_quote(&portal_caller(&shop), input)
+                .await?;
             leptos_axum::redirect(&format!("/s/{shop}/quotes/{}", quote.id));
             Ok(())
         }
@@ -184,7 +208,10 @@ pub async fn portal_quote_message(shop: String, id: i64, body: String) -> Result
     use crate::services::*;
     respond(
         async {
-            services()?.portal.customer_quote_message(&portal_caller(&shop), id, &body).await?;
+            services()?
+                .portal
+                .customer_quote_message(&portal_caller(&shop), id, &body)
+                .await?;
             Ok(())
         }
         .await,
@@ -223,9 +250,19 @@ pub async fn portal_bulk_order(
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_company")]
-pub async fn portal_company(shop: String) -> Result<crate::customers::model::CompanyAccount, AppError> {
+pub async fn portal_company(
+    shop: String,
+) -> Result<crate::customers::model::CompanyAccount, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.company_account(&portal_caller(&shop)).await }.await)
+    respond(
+        async {
+            services()?
+                .portal
+                .company_account(&portal_caller(&shop))
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_invite_buyer")]
@@ -235,7 +272,15 @@ pub async fn portal_invite_buyer(
     name: String,
 ) -> Result<crate::customers::model::InvitationDto, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.invite_buyer(&portal_caller(&shop), &email, &name).await }.await)
+    respond(
+        async {
+            services()?
+                .portal
+                .invite_buyer(&portal_caller(&shop), &email, &name)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_set_buyer_limit")]
@@ -260,7 +305,11 @@ pub async fn portal_set_buyer_limit(
 
 /// `decision` is `approve` or `decline`.
 #[server(prefix = "/sfn", endpoint = "portal_decide_company_order")]
-pub async fn portal_decide_company_order(shop: String, id: i64, decision: String) -> Result<(), AppError> {
+pub async fn portal_decide_company_order(
+    shop: String,
+    id: i64,
+    decision: String,
+) -> Result<(), AppError> {
     use crate::services::*;
     respond(
         async {
@@ -290,7 +339,9 @@ pub async fn portal_accept_invitation(
     respond(
         async {
             let portal = services()?.portal;
-            let session = portal.accept_invitation(&shop, &token, &name, &password).await?;
+            let session = portal
+                .accept_invitation(&shop, &token, &name, &password)
+                .await?;
             append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
             leptos_axum::redirect(&format!("/s/{shop}/account"));
             Ok(())
@@ -333,5 +384,13 @@ pub async fn portal_checkout(
     #[server(default)] notes: String,
 ) -> Result<super::model::BulkSubmission, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.checkout(&portal_caller(&shop), shipping_address, &notes).await }.await)
+    respond(
+        async {
+            services()?
+                .portal
+                .checkout(&portal_caller(&shop), shipping_address, &notes)
+                .await
+        }
+        .await,
+    )
 }

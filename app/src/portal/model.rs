@@ -56,7 +56,6 @@ pub struct VariantTermsInput {
     pub price_breaks: String,
 }
 
-
 /// What every portal page needs: the shop and the logged-in customer (if any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalContext {

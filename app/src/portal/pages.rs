@@ -9,7 +9,9 @@ use super::api::*;
 use super::model::{BulkOrderResult, PortalContext};
 use crate::bulk::rules::BulkCheck;
 use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
-use crate::components::{SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH};
+use crate::components::{
+    SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
+};
 use crate::customers::model::CustomerProfile;
 use crate::customers::rules::{AccountType, Verification};
 use crate::dates::{format_date, format_date_time};
@@ -30,7 +32,13 @@ fn use_shop() -> Memo<String> {
 
 fn use_number(name: &'static str) -> Memo<i64> {
     let params = use_params_map();
-    Memo::new(move |_| params.read().get(name).and_then(|id| id.parse().ok()).unwrap_or(0))
+    Memo::new(move |_| {
+        params
+            .read()
+            .get(name)
+            .and_then(|id| id.parse().ok())
+            .unwrap_or(0)
+    })
 }
 
 /// The portal context, provided by the layout to every page.
@@ -173,7 +181,13 @@ pub fn PortalLayout() -> impl IntoView {
 fn breaks_text(breaks: &[crate::bulk::rules::PriceBreak]) -> String {
     breaks
         .iter()
-        .map(|rule| format!("{}+: −{}", rule.min_quantity, percent_text(rule.discount_bp)))
+        .map(|rule| {
+            format!(
+                "{}+: −{}",
+                rule.min_quantity,
+                percent_text(rule.discount_bp)
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -193,7 +207,10 @@ pub fn PortalCatalogPage() -> impl IntoView {
     let search = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let add = ServerAction::<PortalChangeCart>::new();
     let context = expect_context::<ContextResource>();
-    let catalog = Resource::new(move || (shop.get(), search.get()), |(shop, q)| get_portal_catalog(shop, q));
+    let catalog = Resource::new(
+        move || (shop.get(), search.get()),
+        |(shop, q)| get_portal_catalog(shop, q),
+    );
     view! {
         <div class="flex flex-wrap items-end justify-between gap-3">
             <h1 class="text-2xl font-semibold">"Catalog"</h1>
@@ -269,7 +286,13 @@ pub fn PortalCatalogPage() -> impl IntoView {
     }
 }
 
-fn text_field(id: &'static str, name: &'static str, label: &'static str, kind: &'static str, required: bool) -> impl IntoView {
+fn text_field(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    required: bool,
+) -> impl IntoView {
     view! {
         <div>
             <label for=id class=LABEL_CLASS>{label}</label>
@@ -575,7 +598,14 @@ pub fn PortalQuotePage() -> impl IntoView {
     let decide = ServerAction::<PortalDecideQuote>::new();
     let message = ServerAction::<PortalQuoteMessage>::new();
     let quote = Resource::new(
-        move || (shop.get(), id.get(), decide.version().get(), message.version().get()),
+        move || {
+            (
+                shop.get(),
+                id.get(),
+                decide.version().get(),
+                message.version().get(),
+            )
+        },
         |(shop, id, ..)| portal_quote(shop, id),
     );
     view! {
@@ -630,9 +660,21 @@ pub fn PortalQuotePage() -> impl IntoView {
 }
 
 fn bulk_results(result: BulkOrderResult) -> impl IntoView {
-    let BulkOrderResult { check, placed, currency } = result;
-    let BulkCheck { lines, unreadable, subtotal_minor } = check;
-    let problem_count = unreadable.len() + lines.iter().filter(|line| !line.problems.is_empty()).count();
+    let BulkOrderResult {
+        check,
+        placed,
+        currency,
+    } = result;
+    let BulkCheck {
+        lines,
+        unreadable,
+        subtotal_minor,
+    } = check;
+    let problem_count = unreadable.len()
+        + lines
+            .iter()
+            .filter(|line| !line.problems.is_empty())
+            .count();
     view! {
         {placed.map(|submission| match submission.order {
             Some(order) => view! {
@@ -685,7 +727,12 @@ fn bulk_results(result: BulkOrderResult) -> impl IntoView {
 pub fn PortalBulkPage() -> impl IntoView {
     let shop = use_shop();
     let query = use_query_map();
-    let reorder_id = Memo::new(move |_| query.read().get("reorder").and_then(|id| id.parse::<i64>().ok()));
+    let reorder_id = Memo::new(move |_| {
+        query
+            .read()
+            .get("reorder")
+            .and_then(|id| id.parse::<i64>().ok())
+    });
     let guard = Resource::new(move || shop.get(), portal_business);
     let prefill = Resource::new(
         move || (shop.get(), reorder_id.get()),
@@ -794,7 +841,14 @@ pub fn PortalCompanyPage() -> impl IntoView {
     let limit = ServerAction::<PortalSetBuyerLimit>::new();
     let decide = ServerAction::<PortalDecideCompanyOrder>::new();
     let account = Resource::new(
-        move || (shop.get(), invite.version().get(), limit.version().get(), decide.version().get()),
+        move || {
+            (
+                shop.get(),
+                invite.version().get(),
+                limit.version().get(),
+                decide.version().get(),
+            )
+        },
         |(shop, ..)| portal_company(shop),
     );
     view! {

@@ -7,7 +7,7 @@ use super::rules::ProductStatus;
 use crate::components::{ActionOutcome, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::dates::format_date_time;
 use crate::money::{amount_text, format_money};
-use crate::shops::pages::{child_error, loading, RefreshWithoutWasm, use_slug, CARD};
+use crate::shops::pages::{child_error, loading, use_slug, RefreshWithoutWasm, CARD};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 

@@ -5,12 +5,18 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "list_quotes")]
-pub async fn list_quotes(slug: String, #[server(default)] status: String) -> Result<Vec<QuoteRow>, AppError> {
+pub async fn list_quotes(
+    slug: String,
+    #[server(default)] status: String,
+) -> Result<Vec<QuoteRow>, AppError> {
     use crate::services::*;
     respond(
         async {
             let session = current_session()?;
-            services()?.customers.list_quotes(&session, &slug, &status).await
+            services()?
+                .customers
+                .list_quotes(&session, &slug, &status)
+                .await
         }
         .await,
     )
@@ -49,7 +55,10 @@ pub async fn answer_quote(
                 expires_on,
                 note,
             };
-            services()?.customers.answer_quote(&session, &slug, id, input).await?;
+            services()?
+                .customers
+                .answer_quote(&session, &slug, id, input)
+                .await?;
             Ok(())
         }
         .await,
@@ -62,7 +71,10 @@ pub async fn merchant_quote_message(slug: String, id: i64, body: String) -> Resu
     respond(
         async {
             let session = current_session()?;
-            services()?.customers.merchant_quote_message(&session, &slug, id, &body).await?;
+            services()?
+                .customers
+                .merchant_quote_message(&session, &slug, id, &body)
+                .await?;
             Ok(())
         }
         .await,
@@ -86,7 +98,10 @@ pub async fn save_variant_terms(
                 pack_size,
                 price_breaks,
             };
-            services()?.customers.set_variant_terms(&session, &slug, variant_id, input).await?;
+            services()?
+                .customers
+                .set_variant_terms(&session, &slug, variant_id, input)
+                .await?;
             Ok(())
         }
         .await,
@@ -102,7 +117,10 @@ pub async fn get_variant_terms(
     respond(
         async {
             let session = current_session()?;
-            services()?.customers.variant_terms(&session, &slug, product_id).await
+            services()?
+                .customers
+                .variant_terms(&session, &slug, product_id)
+                .await
         }
         .await,
     )

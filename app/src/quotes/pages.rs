@@ -4,7 +4,9 @@
 use super::api::*;
 use super::rules::QuoteStatus;
 use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
-use crate::components::{SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH};
+use crate::components::{
+    SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
+};
 use crate::dates::{format_date, format_date_time};
 use crate::money::{amount_text, format_money};
 use crate::portal::pages::quote_history;
@@ -18,7 +20,10 @@ pub fn QuotesPage() -> impl IntoView {
     let slug = use_slug();
     let query = use_query_map();
     let status = Memo::new(move |_| query.read().get("status").unwrap_or_default());
-    let quotes = Resource::new(move || (slug.get(), status.get()), |(slug, status)| list_quotes(slug, status));
+    let quotes = Resource::new(
+        move || (slug.get(), status.get()),
+        |(slug, status)| list_quotes(slug, status),
+    );
     view! {
         <h2 class="text-lg font-semibold">"Quotes"</h2>
         <form method="get" class="mt-4 flex items-end gap-3">
@@ -73,7 +78,14 @@ pub fn QuotePage() -> impl IntoView {
     let answer = ServerAction::<AnswerQuote>::new();
     let message = ServerAction::<MerchantQuoteMessage>::new();
     let quote = Resource::new(
-        move || (slug.get(), id.get(), answer.version().get(), message.version().get()),
+        move || {
+            (
+                slug.get(),
+                id.get(),
+                answer.version().get(),
+                message.version().get(),
+            )
+        },
         |(slug, id, ..)| get_quote(slug, id),
     );
     view! {
@@ -158,7 +170,10 @@ pub fn QuotePage() -> impl IntoView {
 pub fn VariantTermsSection(product_id: i64) -> impl IntoView {
     let slug = use_slug();
     let save = ServerAction::<SaveVariantTerms>::new();
-    let terms = Resource::new(move || (slug.get(), product_id, save.version().get()), |(slug, id, _)| get_variant_terms(slug, id));
+    let terms = Resource::new(
+        move || (slug.get(), product_id, save.version().get()),
+        |(slug, id, _)| get_variant_terms(slug, id),
+    );
     view! {
         <section class=format!("mt-8 {CARD}") aria-labelledby="terms-heading">
             <h3 id="terms-heading" class="text-base font-semibold">"Business terms"</h3>

@@ -113,9 +113,7 @@ impl QuoteStatus {
             (S::Requested, A::Accept) => Err(AppError::Conflict(
                 "The shop has not quoted prices yet".into(),
             )),
-            (S::Accepted, _) => Err(AppError::Conflict(
-                "This quote was already accepted".into(),
-            )),
+            (S::Accepted, _) => Err(AppError::Conflict("This quote was already accepted".into())),
             (S::Declined, _) => Err(AppError::Conflict("This quote was declined".into())),
             (status, action) => Err(AppError::Conflict(format!(
                 "A quote that is {} cannot be {}",
@@ -134,7 +132,10 @@ impl QuoteStatus {
 /// The expiry the merchant gives an offer must lie in the future.
 pub fn check_expiry(expires_at_ms: i64, now_ms: i64) -> Result<(), AppError> {
     if expires_at_ms <= now_ms {
-        return Err(AppError::invalid("expires_on", "the expiry date must be in the future"));
+        return Err(AppError::invalid(
+            "expires_on",
+            "the expiry date must be in the future",
+        ));
     }
     Ok(())
 }
@@ -185,7 +186,10 @@ mod tests {
                 let result = status.transition(action, LATER, NOW);
                 match expected {
                     Some(to) => assert_eq!(result, Ok(to), "{status:?} {action:?}"),
-                    None => assert!(matches!(result, Err(AppError::Conflict(_))), "{status:?} {action:?} gave {result:?}"),
+                    None => assert!(
+                        matches!(result, Err(AppError::Conflict(_))),
+                        "{status:?} {action:?} gave {result:?}"
+                    ),
                 }
             }
         }
@@ -193,9 +197,14 @@ mod tests {
 
     #[test]
     fn an_offer_past_its_expiry_cannot_be_accepted_but_can_be_answered_again() {
-        let refused = S::Quoted.transition(A::Accept, EARLIER, NOW).expect_err("expired");
+        let refused = S::Quoted
+            .transition(A::Accept, EARLIER, NOW)
+            .expect_err("expired");
         assert!(refused.to_string().contains("expired"), "{refused}");
-        assert_eq!(S::Revised.transition(A::Answer, EARLIER, NOW), Ok(S::Revised));
+        assert_eq!(
+            S::Revised.transition(A::Answer, EARLIER, NOW),
+            Ok(S::Revised)
+        );
         assert_eq!(S::Quoted.effective(EARLIER, NOW), S::Expired);
         assert_eq!(S::Quoted.effective(LATER, NOW), S::Quoted);
         assert_eq!(S::Requested.effective(EARLIER, NOW), S::Requested);
@@ -205,8 +214,13 @@ mod tests {
 
     #[test]
     fn accepting_twice_is_refused_with_a_clear_message() {
-        let second = S::Accepted.transition(A::Accept, LATER, NOW).expect_err("twice");
-        assert_eq!(second, AppError::Conflict("This quote was already accepted".into()));
+        let second = S::Accepted
+            .transition(A::Accept, LATER, NOW)
+            .expect_err("twice");
+        assert_eq!(
+            second,
+            AppError::Conflict("This quote was already accepted".into())
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! bearer-token or cookie authentication, JSON errors, and an OpenAPI document.
 
 pub mod commerce;
-pub mod portal;
 mod openapi;
+pub mod portal;
 
 use crate::auth::middleware::{cookie_value, with_cookies};
 use crate::auth::service::RefreshOutcome;

@@ -174,75 +174,255 @@ fn add_portal(document: &mut Value) {
     let guard = || error("Not a verified business customer of this shop (the message says why)");
     let customer_auth = "Customer endpoints take the customer's token from `/customers/login` or `/customers/signup` (audience: this shop; a token of another shop is refused with 403).";
     let paths = [
-        ("/shops/{slug}/customers", json!({ "get": operation("Merchant: customers, filtered by account_type (individual, business), verification (pending, verified, rejected) and q", true, vec![slug_param(), query_param("account_type"), query_param("verification"), query_param("q")], None, vec![("200", ok_array("Customers", "CustomerRow")), ("400", error("Unknown filter value")), ("404", error("Not found, or not a member of this shop"))]) })),
-        ("/shops/{slug}/customers/signup", json!({ "post": operation("Customer: create an account (business accounts start unverified)", false, vec![slug_param()], Some(body("CustomerSignUp")), vec![("201", ok("Signed up", Some("CustomerSession"))), ("400", error("Invalid field (tax_id, billing_address.city, …)")), ("404", error("No open shop with this slug")), ("409", error("E-mail already has an account at this shop"))]) })),
-        ("/shops/{slug}/customers/login", json!({ "post": operation("Customer: log in", false, vec![slug_param()], Some(body("Login")), vec![("200", ok("Logged in", Some("CustomerSession"))), ("401", error("Wrong e-mail or password")), ("429", error("Too many failed attempts"))]) })),
-        ("/shops/{slug}/customers/logout", json!({ "post": operation("Customer: end every session", true, vec![slug_param()], None, vec![("204", ok("Logged out", None))]) })),
-        ("/shops/{slug}/customers/me", json!({ "get": operation("Customer: the logged-in customer", true, vec![slug_param()], None, vec![("200", ok("The customer", Some("CustomerProfile"))), ("403", error("A token of another shop"))]) })),
-        ("/shops/{slug}/customers/me/orders", json!({ "get": operation("Customer: orders placed through the portal", true, vec![slug_param()], None, vec![("200", ok("Orders", Some("OrderPage")))]) })),
-        ("/shops/{slug}/customers/{id}", json!({ "get": operation("Merchant: a customer with company, orders and quotes", true, vec![slug_param(), id_param("id")], None, vec![("200", ok("The customer", Some("CustomerDetail"))), ("404", error("Not found"))]) })),
-        ("/shops/{slug}/customers/{id}/verification", json!({ "post": operation("Merchant: verify or reject (with a reason) a business", true, vec![slug_param(), id_param("id")], Some(body("VerificationDecision")), vec![("200", ok("The customer", Some("CustomerDetail"))), ("400", error("No reason for a rejection")), ("409", error("Already decided this way, or an individual account"))]) })),
-        ("/shops/{slug}/catalog", json!({ "get": operation("Public: active variants at the caller's prices with their business terms", false, vec![slug_param(), query_param("q")], None, vec![("200", ok("Catalog", Some("PortalCatalog")))]) })),
-        ("/shops/{slug}/quotes", json!({
-            "get": operation("Merchant (dashboard token): every quote, optionally by status. Verified business: its company's quotes", true, vec![slug_param(), query_param("status")], None, vec![("200", ok_array("Quotes", "QuoteRow")), ("403", guard())]),
-            "post": operation("Verified business: request a quote", true, vec![slug_param()], Some(body("QuoteRequest")), vec![("201", ok("The quote", Some("QuoteDetail"))), ("400", error("Unreadable line or unknown SKU (names the line)")), ("403", guard())])
-        })),
-        ("/shops/{slug}/quotes/{id}", json!({ "get": operation("A quote with lines, versions (newest first) and messages", true, vec![slug_param(), id_param("id")], None, vec![("200", ok("The quote", Some("QuoteDetail"))), ("403", guard()), ("404", error("Not found (or another company's)"))]) })),
-        ("/shops/{slug}/quotes/{id}/answer", json!({ "post": operation("Merchant: quote prices (a new version)", true, vec![slug_param(), id_param("id")], Some(body("QuoteAnswer")), vec![("200", ok("The quote", Some("QuoteDetail"))), ("400", error("Missing or invalid price (unit_prices[n]) or expiry")), ("409", error("Closed, or changed since expected_version"))]) })),
-        ("/shops/{slug}/quotes/{id}/accept", json!({ "post": operation("Verified business: accept the current offer; places one order at the quoted prices", true, vec![slug_param(), id_param("id")], Some(body("ExpectedVersion")), vec![("200", ok("The quote (with order_id)", Some("QuoteDetail"))), ("400", error("Not enough stock for a line")), ("403", guard()), ("409", error("Expired, already accepted, not yet quoted, or changed since expected_version"))]) })),
-        ("/shops/{slug}/quotes/{id}/decline", json!({ "post": operation("Verified business: decline", true, vec![slug_param(), id_param("id")], Some(body("ExpectedVersion")), vec![("200", ok("The quote", Some("QuoteDetail"))), ("403", guard()), ("409", error("Closed, or changed since expected_version"))]) })),
-        ("/shops/{slug}/quotes/{id}/messages", json!({ "post": operation("Merchant or verified business: add a message to the thread", true, vec![slug_param(), id_param("id")], Some(body("Message")), vec![("200", ok("The quote", Some("QuoteDetail"))), ("403", guard())]) })),
-        ("/shops/{slug}/bulk-orders/check", json!({ "post": operation("Verified business: check and price SKU, quantity lines (pasted or CSV text) without ordering", true, vec![slug_param()], Some(body("BulkOrder")), vec![("200", ok("Every line with its price and problems", Some("BulkCheck"))), ("400", error("More than 10,000 lines, or none")), ("403", guard())]) })),
-        ("/shops/{slug}/bulk-orders", json!({ "post": operation("Verified business: place one order (invoice, pay later) if every line is fine", true, vec![slug_param()], Some(body("BulkOrder")), vec![("201", ok("The order", Some("BulkSubmission"))), ("202", ok("Over the buyer's spending limit: waits for the company admin", Some("BulkSubmission"))), ("400", error("Lines that need attention, each named")), ("403", guard())]) })),
-        ("/shops/{slug}/bulk-orders/reorder/{order_id}", json!({ "get": operation("Verified business: a past order's lines for a new bulk order", true, vec![slug_param(), id_param("order_id")], None, vec![("200", ok("{\"lines\": \"SKU, quantity\\n…\"}", None)), ("403", guard()), ("404", error("Not the company's order"))]) })),
-        ("/shops/{slug}/cart", json!({ "get": operation("Customer: the cart, checked and priced at the customer's prices", true, vec![slug_param()], None, vec![("200", ok("The cart", Some("Cart")))]) })),
-        ("/shops/{slug}/cart/items", json!({ "post": operation("Customer: add a quantity of a SKU to the cart", true, vec![slug_param()], Some(body("CartItem")), vec![("200", ok("The cart", Some("Cart"))), ("400", error("Unknown SKU or bad quantity"))]) })),
-        ("/shops/{slug}/cart/items/{sku}", json!({ "put": operation("Customer: set a cart line's quantity (0 removes it)", true, vec![slug_param(), json!({ "name": "sku", "in": "path", "required": true, "schema": { "type": "string" } })], Some(body("CartItem")), vec![("200", ok("The cart", Some("Cart")))]) })),
-        ("/shops/{slug}/checkout", json!({ "post": operation("Customer: place the cart as one order (invoice, pay later); individuals give a shipping address", true, vec![slug_param()], Some(body("Checkout")), vec![("201", ok("Placed", Some("BulkSubmission"))), ("202", ok("Waiting for the company admin (over the buyer's limit)", Some("BulkSubmission"))), ("400", error("Empty cart, lines that need attention, or a missing address field"))]) })),
-        ("/shops/{slug}/company", json!({ "get": operation("Company admin: members with limits and spending, orders waiting for approval", true, vec![slug_param()], None, vec![("200", ok("The company account", Some("CompanyAccount"))), ("403", error("Not the company's admin"))]) })),
-        ("/shops/{slug}/company/buyers", json!({ "post": operation("Company admin: invite a buyer (answers a one-time link)", true, vec![slug_param()], Some(body("Invite")), vec![("201", ok("The invitation", None)), ("403", error("Not the company's admin")), ("409", error("The e-mail already has an account"))]) })),
-        ("/shops/{slug}/company/buyers/{id}/limit", json!({ "put": operation("Company admin: a buyer's spending limit per month or quarter (empty: none)", true, vec![slug_param(), id_param("id")], Some(body("Limit")), vec![("200", ok("The company account", Some("CompanyAccount"))), ("403", error("Not the company's admin")), ("404", error("No such buyer in the company"))]) })),
-        ("/shops/{slug}/company/approvals/{id}", json!({ "post": operation("Company admin: approve (places the order for the buyer) or decline a waiting order", true, vec![slug_param(), id_param("id")], Some(body("Decision")), vec![("200", ok("The company account", Some("CompanyAccount"))), ("403", error("Not the company's admin")), ("409", error("Already decided"))]) })),
-        ("/shops/{slug}/customers/invitations/accept", json!({ "post": operation("Invited buyer: set name and password", false, vec![slug_param()], Some(body("AcceptInvitation")), vec![("200", ok("Logged in", Some("CustomerSession"))), ("404", error("Invalid or used invitation"))]) })),
-        ("/shops/{slug}/price-lists/{name}", json!({ "put": operation("Merchant: create or replace a business price list from SKU, price lines", true, vec![slug_param(), json!({ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } })], Some(body("PriceListLines")), vec![("200", ok("The price list", None)), ("400", error("A bad line (named) or unknown SKU"))]) })),
-        ("/shops/{slug}/customers/{id}/price-list", json!({ "put": operation("Merchant: assign a price list (by name; empty for none) to the customer's company", true, vec![slug_param(), id_param("id")], Some(body("Assign")), vec![("200", ok("The customer", Some("CustomerDetail"))), ("400", error("No such price list")), ("409", error("Not a business customer"))]) })),
-        ("/shops/{slug}/variants/{id}/terms", json!({ "put": operation("Merchant: minimum quantity, pack size and volume price breaks of a variant", true, vec![slug_param(), id_param("id")], Some(body("VariantTerms")), vec![("200", ok("The terms", Some("PortalVariant"))), ("400", error("Invalid field (price_breaks names the line)"))]) })),
+        (
+            "/shops/{slug}/customers",
+            json!({ "get": operation("Merchant: customers, filtered by account_type (individual, business), verification (pending, verified, rejected) and q", true, vec![slug_param(), query_param("account_type"), query_param("verification"), query_param("q")], None, vec![("200", ok_array("Customers", "CustomerRow")), ("400", error("Unknown filter value")), ("404", error("Not found, or not a member of this shop"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/signup",
+            json!({ "post": operation("Customer: create an account (business accounts start unverified)", false, vec![slug_param()], Some(body("CustomerSignUp")), vec![("201", ok("Signed up", Some("CustomerSession"))), ("400", error("Invalid field (tax_id, billing_address.city, …)")), ("404", error("No open shop with this slug")), ("409", error("E-mail already has an account at this shop"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/login",
+            json!({ "post": operation("Customer: log in", false, vec![slug_param()], Some(body("Login")), vec![("200", ok("Logged in", Some("CustomerSession"))), ("401", error("Wrong e-mail or password")), ("429", error("Too many failed attempts"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/logout",
+            json!({ "post": operation("Customer: end every session", true, vec![slug_param()], None, vec![("204", ok("Logged out", None))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/me",
+            json!({ "get": operation("Customer: the logged-in customer", true, vec![slug_param()], None, vec![("200", ok("The customer", Some("CustomerProfile"))), ("403", error("A token of another shop"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/me/orders",
+            json!({ "get": operation("Customer: orders placed through the portal", true, vec![slug_param()], None, vec![("200", ok("Orders", Some("OrderPage")))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/{id}",
+            json!({ "get": operation("Merchant: a customer with company, orders and quotes", true, vec![slug_param(), id_param("id")], None, vec![("200", ok("The customer", Some("CustomerDetail"))), ("404", error("Not found"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/{id}/verification",
+            json!({ "post": operation("Merchant: verify or reject (with a reason) a business", true, vec![slug_param(), id_param("id")], Some(body("VerificationDecision")), vec![("200", ok("The customer", Some("CustomerDetail"))), ("400", error("No reason for a rejection")), ("409", error("Already decided this way, or an individual account"))]) }),
+        ),
+        (
+            "/shops/{slug}/catalog",
+            json!({ "get": operation("Public: active variants at the caller's prices with their business terms", false, vec![slug_param(), query_param("q")], None, vec![("200", ok("Catalog", Some("PortalCatalog")))]) }),
+        ),
+        (
+            "/shops/{slug}/quotes",
+            json!({
+                "get": operation("Merchant (dashboard token): every quote, optionally by status. Verified business: its company's quotes", true, vec![slug_param(), query_param("status")], None, vec![("200", ok_array("Quotes", "QuoteRow")), ("403", guard())]),
+                "post": operation("Verified business: request a quote", true, vec![slug_param()], Some(body("QuoteRequest")), vec![("201", ok("The quote", Some("QuoteDetail"))), ("400", error("Unreadable line or unknown SKU (names the line)")), ("403", guard())])
+            }),
+        ),
+        (
+            "/shops/{slug}/quotes/{id}",
+            json!({ "get": operation("A quote with lines, versions (newest first) and messages", true, vec![slug_param(), id_param("id")], None, vec![("200", ok("The quote", Some("QuoteDetail"))), ("403", guard()), ("404", error("Not found (or another company's)"))]) }),
+        ),
+        (
+            "/shops/{slug}/quotes/{id}/answer",
+            json!({ "post": operation("Merchant: quote prices (a new version)", true, vec![slug_param(), id_param("id")], Some(body("QuoteAnswer")), vec![("200", ok("The quote", Some("QuoteDetail"))), ("400", error("Missing or invalid price (unit_prices[n]) or expiry")), ("409", error("Closed, or changed since expected_version"))]) }),
+        ),
+        (
+            "/shops/{slug}/quotes/{id}/accept",
+            json!({ "post": operation("Verified business: accept the current offer; places one order at the quoted prices", true, vec![slug_param(), id_param("id")], Some(body("ExpectedVersion")), vec![("200", ok("The quote (with order_id)", Some("QuoteDetail"))), ("400", error("Not enough stock for a line")), ("403", guard()), ("409", error("Expired, already accepted, not yet quoted, or changed since expected_version"))]) }),
+        ),
+        (
+            "/shops/{slug}/quotes/{id}/decline",
+            json!({ "post": operation("Verified business: decline", true, vec![slug_param(), id_param("id")], Some(body("ExpectedVersion")), vec![("200", ok("The quote", Some("QuoteDetail"))), ("403", guard()), ("409", error("Closed, or changed since expected_version"))]) }),
+        ),
+        (
+            "/shops/{slug}/quotes/{id}/messages",
+            json!({ "post": operation("Merchant or verified business: add a message to the thread", true, vec![slug_param(), id_param("id")], Some(body("Message")), vec![("200", ok("The quote", Some("QuoteDetail"))), ("403", guard())]) }),
+        ),
+        (
+            "/shops/{slug}/bulk-orders/check",
+            json!({ "post": operation("Verified business: check and price SKU, quantity lines (pasted or CSV text) without ordering", true, vec![slug_param()], Some(body("BulkOrder")), vec![("200", ok("Every line with its price and problems", Some("BulkCheck"))), ("400", error("More than 10,000 lines, or none")), ("403", guard())]) }),
+        ),
+        (
+            "/shops/{slug}/bulk-orders",
+            json!({ "post": operation("Verified business: place one order (invoice, pay later) if every line is fine", true, vec![slug_param()], Some(body("BulkOrder")), vec![("201", ok("The order", Some("BulkSubmission"))), ("202", ok("Over the buyer's spending limit: waits for the company admin", Some("BulkSubmission"))), ("400", error("Lines that need attention, each named")), ("403", guard())]) }),
+        ),
+        (
+            "/shops/{slug}/bulk-orders/reorder/{order_id}",
+            json!({ "get": operation("Verified business: a past order's lines for a new bulk order", true, vec![slug_param(), id_param("order_id")], None, vec![("200", ok("{\"lines\": \"SKU, quantity\\n…\"}", None)), ("403", guard()), ("404", error("Not the company's order"))]) }),
+        ),
+        (
+            "/shops/{slug}/cart",
+            json!({ "get": operation("Customer: the cart, checked and priced at the customer's prices", true, vec![slug_param()], None, vec![("200", ok("The cart", Some("Cart")))]) }),
+        ),
+        (
+            "/shops/{slug}/cart/items",
+            json!({ "post": operation("Customer: add a quantity of a SKU to the cart", true, vec![slug_param()], Some(body("CartItem")), vec![("200", ok("The cart", Some("Cart"))), ("400", error("Unknown SKU or bad quantity"))]) }),
+        ),
+        (
+            "/shops/{slug}/cart/items/{sku}",
+            json!({ "put": operation("Customer: set a cart line's quantity (0 removes it)", true, vec![slug_param(), json!({ "name": "sku", "in": "path", "required": true, "schema": { "type": "string" } })], Some(body("CartItem")), vec![("200", ok("The cart", Some("Cart")))]) }),
+        ),
+        (
+            "/shops/{slug}/checkout",
+            json!({ "post": operation("Customer: place the cart as one order (invoice, pay later); individuals give a shipping address", true, vec![slug_param()], Some(body("Checkout")), vec![("201", ok("Placed", Some("BulkSubmission"))), ("202", ok("Waiting for the company admin (over the buyer's limit)", Some("BulkSubmission"))), ("400", error("Empty cart, lines that need attention, or a missing address field"))]) }),
+        ),
+        (
+            "/shops/{slug}/company",
+            json!({ "get": operation("Company admin: members with limits and spending, orders waiting for approval", true, vec![slug_param()], None, vec![("200", ok("The company account", Some("CompanyAccount"))), ("403", error("Not the company's admin"))]) }),
+        ),
+        (
+            "/shops/{slug}/company/buyers",
+            json!({ "post": operation("Company admin: invite a buyer (answers a one-time link)", true, vec![slug_param()], Some(body("Invite")), vec![("201", ok("The invitation", None)), ("403", error("Not the company's admin")), ("409", error("The e-mail already has an account"))]) }),
+        ),
+        (
+            "/shops/{slug}/company/buyers/{id}/limit",
+            json!({ "put": operation("Company admin: a buyer's spending limit per month or quarter (empty: none)", true, vec![slug_param(), id_param("id")], Some(body("Limit")), vec![("200", ok("The company account", Some("CompanyAccount"))), ("403", error("Not the company's admin")), ("404", error("No such buyer in the company"))]) }),
+        ),
+        (
+            "/shops/{slug}/company/approvals/{id}",
+            json!({ "post": operation("Company admin: approve (places the order for the buyer) or decline a waiting order", true, vec![slug_param(), id_param("id")], Some(body("Decision")), vec![("200", ok("The company account", Some("CompanyAccount"))), ("403", error("Not the company's admin")), ("409", error("Already decided"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/invitations/accept",
+            json!({ "post": operation("Invited buyer: set name and password", false, vec![slug_param()], Some(body("AcceptInvitation")), vec![("200", ok("Logged in", Some("CustomerSession"))), ("404", error("Invalid or used invitation"))]) }),
+        ),
+        (
+            "/shops/{slug}/price-lists/{name}",
+            json!({ "put": operation("Merchant: create or replace a business price list from SKU, price lines", true, vec![slug_param(), json!({ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } })], Some(body("PriceListLines")), vec![("200", ok("The price list", None)), ("400", error("A bad line (named) or unknown SKU"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/{id}/price-list",
+            json!({ "put": operation("Merchant: assign a price list (by name; empty for none) to the customer's company", true, vec![slug_param(), id_param("id")], Some(body("Assign")), vec![("200", ok("The customer", Some("CustomerDetail"))), ("400", error("No such price list")), ("409", error("Not a business customer"))]) }),
+        ),
+        (
+            "/shops/{slug}/variants/{id}/terms",
+            json!({ "put": operation("Merchant: minimum quantity, pack size and volume price breaks of a variant", true, vec![slug_param(), id_param("id")], Some(body("VariantTerms")), vec![("200", ok("The terms", Some("PortalVariant"))), ("400", error("Invalid field (price_breaks names the line)"))]) }),
+        ),
     ];
     for (path, item) in paths {
         document["paths"][path] = item;
     }
     let address = json!({ "$ref": "#/components/schemas/Address" });
     let schemas = [
-        ("CustomerSignUp", json!({ "type": "object", "required": ["email", "password", "name", "account_type"], "description": customer_auth, "properties": { "email": { "type": "string" }, "password": { "type": "string", "minLength": 10 }, "name": { "type": "string" }, "account_type": { "enum": ["individual", "business"] }, "company_name": { "type": "string" }, "tax_id": { "type": "string", "description": "EU VAT number (e.g. DE136695976) or US EIN (12-3456789); required for business" }, "billing_address": address.clone() } })),
-        ("CustomerSession", json!({ "type": "object", "properties": { "token_type": { "const": "Bearer" }, "access_token": { "type": "string" }, "expires_in": { "type": "integer" }, "customer": { "$ref": "#/components/schemas/CustomerProfile" } } })),
-        ("Company", json!({ "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "tax_id": { "type": "string" }, "billing_address": address.clone(), "verification": { "enum": ["pending", "verified", "rejected"] }, "rejection_reason": { "type": "string" } } })),
-        ("CustomerProfile", json!({ "type": "object", "properties": { "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" }, "account_type": { "enum": ["individual", "business"] }, "company": { "oneOf": [{ "$ref": "#/components/schemas/Company" }, { "type": "null" }] }, "company_role": { "type": "string" }, "business_access": { "type": "boolean" } } })),
-        ("CustomerRow", json!({ "type": "object", "properties": { "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" }, "account_type": { "enum": ["individual", "business"] }, "company_id": { "type": ["integer", "null"] }, "company_name": { "type": "string" }, "tax_id": { "type": "string" }, "verification": { "enum": ["not_required", "pending", "verified", "rejected"] }, "has_login": { "type": "boolean" }, "created_at_ms": { "type": "integer" } } })),
-        ("CustomerDetail", json!({ "type": "object", "properties": { "customer": { "$ref": "#/components/schemas/CustomerRow" }, "company": { "oneOf": [{ "$ref": "#/components/schemas/Company" }, { "type": "null" }] }, "currency": { "type": "string" }, "orders": { "type": "array" }, "quotes": array_of("QuoteRow") } })),
-        ("VerificationDecision", json!({ "type": "object", "required": ["decision"], "properties": { "decision": { "enum": ["verify", "reject"] }, "reason": { "type": "string", "description": "required for reject; the customer sees it" } } })),
-        ("QuoteRequest", json!({ "type": "object", "required": ["lines"], "properties": { "lines": { "type": "string", "description": "SKU, quantity per line" }, "message": { "type": "string" }, "needed_by": { "type": "string", "format": "date" } } })),
-        ("QuoteRow", json!({ "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "status": { "enum": ["requested", "quoted", "revised", "accepted", "declined", "expired"] }, "company_name": { "type": "string" }, "customer_email": { "type": "string" }, "line_count": { "type": "integer" }, "total_minor": { "type": "integer" }, "expires_at_ms": { "type": ["integer", "null"] }, "updated_at_ms": { "type": "integer" } } })),
-        ("QuoteDetail", json!({ "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "status": { "enum": ["requested", "quoted", "revised", "accepted", "declined", "expired"] }, "version": { "type": "integer" }, "currency": { "type": "string" }, "needed_by": { "type": "string" }, "lines": { "type": "array" }, "versions": { "type": "array", "description": "newest first; unit_prices_minor follow the order of lines" }, "messages": { "type": "array" }, "order_id": { "type": ["integer", "null"] }, "order_number": { "type": ["integer", "null"] } } })),
-        ("QuoteAnswer", json!({ "type": "object", "required": ["expected_version", "unit_prices", "expires_on"], "properties": { "expected_version": { "type": "integer" }, "unit_prices": { "type": "array", "items": { "$ref": "#/components/schemas/Decimal" } }, "expires_on": { "type": "string", "format": "date" }, "note": { "type": "string" } } })),
-        ("ExpectedVersion", json!({ "type": "object", "required": ["expected_version"], "properties": { "expected_version": { "type": "integer" } } })),
-        ("Message", json!({ "type": "object", "required": ["body"], "properties": { "body": { "type": "string" } } })),
-        ("BulkOrder", json!({ "type": "object", "required": ["lines"], "properties": { "lines": { "type": "string", "description": "SKU, quantity per line (comma, semicolon or tab; a sku,quantity header is skipped); at most 10,000 lines; repeated SKUs are merged" }, "notes": { "type": "string" } } })),
-        ("BulkCheck", json!({ "type": "object", "properties": { "lines": { "type": "array", "items": { "type": "object", "properties": { "line": { "type": "integer" }, "merged_lines": { "type": "array", "items": { "type": "integer" } }, "sku": { "type": "string" }, "title": { "type": "string" }, "variant_id": { "type": ["integer", "null"] }, "quantity": { "type": "integer" }, "base_price_minor": { "type": "integer" }, "unit_price_minor": { "type": "integer" }, "discount_bp": { "type": "integer" }, "line_total_minor": { "type": "integer" }, "problems": { "type": "array", "items": { "type": "string" } } } } }, "unreadable": { "type": "array", "items": { "type": "object", "properties": { "line": { "type": "integer" }, "text": { "type": "string" }, "message": { "type": "string" } } } }, "subtotal_minor": { "type": "integer" } } })),
-        ("PlacedOrder", json!({ "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "total_minor": { "type": "integer" }, "currency": { "type": "string" } } })),
-        ("PortalVariant", json!({ "type": "object", "properties": { "sku": { "type": "string" }, "title": { "type": "string" }, "price_minor": { "type": "integer" }, "available": { "type": "integer" }, "min_quantity": { "type": "integer" }, "pack_size": { "type": "integer" }, "price_breaks": { "type": "array", "items": { "type": "object", "properties": { "min_quantity": { "type": "integer" }, "discount_bp": { "type": "integer", "description": "basis points: 500 = 5 %" } } } } } })),
-        ("PortalCatalog", json!({ "type": "object", "properties": { "shop_name": { "type": "string" }, "currency": { "type": "string" }, "variants": array_of("PortalVariant") } })),
-        ("Cart", json!({ "type": "object", "properties": { "check": { "$ref": "#/components/schemas/BulkCheck" }, "currency": { "type": "string" }, "business": { "type": "boolean" } } })),
-        ("CartItem", json!({ "type": "object", "required": ["quantity"], "properties": { "sku": { "type": "string" }, "quantity": { "type": ["string", "integer"] } } })),
-        ("Checkout", json!({ "type": "object", "properties": { "shipping_address": address.clone(), "notes": { "type": "string" } } })),
-        ("BulkSubmission", json!({ "type": "object", "properties": { "order": { "oneOf": [{ "$ref": "#/components/schemas/PlacedOrder" }, { "type": "null" }] }, "approval_id": { "type": ["integer", "null"] }, "message": { "type": "string" } } })),
-        ("CompanyAccount", json!({ "type": "object", "properties": { "company": { "$ref": "#/components/schemas/Company" }, "currency": { "type": "string" }, "buyers": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" }, "role": { "enum": ["admin", "buyer"] }, "spending_limit_minor": { "type": ["integer", "null"] }, "limit_period": { "enum": ["month", "quarter"] }, "spent_in_period_minor": { "type": "integer" }, "invited": { "type": "boolean" } } } }, "approvals": { "type": "array" } } })),
-        ("Invite", json!({ "type": "object", "required": ["email", "name"], "properties": { "email": { "type": "string" }, "name": { "type": "string" } } })),
-        ("Limit", json!({ "type": "object", "properties": { "spending_limit": { "$ref": "#/components/schemas/Decimal" }, "period": { "enum": ["month", "quarter"] } } })),
-        ("Decision", json!({ "type": "object", "required": ["decision"], "properties": { "decision": { "enum": ["approve", "decline"] } } })),
-        ("AcceptInvitation", json!({ "type": "object", "required": ["token", "name", "password"], "properties": { "token": { "type": "string" }, "name": { "type": "string" }, "password": { "type": "string" } } })),
-        ("PriceListLines", json!({ "type": "object", "required": ["lines"], "properties": { "lines": { "type": "string", "description": "SKU, price per line" } } })),
-        ("Assign", json!({ "type": "object", "properties": { "name": { "type": "string" } } })),
-        ("VariantTerms", json!({ "type": "object", "properties": { "min_quantity": { "type": ["string", "integer"] }, "pack_size": { "type": ["string", "integer"] }, "price_breaks": { "type": "string", "description": "one per line: quantity: percent off (10: 5)" } } })),
+        (
+            "CustomerSignUp",
+            json!({ "type": "object", "required": ["email", "password", "name", "account_type"], "description": customer_auth, "properties": { "email": { "type": "string" }, "password": { "type": "string", "minLength": 10 }, "name": { "type": "string" }, "account_type": { "enum": ["individual", "business"] }, "company_name": { "type": "string" }, "tax_id": { "type": "string", "description": "EU VAT number (e.g. DE136695976) or US EIN (12-3456789); required for business" }, "billing_address": address.clone() } }),
+        ),
+        (
+            "CustomerSession",
+            json!({ "type": "object", "properties": { "token_type": { "const": "Bearer" }, "access_token": { "type": "string" }, "expires_in": { "type": "integer" }, "customer": { "$ref": "#/components/schemas/CustomerProfile" } } }),
+        ),
+        (
+            "Company",
+            json!({ "type": "object", "properties": { "id": { "type": "integer" }, "name": { "type": "string" }, "tax_id": { "type": "string" }, "billing_address": address.clone(), "verification": { "enum": ["pending", "verified", "rejected"] }, "rejection_reason": { "type": "string" } } }),
+        ),
+        (
+            "CustomerProfile",
+            json!({ "type": "object", "properties": { "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" }, "account_type": { "enum": ["individual", "business"] }, "company": { "oneOf": [{ "$ref": "#/components/schemas/Company" }, { "type": "null" }] }, "company_role": { "type": "string" }, "business_access": { "type": "boolean" } } }),
+        ),
+        (
+            "CustomerRow",
+            json!({ "type": "object", "properties": { "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" }, "account_type": { "enum": ["individual", "business"] }, "company_id": { "type": ["integer", "null"] }, "company_name": { "type": "string" }, "tax_id": { "type": "string" }, "verification": { "enum": ["not_required", "pending", "verified", "rejected"] }, "has_login": { "type": "boolean" }, "created_at_ms": { "type": "integer" } } }),
+        ),
+        (
+            "CustomerDetail",
+            json!({ "type": "object", "properties": { "customer": { "$ref": "#/components/schemas/CustomerRow" }, "company": { "oneOf": [{ "$ref": "#/components/schemas/Company" }, { "type": "null" }] }, "currency": { "type": "string" }, "orders": { "type": "array" }, "quotes": array_of("QuoteRow") } }),
+        ),
+        (
+            "VerificationDecision",
+            json!({ "type": "object", "required": ["decision"], "properties": { "decision": { "enum": ["verify", "reject"] }, "reason": { "type": "string", "description": "required for reject; the customer sees it" } } }),
+        ),
+        (
+            "QuoteRequest",
+            json!({ "type": "object", "required": ["lines"], "properties": { "lines": { "type": "string", "description": "SKU, quantity per line" }, "message": { "type": "string" }, "needed_by": { "type": "string", "format": "date" } } }),
+        ),
+        (
+            "QuoteRow",
+            json!({ "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "status": { "enum": ["requested", "quoted", "revised", "accepted", "declined", "expired"] }, "company_name": { "type": "string" }, "customer_email": { "type": "string" }, "line_count": { "type": "integer" }, "total_minor": { "type": "integer" }, "expires_at_ms": { "type": ["integer", "null"] }, "updated_at_ms": { "type": "integer" } } }),
+        ),
+        (
+            "QuoteDetail",
+            json!({ "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "status": { "enum": ["requested", "quoted", "revised", "accepted", "declined", "expired"] }, "version": { "type": "integer" }, "currency": { "type": "string" }, "needed_by": { "type": "string" }, "lines": { "type": "array" }, "versions": { "type": "array", "description": "newest first; unit_prices_minor follow the order of lines" }, "messages": { "type": "array" }, "order_id": { "type": ["integer", "null"] }, "order_number": { "type": ["integer", "null"] } } }),
+        ),
+        (
+            "QuoteAnswer",
+            json!({ "type": "object", "required": ["expected_version", "unit_prices", "expires_on"], "properties": { "expected_version": { "type": "integer" }, "unit_prices": { "type": "array", "items": { "$ref": "#/components/schemas/Decimal" } }, "expires_on": { "type": "string", "format": "date" }, "note": { "type": "string" } } }),
+        ),
+        (
+            "ExpectedVersion",
+            json!({ "type": "object", "required": ["expected_version"], "properties": { "expected_version": { "type": "integer" } } }),
+        ),
+        (
+            "Message",
+            json!({ "type": "object", "required": ["body"], "properties": { "body": { "type": "string" } } }),
+        ),
+        (
+            "BulkOrder",
+            json!({ "type": "object", "required": ["lines"], "properties": { "lines": { "type": "string", "description": "SKU, quantity per line (comma, semicolon or tab; a sku,quantity header is skipped); at most 10,000 lines; repeated SKUs are merged" }, "notes": { "type": "string" } } }),
+        ),
+        (
+            "BulkCheck",
+            json!({ "type": "object", "properties": { "lines": { "type": "array", "items": { "type": "object", "properties": { "line": { "type": "integer" }, "merged_lines": { "type": "array", "items": { "type": "integer" } }, "sku": { "type": "string" }, "title": { "type": "string" }, "variant_id": { "type": ["integer", "null"] }, "quantity": { "type": "integer" }, "base_price_minor": { "type": "integer" }, "unit_price_minor": { "type": "integer" }, "discount_bp": { "type": "integer" }, "line_total_minor": { "type": "integer" }, "problems": { "type": "array", "items": { "type": "string" } } } } }, "unreadable": { "type": "array", "items": { "type": "object", "properties": { "line": { "type": "integer" }, "text": { "type": "string" }, "message": { "type": "string" } } } }, "subtotal_minor": { "type": "integer" } } }),
+        ),
+        (
+            "PlacedOrder",
+            json!({ "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "total_minor": { "type": "integer" }, "currency": { "type": "string" } } }),
+        ),
+        (
+            "PortalVariant",
+            json!({ "type": "object", "properties": { "sku": { "type": "string" }, "title": { "type": "string" }, "price_minor": { "type": "integer" }, "available": { "type": "integer" }, "min_quantity": { "type": "integer" }, "pack_size": { "type": "integer" }, "price_breaks": { "type": "array", "items": { "type": "object", "properties": { "min_quantity": { "type": "integer" }, "discount_bp": { "type": "integer", "description": "basis points: 500 = 5 %" } } } } } }),
+        ),
+        (
+            "PortalCatalog",
+            json!({ "type": "object", "properties": { "shop_name": { "type": "string" }, "currency": { "type": "string" }, "variants": array_of("PortalVariant") } }),
+        ),
+        (
+            "Cart",
+            json!({ "type": "object", "properties": { "check": { "$ref": "#/components/schemas/BulkCheck" }, "currency": { "type": "string" }, "business": { "type": "boolean" } } }),
+        ),
+        (
+            "CartItem",
+            json!({ "type": "object", "required": ["quantity"], "properties": { "sku": { "type": "string" }, "quantity": { "type": ["string", "integer"] } } }),
+        ),
+        (
+            "Checkout",
+            json!({ "type": "object", "properties": { "shipping_address": address.clone(), "notes": { "type": "string" } } }),
+        ),
+        (
+            "BulkSubmission",
+            json!({ "type": "object", "properties": { "order": { "oneOf": [{ "$ref": "#/components/schemas/PlacedOrder" }, { "type": "null" }] }, "approval_id": { "type": ["integer", "null"] }, "message": { "type": "string" } } }),
+        ),
+        (
+            "CompanyAccount",
+            json!({ "type": "object", "properties": { "company": { "$ref": "#/components/schemas/Company" }, "currency": { "type": "string" }, "buyers": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" }, "role": { "enum": ["admin", "buyer"] }, "spending_limit_minor": { "type": ["integer", "null"] }, "limit_period": { "enum": ["month", "quarter"] }, "spent_in_period_minor": { "type": "integer" }, "invited": { "type": "boolean" } } } }, "approvals": { "type": "array" } } }),
+        ),
+        (
+            "Invite",
+            json!({ "type": "object", "required": ["email", "name"], "properties": { "email": { "type": "string" }, "name": { "type": "string" } } }),
+        ),
+        (
+            "Limit",
+            json!({ "type": "object", "properties": { "spending_limit": { "$ref": "#/components/schemas/Decimal" }, "period": { "enum": ["month", "quarter"] } } }),
+        ),
+        (
+            "Decision",
+            json!({ "type": "object", "required": ["decision"], "properties": { "decision": { "enum": ["approve", "decline"] } } }),
+        ),
+        (
+            "AcceptInvitation",
+            json!({ "type": "object", "required": ["token", "name", "password"], "properties": { "token": { "type": "string" }, "name": { "type": "string" }, "password": { "type": "string" } } }),
+        ),
+        (
+            "PriceListLines",
+            json!({ "type": "object", "required": ["lines"], "properties": { "lines": { "type": "string", "description": "SKU, price per line" } } }),
+        ),
+        (
+            "Assign",
+            json!({ "type": "object", "properties": { "name": { "type": "string" } } }),
+        ),
+        (
+            "VariantTerms",
+            json!({ "type": "object", "properties": { "min_quantity": { "type": ["string", "integer"] }, "pack_size": { "type": ["string", "integer"] }, "price_breaks": { "type": "string", "description": "one per line: quantity: percent off (10: 5)" } } }),
+        ),
     ];
     for (name, schema) in schemas {
         document["components"]["schemas"][name] = schema;

@@ -32,7 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/customers/me", get(me))
         .route("/shops/{slug}/customers/me/orders", get(my_orders))
         .route("/shops/{slug}/customers/{id}", get(customer))
-        .route("/shops/{slug}/customers/{id}/verification", post(decide_verification))
+        .route(
+            "/shops/{slug}/customers/{id}/verification",
+            post(decide_verification),
+        )
         .route("/shops/{slug}/catalog", get(catalog))
         .route("/shops/{slug}/quotes", get(list_quotes).post(request_quote))
         .route("/shops/{slug}/quotes/{id}", get(quote))
@@ -42,19 +45,34 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/quotes/{id}/messages", post(quote_message))
         .route("/shops/{slug}/bulk-orders", post(submit_bulk_order))
         .route("/shops/{slug}/bulk-orders/check", post(check_bulk_order))
-        .route("/shops/{slug}/bulk-orders/reorder/{order_id}", get(reorder_lines))
+        .route(
+            "/shops/{slug}/bulk-orders/reorder/{order_id}",
+            get(reorder_lines),
+        )
         .route("/shops/{slug}/variants/{id}/terms", put(set_variant_terms))
         .route("/shops/{slug}/price-lists/{name}", put(save_price_list))
-        .route("/shops/{slug}/customers/{id}/price-list", put(assign_price_list))
+        .route(
+            "/shops/{slug}/customers/{id}/price-list",
+            put(assign_price_list),
+        )
         .route("/shops/{slug}/cart", get(cart))
         .route("/shops/{slug}/cart/items", post(add_to_cart))
         .route("/shops/{slug}/cart/items/{sku}", put(set_cart_quantity))
         .route("/shops/{slug}/checkout", post(checkout))
         .route("/shops/{slug}/company", get(company_account))
         .route("/shops/{slug}/company/buyers", post(invite_buyer))
-        .route("/shops/{slug}/company/buyers/{id}/limit", put(set_buyer_limit))
-        .route("/shops/{slug}/company/approvals/{id}", post(decide_company_order))
-        .route("/shops/{slug}/customers/invitations/accept", post(accept_invitation))
+        .route(
+            "/shops/{slug}/company/buyers/{id}/limit",
+            put(set_buyer_limit),
+        )
+        .route(
+            "/shops/{slug}/company/approvals/{id}",
+            post(decide_company_order),
+        )
+        .route(
+            "/shops/{slug}/customers/invitations/accept",
+            post(accept_invitation),
+        )
 }
 
 /// The customer token of a request: the bearer token, else the shop's customer cookie.
@@ -130,7 +148,11 @@ fn session_response(status: StatusCode, session: PortalSession) -> Response {
 }
 
 fn client_of(parts: &Parts) -> ClientInfo {
-    parts.extensions.get::<ClientInfo>().cloned().unwrap_or_default()
+    parts
+        .extensions
+        .get::<ClientInfo>()
+        .cloned()
+        .unwrap_or_default()
 }
 
 struct Client(ClientInfo);
@@ -172,16 +194,25 @@ async fn log_in(
     Ok(session_response(StatusCode::OK, session))
 }
 
-async fn log_out(State(state): State<AppState>, CustomerParty(caller): CustomerParty) -> ApiResult<StatusCode> {
+async fn log_out(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+) -> ApiResult<StatusCode> {
     state.portal.log_out(&caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(State(state): State<AppState>, CustomerParty(caller): CustomerParty) -> ApiResult<impl IntoResponse> {
+async fn me(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.portal.me(&caller).await?))
 }
 
-async fn my_orders(State(state): State<AppState>, CustomerParty(caller): CustomerParty) -> ApiResult<impl IntoResponse> {
+async fn my_orders(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.portal.my_orders(&caller).await?))
 }
 
@@ -205,7 +236,12 @@ async fn list_customers(
     Path(slug): Path<String>,
     Query(query): Query<CustomerQuery>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.customers.list_customers(&session, &slug, query).await?))
+    Ok(Json(
+        state
+            .customers
+            .list_customers(&session, &slug, query)
+            .await?,
+    ))
 }
 
 async fn customer(
@@ -243,8 +279,16 @@ async fn list_quotes(
     Query(query): Query<QuoteListQuery>,
 ) -> ApiResult<Response> {
     Ok(match party {
-        PortalParty::Merchant(session) => Json(state.customers.list_quotes(&session, &slug, &query.status).await?).into_response(),
-        PortalParty::Customer(caller) => Json(state.portal.my_quotes(&caller).await?).into_response(),
+        PortalParty::Merchant(session) => Json(
+            state
+                .customers
+                .list_quotes(&session, &slug, &query.status)
+                .await?,
+        )
+        .into_response(),
+        PortalParty::Customer(caller) => {
+            Json(state.portal.my_quotes(&caller).await?).into_response()
+        }
     })
 }
 
@@ -253,7 +297,10 @@ async fn request_quote(
     CustomerParty(caller): CustomerParty,
     ApiJson(input): ApiJson<QuoteRequestInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(state.portal.request_quote(&caller, input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(state.portal.request_quote(&caller, input).await?),
+    ))
 }
 
 async fn quote(
@@ -273,7 +320,12 @@ async fn answer_quote(
     Path((slug, id)): Path<(String, i64)>,
     ApiJson(input): ApiJson<QuoteAnswerInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.customers.answer_quote(&session, &slug, id, input).await?))
+    Ok(Json(
+        state
+            .customers
+            .answer_quote(&session, &slug, id, input)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -287,7 +339,12 @@ async fn accept_quote(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<VersionBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.portal.accept_quote(&caller, id, body.expected_version).await?))
+    Ok(Json(
+        state
+            .portal
+            .accept_quote(&caller, id, body.expected_version)
+            .await?,
+    ))
 }
 
 async fn decline_quote(
@@ -296,7 +353,12 @@ async fn decline_quote(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<VersionBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.portal.decline_quote(&caller, id, body.expected_version).await?))
+    Ok(Json(
+        state
+            .portal
+            .decline_quote(&caller, id, body.expected_version)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -311,8 +373,18 @@ async fn quote_message(
     ApiJson(body): ApiJson<MessageBody>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(match party {
-        PortalParty::Merchant(session) => state.customers.merchant_quote_message(&session, &slug, id, &body.body).await?,
-        PortalParty::Customer(caller) => state.portal.customer_quote_message(&caller, id, &body.body).await?,
+        PortalParty::Merchant(session) => {
+            state
+                .customers
+                .merchant_quote_message(&session, &slug, id, &body.body)
+                .await?
+        }
+        PortalParty::Customer(caller) => {
+            state
+                .portal
+                .customer_quote_message(&caller, id, &body.body)
+                .await?
+        }
     }))
 }
 
@@ -329,7 +401,9 @@ async fn check_bulk_order(
     CustomerParty(caller): CustomerParty,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.portal.check_bulk_order(&caller, &body.lines).await?))
+    Ok(Json(
+        state.portal.check_bulk_order(&caller, &body.lines).await?,
+    ))
 }
 
 /// `201` with the order, or `202` when a buyer's order waits for the company admin.
@@ -338,12 +412,22 @@ async fn submit_bulk_order(
     CustomerParty(caller): CustomerParty,
     ApiJson(body): ApiJson<BulkBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let submission = state.portal.submit_bulk_order(&caller, &body.lines, &body.notes).await?;
-    let status = if submission.order.is_some() { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+    let submission = state
+        .portal
+        .submit_bulk_order(&caller, &body.lines, &body.notes)
+        .await?;
+    let status = if submission.order.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::ACCEPTED
+    };
     Ok((status, Json(submission)))
 }
 
-async fn company_account(State(state): State<AppState>, CustomerParty(caller): CustomerParty) -> ApiResult<impl IntoResponse> {
+async fn company_account(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.portal.company_account(&caller).await?))
 }
 
@@ -358,7 +442,15 @@ async fn invite_buyer(
     CustomerParty(caller): CustomerParty,
     ApiJson(body): ApiJson<InviteBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, Json(state.portal.invite_buyer(&caller, &body.email, &body.name).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .portal
+                .invite_buyer(&caller, &body.email, &body.name)
+                .await?,
+        ),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -376,7 +468,12 @@ async fn set_buyer_limit(
     Path((_, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<LimitBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.portal.set_buyer_limit(&caller, id, &body.spending_limit, &body.period).await?))
+    Ok(Json(
+        state
+            .portal
+            .set_buyer_limit(&caller, id, &body.spending_limit, &body.period)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -394,9 +491,19 @@ async fn decide_company_order(
     let approve = match body.decision.as_str() {
         "approve" => true,
         "decline" => false,
-        _ => return Err(ApiError(AppError::invalid("decision", "approve or decline"))),
+        _ => {
+            return Err(ApiError(AppError::invalid(
+                "decision",
+                "approve or decline",
+            )))
+        }
     };
-    Ok(Json(state.portal.decide_company_order(&caller, id, approve).await?))
+    Ok(Json(
+        state
+            .portal
+            .decide_company_order(&caller, id, approve)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -439,10 +546,18 @@ async fn set_variant_terms(
     Path((slug, id)): Path<(String, i64)>,
     ApiJson(input): ApiJson<VariantTermsInput>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.customers.set_variant_terms(&session, &slug, id, input).await?))
+    Ok(Json(
+        state
+            .customers
+            .set_variant_terms(&session, &slug, id, input)
+            .await?,
+    ))
 }
 
-async fn cart(State(state): State<AppState>, CustomerParty(caller): CustomerParty) -> ApiResult<impl IntoResponse> {
+async fn cart(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.portal.cart(&caller).await?))
 }
 
@@ -459,7 +574,12 @@ async fn add_to_cart(
     CustomerParty(caller): CustomerParty,
     ApiJson(body): ApiJson<CartItemBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.portal.change_cart(&caller, &body.sku, &body.quantity, true).await?))
+    Ok(Json(
+        state
+            .portal
+            .change_cart(&caller, &body.sku, &body.quantity, true)
+            .await?,
+    ))
 }
 
 async fn set_cart_quantity(
@@ -468,7 +588,12 @@ async fn set_cart_quantity(
     Path((_, sku)): Path<(String, String)>,
     ApiJson(body): ApiJson<CartItemBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.portal.change_cart(&caller, &sku, &body.quantity, false).await?))
+    Ok(Json(
+        state
+            .portal
+            .change_cart(&caller, &sku, &body.quantity, false)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -485,8 +610,15 @@ async fn checkout(
     CustomerParty(caller): CustomerParty,
     ApiJson(body): ApiJson<CheckoutBody>,
 ) -> ApiResult<impl IntoResponse> {
-    let submission = state.portal.checkout(&caller, body.shipping_address, &body.notes).await?;
-    let status = if submission.order.is_some() { StatusCode::CREATED } else { StatusCode::ACCEPTED };
+    let submission = state
+        .portal
+        .checkout(&caller, body.shipping_address, &body.notes)
+        .await?;
+    let status = if submission.order.is_some() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::ACCEPTED
+    };
     Ok((status, Json(submission)))
 }
 
@@ -502,7 +634,12 @@ async fn save_price_list(
     Path((slug, name)): Path<(String, String)>,
     ApiJson(body): ApiJson<PriceListBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.customers.save_price_list(&session, &slug, &name, &body.lines).await?))
+    Ok(Json(
+        state
+            .customers
+            .save_price_list(&session, &slug, &name, &body.lines)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -518,5 +655,10 @@ async fn assign_price_list(
     Path((slug, id)): Path<(String, i64)>,
     ApiJson(body): ApiJson<AssignBody>,
 ) -> ApiResult<impl IntoResponse> {
-    Ok(Json(state.customers.assign_price_list(&session, &slug, id, &body.name).await?))
+    Ok(Json(
+        state
+            .customers
+            .assign_price_list(&session, &slug, id, &body.name)
+            .await?,
+    ))
 }

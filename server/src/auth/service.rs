@@ -326,7 +326,8 @@ impl AccountService for Accounts {
         let email = Email::parse(email)?;
         let email_key = format!("email:{}", email.as_str());
         let client_key = client.ip.as_ref().map(|ip| format!("ip:{ip}"));
-        self.check_login_limits(&email_key, client_key.as_deref()).await?;
+        self.check_login_limits(&email_key, client_key.as_deref())
+            .await?;
         let user = sqlx::query_as::<_, UserRow>(
             "SELECT id, email, name, password_hash FROM users WHERE email = $1",
         )

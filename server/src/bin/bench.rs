@@ -98,7 +98,10 @@ async fn main() -> anyhow::Result<()> {
     server::db::install_drivers();
 
     let mut report = Report::default();
-    report.line("machine", format!("{} CPUs, {}", cpu_count(), server::machine::cpu_model()));
+    report.line(
+        "machine",
+        format!("{} CPUs, {}", cpu_count(), server::machine::cpu_model()),
+    );
     report.line(
         "build",
         if cfg!(debug_assertions) {
@@ -511,7 +514,6 @@ fn cpu_count() -> String {
         .map(|count| count.to_string())
         .unwrap_or_else(|_| "?".into())
 }
-
 
 /// The file system holding `path` (Linux, from /proc/mounts). On tmpfs a commit never reaches a
 /// disk, so SQLite figures measured there are too good to be true.

@@ -71,7 +71,8 @@ async fn main() -> anyhow::Result<()> {
         println!("{USAGE}");
         return Ok(());
     };
-    let scratch = std::env::temp_dir().join(format!("cartwright-bench-bulk-{}", std::process::id()));
+    let scratch =
+        std::env::temp_dir().join(format!("cartwright-bench-bulk-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let result = run(&options, &scratch).await;
     let _ = std::fs::remove_dir_all(&scratch);
@@ -111,7 +112,12 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
         },
     )
     .await?;
-    let catalogue: Vec<(&str, i64)> = vec![("Hex Bolt", 120), ("Wood Screw", 45), ("Washer", 8), ("Anchor", 230)];
+    let catalogue: Vec<(&str, i64)> = vec![
+        ("Hex Bolt", 120),
+        ("Wood Screw", 45),
+        ("Washer", 8),
+        ("Anchor", 230),
+    ];
     fill_shop(
         &db,
         &FillSpec {
@@ -139,7 +145,11 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
         .fetch_all(&db.pool)
         .await?;
     if skus.len() < options.lines {
-        bail!("the shop has {} variants, fewer than the {} lines asked for", skus.len(), options.lines);
+        bail!(
+            "the shop has {} variants, fewer than the {} lines asked for",
+            skus.len(),
+            options.lines
+        );
     }
     // Distinct SKUs spread over the catalog (odd and even variant ids alike, so about half have
     // price breaks), quantities 1–200.
@@ -221,12 +231,37 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     let percentile = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let check = summary.context("no run")?;
-    let priced = check.lines.iter().filter(|line| line.variant_id.is_some()).count();
-    let discounted = check.lines.iter().filter(|line| line.discount_bp > 0).count();
-    let flagged = check.lines.iter().filter(|line| !line.problems.is_empty()).count();
-    println!("bulk order check (validate + price), SQLite, {} products / {} variants", options.products, skus.len());
-    println!("  machine: {}, {} logical CPUs", server::machine::cpu_model(), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    println!("  lines: {} ({priced} priced, {discounted} with a volume discount, {flagged} flagged)", options.lines);
+    let priced = check
+        .lines
+        .iter()
+        .filter(|line| line.variant_id.is_some())
+        .count();
+    let discounted = check
+        .lines
+        .iter()
+        .filter(|line| line.discount_bp > 0)
+        .count();
+    let flagged = check
+        .lines
+        .iter()
+        .filter(|line| !line.problems.is_empty())
+        .count();
+    println!(
+        "bulk order check (validate + price), SQLite, {} products / {} variants",
+        options.products,
+        skus.len()
+    );
+    println!(
+        "  machine: {}, {} logical CPUs",
+        server::machine::cpu_model(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    println!(
+        "  lines: {} ({priced} priced, {discounted} with a volume discount, {flagged} flagged)",
+        options.lines
+    );
     println!(
         "  server time over {} runs: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms (target < 200 ms)",
         options.runs,
@@ -237,4 +272,3 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     db.close().await;
     Ok(())
 }
-

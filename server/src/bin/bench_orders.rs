@@ -316,7 +316,6 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-
 struct Latencies {
     samples: Vec<Duration>,
     elapsed: Duration,

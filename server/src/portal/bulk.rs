@@ -25,14 +25,38 @@ fn backend_name(db: &Database) -> &'static str {
 /// SKUs per lookup statement.
 const LOOKUP_CHUNK: usize = 500;
 
-type TermsRow = (i64, String, String, String, String, i64, i64, i64, i64, i64, Option<i64>);
+type TermsRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+);
 
 const TERMS_COLUMNS: &str = "SELECT v.id, v.sku, p.title, v.option1, v.option2, v.price_minor, v.on_hand, v.reserved, v.min_quantity, v.pack_size, pli.price_minor \
      FROM variants v JOIN products p ON p.id = v.product_id \
      LEFT JOIN price_list_items pli ON pli.variant_id = v.id AND pli.price_list_id = ";
 
 fn terms_from_row(row: TermsRow) -> VariantTerms {
-    let (id, sku, title, option1, option2, price, on_hand, reserved, min_quantity, pack_size, listed) = row;
+    let (
+        id,
+        sku,
+        title,
+        option1,
+        option2,
+        price,
+        on_hand,
+        reserved,
+        min_quantity,
+        pack_size,
+        listed,
+    ) = row;
     let options: Vec<&str> = [option1.as_str(), option2.as_str()]
         .into_iter()
         .filter(|option| !option.is_empty())
@@ -184,9 +208,20 @@ fn problems_summary(check: &BulkCheck) -> String {
         .unreadable
         .iter()
         .map(|problem| format!("line {}: {}", problem.line, problem.message))
-        .chain(check.lines.iter().filter(|line| !line.problems.is_empty()).map(|line| {
-            format!("line {} ({}): {}", line.line, line.sku, line.problems.join(", "))
-        }))
+        .chain(
+            check
+                .lines
+                .iter()
+                .filter(|line| !line.problems.is_empty())
+                .map(|line| {
+                    format!(
+                        "line {} ({}): {}",
+                        line.line,
+                        line.sku,
+                        line.problems.join(", ")
+                    )
+                }),
+        )
         .take(20)
         .collect();
     let count = check.problem_count();
@@ -198,13 +233,19 @@ fn problems_summary(check: &BulkCheck) -> String {
 
 /// Places a checked bulk order as one order (invoice; pay later) at the checked prices, or, for
 /// a buyer whose spending limit it would exceed, files it for the company admin's approval.
-pub async fn submit(business: &BusinessCaller, lines: &str, notes: &str) -> Result<BulkSubmission, AppError> {
+pub async fn submit(
+    business: &BusinessCaller,
+    lines: &str,
+    notes: &str,
+) -> Result<BulkSubmission, AppError> {
     let checked = check(business, lines).await?;
     if !checked.is_orderable() {
         return Err(AppError::invalid("lines", problems_summary(&checked)));
     }
     if let Err(over) = super::company::check_limit(business, checked.subtotal_minor).await? {
-        let approval_id = super::company::file_for_approval(business, lines, notes, checked.subtotal_minor).await?;
+        let approval_id =
+            super::company::file_for_approval(business, lines, notes, checked.subtotal_minor)
+                .await?;
         return Ok(BulkSubmission {
             order: None,
             approval_id: Some(approval_id),
@@ -244,8 +285,21 @@ pub async fn place_portal_order_for(
     let input = company_order_input(business, lines, notes.trim())?;
     let db = &business.shop.db;
     let mut tx = db.begin_write().await.map_err(internal)?;
-    let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, &input, Some(&locked)).await?;
-    let (number, total_minor) = mark_portal_order(&mut tx, order_id, business.customer.id, Some(business.company_id)).await?;
+    let order_id = place_order(
+        &mut tx,
+        &business.shop.shop.currency,
+        &business.customer.email,
+        &input,
+        Some(&locked),
+    )
+    .await?;
+    let (number, total_minor) = mark_portal_order(
+        &mut tx,
+        order_id,
+        business.customer.id,
+        Some(business.company_id),
+    )
+    .await?;
     if let Some((approval_id, admin)) = approval {
         let approved = sqlx::query("UPDATE company_approvals SET status = 'approved', order_id = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'waiting'")
             .bind(order_id)

@@ -37,7 +37,10 @@ fn is_business(customer: &CustomerRecord) -> bool {
 }
 
 /// Checks and prices the cart for this customer.
-async fn priced(shop: &PortalShop, customer: &CustomerRecord) -> Result<(String, BulkCheck), AppError> {
+async fn priced(
+    shop: &PortalShop,
+    customer: &CustomerRecord,
+) -> Result<(String, BulkCheck), AppError> {
     let lines = cart_lines(shop, customer.id).await?;
     if lines.is_empty() {
         return Ok((lines, BulkCheck::default()));
@@ -45,7 +48,11 @@ async fn priced(shop: &PortalShop, customer: &CustomerRecord) -> Result<(String,
     let parsed = parse_bulk_lines(&lines)?;
     let skus: Vec<&str> = parsed.lines.iter().map(|line| line.sku.as_str()).collect();
     let business = is_business(customer);
-    let price_list = if business { customer.price_list_id } else { None };
+    let price_list = if business {
+        customer.price_list_id
+    } else {
+        None
+    };
     let mut terms = terms_for(&shop.db, price_list, &skus).await?;
     if !business {
         // Business terms are for business customers.
@@ -81,7 +88,15 @@ pub async fn change(
         .parse()
         .ok()
         .filter(|quantity| (0..=MAX_LINE_QUANTITY).contains(quantity) && (*quantity > 0 || !add))
-        .ok_or_else(|| AppError::invalid("quantity", format!("a whole number from {} to {MAX_LINE_QUANTITY}", if add { 1 } else { 0 })))?;
+        .ok_or_else(|| {
+            AppError::invalid(
+                "quantity",
+                format!(
+                    "a whole number from {} to {MAX_LINE_QUANTITY}",
+                    if add { 1 } else { 0 }
+                ),
+            )
+        })?;
     let variant_id = sqlx::query_scalar::<_, i64>(
         "SELECT v.id FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = $1 AND p.status = 'active'",
     )
@@ -178,7 +193,11 @@ pub async fn checkout(
         customer_name: customer.name.clone(),
         customer_type: "individual".into(),
         shipping_address: Address {
-            name: if address.name.is_empty() { customer.name.clone() } else { address.name.clone() },
+            name: if address.name.is_empty() {
+                customer.name.clone()
+            } else {
+                address.name.clone()
+            },
             ..address
         },
         billing_address: None,
@@ -190,12 +209,21 @@ pub async fn checkout(
                 quantity: line.quantity.to_string(),
             })
             .collect(),
-        notes: format!("Portal order (invoice, pay later). {}", notes.trim()).trim().to_string(),
+        notes: format!("Portal order (invoice, pay later). {}", notes.trim())
+            .trim()
+            .to_string(),
         channel: "portal".into(),
         ..NewOrderInput::default()
     };
     let mut tx = shop.db.begin_write().await.map_err(internal)?;
-    let order_id = place_order(&mut tx, &shop.shop.currency, &customer.email, &input, Some(&locked)).await?;
+    let order_id = place_order(
+        &mut tx,
+        &shop.shop.currency,
+        &customer.email,
+        &input,
+        Some(&locked),
+    )
+    .await?;
     let (number, total_minor) = mark_portal_order(&mut tx, order_id, customer.id, None).await?;
     sqlx::query("DELETE FROM cart_items WHERE customer_id = $1")
         .bind(customer.id)

@@ -15,7 +15,11 @@ use app::error::AppError;
 use app::money::{format_money, parse_amount};
 
 /// What a member spent in the current period of their limit.
-pub async fn spent_in_period(db: &Database, customer_id: i64, period: LimitPeriod) -> Result<i64, AppError> {
+pub async fn spent_in_period(
+    db: &Database,
+    customer_id: i64,
+    period: LimitPeriod,
+) -> Result<i64, AppError> {
     sqlx::query_scalar::<_, i64>(
         "SELECT CAST(COALESCE(SUM(total_minor - refunded_minor), 0) AS BIGINT) FROM orders \
          WHERE placed_by_customer_id = $1 AND placed_at >= $2 AND status <> 'cancelled'",
@@ -29,7 +33,10 @@ pub async fn spent_in_period(db: &Database, customer_id: i64, period: LimitPerio
 
 /// `Ok` when the caller may order `total_minor` now; `Err(message)` when a buyer's limit would
 /// be exceeded (admins and buyers without a limit always pass).
-pub async fn check_limit(business: &BusinessCaller, total_minor: i64) -> Result<Result<(), String>, AppError> {
+pub async fn check_limit(
+    business: &BusinessCaller,
+    total_minor: i64,
+) -> Result<Result<(), String>, AppError> {
     let customer = &business.customer;
     if customer.company_role != "buyer" {
         return Ok(Ok(()));
@@ -37,14 +44,16 @@ pub async fn check_limit(business: &BusinessCaller, total_minor: i64) -> Result<
     let period = LimitPeriod::parse(&customer.limit_period).unwrap_or(LimitPeriod::Month);
     let spent = spent_in_period(&business.shop.db, customer.id, period).await?;
     let currency = &business.shop.shop.currency;
-    Ok(within_limit(customer.spending_limit_minor, spent, total_minor).map_err(|left| {
-        format!(
-            "This order ({}) is over your {}ly spending limit ({} left)",
-            format_money(total_minor, currency),
-            period.as_str(),
-            format_money(left, currency)
-        )
-    }))
+    Ok(
+        within_limit(customer.spending_limit_minor, spent, total_minor).map_err(|left| {
+            format!(
+                "This order ({}) is over your {}ly spending limit ({} left)",
+                format_money(total_minor, currency),
+                period.as_str(),
+                format_money(left, currency)
+            )
+        }),
+    )
 }
 
 /// Files a buyer's order over the limit for the admin's approval.
@@ -122,7 +131,11 @@ pub async fn account(business: &BusinessCaller) -> Result<CompanyAccount, AppErr
     })
 }
 
-pub async fn invite(business: &BusinessCaller, email: &str, name: &str) -> Result<InvitationDto, AppError> {
+pub async fn invite(
+    business: &BusinessCaller,
+    email: &str,
+    name: &str,
+) -> Result<InvitationDto, AppError> {
     require_company_admin(&business.customer.company_role)?;
     let email = Email::parse(email)?;
     let name = parse_person_name(name)?;
@@ -166,14 +179,18 @@ pub async fn accept_invitation(
     .fetch_optional(&mut *tx)
     .await
     .map_err(internal)?
-    .ok_or_else(|| AppError::NotFound("This invitation is not valid (or was used already)".into()))?;
-    sqlx::query("UPDATE customers SET name = $1, password_hash = $2, invitation_hash = NULL WHERE id = $3")
-        .bind(&name)
-        .bind(password_hash)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    .ok_or_else(|| {
+        AppError::NotFound("This invitation is not valid (or was used already)".into())
+    })?;
+    sqlx::query(
+        "UPDATE customers SET name = $1, password_hash = $2, invitation_hash = NULL WHERE id = $3",
+    )
+    .bind(&name)
+    .bind(password_hash)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     load_customer(db, id).await?.ok_or(AppError::Internal)
 }
@@ -189,7 +206,11 @@ pub async fn set_limit(
     let limit = if limit.trim().is_empty() {
         None
     } else {
-        Some(parse_amount(limit, &business.shop.shop.currency, "spending_limit")?)
+        Some(parse_amount(
+            limit,
+            &business.shop.shop.currency,
+            "spending_limit",
+        )?)
     };
     let updated = sqlx::query(
         "UPDATE customers SET spending_limit_minor = $1, limit_period = $2 WHERE id = $3 AND company_id = $4 AND company_role = 'buyer'",
@@ -208,7 +229,11 @@ pub async fn set_limit(
 }
 
 /// Approves (places the order for the buyer, at today's prices) or declines a waiting order.
-pub async fn decide(business: &BusinessCaller, approval_id: i64, approve: bool) -> Result<CompanyAccount, AppError> {
+pub async fn decide(
+    business: &BusinessCaller,
+    approval_id: i64,
+    approve: bool,
+) -> Result<CompanyAccount, AppError> {
     require_company_admin(&business.customer.company_role)?;
     let db = &business.shop.db;
     let (buyer_id, lines, notes, status) = sqlx::query_as::<_, (i64, String, String, String)>(
@@ -221,10 +246,14 @@ pub async fn decide(business: &BusinessCaller, approval_id: i64, approve: bool) 
     .map_err(internal)?
     .ok_or_else(|| AppError::NotFound("No such order waiting for approval".into()))?;
     if status != "waiting" {
-        return Err(AppError::Conflict(format!("This order was already {status}")));
+        return Err(AppError::Conflict(format!(
+            "This order was already {status}"
+        )));
     }
     let order_id = if approve {
-        let buyer = load_customer(db, buyer_id).await?.ok_or(AppError::Internal)?;
+        let buyer = load_customer(db, buyer_id)
+            .await?
+            .ok_or(AppError::Internal)?;
         let as_buyer = BusinessCaller {
             shop: super::PortalShop {
                 shop: business.shop.shop.clone(),
@@ -240,7 +269,16 @@ pub async fn decide(business: &BusinessCaller, approval_id: i64, approve: bool) 
                 "The order cannot be placed as it is any more (stock or terms changed); decline it and ask the buyer to order again",
             ));
         }
-        Some(place_portal_order_for(&as_buyer, &checked, &notes, Some((approval_id, &business.customer.email))).await?.id)
+        Some(
+            place_portal_order_for(
+                &as_buyer,
+                &checked,
+                &notes,
+                Some((approval_id, &business.customer.email)),
+            )
+            .await?
+            .id,
+        )
     } else {
         let declined = sqlx::query("UPDATE company_approvals SET status = 'declined', decided_by = $1, decided_at = $2 WHERE id = $3 AND status = 'waiting'")
             .bind(&business.customer.email)

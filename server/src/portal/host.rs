@@ -32,7 +32,11 @@ fn passes_through(path: &str) -> bool {
 
 /// Where a request for `path_and_query` on shop `slug`'s host goes: `None` serves it as it is,
 /// `Some(Ok(target))` redirects there, `Some(Err(()))` is not served on this host.
-pub fn storefront_target(slug: &str, path: &str, query: Option<&str>) -> Option<Result<String, ()>> {
+pub fn storefront_target(
+    slug: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Option<Result<String, ()>> {
     let own = format!("/s/{slug}");
     if passes_through(path) || path == own || path.starts_with(&format!("{own}/")) {
         return None;
@@ -95,13 +99,25 @@ mod tests {
 
     #[test]
     fn shop_hosts_redirect_into_their_own_portal_only() {
-        assert_eq!(storefront_target("acme", "/", None), Some(Ok("/s/acme".into())));
-        assert_eq!(storefront_target("acme", "/bulk", Some("reorder=4")), Some(Ok("/s/acme/bulk?reorder=4".into())));
+        assert_eq!(
+            storefront_target("acme", "/", None),
+            Some(Ok("/s/acme".into()))
+        );
+        assert_eq!(
+            storefront_target("acme", "/bulk", Some("reorder=4")),
+            Some(Ok("/s/acme/bulk?reorder=4".into()))
+        );
         assert_eq!(storefront_target("acme", "/s/acme/quotes", None), None);
         assert_eq!(storefront_target("acme", "/s/acme", None), None);
-        assert_eq!(storefront_target("acme", "/pkg/cartwright.wasm", None), None);
+        assert_eq!(
+            storefront_target("acme", "/pkg/cartwright.wasm", None),
+            None
+        );
         assert_eq!(storefront_target("acme", "/sfn/portal_quotes", None), None);
-        assert_eq!(storefront_target("acme", "/s/other/quotes", None), Some(Err(())));
+        assert_eq!(
+            storefront_target("acme", "/s/other/quotes", None),
+            Some(Err(()))
+        );
         assert_eq!(storefront_target("acme", "/s/acmeX", None), Some(Err(())));
     }
 }

@@ -25,7 +25,18 @@ pub struct CustomerAdmin {
     pub access: ShopAccess,
 }
 
-type CustomerRowTuple = (i64, String, String, String, Option<i64>, Option<String>, Option<String>, Option<String>, String, i64);
+type CustomerRowTuple = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+);
 
 const CUSTOMER_ROW_SELECT: &str = "SELECT c.id, c.email, c.name, c.account_type, c.company_id, co.name, co.tax_id, co.verification, c.password_hash, c.created_at \
      FROM customers c LEFT JOIN companies co ON co.id = c.company_id WHERE 1 = 1";
@@ -41,7 +52,9 @@ fn customer_row(row: CustomerRowTuple) -> CustomerRow {
         company_name: row.5.unwrap_or_default(),
         tax_id: row.6.unwrap_or_default(),
         verification: match (account_type, row.7) {
-            (AccountType::Business, Some(raw)) => Verification::parse(&raw).unwrap_or(Verification::Pending),
+            (AccountType::Business, Some(raw)) => {
+                Verification::parse(&raw).unwrap_or(Verification::Pending)
+            }
             (AccountType::Business, None) => Verification::Pending,
             (AccountType::Individual, _) => Verification::NotRequired,
         },
@@ -59,20 +72,29 @@ pub fn parse_price_breaks(text: &str) -> Result<Vec<PriceBreak>, AppError> {
             continue;
         }
         let field = format!("price_breaks (line {})", index + 1);
-        let (quantity, percent) = line
-            .split_once([':', ','])
-            .ok_or_else(|| AppError::invalid(&field, "write \"quantity: percent off\", e.g. 10: 5"))?;
+        let (quantity, percent) = line.split_once([':', ',']).ok_or_else(|| {
+            AppError::invalid(&field, "write \"quantity: percent off\", e.g. 10: 5")
+        })?;
         let quantity = parse_count(quantity.trim(), &field)?;
         let discount = parse_percent(percent, &field)?;
         let rule = check_price_break(quantity, discount)
             .map_err(|error| AppError::invalid(&field, error.to_string()))?;
-        if breaks.iter().any(|known| known.min_quantity == rule.min_quantity) {
-            return Err(AppError::invalid(&field, format!("{quantity} appears twice")));
+        if breaks
+            .iter()
+            .any(|known| known.min_quantity == rule.min_quantity)
+        {
+            return Err(AppError::invalid(
+                &field,
+                format!("{quantity} appears twice"),
+            ));
         }
         breaks.push(rule);
     }
     breaks.sort_by_key(|rule| rule.min_quantity);
-    if breaks.windows(2).any(|pair| pair[1].discount_bp <= pair[0].discount_bp) {
+    if breaks
+        .windows(2)
+        .any(|pair| pair[1].discount_bp <= pair[0].discount_bp)
+    {
         return Err(AppError::invalid(
             "price_breaks",
             "larger quantities must get larger discounts",
@@ -89,7 +111,10 @@ fn parse_price_list_name(raw: &str) -> Result<String, AppError> {
     Ok(name.to_string())
 }
 
-async fn price_list_by_id(db: &crate::db::Database, id: i64) -> Result<Option<PriceListDto>, AppError> {
+async fn price_list_by_id(
+    db: &crate::db::Database,
+    id: i64,
+) -> Result<Option<PriceListDto>, AppError> {
     let Some(name) = sqlx::query_scalar::<_, String>("SELECT name FROM price_lists WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
@@ -108,13 +133,17 @@ async fn price_list_by_id(db: &crate::db::Database, id: i64) -> Result<Option<Pr
     Ok(Some(PriceListDto { name, items }))
 }
 
-async fn price_list_of_company(db: &crate::db::Database, company_id: i64) -> Result<Option<PriceListDto>, AppError> {
-    let list = sqlx::query_scalar::<_, Option<i64>>("SELECT price_list_id FROM companies WHERE id = $1")
-        .bind(company_id)
-        .fetch_optional(&db.pool)
-        .await
-        .map_err(internal)?
-        .flatten();
+async fn price_list_of_company(
+    db: &crate::db::Database,
+    company_id: i64,
+) -> Result<Option<PriceListDto>, AppError> {
+    let list =
+        sqlx::query_scalar::<_, Option<i64>>("SELECT price_list_id FROM companies WHERE id = $1")
+            .bind(company_id)
+            .fetch_optional(&db.pool)
+            .await
+            .map_err(internal)?
+            .flatten();
     match list {
         Some(id) => price_list_by_id(db, id).await,
         None => Ok(None),
@@ -164,7 +193,12 @@ impl CustomerService for CustomerAdmin {
         Ok(rows.into_iter().map(customer_row).collect())
     }
 
-    async fn customer(&self, session: &Session, slug: &str, id: i64) -> Result<CustomerDetail, AppError> {
+    async fn customer(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+    ) -> Result<CustomerDetail, AppError> {
         let shop = self.access.open(session, slug).await?;
         let row = sqlx::query_as::<_, CustomerRowTuple>(sqlx::AssertSqlSafe(format!(
             "{CUSTOMER_ROW_SELECT} AND c.id = $1"
@@ -249,14 +283,17 @@ impl CustomerService for CustomerAdmin {
         let company_id = match company {
             (Some(company_id), _) => company_id,
             (None, _) => {
-                return Err(AppError::Conflict("Individual accounts are not verified".into()))
+                return Err(AppError::Conflict(
+                    "Individual accounts are not verified".into(),
+                ))
             }
         };
-        let current = sqlx::query_scalar::<_, String>("SELECT verification FROM companies WHERE id = $1")
-            .bind(company_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let current =
+            sqlx::query_scalar::<_, String>("SELECT verification FROM companies WHERE id = $1")
+                .bind(company_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?;
         let current = Verification::parse(&current).map_err(internal)?;
         let next = current.transition(&decision)?;
         let reason = match &decision {
@@ -275,7 +312,9 @@ impl CustomerService for CustomerAdmin {
             .await
             .map_err(internal)?;
         if updated.rows_affected() != 1 {
-            return Err(AppError::Conflict("Someone else decided first; reload".into()));
+            return Err(AppError::Conflict(
+                "Someone else decided first; reload".into(),
+            ));
         }
         sqlx::query("UPDATE customers SET verified = $1 WHERE company_id = $2")
             .bind(i64::from(next == Verification::Verified))
@@ -288,7 +327,12 @@ impl CustomerService for CustomerAdmin {
         self.customer(session, slug, id).await
     }
 
-    async fn list_quotes(&self, session: &Session, slug: &str, status: &str) -> Result<Vec<QuoteRow>, AppError> {
+    async fn list_quotes(
+        &self,
+        session: &Session,
+        slug: &str,
+        status: &str,
+    ) -> Result<Vec<QuoteRow>, AppError> {
         let shop = self.access.open(session, slug).await?;
         quotes::list(&shop.db, QuoteScope::Shop, status).await
     }
@@ -318,7 +362,15 @@ impl CustomerService for CustomerAdmin {
         body: &str,
     ) -> Result<QuoteDetail, AppError> {
         let shop = self.access.open(session, slug).await?;
-        quotes::add_message(&shop.db, id, QuoteScope::Shop, "merchant", &shop.actor, body).await?;
+        quotes::add_message(
+            &shop.db,
+            id,
+            QuoteScope::Shop,
+            "merchant",
+            &shop.actor,
+            body,
+        )
+        .await?;
         quotes::detail(&shop.db, &shop.shop.currency, id, QuoteScope::Shop).await
     }
 
@@ -343,18 +395,32 @@ impl CustomerService for CustomerAdmin {
             let (sku, price) = line
                 .split_once([',', ';', '\t'])
                 .ok_or_else(|| AppError::invalid(&field, "write \"SKU, price\""))?;
-            let sku = Sku::parse(sku).map_err(|error| AppError::invalid(&field, error.to_string()))?;
+            let sku =
+                Sku::parse(sku).map_err(|error| AppError::invalid(&field, error.to_string()))?;
             let price = parse_amount(price.trim(), &currency, &field)?;
-            if items.iter().any(|(known, _)| known.eq_ignore_ascii_case(sku.as_str())) {
-                return Err(AppError::invalid(&field, format!("{} appears twice", sku.as_str())));
+            if items
+                .iter()
+                .any(|(known, _)| known.eq_ignore_ascii_case(sku.as_str()))
+            {
+                return Err(AppError::invalid(
+                    &field,
+                    format!("{} appears twice", sku.as_str()),
+                ));
             }
             items.push((sku.as_str().to_string(), price));
         }
         let skus: Vec<&str> = items.iter().map(|(sku, _)| sku.as_str()).collect();
         let known = super::bulk::terms_for(&shop.db, None, &skus).await?;
-        let unknown: Vec<&str> = skus.iter().copied().filter(|sku| !known.contains_key(&sku.to_ascii_uppercase())).collect();
+        let unknown: Vec<&str> = skus
+            .iter()
+            .copied()
+            .filter(|sku| !known.contains_key(&sku.to_ascii_uppercase()))
+            .collect();
         if !unknown.is_empty() {
-            return Err(AppError::invalid("lines", format!("unknown or inactive SKU: {}", unknown.join(", "))));
+            return Err(AppError::invalid(
+                "lines",
+                format!("unknown or inactive SKU: {}", unknown.join(", ")),
+            ));
         }
         let mut tx = shop.db.begin_write().await.map_err(internal)?;
         let id = match sqlx::query_scalar::<_, i64>("SELECT id FROM price_lists WHERE name = $1")
@@ -364,12 +430,14 @@ impl CustomerService for CustomerAdmin {
             .map_err(internal)?
         {
             Some(id) => id,
-            None => sqlx::query_scalar::<_, i64>("INSERT INTO price_lists (name, created_at) VALUES ($1, $2) RETURNING id")
-                .bind(&name)
-                .bind(now_ms())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(internal)?,
+            None => sqlx::query_scalar::<_, i64>(
+                "INSERT INTO price_lists (name, created_at) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(&name)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(internal)?,
         };
         sqlx::query("DELETE FROM price_list_items WHERE price_list_id = $1")
             .bind(id)
@@ -387,7 +455,9 @@ impl CustomerService for CustomerAdmin {
                 .map_err(internal)?;
         }
         tx.commit().await.map_err(internal)?;
-        price_list_by_id(&shop.db, id).await?.ok_or(AppError::Internal)
+        price_list_by_id(&shop.db, id)
+            .await?
+            .ok_or(AppError::Internal)
     }
 
     async fn assign_price_list(
@@ -398,13 +468,16 @@ impl CustomerService for CustomerAdmin {
         name: &str,
     ) -> Result<CustomerDetail, AppError> {
         let shop = self.access.open(session, slug).await?;
-        let company_id = sqlx::query_scalar::<_, Option<i64>>("SELECT company_id FROM customers WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&shop.db.pool)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::NotFound("Customer not found".into()))?
-            .ok_or_else(|| AppError::Conflict("Price lists are for business customers".into()))?;
+        let company_id =
+            sqlx::query_scalar::<_, Option<i64>>("SELECT company_id FROM customers WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&shop.db.pool)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| AppError::NotFound("Customer not found".into()))?
+                .ok_or_else(|| {
+                    AppError::Conflict("Price lists are for business customers".into())
+                })?;
         let list_id = if name.trim().is_empty() {
             None
         } else {
@@ -414,7 +487,12 @@ impl CustomerService for CustomerAdmin {
                     .fetch_optional(&shop.db.pool)
                     .await
                     .map_err(internal)?
-                    .ok_or_else(|| AppError::invalid("price_list", format!("no price list named \"{}\"", name.trim())))?,
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            "price_list",
+                            format!("no price list named \"{}\"", name.trim()),
+                        )
+                    })?,
             )
         };
         sqlx::query("UPDATE companies SET price_list_id = $1 WHERE id = $2")
@@ -449,17 +527,22 @@ impl CustomerService for CustomerAdmin {
         .map_err(internal)?;
         Ok(variants
             .into_iter()
-            .map(|(variant_id, sku, min_quantity, pack_size)| VariantTermsDto {
-                variant_id,
-                sku,
-                min_quantity,
-                pack_size,
-                price_breaks: breaks
-                    .iter()
-                    .filter(|rule| rule.0 == variant_id)
-                    .map(|rule| PriceBreak { min_quantity: rule.1, discount_bp: rule.2 })
-                    .collect(),
-            })
+            .map(
+                |(variant_id, sku, min_quantity, pack_size)| VariantTermsDto {
+                    variant_id,
+                    sku,
+                    min_quantity,
+                    pack_size,
+                    price_breaks: breaks
+                        .iter()
+                        .filter(|rule| rule.0 == variant_id)
+                        .map(|rule| PriceBreak {
+                            min_quantity: rule.1,
+                            discount_bp: rule.2,
+                        })
+                        .collect(),
+                },
+            )
             .collect())
     }
 
@@ -491,14 +574,16 @@ impl CustomerService for CustomerAdmin {
             .await
             .map_err(internal)?
             .ok_or_else(|| AppError::NotFound("Variant not found".into()))?;
-        sqlx::query("UPDATE variants SET min_quantity = $1, pack_size = $2, updated_at = $3 WHERE id = $4")
-            .bind(min_quantity)
-            .bind(pack_size)
-            .bind(now_ms())
-            .bind(variant_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        sqlx::query(
+            "UPDATE variants SET min_quantity = $1, pack_size = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(min_quantity)
+        .bind(pack_size)
+        .bind(now_ms())
+        .bind(variant_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
         sqlx::query("DELETE FROM price_breaks WHERE variant_id = $1")
             .bind(variant_id)
             .execute(&mut *tx)
@@ -515,10 +600,11 @@ impl CustomerService for CustomerAdmin {
         }
         tx.commit().await.map_err(internal)?;
         let terms = super::bulk::terms_for(&shop.db, None, &[sku.as_str()]).await?;
-        let terms = terms
-            .into_values()
-            .next()
-            .ok_or_else(|| AppError::Conflict("The product is not active: its terms are saved but not offered".into()))?;
+        let terms = terms.into_values().next().ok_or_else(|| {
+            AppError::Conflict(
+                "The product is not active: its terms are saved but not offered".into(),
+            )
+        })?;
         Ok(PortalVariant::from(terms))
     }
 }
@@ -533,8 +619,14 @@ mod tests {
         assert_eq!(
             breaks,
             vec![
-                PriceBreak { min_quantity: 10, discount_bp: 500 },
-                PriceBreak { min_quantity: 100, discount_bp: 1_200 }
+                PriceBreak {
+                    min_quantity: 10,
+                    discount_bp: 500
+                },
+                PriceBreak {
+                    min_quantity: 100,
+                    discount_bp: 1_200
+                }
             ]
         );
         let error = parse_price_breaks("10: 5\nten: 3").expect_err("bad line");

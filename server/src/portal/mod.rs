@@ -32,9 +32,9 @@ use app::customers::rules::{
     require_verified_business, AccountType, CustomerStanding, TaxId, Verification,
 };
 use app::error::AppError;
+use app::orders::model::Address;
 use app::orders::model::OrderPage;
 use app::quotes::model::{QuoteDetail, QuoteRequestInput, QuoteRow};
-use app::orders::model::Address;
 use app::services::{
     BulkSubmission, CartView, ClientInfo, PortalCaller, PortalCatalog, PortalContext, PortalService,
 };
@@ -164,15 +164,24 @@ impl Portal {
     }
 
     /// The logged-in customer of this shop: 401 without a valid session, 403 for another shop's.
-    pub async fn customer(&self, caller: &PortalCaller) -> Result<(PortalShop, CustomerRecord), AppError> {
+    pub async fn customer(
+        &self,
+        caller: &PortalCaller,
+    ) -> Result<(PortalShop, CustomerRecord), AppError> {
         let shop = self.open_shop(&caller.slug).await?;
-        let token = caller.token.as_deref().ok_or_else(AppError::unauthenticated)?;
-        let claims = self.tokens.verify(token, shop.shop.id).map_err(|error| match error {
-            CustomerTokenError::Invalid => AppError::unauthenticated(),
-            CustomerTokenError::OtherShop => AppError::Forbidden(
-                "This session belongs to another shop; log in to this shop".into(),
-            ),
-        })?;
+        let token = caller
+            .token
+            .as_deref()
+            .ok_or_else(AppError::unauthenticated)?;
+        let claims = self
+            .tokens
+            .verify(token, shop.shop.id)
+            .map_err(|error| match error {
+                CustomerTokenError::Invalid => AppError::unauthenticated(),
+                CustomerTokenError::OtherShop => AppError::Forbidden(
+                    "This session belongs to another shop; log in to this shop".into(),
+                ),
+            })?;
         let customer = load_customer(&shop.db, claims.customer_id)
             .await?
             .filter(|customer| {
@@ -187,9 +196,9 @@ impl Portal {
     pub async fn business(&self, caller: &PortalCaller) -> Result<BusinessCaller, AppError> {
         let (shop, customer) = self.customer(caller).await?;
         require_verified_business(&customer.standing())?;
-        let company_id = customer.company_id.ok_or_else(|| {
-            AppError::Forbidden("This business account has no company".into())
-        })?;
+        let company_id = customer
+            .company_id
+            .ok_or_else(|| AppError::Forbidden("This business account has no company".into()))?;
         Ok(BusinessCaller {
             shop,
             customer,
@@ -197,7 +206,11 @@ impl Portal {
         })
     }
 
-    fn session(&self, shop: &PortalShop, customer: &CustomerRecord) -> Result<PortalSession, AppError> {
+    fn session(
+        &self,
+        shop: &PortalShop,
+        customer: &CustomerRecord,
+    ) -> Result<PortalSession, AppError> {
         let token = self
             .tokens
             .issue(shop.shop.id, customer.id, now_ms())
@@ -228,10 +241,16 @@ fn validate_sign_up(input: &CustomerSignUpInput) -> Result<ValidSignUp, AppError
         AccountType::Business => {
             let company_name = input.company_name.trim().to_string();
             if company_name.is_empty() {
-                return Err(AppError::invalid("company_name", "is required for a business account"));
+                return Err(AppError::invalid(
+                    "company_name",
+                    "is required for a business account",
+                ));
             }
             if company_name.chars().count() > 200 {
-                return Err(AppError::invalid("company_name", "must be at most 200 characters"));
+                return Err(AppError::invalid(
+                    "company_name",
+                    "must be at most 200 characters",
+                ));
             }
             let tax_id = TaxId::parse(&input.tax_id)?;
             let address = validate_address(&input.billing_address, "billing_address")?;
@@ -241,7 +260,10 @@ fn validate_sign_up(input: &CustomerSignUpInput) -> Result<ValidSignUp, AppError
                 (&address.country, "billing_address.country"),
             ] {
                 if value.is_empty() {
-                    return Err(AppError::invalid(field, "is required for a business account"));
+                    return Err(AppError::invalid(
+                        field,
+                        "is required for a business account",
+                    ));
                 }
             }
             Some((company_name, tax_id, address_json(&address)))
@@ -280,7 +302,9 @@ impl PortalService for Portal {
         .await
         .map_err(internal)?;
         let taken = || {
-            AppError::Conflict("This e-mail already has an account at this shop: log in instead".into())
+            AppError::Conflict(
+                "This e-mail already has an account at this shop: log in instead".into(),
+            )
         };
         match &existing {
             Some((_, hash, _)) if !hash.is_empty() => return Err(taken()),
@@ -381,7 +405,9 @@ impl PortalService for Portal {
             _ => {
                 let keys: Vec<String> = std::iter::once(email_key).chain(client_key).collect();
                 self.accounts.record_failure(&keys).await?;
-                Err(AppError::Unauthorized("E-mail or password is not correct".into()))
+                Err(AppError::Unauthorized(
+                    "E-mail or password is not correct".into(),
+                ))
             }
         }
     }
@@ -399,7 +425,11 @@ impl PortalService for Portal {
 
     fn session_cookie(&self, slug: &str, session: Option<&PortalSession>) -> String {
         let name = app::portal::customer_cookie_name(slug);
-        let secure = if self.accounts.secure_cookies { "; Secure" } else { "" };
+        let secure = if self.accounts.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
         let (value, max_age) = match session {
             Some(session) => (session.token.as_str(), session.expires_in_secs),
             None => ("", 0),
@@ -415,7 +445,9 @@ impl PortalService for Portal {
     async fn context(&self, caller: &PortalCaller) -> Result<PortalContext, AppError> {
         let (shop, customer) = match self.customer(caller).await {
             Ok((shop, customer)) => (shop, Some(customer.profile())),
-            Err(AppError::Unauthorized(_) | AppError::Forbidden(_)) => (self.open_shop(&caller.slug).await?, None),
+            Err(AppError::Unauthorized(_) | AppError::Forbidden(_)) => {
+                (self.open_shop(&caller.slug).await?, None)
+            }
             Err(error) => return Err(error),
         };
         Ok(PortalContext {
@@ -429,7 +461,11 @@ impl PortalService for Portal {
         Ok(self.business(caller).await?.customer.profile())
     }
 
-    async fn catalog(&self, caller: &PortalCaller, search: &str) -> Result<PortalCatalog, AppError> {
+    async fn catalog(
+        &self,
+        caller: &PortalCaller,
+        search: &str,
+    ) -> Result<PortalCatalog, AppError> {
         // Public: a logged-in verified business sees its price list's prices.
         let (shop, price_list) = match &caller.token {
             Some(_) => match self.customer(caller).await {
@@ -467,17 +503,20 @@ impl PortalService for Portal {
         })
     }
 
-    async fn reorder_lines(&self, caller: &PortalCaller, order_id: i64) -> Result<String, AppError> {
+    async fn reorder_lines(
+        &self,
+        caller: &PortalCaller,
+        order_id: i64,
+    ) -> Result<String, AppError> {
         let business = self.business(caller).await?;
-        let owned = sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM orders WHERE id = $1 AND company_id = $2",
-        )
-        .bind(order_id)
-        .bind(business.company_id)
-        .fetch_optional(&business.shop.db.pool)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::NotFound("Order not found".into()))?;
+        let owned =
+            sqlx::query_scalar::<_, i64>("SELECT id FROM orders WHERE id = $1 AND company_id = $2")
+                .bind(order_id)
+                .bind(business.company_id)
+                .fetch_optional(&business.shop.db.pool)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| AppError::NotFound("Order not found".into()))?;
         let lines = sqlx::query_as::<_, (String, i64)>(
             "SELECT sku, quantity FROM order_lines WHERE order_id = $1 ORDER BY id",
         )
@@ -502,12 +541,23 @@ impl PortalService for Portal {
 
     async fn my_quotes(&self, caller: &PortalCaller) -> Result<Vec<QuoteRow>, AppError> {
         let business = self.business(caller).await?;
-        quotes::list(&business.shop.db, quotes::QuoteScope::Company(business.company_id), "").await
+        quotes::list(
+            &business.shop.db,
+            quotes::QuoteScope::Company(business.company_id),
+            "",
+        )
+        .await
     }
 
     async fn my_quote(&self, caller: &PortalCaller, id: i64) -> Result<QuoteDetail, AppError> {
         let business = self.business(caller).await?;
-        quotes::detail(&business.shop.db, &business.shop.shop.currency, id, quotes::QuoteScope::Company(business.company_id)).await
+        quotes::detail(
+            &business.shop.db,
+            &business.shop.shop.currency,
+            id,
+            quotes::QuoteScope::Company(business.company_id),
+        )
+        .await
     }
 
     async fn accept_quote(
@@ -538,11 +588,23 @@ impl PortalService for Portal {
     ) -> Result<QuoteDetail, AppError> {
         let business = self.business(caller).await?;
         let scope = quotes::QuoteScope::Company(business.company_id);
-        quotes::add_message(&business.shop.db, id, scope, "customer", &business.customer.email, body).await?;
+        quotes::add_message(
+            &business.shop.db,
+            id,
+            scope,
+            "customer",
+            &business.customer.email,
+            body,
+        )
+        .await?;
         quotes::detail(&business.shop.db, &business.shop.shop.currency, id, scope).await
     }
 
-    async fn check_bulk_order(&self, caller: &PortalCaller, lines: &str) -> Result<BulkCheck, AppError> {
+    async fn check_bulk_order(
+        &self,
+        caller: &PortalCaller,
+        lines: &str,
+    ) -> Result<BulkCheck, AppError> {
         let business = self.business(caller).await?;
         bulk::check(&business, lines).await
     }
@@ -588,7 +650,12 @@ impl PortalService for Portal {
         company::account(&business).await
     }
 
-    async fn invite_buyer(&self, caller: &PortalCaller, email: &str, name: &str) -> Result<InvitationDto, AppError> {
+    async fn invite_buyer(
+        &self,
+        caller: &PortalCaller,
+        email: &str,
+        name: &str,
+    ) -> Result<InvitationDto, AppError> {
         let business = self.business(caller).await?;
         company::invite(&business, email, name).await
     }

@@ -40,13 +40,22 @@ impl QuoteScope {
 /// At most this many lines per quote request.
 const MAX_QUOTE_LINES: usize = 500;
 
-pub async fn request(business: &BusinessCaller, input: QuoteRequestInput) -> Result<QuoteDetail, AppError> {
+pub async fn request(
+    business: &BusinessCaller,
+    input: QuoteRequestInput,
+) -> Result<QuoteDetail, AppError> {
     let parsed = parse_bulk_lines(&input.lines)?;
     if let Some(problem) = parsed.problems.first() {
-        return Err(AppError::invalid("lines", format!("line {}: {}", problem.line, problem.message)));
+        return Err(AppError::invalid(
+            "lines",
+            format!("line {}: {}", problem.line, problem.message),
+        ));
     }
     if parsed.lines.len() > MAX_QUOTE_LINES {
-        return Err(AppError::invalid("lines", format!("at most {MAX_QUOTE_LINES} lines per quote")));
+        return Err(AppError::invalid(
+            "lines",
+            format!("at most {MAX_QUOTE_LINES} lines per quote"),
+        ));
     }
     let message = parse_message(&input.message, "message", false)?;
     let needed_by = match parse_date_ms(&input.needed_by, "needed_by")? {
@@ -105,7 +114,13 @@ pub async fn request(business: &BusinessCaller, input: QuoteRequestInput) -> Res
         insert_message(&mut tx, id, "customer", &business.customer.email, &message).await?;
     }
     tx.commit().await.map_err(internal)?;
-    detail(&business.shop.db, &business.shop.shop.currency, id, QuoteScope::Company(business.company_id)).await
+    detail(
+        &business.shop.db,
+        &business.shop.shop.currency,
+        id,
+        QuoteScope::Company(business.company_id),
+    )
+    .await
 }
 
 async fn insert_message(
@@ -154,7 +169,11 @@ pub async fn add_message(
     tx.commit().await.map_err(internal)
 }
 
-pub async fn list(db: &Database, scope: QuoteScope, status: &str) -> Result<Vec<QuoteRow>, AppError> {
+pub async fn list(
+    db: &Database,
+    scope: QuoteScope,
+    status: &str,
+) -> Result<Vec<QuoteRow>, AppError> {
     let status = status.trim();
     if !status.is_empty() {
         QuoteStatus::parse(status)?;
@@ -258,7 +277,11 @@ async fn write_status(
 
 /// Accepts the current offer: one order at the quoted (locked) prices, in the same transaction
 /// as the status change, so a second acceptance finds the quote accepted and creates nothing.
-pub async fn accept(business: &BusinessCaller, id: i64, expected_version: i64) -> Result<QuoteDetail, AppError> {
+pub async fn accept(
+    business: &BusinessCaller,
+    id: i64,
+    expected_version: i64,
+) -> Result<QuoteDetail, AppError> {
     let scope = QuoteScope::Company(business.company_id);
     let db = &business.shop.db;
     let mut tx = db.begin_write().await.map_err(internal)?;
@@ -283,7 +306,9 @@ pub async fn accept(business: &BusinessCaller, id: i64, expected_version: i64) -
     }
     let total = lines
         .iter()
-        .try_fold(0_i64, |sum, (_, quantity, price)| sum.checked_add(price.checked_mul(*quantity)?))
+        .try_fold(0_i64, |sum, (_, quantity, price)| {
+            sum.checked_add(price.checked_mul(*quantity)?)
+        })
         .ok_or(AppError::Internal)?;
     if let Err(over) = super::company::check_limit(business, total).await? {
         return Err(AppError::Conflict(format!(
@@ -306,17 +331,37 @@ pub async fn accept(business: &BusinessCaller, id: i64, expected_version: i64) -
             quantity: quantity.to_string(),
         })
         .collect();
-    let notes = format!("From quote Q-{number} (version {}), invoice, pay later", state.current_version);
+    let notes = format!(
+        "From quote Q-{number} (version {}), invoice, pay later",
+        state.current_version
+    );
     let input = company_order_input(business, order_lines, &notes)?;
-    let order_id = place_order(&mut tx, &business.shop.shop.currency, &business.customer.email, &input, Some(&locked)).await?;
-    mark_portal_order(&mut tx, order_id, business.customer.id, Some(business.company_id)).await?;
+    let order_id = place_order(
+        &mut tx,
+        &business.shop.shop.currency,
+        &business.customer.email,
+        &input,
+        Some(&locked),
+    )
+    .await?;
+    mark_portal_order(
+        &mut tx,
+        order_id,
+        business.customer.id,
+        Some(business.company_id),
+    )
+    .await?;
     write_status(&mut tx, id, expected_version, next, Some(order_id)).await?;
     tx.commit().await.map_err(internal)?;
     tracing::info!(quote = id, order_id, "quote accepted");
     detail(db, &business.shop.shop.currency, id, scope).await
 }
 
-pub async fn decline(business: &BusinessCaller, id: i64, expected_version: i64) -> Result<QuoteDetail, AppError> {
+pub async fn decline(
+    business: &BusinessCaller,
+    id: i64,
+    expected_version: i64,
+) -> Result<QuoteDetail, AppError> {
     let scope = QuoteScope::Company(business.company_id);
     let db = &business.shop.db;
     let mut tx = db.begin_write().await.map_err(internal)?;
@@ -341,12 +386,16 @@ pub async fn answer(
     let now = now_ms();
     let expires_at = parse_date_ms(&input.expires_on, "expires_on")?
         .map(end_of_day_ms)
-        .ok_or_else(|| AppError::invalid("expires_on", "give the date until which the prices hold"))?;
+        .ok_or_else(|| {
+            AppError::invalid("expires_on", "give the date until which the prices hold")
+        })?;
     check_expiry(expires_at, now)?;
     let note = parse_message(&input.note, "note", false)?;
     let mut tx = db.begin_write().await.map_err(internal)?;
     let state = load_state(&mut tx, id, QuoteScope::Shop).await?;
-    let next = state.status.transition(QuoteAction::Answer, state.expires_at, now)?;
+    let next = state
+        .status
+        .transition(QuoteAction::Answer, state.expires_at, now)?;
     check_version(&state, input.expected_version)?;
     let lines = sqlx::query_as::<_, (i64, i64)>(
         "SELECT id, quantity FROM quote_lines WHERE quote_id = $1 ORDER BY position",
@@ -358,7 +407,11 @@ pub async fn answer(
     if input.unit_prices.len() != lines.len() {
         return Err(AppError::invalid(
             "unit_prices",
-            format!("give one price per line ({} lines, {} prices)", lines.len(), input.unit_prices.len()),
+            format!(
+                "give one price per line ({} lines, {} prices)",
+                lines.len(),
+                input.unit_prices.len()
+            ),
         ));
     }
     let mut prices = Vec::with_capacity(lines.len());
@@ -416,7 +469,12 @@ pub async fn answer(
     detail(db, currency, id, QuoteScope::Shop).await
 }
 
-pub async fn detail(db: &Database, currency: &str, id: i64, scope: QuoteScope) -> Result<QuoteDetail, AppError> {
+pub async fn detail(
+    db: &Database,
+    currency: &str,
+    id: i64,
+    scope: QuoteScope,
+) -> Result<QuoteDetail, AppError> {
     let head = sqlx::query_as::<_, (i64, String, i64, String, Option<i64>, Option<i64>, i64, String, String, String, Option<i64>)>(
         "SELECT q.number, q.status, q.version, q.needed_by, q.expires_at, q.order_id, q.created_at, c.email, c.name, co.name, o.number \
          FROM quotes q JOIN customers c ON c.id = q.customer_id JOIN companies co ON co.id = q.company_id \
@@ -474,18 +532,22 @@ pub async fn detail(db: &Database, currency: &str, id: i64, scope: QuoteScope) -
         company_name: head.9,
         versions: versions
             .into_iter()
-            .map(|(version_id, version, expires_at, note, created_by, created_at, total)| QuoteVersionDto {
-                version,
-                expires_at_ms: expires_at,
-                note,
-                created_by,
-                created_at_ms: created_at,
-                unit_prices_minor: lines
-                    .iter()
-                    .map(|line| price_of.get(&(version_id, line.0)).copied().unwrap_or(0))
-                    .collect(),
-                total_minor: total,
-            })
+            .map(
+                |(version_id, version, expires_at, note, created_by, created_at, total)| {
+                    QuoteVersionDto {
+                        version,
+                        expires_at_ms: expires_at,
+                        note,
+                        created_by,
+                        created_at_ms: created_at,
+                        unit_prices_minor: lines
+                            .iter()
+                            .map(|line| price_of.get(&(version_id, line.0)).copied().unwrap_or(0))
+                            .collect(),
+                        total_minor: total,
+                    }
+                },
+            )
             .collect(),
         lines: lines
             .into_iter()

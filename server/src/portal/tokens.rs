@@ -60,7 +60,11 @@ impl CustomerTokens {
             iat_ms: now_ms,
             exp: now_ms / 1000 + self.ttl_secs,
         };
-        Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Checks signature, algorithm, issuer and expiry, then that the audience is `shop_id`.
@@ -105,7 +109,10 @@ mod tests {
         let token = tokens.issue(7, 42, now).expect("issue");
         assert_eq!(
             tokens.verify(&token, 7),
-            Ok(CustomerClaims { customer_id: 42, issued_at_ms: now })
+            Ok(CustomerClaims {
+                customer_id: 42,
+                issued_at_ms: now
+            })
         );
         assert_eq!(tokens.verify(&token, 8), Err(CustomerTokenError::OtherShop));
     }
@@ -122,7 +129,13 @@ mod tests {
         let merchant = crate::auth::tokens::TokenKeys::new(SECRET, 900)
             .issue_access(42, "m@example.com", now / 1000)
             .expect("issue");
-        assert_eq!(tokens.verify(&merchant, 7), Err(CustomerTokenError::Invalid));
-        assert_eq!(tokens.verify("not.a.token", 7), Err(CustomerTokenError::Invalid));
+        assert_eq!(
+            tokens.verify(&merchant, 7),
+            Err(CustomerTokenError::Invalid)
+        );
+        assert_eq!(
+            tokens.verify("not.a.token", 7),
+            Err(CustomerTokenError::Invalid)
+        );
     }
 }
