@@ -63,6 +63,17 @@ impl Verification {
         }
     }
 
+    /// A customer's standing from their account type and their company's stored state: a
+    /// business without a company (or with an unreadable state) is never verified.
+    pub fn of_account(account_type: AccountType, company_state: Option<&str>) -> Verification {
+        match account_type {
+            AccountType::Individual => Verification::NotRequired,
+            AccountType::Business => company_state
+                .and_then(|raw| Verification::parse(raw).ok())
+                .unwrap_or(Verification::Pending),
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Verification, AppError> {
         match raw {
             "not_required" => Ok(Verification::NotRequired),

@@ -13,6 +13,7 @@ use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
 };
 use crate::customers::model::CustomerProfile;
+use crate::customers::pages::verification_badge;
 use crate::customers::rules::{AccountType, Verification};
 use crate::dates::{format_date, format_date_time};
 use crate::error::AppError;
@@ -163,12 +164,6 @@ pub fn PortalLayout() -> impl IntoView {
                     match context.await {
                         Ok(_) => view! { <Outlet/> }.into_any(),
                         Err(error) => {
-                            #[cfg(feature = "ssr")]
-                            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                                if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
-                                    response.set_status(status);
-                                }
-                            }
                             portal_error(&shop.get_untracked(), error)
                         }
                     }
@@ -359,16 +354,6 @@ pub fn PortalLogInPage() -> impl IntoView {
     }
 }
 
-fn verification_badge(verification: Verification) -> impl IntoView {
-    let class = match verification {
-        Verification::Verified => "bg-emerald-100 text-emerald-800",
-        Verification::Pending => "bg-amber-100 text-amber-800",
-        Verification::Rejected => "bg-red-100 text-red-800",
-        Verification::NotRequired => "bg-slate-100 text-slate-700",
-    };
-    view! { <span data-testid="verification" class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{verification.label()}</span> }
-}
-
 #[component]
 pub fn PortalAccountPage() -> impl IntoView {
     let shop = use_shop();
@@ -441,18 +426,6 @@ fn quote_badge(status: QuoteStatus) -> impl IntoView {
     view! { <span data-testid="quote-status" class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{status.label()}</span> }
 }
 
-/// A status (for SSR) from a failed guarded load.
-fn set_error_status(error: &AppError) {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
-            response.set_status(status);
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = error;
-}
-
 #[component]
 pub fn PortalQuotesPage() -> impl IntoView {
     let shop = use_shop();
@@ -484,7 +457,6 @@ pub fn PortalQuotesPage() -> impl IntoView {
                         </table>
                     }.into_any(),
                     Err(error) => {
-                        set_error_status(&error);
                         portal_error(&shop_value, error)
                     }
                 }
@@ -525,7 +497,6 @@ pub fn PortalNewQuotePage() -> impl IntoView {
                         </ActionForm>
                     }.into_any(),
                     Err(error) => {
-                        set_error_status(&error);
                         portal_error(&shop_value, error)
                     }
                 }
@@ -650,7 +621,6 @@ pub fn PortalQuotePage() -> impl IntoView {
                         }.into_any()
                     }
                     Err(error) => {
-                        set_error_status(&error);
                         portal_error(&shop_value, error)
                     }
                 }
@@ -752,7 +722,6 @@ pub fn PortalBulkPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let shop_value = shop.get_untracked();
                 if let Err(error) = guard.await {
-                    set_error_status(&error);
                     return portal_error(&shop_value, error);
                 }
                 if let Ok(text) = prefill.await {
@@ -859,7 +828,6 @@ pub fn PortalCompanyPage() -> impl IntoView {
                 let account = match account.await {
                     Ok(account) => account,
                     Err(error) => {
-                        set_error_status(&error);
                         return portal_error(&shop_value, error);
                     }
                 };
@@ -990,7 +958,6 @@ pub fn PortalCartPage() -> impl IntoView {
                 let cart = match cart.await {
                     Ok(cart) => cart,
                     Err(error) => {
-                        set_error_status(&error);
                         return portal_error(&shop_value, error);
                     }
                 };

@@ -51,13 +51,7 @@ fn customer_row(row: CustomerRowTuple) -> CustomerRow {
         company_id: row.4,
         company_name: row.5.unwrap_or_default(),
         tax_id: row.6.unwrap_or_default(),
-        verification: match (account_type, row.7) {
-            (AccountType::Business, Some(raw)) => {
-                Verification::parse(&raw).unwrap_or(Verification::Pending)
-            }
-            (AccountType::Business, None) => Verification::Pending,
-            (AccountType::Individual, _) => Verification::NotRequired,
-        },
+        verification: Verification::of_account(account_type, row.7.as_deref()),
         has_login: !row.8.is_empty(),
         created_at_ms: row.9,
     }

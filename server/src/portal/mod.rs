@@ -92,14 +92,7 @@ impl CustomerRecord {
 
     pub fn standing(&self) -> CustomerStanding {
         let account_type = self.account_type();
-        let verification = match (account_type, &self.verification) {
-            (AccountType::Business, Some(raw)) => {
-                Verification::parse(raw).unwrap_or(Verification::Pending)
-            }
-            // A business without a company row is never verified.
-            (AccountType::Business, None) => Verification::Pending,
-            (AccountType::Individual, _) => Verification::NotRequired,
-        };
+        let verification = Verification::of_account(account_type, self.verification.as_deref());
         CustomerStanding {
             account_type,
             verification,
