@@ -7,6 +7,7 @@ pub mod components;
 pub mod customers;
 pub mod dates;
 pub mod error;
+pub mod html;
 pub mod money;
 pub mod orders;
 pub mod portal;

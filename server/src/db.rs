@@ -60,7 +60,9 @@ fn options(engine: Engine, shape: &PoolShape) -> AnyPoolOptions {
         Engine::Postgres => options,
         // Pragmas cannot travel in the URL; WAL for concurrent readers, foreign keys enforced,
         // a busy timeout instead of immediate SQLITE_BUSY, FULL sync so a commit survives power loss.
-        Engine::Sqlite => options.after_connect(|connection, _meta| {
+        // No ping before each checkout: the database is a file in this process, a ping only costs
+        // a round trip to the connection's worker thread.
+        Engine::Sqlite => options.test_before_acquire(false).after_connect(|connection, _meta| {
             Box::pin(async move {
                 connection
                     .execute(

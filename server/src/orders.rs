@@ -98,6 +98,37 @@ pub(crate) const ORDER_ROW_COLUMNS: &str =
 
 pub(crate) type OrderRowTuple = (i64, i64, i64, String, String, String, String, String, i64);
 
+/// An order list row as the database writes it in a JSON array (`SqlBuilder::into_json_rows`
+/// over `ORDER_ROW_COLUMNS`).
+#[derive(serde::Deserialize)]
+struct OrderRowJson {
+    id: i64,
+    number: i64,
+    placed_at: i64,
+    customer_name: String,
+    customer_email: String,
+    customer_type: String,
+    status: String,
+    channel: String,
+    total_minor: i64,
+}
+
+impl From<OrderRowJson> for OrderRow {
+    fn from(row: OrderRowJson) -> Self {
+        order_row((
+            row.id,
+            row.number,
+            row.placed_at,
+            row.customer_name,
+            row.customer_email,
+            row.customer_type,
+            row.status,
+            row.channel,
+            row.total_minor,
+        ))
+    }
+}
+
 pub(crate) fn order_row(row: OrderRowTuple) -> OrderRow {
     OrderRow {
         id: row.0,
@@ -958,39 +989,44 @@ impl OrderService for Orders {
             let value = sql.int(value);
             let id = sql.int(id);
             let op = if descending { "<" } else { ">" };
-            sql.push(&format!(
-                " AND ({column} {op} {value} OR ({column} = {value} AND o.id {op} {id}))"
-            ));
+            // A row-value comparison is an index range on both engines, so a deep page seeks
+            // instead of walking the rows before it.
+            sql.push(&format!(" AND ({column}, o.id) {op} ({value}, {id})"));
         }
         let direction = if descending { "DESC" } else { "ASC" };
         sql.push(&format!(
             " ORDER BY {column} {direction}, o.id {direction} LIMIT {}",
             ORDER_PAGE + 1
         ));
-        let mut rows = sql
-            .query_as::<OrderRowTuple>()
-            .fetch_all(&shop.db.pool)
+        let sort_column = column.trim_start_matches("o.");
+        let columns: Vec<&str> = ORDER_ROW_COLUMNS.split(", ").collect();
+        let (json,): (String,) = sql
+            .into_json_rows(
+                shop.db.engine,
+                &columns,
+                &format!("x.{sort_column} {direction}, x.id {direction}"),
+            )
+            .query_as()
+            .fetch_one(&shop.db.pool)
             .await
             .map_err(internal)?;
+        let mut rows: Vec<OrderRowJson> = serde_json::from_str(&json).map_err(internal)?;
         let next_cursor = if rows.len() as i64 > ORDER_PAGE {
             rows.truncate(ORDER_PAGE as usize);
             rows.last().map(|row| {
-                format!(
-                    "{}:{}",
-                    row.0,
-                    if column == "o.placed_at" {
-                        row.2
-                    } else {
-                        row.8
-                    }
-                )
+                let sort_value = if sort_column == "placed_at" {
+                    row.placed_at
+                } else {
+                    row.total_minor
+                };
+                format!("{}:{sort_value}", row.id)
             })
         } else {
             None
         };
         Ok(OrderPage {
             currency: shop.shop.currency.clone(),
-            orders: rows.into_iter().map(order_row).collect(),
+            orders: rows.into_iter().map(OrderRow::from).collect(),
             next_cursor,
         })
     }

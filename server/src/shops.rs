@@ -348,6 +348,7 @@ impl ShopService for Shops {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
+        self.registry.memberships_changed();
         self.detail_of(&member).await
     }
 
@@ -403,6 +404,7 @@ impl ShopService for Shops {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
+        self.registry.memberships_changed();
         self.detail_of(&member).await
     }
 

@@ -167,9 +167,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         data_dir: config.data_dir.clone(),
         servers: config.shop_servers.clone(),
     });
-    let registry = Registry {
-        db: platform.clone(),
-    };
+    let registry = Registry::new(platform.clone());
     let pools = Arc::new(ShopPools::new(
         placement.clone(),
         Duration::from_secs(config.shop_pool_idle_secs),

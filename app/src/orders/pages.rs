@@ -3,11 +3,12 @@
 //! lifecycle actions allowed now.
 
 use super::api::*;
-use super::model::{BulkOutcome, OrderDetail, OrderQuery};
+use super::model::{BulkOutcome, OrderDetail, OrderQuery, OrderRow};
 use super::rules::OrderStatus;
 use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::dates::format_date_time;
 use crate::error::AppError;
+use crate::html::HtmlBuf;
 use crate::money::{amount_text, format_money};
 use crate::products::pages::encode_query;
 use crate::shops::pages::{child_error, loading, use_slug, CARD};
@@ -18,16 +19,59 @@ use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
 };
 
+/// The badge classes of a status, complete so that Tailwind finds every one in the source.
+fn status_badge_class(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Pending => "rounded-full px-2 py-0.5 text-xs font-medium bg-amber-100 text-amber-800",
+        OrderStatus::Paid => "rounded-full px-2 py-0.5 text-xs font-medium bg-sky-100 text-sky-800",
+        OrderStatus::Approved => "rounded-full px-2 py-0.5 text-xs font-medium bg-indigo-100 text-indigo-800",
+        OrderStatus::PartiallyShipped | OrderStatus::Shipped => {
+            "rounded-full px-2 py-0.5 text-xs font-medium bg-violet-100 text-violet-800"
+        }
+        OrderStatus::Delivered => "rounded-full px-2 py-0.5 text-xs font-medium bg-emerald-100 text-emerald-800",
+        OrderStatus::Cancelled | OrderStatus::Refunded => {
+            "rounded-full px-2 py-0.5 text-xs font-medium bg-slate-200 text-slate-700"
+        }
+    }
+}
+
 fn status_badge(status: OrderStatus) -> impl IntoView {
-    let class = match status {
-        OrderStatus::Pending => "bg-amber-100 text-amber-800",
-        OrderStatus::Paid => "bg-sky-100 text-sky-800",
-        OrderStatus::Approved => "bg-indigo-100 text-indigo-800",
-        OrderStatus::PartiallyShipped | OrderStatus::Shipped => "bg-violet-100 text-violet-800",
-        OrderStatus::Delivered => "bg-emerald-100 text-emerald-800",
-        OrderStatus::Cancelled | OrderStatus::Refunded => "bg-slate-200 text-slate-700",
-    };
-    view! { <span data-testid="order-status" class=format!("rounded-full px-2 py-0.5 text-xs font-medium {class}")>{status.label()}</span> }
+    view! { <span data-testid="order-status" class=status_badge_class(status)>{status.label()}</span> }
+}
+
+/// The rows of the orders list as one escaped HTML string (see [`crate::html`]): they carry no
+/// reactivity, and as Leptos elements they cost more than the rest of the page together.
+pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -> String {
+    let mut html = HtmlBuf::with_capacity(orders.len() * 800);
+    for order in orders {
+        let id = order.id.to_string();
+        html.raw(r#"<tr class="border-t border-slate-100"><td class="px-3 py-2"><input type="checkbox""#)
+            .attr("name", &format!("selected[{id}]"))
+            .attr("value", &id)
+            .attr("aria-label", &format!("Select order #{}", order.number))
+            .raw(r#"></td><td class="px-3 py-2"><a class="font-medium text-indigo-700 hover:underline""#)
+            .attr("href", &format!("{base}/{id}"))
+            .raw(">#")
+            .int(order.number)
+            .raw(r#"</a></td><td class="px-3 py-2">"#)
+            .text(&format_date_time(order.placed_at_ms))
+            .raw(r#"</td><td class="px-3 py-2">"#)
+            .text(&order.customer_name)
+            .raw(r#"<span class="block text-xs text-slate-500">"#)
+            .text(&order.customer_email)
+            .raw(r#"</span></td><td class="px-3 py-2">"#)
+            .raw(if order.customer_type == "business" { "B2B" } else { "B2C" })
+            .raw(r#"</td><td class="px-3 py-2">"#)
+            .text(&order.channel)
+            .raw(r#"</td><td class="px-3 py-2"><span data-testid="order-status""#)
+            .attr("class", status_badge_class(order.status))
+            .raw(">")
+            .text(order.status.label())
+            .raw(r#"</span></td><td class="px-3 py-2 text-right">"#)
+            .text(&format_money(order.total_minor, currency))
+            .raw("</td></tr>");
+    }
+    html.into_string()
 }
 
 fn outcomes_view(result: Option<Result<Vec<BulkOutcome>, AppError>>) -> AnyView {
@@ -76,53 +120,62 @@ pub fn OrdersPage() -> impl IntoView {
         },
         |(slug, query, ..)| list_orders(slug, query),
     );
-    let select = |name: &'static str,
-                  id: &'static str,
-                  label: &'static str,
-                  options: Vec<(&'static str, &'static str)>,
-                  current: Memo<OrderQuery>,
-                  pick: fn(&OrderQuery) -> String| {
-        view! {
-            <div>
-                <label for=id class=LABEL_CLASS>{label}</label>
-                <select id=id name=name class=INPUT_CLASS>
-                    {options.into_iter().map(|(value, text)| view! {
-                        <option value=value selected=move || pick(&current.get()) == value>{text}</option>
-                    }).collect_view()}
-                </select>
-            </div>
-        }
-    };
     let mut statuses = vec![("", "All")];
     statuses.extend(
         OrderStatus::ALL
             .into_iter()
             .map(|status| (status.as_str(), status.label())),
     );
+    // One reactive closure for the whole form: it is redrawn when the query changes (a
+    // client-side navigation between filters), and the server renders plain options.
+    let filters = move || {
+        let current = query.get();
+        let select = |name: &'static str,
+                      id: &'static str,
+                      label: &'static str,
+                      options: Vec<(&'static str, &'static str)>,
+                      chosen: &str| {
+            let chosen = chosen.to_string();
+            view! {
+                <div>
+                    <label for=id class=LABEL_CLASS>{label}</label>
+                    <select id=id name=name class=INPUT_CLASS>
+                        {options.into_iter().map(|(value, text)| view! {
+                            <option value=value selected=chosen == value>{text}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            }
+        };
+        let sort = if current.sort.is_empty() { "newest" } else { current.sort.as_str() };
+        view! {
+            <form method="get" class="mt-4 flex flex-wrap items-end gap-3" role="search">
+                <div>
+                    <label for="order-search" class=LABEL_CLASS>"Search"</label>
+                    <input id="order-search" name="q" type="search" placeholder="Number, email, name or SKU" value=current.q.clone() class=INPUT_CLASS/>
+                </div>
+                {select("status", "order-status", "Status", statuses.clone(), &current.status)}
+                {select("channel", "order-channel", "Channel", vec![("", "All"), ("dashboard", "Dashboard"), ("portal", "Portal"), ("api", "API"), ("marketplace", "Marketplace")], &current.channel)}
+                {select("customer_type", "order-customer-type", "Customer", vec![("", "All"), ("business", "Business (B2B)"), ("individual", "Individual (B2C)")], &current.customer_type)}
+                <div>
+                    <label for="order-from" class=LABEL_CLASS>"From"</label>
+                    <input id="order-from" name="from" type="date" value=current.from.clone() class=INPUT_CLASS/>
+                </div>
+                <div>
+                    <label for="order-to" class=LABEL_CLASS>"To"</label>
+                    <input id="order-to" name="to" type="date" value=current.to.clone() class=INPUT_CLASS/>
+                </div>
+                {select("sort", "order-sort", "Sort", vec![("newest", "Newest first"), ("oldest", "Oldest first"), ("total_desc", "Highest total"), ("total_asc", "Lowest total")], sort)}
+                <button type="submit" class=SECONDARY_BUTTON>"Apply"</button>
+            </form>
+        }
+    };
     view! {
         <div class="flex flex-wrap items-center justify-between gap-3">
             <h2 class="text-lg font-semibold">"Orders"</h2>
             <a href=move || format!("/shops/{}/orders/new", slug.get()) class=BUTTON_CLASS>"New order"</a>
         </div>
-        <form method="get" class="mt-4 flex flex-wrap items-end gap-3" role="search">
-            <div>
-                <label for="order-search" class=LABEL_CLASS>"Search"</label>
-                <input id="order-search" name="q" type="search" placeholder="Number, email, name or SKU" value=move || query.get().q class=INPUT_CLASS/>
-            </div>
-            {select("status", "order-status", "Status", statuses, query, |q| q.status.clone())}
-            {select("channel", "order-channel", "Channel", vec![("", "All"), ("dashboard", "Dashboard"), ("portal", "Portal"), ("api", "API"), ("marketplace", "Marketplace")], query, |q| q.channel.clone())}
-            {select("customer_type", "order-customer-type", "Customer", vec![("", "All"), ("business", "Business (B2B)"), ("individual", "Individual (B2C)")], query, |q| q.customer_type.clone())}
-            <div>
-                <label for="order-from" class=LABEL_CLASS>"From"</label>
-                <input id="order-from" name="from" type="date" value=move || query.get().from class=INPUT_CLASS/>
-            </div>
-            <div>
-                <label for="order-to" class=LABEL_CLASS>"To"</label>
-                <input id="order-to" name="to" type="date" value=move || query.get().to class=INPUT_CLASS/>
-            </div>
-            {select("sort", "order-sort", "Sort", vec![("newest", "Newest first"), ("oldest", "Oldest first"), ("total_desc", "Highest total"), ("total_asc", "Lowest total")], query, |q| if q.sort.is_empty() { "newest".into() } else { q.sort.clone() })}
-            <button type="submit" class=SECONDARY_BUTTON>"Apply"</button>
-        </form>
+        {filters}
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match page.await {
@@ -155,20 +208,7 @@ pub fn OrdersPage() -> impl IntoView {
                                             <th class=TH>"Order"</th><th class=TH>"Placed"</th><th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Channel"</th><th class=TH>"Status"</th><th class="px-3 py-2 text-right font-medium">"Total"</th>
                                         </tr>
                                     </thead>
-                                    <tbody>
-                                        {page.orders.into_iter().map(|order| view! {
-                                            <tr class="border-t border-slate-100">
-                                                <td class=TD><input type="checkbox" name=format!("selected[{}]", order.id) value=order.id aria-label=format!("Select order #{}", order.number)/></td>
-                                                <td class=TD><a class="font-medium text-indigo-700 hover:underline" href=format!("{base}/{}", order.id)>{format!("#{}", order.number)}</a></td>
-                                                <td class=TD>{format_date_time(order.placed_at_ms)}</td>
-                                                <td class=TD>{order.customer_name}<span class="block text-xs text-slate-500">{order.customer_email}</span></td>
-                                                <td class=TD>{if order.customer_type == "business" { "B2B" } else { "B2C" }}</td>
-                                                <td class=TD>{order.channel}</td>
-                                                <td class=TD>{status_badge(order.status)}</td>
-                                                <td class="px-3 py-2 text-right">{format_money(order.total_minor, &currency)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
+                                    <tbody inner_html=order_rows_html(&page.orders, &base, &currency)></tbody>
                                 </table>
                             </ActionForm>
                             {next.map(|href| view! { <a href=href class="mt-4 inline-block text-sm text-indigo-700 underline">"Next page →"</a> })}
@@ -487,5 +527,48 @@ fn OrderView(
                 </ol>
             </section>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(id: i64, name: &str, status: OrderStatus) -> OrderRow {
+        OrderRow {
+            id,
+            number: 1000 + id,
+            placed_at_ms: 1_795_334_005_779,
+            customer_name: name.into(),
+            customer_email: "buyer@example.com".into(),
+            customer_type: "business".into(),
+            status,
+            channel: "portal".into(),
+            total_minor: 26_256,
+        }
+    }
+
+    #[test]
+    fn order_rows_carry_the_order_fields_and_escape_customer_text() {
+        let html = order_rows_html(
+            &[
+                order(7, "<script>alert(1)</script> & Co", OrderStatus::Delivered),
+                order(8, "Rosa García", OrderStatus::Pending),
+            ],
+            "/shops/north/orders",
+            "EUR",
+        );
+        assert_eq!(html.matches("<tr ").count(), 2);
+        assert_eq!(html.matches("</tr>").count(), 2);
+        assert!(html.contains(r#"name="selected[7]" value="7" aria-label="Select order #1007""#));
+        assert!(html.contains(r#"href="/shops/north/orders/7">#1007</a>"#));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("Rosa García<span"));
+        assert!(html.contains(">B2B<"));
+        assert!(html.contains(r#"data-testid="order-status" class="rounded-full px-2 py-0.5 text-xs font-medium bg-emerald-100 text-emerald-800">Delivered<"#));
+        assert!(html.contains(">Pending<"));
+        assert!(html.contains("EUR 262.56"));
+        assert!(html.contains(&format_date_time(1_795_334_005_779)));
     }
 }

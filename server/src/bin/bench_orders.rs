@@ -32,7 +32,9 @@ usage: bench-orders [--orders N] [--products N] [--connections N] [--seconds N] 
   --connections N   concurrent keep-alive connections (default 64)
   --seconds N       measuring time per page kind (default 10)
   --import-rows N   rows in the CSV import file (default 50000; 0 skips)
-  --server PATH     the release server binary (default target/release/server)";
+  --server PATH     the release server binary (default target/release/server)
+  --hold            build the shop, start the server, print its address and a session cookie,
+                    and keep it running until Ctrl-C instead of measuring (for profiling)";
 
 const SLUG: &str = "bench-orders";
 const PASSWORD: &str = "benchmark password 2026";
@@ -44,6 +46,7 @@ struct Options {
     seconds: u64,
     import_rows: usize,
     server: PathBuf,
+    hold: bool,
 }
 
 fn parse_options(args: &[String]) -> anyhow::Result<Option<Options>> {
@@ -54,11 +57,16 @@ fn parse_options(args: &[String]) -> anyhow::Result<Option<Options>> {
         seconds: 10,
         import_rows: 50_000,
         server: PathBuf::from("target/release/server"),
+        hold: false,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
         if matches!(flag.as_str(), "-h" | "--help") {
             return Ok(None);
+        }
+        if flag == "--hold" {
+            options.hold = true;
+            continue;
         }
         let value = args
             .next()
@@ -164,7 +172,6 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
         },
     )
     .await?;
-    sqlx::query("ANALYZE").execute(&db.pool).await.ok();
     db.close().await;
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
 
@@ -233,7 +240,8 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     let _ = child.kill();
     let _ = child.wait();
     let (list, detail) = match outcome {
-        Ok(results) => results,
+        Ok(Some(results)) => results,
+        Ok(None) => return Ok(()),
         Err(error) => {
             let log = std::fs::read_to_string(scratch.join("server.log")).unwrap_or_default();
             eprintln!(
@@ -352,7 +360,11 @@ impl Latencies {
     }
 }
 
-async fn measure(options: &Options, addr: &str) -> anyhow::Result<(Latencies, Latencies)> {
+/// `None` when `--hold` asked for a running server instead of figures.
+async fn measure(
+    options: &Options,
+    addr: &str,
+) -> anyhow::Result<Option<(Latencies, Latencies)>> {
     // Wait for the server.
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut connection = loop {
@@ -381,6 +393,11 @@ async fn measure(options: &Options, addr: &str) -> anyhow::Result<(Latencies, La
         .context("no access token")?
         .to_string();
     let cookie = format!("{}={token}", app::ACCESS_COOKIE);
+    if options.hold {
+        eprintln!("holding: http://{addr}/shops/{SLUG}/orders  cookie: {cookie}  (Ctrl-C ends)");
+        tokio::signal::ctrl_c().await?;
+        return Ok(None);
+    }
 
     let statuses = [
         "delivered",
@@ -440,7 +457,7 @@ async fn measure(options: &Options, addr: &str) -> anyhow::Result<(Latencies, La
         },
     )
     .await?;
-    Ok((list, detail))
+    Ok(Some((list, detail)))
 }
 
 /// `connections` workers, each on its own keep-alive connection, requesting `path(n)` until

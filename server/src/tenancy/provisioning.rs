@@ -102,6 +102,7 @@ impl Provisioner {
         .await
         .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
+        self.registry.memberships_changed();
 
         self.registry
             .shop_by_id(shop_id)

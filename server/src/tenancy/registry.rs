@@ -2,7 +2,9 @@
 
 use crate::db::{now_ms, Database};
 use app::shops::rules::{ProvisioningStep, Role, ShopStatus};
+use super::memberships::{MembershipCache, UserShops, MEMBERSHIP_TTL};
 use sqlx::{Any, Executor};
+use std::sync::Arc;
 
 /// A row of the `shops` table.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -60,9 +62,23 @@ impl From<MemberShopRow> for MemberShop {
 #[derive(Clone)]
 pub struct Registry {
     pub db: Database,
+    memberships: Arc<MembershipCache>,
 }
 
 impl Registry {
+    pub fn new(db: Database) -> Registry {
+        Registry {
+            db,
+            memberships: Arc::new(MembershipCache::new(MEMBERSHIP_TTL)),
+        }
+    }
+
+    /// Drops the cached memberships; call after committing a change to shops or memberships
+    /// made outside this type's own methods.
+    pub fn memberships_changed(&self) {
+        self.memberships.clear();
+    }
+
     pub async fn shop_by_id(&self, id: i64) -> Result<Option<ShopRecord>, sqlx::Error> {
         sqlx::query_as::<_, ShopRecord>(sqlx::AssertSqlSafe(format!(
             "SELECT {SHOP_COLUMNS} FROM shops s WHERE s.id = $1"
@@ -96,24 +112,23 @@ impl Registry {
 
     /// The shop named by `slug`, only if `user_id` is a member; otherwise `None` (never revealing
     /// whether the shop exists).
+    /// The shop with this slug if the user is a member of it (from the user's cached shops).
     pub async fn member_shop(
         &self,
         user_id: i64,
         slug: &str,
     ) -> Result<Option<MemberShop>, sqlx::Error> {
-        let row = sqlx::query_as::<_, MemberShopRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {SHOP_COLUMNS}, m.role FROM shops s \
-             JOIN memberships m ON m.shop_id = s.id \
-             WHERE s.slug = $1 AND m.user_id = $2"
-        )))
-        .bind(slug)
-        .bind(user_id)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        Ok(row.map(MemberShop::from))
+        let shops = self.member_shops(user_id).await?;
+        Ok(shops.iter().find(|member| member.shop.slug == slug).cloned())
     }
 
-    pub async fn member_shops(&self, user_id: i64) -> Result<Vec<MemberShop>, sqlx::Error> {
+    /// The user's shops with their roles, by name; cached for a few seconds (see
+    /// [`MembershipCache`]).
+    pub async fn member_shops(&self, user_id: i64) -> Result<UserShops, sqlx::Error> {
+        if let Some(shops) = self.memberships.get(user_id) {
+            return Ok(shops);
+        }
+        let read_at = self.memberships.generation();
         let rows = sqlx::query_as::<_, MemberShopRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {SHOP_COLUMNS}, m.role FROM shops s \
              JOIN memberships m ON m.shop_id = s.id \
@@ -122,7 +137,9 @@ impl Registry {
         .bind(user_id)
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows.into_iter().map(MemberShop::from).collect())
+        let shops: UserShops = Arc::new(rows.into_iter().map(MemberShop::from).collect());
+        self.memberships.store(user_id, read_at, shops.clone());
+        Ok(shops)
     }
 
     pub async fn shops_in_status(
@@ -162,8 +179,9 @@ impl Registry {
             .bind(now_ms())
             .bind(shop_id)
             .execute(&self.db.pool)
-            .await
-            .map(|_| ())
+            .await?;
+        self.memberships.clear();
+        Ok(())
     }
 
     pub async fn set_schema_version(&self, shop_id: i64, version: i64) -> Result<(), sqlx::Error> {
@@ -171,8 +189,9 @@ impl Registry {
             .bind(version)
             .bind(shop_id)
             .execute(&self.db.pool)
-            .await
-            .map(|_| ())
+            .await?;
+        self.memberships.clear();
+        Ok(())
     }
 
     /// Writes a status only if it is still `from`, so concurrent changes cannot both win.
@@ -191,6 +210,7 @@ impl Registry {
         .bind(from.as_str())
         .execute(&self.db.pool)
         .await?;
+        self.memberships.clear();
         Ok(result.rows_affected() == 1)
     }
 
@@ -212,6 +232,7 @@ impl Registry {
         .bind(ShopStatus::Provisioning.as_str())
         .execute(&self.db.pool)
         .await?;
+        self.memberships.clear();
         Ok(result.rows_affected() == 1)
     }
 
@@ -227,8 +248,9 @@ impl Registry {
             .bind(now_ms())
             .bind(shop_id)
             .execute(&self.db.pool)
-            .await
-            .map(|_| ())
+            .await?;
+        self.memberships.clear();
+        Ok(())
     }
 
     pub async fn custom_domains(&self, shop_id: i64) -> Result<Vec<String>, sqlx::Error> {
