@@ -62,17 +62,19 @@ fn options(engine: Engine, shape: &PoolShape) -> AnyPoolOptions {
         // a busy timeout instead of immediate SQLITE_BUSY, FULL sync so a commit survives power loss.
         // No ping before each checkout: the database is a file in this process, a ping only costs
         // a round trip to the connection's worker thread.
-        Engine::Sqlite => options.test_before_acquire(false).after_connect(|connection, _meta| {
-            Box::pin(async move {
-                connection
-                    .execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+        Engine::Sqlite => options
+            .test_before_acquire(false)
+            .after_connect(|connection, _meta| {
+                Box::pin(async move {
+                    connection
+                        .execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                          PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;",
-                    )
-                    .await?;
-                Ok(())
-            })
-        }),
+                        )
+                        .await?;
+                    Ok(())
+                })
+            }),
     }
 }
 

@@ -22,13 +22,19 @@ use crate::components::{
 /// The badge classes of a status, complete so that Tailwind finds every one in the source.
 fn status_badge_class(status: OrderStatus) -> &'static str {
     match status {
-        OrderStatus::Pending => "rounded-full px-2 py-0.5 text-xs font-medium bg-amber-100 text-amber-800",
+        OrderStatus::Pending => {
+            "rounded-full px-2 py-0.5 text-xs font-medium bg-amber-100 text-amber-800"
+        }
         OrderStatus::Paid => "rounded-full px-2 py-0.5 text-xs font-medium bg-sky-100 text-sky-800",
-        OrderStatus::Approved => "rounded-full px-2 py-0.5 text-xs font-medium bg-indigo-100 text-indigo-800",
+        OrderStatus::Approved => {
+            "rounded-full px-2 py-0.5 text-xs font-medium bg-indigo-100 text-indigo-800"
+        }
         OrderStatus::PartiallyShipped | OrderStatus::Shipped => {
             "rounded-full px-2 py-0.5 text-xs font-medium bg-violet-100 text-violet-800"
         }
-        OrderStatus::Delivered => "rounded-full px-2 py-0.5 text-xs font-medium bg-emerald-100 text-emerald-800",
+        OrderStatus::Delivered => {
+            "rounded-full px-2 py-0.5 text-xs font-medium bg-emerald-100 text-emerald-800"
+        }
         OrderStatus::Cancelled | OrderStatus::Refunded => {
             "rounded-full px-2 py-0.5 text-xs font-medium bg-slate-200 text-slate-700"
         }
@@ -45,31 +51,39 @@ pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -
     let mut html = HtmlBuf::with_capacity(orders.len() * 800);
     for order in orders {
         let id = order.id.to_string();
-        html.raw(r#"<tr class="border-t border-slate-100"><td class="px-3 py-2"><input type="checkbox""#)
-            .attr("name", &format!("selected[{id}]"))
-            .attr("value", &id)
-            .attr("aria-label", &format!("Select order #{}", order.number))
-            .raw(r#"></td><td class="px-3 py-2"><a class="font-medium text-indigo-700 hover:underline""#)
-            .attr("href", &format!("{base}/{id}"))
-            .raw(">#")
-            .int(order.number)
-            .raw(r#"</a></td><td class="px-3 py-2">"#)
-            .text(&format_date_time(order.placed_at_ms))
-            .raw(r#"</td><td class="px-3 py-2">"#)
-            .text(&order.customer_name)
-            .raw(r#"<span class="block text-xs text-slate-500">"#)
-            .text(&order.customer_email)
-            .raw(r#"</span></td><td class="px-3 py-2">"#)
-            .raw(if order.customer_type == "business" { "B2B" } else { "B2C" })
-            .raw(r#"</td><td class="px-3 py-2">"#)
-            .text(&order.channel)
-            .raw(r#"</td><td class="px-3 py-2"><span data-testid="order-status""#)
-            .attr("class", status_badge_class(order.status))
-            .raw(">")
-            .text(order.status.label())
-            .raw(r#"</span></td><td class="px-3 py-2 text-right">"#)
-            .text(&format_money(order.total_minor, currency))
-            .raw("</td></tr>");
+        html.raw(
+            r#"<tr class="border-t border-slate-100"><td class="px-3 py-2"><input type="checkbox""#,
+        )
+        .attr("name", &format!("selected[{id}]"))
+        .attr("value", &id)
+        .attr("aria-label", &format!("Select order #{}", order.number))
+        .raw(
+            r#"></td><td class="px-3 py-2"><a class="font-medium text-indigo-700 hover:underline""#,
+        )
+        .attr("href", &format!("{base}/{id}"))
+        .raw(">#")
+        .int(order.number)
+        .raw(r#"</a></td><td class="px-3 py-2">"#)
+        .text(&format_date_time(order.placed_at_ms))
+        .raw(r#"</td><td class="px-3 py-2">"#)
+        .text(&order.customer_name)
+        .raw(r#"<span class="block text-xs text-slate-500">"#)
+        .text(&order.customer_email)
+        .raw(r#"</span></td><td class="px-3 py-2">"#)
+        .raw(if order.customer_type == "business" {
+            "B2B"
+        } else {
+            "B2C"
+        })
+        .raw(r#"</td><td class="px-3 py-2">"#)
+        .text(&order.channel)
+        .raw(r#"</td><td class="px-3 py-2"><span data-testid="order-status""#)
+        .attr("class", status_badge_class(order.status))
+        .raw(">")
+        .text(order.status.label())
+        .raw(r#"</span></td><td class="px-3 py-2 text-right">"#)
+        .text(&format_money(order.total_minor, currency))
+        .raw("</td></tr>");
     }
     html.into_string()
 }
@@ -147,7 +161,11 @@ pub fn OrdersPage() -> impl IntoView {
                 </div>
             }
         };
-        let sort = if current.sort.is_empty() { "newest" } else { current.sort.as_str() };
+        let sort = if current.sort.is_empty() {
+            "newest"
+        } else {
+            current.sort.as_str()
+        };
         view! {
             <form method="get" class="mt-4 flex flex-wrap items-end gap-3" role="search">
                 <div>

@@ -361,10 +361,7 @@ impl Latencies {
 }
 
 /// `None` when `--hold` asked for a running server instead of figures.
-async fn measure(
-    options: &Options,
-    addr: &str,
-) -> anyhow::Result<Option<(Latencies, Latencies)>> {
+async fn measure(options: &Options, addr: &str) -> anyhow::Result<Option<(Latencies, Latencies)>> {
     // Wait for the server.
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut connection = loop {

@@ -1,8 +1,8 @@
 //! Queries on the platform database about shops, memberships, invitations and domains.
 
+use super::memberships::{MembershipCache, UserShops, MEMBERSHIP_TTL};
 use crate::db::{now_ms, Database};
 use app::shops::rules::{ProvisioningStep, Role, ShopStatus};
-use super::memberships::{MembershipCache, UserShops, MEMBERSHIP_TTL};
 use sqlx::{Any, Executor};
 use std::sync::Arc;
 
@@ -119,7 +119,10 @@ impl Registry {
         slug: &str,
     ) -> Result<Option<MemberShop>, sqlx::Error> {
         let shops = self.member_shops(user_id).await?;
-        Ok(shops.iter().find(|member| member.shop.slug == slug).cloned())
+        Ok(shops
+            .iter()
+            .find(|member| member.shop.slug == slug)
+            .cloned())
     }
 
     /// The user's shops with their roles, by name; cached for a few seconds (see
