@@ -972,10 +972,10 @@ impl OrderService for Orders {
             sql.push(&format!(" AND o.placed_at <= {placeholder}"));
         }
         let (column, descending) = match query.sort.trim() {
-            "" | "newest" => ("o.placed_at", true),
-            "oldest" => ("o.placed_at", false),
-            "total_desc" => ("o.total_minor", true),
-            "total_asc" => ("o.total_minor", false),
+            "" | "newest" => ("placed_at", true),
+            "oldest" => ("placed_at", false),
+            "total_desc" => ("total_minor", true),
+            "total_asc" => ("total_minor", false),
             other => {
                 return Err(AppError::invalid(
                     "sort",
@@ -991,20 +991,19 @@ impl OrderService for Orders {
             let op = if descending { "<" } else { ">" };
             // A row-value comparison is an index range on both engines, so a deep page seeks
             // instead of walking the rows before it.
-            sql.push(&format!(" AND ({column}, o.id) {op} ({value}, {id})"));
+            sql.push(&format!(" AND (o.{column}, o.id) {op} ({value}, {id})"));
         }
         let direction = if descending { "DESC" } else { "ASC" };
         sql.push(&format!(
-            " ORDER BY {column} {direction}, o.id {direction} LIMIT {}",
+            " ORDER BY o.{column} {direction}, o.id {direction} LIMIT {}",
             ORDER_PAGE + 1
         ));
-        let sort_column = column.trim_start_matches("o.");
         let columns: Vec<&str> = ORDER_ROW_COLUMNS.split(", ").collect();
         let (json,): (String,) = sql
             .into_json_rows(
                 shop.db.engine,
                 &columns,
-                &format!("x.{sort_column} {direction}, x.id {direction}"),
+                &format!("x.{column} {direction}, x.id {direction}"),
             )
             .query_as()
             .fetch_one(&shop.db.pool)
@@ -1014,7 +1013,7 @@ impl OrderService for Orders {
         let next_cursor = if rows.len() as i64 > ORDER_PAGE {
             rows.truncate(ORDER_PAGE as usize);
             rows.last().map(|row| {
-                let sort_value = if sort_column == "placed_at" {
+                let sort_value = if column == "placed_at" {
                     row.placed_at
                 } else {
                     row.total_minor

@@ -18,6 +18,7 @@ use crate::customers::rules::{AccountType, Verification};
 use crate::dates::{format_date, format_date_time};
 use crate::error::AppError;
 use crate::money::format_money;
+use crate::products::pages::use_id;
 use crate::quotes::model::QuoteDetail;
 use crate::quotes::rules::QuoteStatus;
 use crate::shops::pages::{loading, CARD};
@@ -29,17 +30,6 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 fn use_shop() -> Memo<String> {
     let params = use_params_map();
     Memo::new(move |_| params.read().get("shop").unwrap_or_default())
-}
-
-fn use_number(name: &'static str) -> Memo<i64> {
-    let params = use_params_map();
-    Memo::new(move |_| {
-        params
-            .read()
-            .get(name)
-            .and_then(|id| id.parse().ok())
-            .unwrap_or(0)
-    })
 }
 
 /// The portal context, provided by the layout to every page.
@@ -565,7 +555,7 @@ pub fn quote_history(quote: &QuoteDetail) -> impl IntoView {
 #[component]
 pub fn PortalQuotePage() -> impl IntoView {
     let shop = use_shop();
-    let id = use_number("id");
+    let id = use_id("id");
     let decide = ServerAction::<PortalDecideQuote>::new();
     let message = ServerAction::<PortalQuoteMessage>::new();
     let quote = Resource::new(

@@ -285,19 +285,13 @@ pub async fn place_portal_order_for(
     let input = company_order_input(business, lines, notes.trim())?;
     let db = &business.shop.db;
     let mut tx = db.begin_write().await.map_err(internal)?;
-    let order_id = place_order(
+    let (order_id, number, total_minor) = place_portal_order(
         &mut tx,
         &business.shop.shop.currency,
-        &business.customer.email,
-        &input,
-        Some(&locked),
-    )
-    .await?;
-    let (number, total_minor) = mark_portal_order(
-        &mut tx,
-        order_id,
-        business.customer.id,
+        (business.customer.id, &business.customer.email),
         Some(business.company_id),
+        &input,
+        &locked,
     )
     .await?;
     if let Some((approval_id, admin)) = approval {
@@ -344,13 +338,18 @@ pub fn company_order_input(
     })
 }
 
-/// Records the customer (and company) on a portal order; returns its number and total.
-pub async fn mark_portal_order(
+/// A portal order at the agreed `locked` unit prices, recorded as placed by the customer (and for
+/// the company); returns its id, number and total.
+pub async fn place_portal_order(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    order_id: i64,
-    customer_id: i64,
+    currency: &str,
+    customer: (i64, &str),
     company_id: Option<i64>,
-) -> Result<(i64, i64), AppError> {
+    input: &NewOrderInput,
+    locked: &HashMap<String, i64>,
+) -> Result<(i64, i64, i64), AppError> {
+    let (customer_id, customer_email) = customer;
+    let order_id = place_order(tx, currency, customer_email, input, Some(locked)).await?;
     sqlx::query("UPDATE orders SET placed_by_customer_id = $1, company_id = $2, updated_at = $3 WHERE id = $4")
         .bind(customer_id)
         .bind(company_id)
@@ -359,9 +358,11 @@ pub async fn mark_portal_order(
         .execute(&mut **tx)
         .await
         .map_err(internal)?;
-    sqlx::query_as::<_, (i64, i64)>("SELECT number, total_minor FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(internal)
+    let (number, total_minor) =
+        sqlx::query_as::<_, (i64, i64)>("SELECT number, total_minor FROM orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(internal)?;
+    Ok((order_id, number, total_minor))
 }

@@ -3,11 +3,11 @@
 //! sizes (and its checkout goes through the bulk-order path, spending limits included); an
 //! individual pays the catalog price, and only stock limits what it can order.
 
-use super::bulk::{mark_portal_order, terms_for};
+use super::bulk::{place_portal_order, terms_for};
 use super::{BusinessCaller, CustomerRecord, PortalShop};
 use crate::db::now_ms;
 use crate::error::internal;
-use crate::orders::{place_order, validate_address};
+use crate::orders::validate_address;
 use app::bulk::rules::{check_bulk, parse_bulk_lines, BulkCheck, MAX_LINE_QUANTITY};
 use app::customers::rules::require_verified_business;
 use app::error::AppError;
@@ -216,15 +216,15 @@ pub async fn checkout(
         ..NewOrderInput::default()
     };
     let mut tx = shop.db.begin_write().await.map_err(internal)?;
-    let order_id = place_order(
+    let (order_id, number, total_minor) = place_portal_order(
         &mut tx,
         &shop.shop.currency,
-        &customer.email,
+        (customer.id, &customer.email),
+        None,
         &input,
-        Some(&locked),
+        &locked,
     )
     .await?;
-    let (number, total_minor) = mark_portal_order(&mut tx, order_id, customer.id, None).await?;
     sqlx::query("DELETE FROM cart_items WHERE customer_id = $1")
         .bind(customer.id)
         .execute(&mut *tx)

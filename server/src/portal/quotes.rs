@@ -2,11 +2,10 @@
 //! caller's company) and the merchant side (the whole shop). Every status change goes through
 //! `QuoteStatus::transition` and a version check, in one transaction with its effects.
 
-use super::bulk::{company_order_input, mark_portal_order, terms_for};
+use super::bulk::{company_order_input, place_portal_order, terms_for};
 use super::BusinessCaller;
 use crate::db::{now_ms, Database};
 use crate::error::internal;
-use crate::orders::place_order;
 use app::bulk::rules::parse_bulk_lines;
 use app::dates::{end_of_day_ms, parse_date_ms};
 use app::error::AppError;
@@ -336,19 +335,13 @@ pub async fn accept(
         state.current_version
     );
     let input = company_order_input(business, order_lines, &notes)?;
-    let order_id = place_order(
+    let (order_id, ..) = place_portal_order(
         &mut tx,
         &business.shop.shop.currency,
-        &business.customer.email,
-        &input,
-        Some(&locked),
-    )
-    .await?;
-    mark_portal_order(
-        &mut tx,
-        order_id,
-        business.customer.id,
+        (business.customer.id, &business.customer.email),
         Some(business.company_id),
+        &input,
+        &locked,
     )
     .await?;
     write_status(&mut tx, id, expected_version, next, Some(order_id)).await?;

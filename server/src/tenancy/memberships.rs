@@ -11,7 +11,7 @@
 use super::registry::MemberShop;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How long another instance's change can go unseen.
@@ -72,16 +72,9 @@ impl MembershipCache {
 
     /// Forgets everything; call after committing any change to shops or memberships.
     pub fn clear(&self) {
-        match self.entries.lock() {
-            Ok(mut entries) => {
-                self.generation.fetch_add(1, Ordering::AcqRel);
-                entries.clear();
-            }
-            Err(poisoned) => {
-                self.generation.fetch_add(1, Ordering::AcqRel);
-                poisoned.into_inner().clear();
-            }
-        }
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
     }
 }
 
