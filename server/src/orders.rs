@@ -98,37 +98,6 @@ pub(crate) const ORDER_ROW_COLUMNS: &str =
 
 pub(crate) type OrderRowTuple = (i64, i64, i64, String, String, String, String, String, i64);
 
-/// An order list row as the database writes it in a JSON array (`SqlBuilder::into_json_rows`
-/// over `ORDER_ROW_COLUMNS`).
-#[derive(serde::Deserialize)]
-struct OrderRowJson {
-    id: i64,
-    number: i64,
-    placed_at: i64,
-    customer_name: String,
-    customer_email: String,
-    customer_type: String,
-    status: String,
-    channel: String,
-    total_minor: i64,
-}
-
-impl From<OrderRowJson> for OrderRow {
-    fn from(row: OrderRowJson) -> Self {
-        order_row((
-            row.id,
-            row.number,
-            row.placed_at,
-            row.customer_name,
-            row.customer_email,
-            row.customer_type,
-            row.status,
-            row.channel,
-            row.total_minor,
-        ))
-    }
-}
-
 pub(crate) fn order_row(row: OrderRowTuple) -> OrderRow {
     OrderRow {
         id: row.0,
@@ -1000,32 +969,32 @@ impl OrderService for Orders {
         ));
         let columns: Vec<&str> = ORDER_ROW_COLUMNS.split(", ").collect();
         let (json,): (String,) = sql
-            .into_json_rows(
-                shop.db.engine,
-                &columns,
-                &format!("x.{column} {direction}, x.id {direction}"),
-            )
+            .into_json_rows(shop.db.engine, &columns)
             .query_as()
             .fetch_one(&shop.db.pool)
             .await
             .map_err(internal)?;
-        let mut rows: Vec<OrderRowJson> = serde_json::from_str(&json).map_err(internal)?;
+        let mut rows: Vec<OrderRowTuple> = serde_json::from_str(&json).map_err(internal)?;
+        // The database returns the page's rows unordered (see `into_json_rows`).
+        let sort_value = |row: &OrderRowTuple| if column == "placed_at" { row.2 } else { row.8 };
+        rows.sort_unstable_by(|a, b| {
+            let ascending = (sort_value(a), a.0).cmp(&(sort_value(b), b.0));
+            if descending {
+                ascending.reverse()
+            } else {
+                ascending
+            }
+        });
         let next_cursor = if rows.len() as i64 > ORDER_PAGE {
             rows.truncate(ORDER_PAGE as usize);
-            rows.last().map(|row| {
-                let sort_value = if column == "placed_at" {
-                    row.placed_at
-                } else {
-                    row.total_minor
-                };
-                format!("{}:{sort_value}", row.id)
-            })
+            rows.last()
+                .map(|row| format!("{}:{}", row.0, sort_value(row)))
         } else {
             None
         };
         Ok(OrderPage {
             currency: shop.shop.currency.clone(),
-            orders: rows.into_iter().map(OrderRow::from).collect(),
+            orders: rows.into_iter().map(order_row).collect(),
             next_cursor,
         })
     }

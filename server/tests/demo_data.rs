@@ -88,42 +88,57 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
         );
         assert_eq!(placed.json["number"], 2201, "{engine:?}");
 
-        // Keyset pages of a filtered list cover every matching order exactly once.
+        // Keyset pages of a filtered list cover every matching order exactly once, in the
+        // order asked for (the database hands each page's rows over unordered).
         let expected: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM orders WHERE status = 'delivered' AND customer_type = 'business'",
         )
         .fetch_one(&db.pool)
         .await
         .expect("count");
-        let mut seen = std::collections::HashSet::new();
-        let mut after = String::new();
-        loop {
-            let page = app
-                .api(
-                    Method::GET,
-                    &format!("/shops/{slug}/orders?status=delivered&customer_type=business&after={after}"),
-                    Some(&token),
-                    None,
-                )
-                .await;
-            assert_eq!(page.status, StatusCode::OK, "{engine:?}: {}", page.text);
-            for order in page.json["orders"].as_array().expect("orders") {
-                assert_eq!(order["status"], "delivered");
-                assert!(
-                    seen.insert(order["id"].as_i64().expect("id")),
-                    "{engine:?}: an order appeared twice"
-                );
-            }
-            match page.json["next_cursor"].as_str() {
-                Some(cursor) => after = cursor.to_string(),
-                None => break,
-            }
-        }
-        assert_eq!(seen.len() as i64, expected, "{engine:?}");
         assert!(
             expected > 50,
             "{engine:?}: the filter spans several pages ({expected})"
         );
+        for (sort, key, descending) in [
+            ("newest", "placed_at_ms", true),
+            ("total_asc", "total_minor", false),
+        ] {
+            let mut seen = std::collections::HashSet::new();
+            let mut keys: Vec<(i64, i64)> = Vec::new();
+            let mut after = String::new();
+            loop {
+                let page = app
+                    .api(
+                        Method::GET,
+                        &format!("/shops/{slug}/orders?status=delivered&customer_type=business&sort={sort}&after={after}"),
+                        Some(&token),
+                        None,
+                    )
+                    .await;
+                assert_eq!(page.status, StatusCode::OK, "{engine:?}: {}", page.text);
+                for order in page.json["orders"].as_array().expect("orders") {
+                    assert_eq!(order["status"], "delivered");
+                    let id = order["id"].as_i64().expect("id");
+                    assert!(
+                        seen.insert(id),
+                        "{engine:?} {sort}: an order appeared twice"
+                    );
+                    keys.push((order[key].as_i64().expect("sort key"), id));
+                }
+                match page.json["next_cursor"].as_str() {
+                    Some(cursor) => after = cursor.to_string(),
+                    None => break,
+                }
+            }
+            assert_eq!(seen.len() as i64, expected, "{engine:?} {sort}");
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            if descending {
+                sorted.reverse();
+            }
+            assert!(keys == sorted, "{engine:?}: orders out of {sort} order");
+        }
 
         // The server-rendered orders page shows 50 rows.
         let page = app

@@ -36,47 +36,50 @@ fn status_badge(status: OrderStatus) -> impl IntoView {
     view! { <span data-testid="order-status" class=format!("{BADGE_CLASS} {}", status_colour(status))>{status.label()}</span> }
 }
 
+/// Styles of the orders-list body, set once on `<tbody>` so each of the 50 rows carries bare
+/// `<td>`s: cells, the order link and the e-mail line under the customer's name.
+const ORDER_ROWS_CLASS: &str = "[&>tr]:border-t [&>tr]:border-slate-100 [&_td]:px-3 [&_td]:py-2 \
+    [&_td:last-child]:text-right [&_a]:font-medium [&_a]:text-indigo-700 [&_a:hover]:underline \
+    [&_small]:block [&_small]:text-xs [&_small]:text-slate-500";
+
 /// The rows of the orders list as one escaped HTML string (see [`crate::html`]): they carry no
-/// reactivity, and as Leptos elements they cost more than the rest of the page together.
+/// reactivity, and as Leptos elements they cost more than the rest of the page together. Their
+/// styles come from [`ORDER_ROWS_CLASS`] on the body, which halves the page's size.
 pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -> String {
-    let mut html = HtmlBuf::with_capacity(orders.len() * 800);
+    let mut html = HtmlBuf::with_capacity(orders.len() * 420);
     for order in orders {
         let id = order.id.to_string();
-        html.raw(
-            r#"<tr class="border-t border-slate-100"><td class="px-3 py-2"><input type="checkbox""#,
-        )
-        .attr("name", &format!("selected[{id}]"))
-        .attr("value", &id)
-        .attr("aria-label", &format!("Select order #{}", order.number))
-        .raw(
-            r#"></td><td class="px-3 py-2"><a class="font-medium text-indigo-700 hover:underline""#,
-        )
-        .attr("href", &format!("{base}/{id}"))
-        .raw(">#")
-        .int(order.number)
-        .raw(r#"</a></td><td class="px-3 py-2">"#)
-        .text(&format_date_time(order.placed_at_ms))
-        .raw(r#"</td><td class="px-3 py-2">"#)
-        .text(&order.customer_name)
-        .raw(r#"<span class="block text-xs text-slate-500">"#)
-        .text(&order.customer_email)
-        .raw(r#"</span></td><td class="px-3 py-2">"#)
-        .raw(if order.customer_type == "business" {
-            "B2B"
-        } else {
-            "B2C"
-        })
-        .raw(r#"</td><td class="px-3 py-2">"#)
-        .text(&order.channel)
-        .raw(r#"</td><td class="px-3 py-2"><span data-testid="order-status" class=""#)
-        .raw(BADGE_CLASS)
-        .raw(" ")
-        .raw(status_colour(order.status))
-        .raw(r#"">"#)
-        .text(order.status.label())
-        .raw(r#"</span></td><td class="px-3 py-2 text-right">"#)
-        .text(&format_money(order.total_minor, currency))
-        .raw("</td></tr>");
+        html.raw(r#"<tr><td><input type="checkbox""#)
+            .attr("name", &format!("selected[{id}]"))
+            .attr("value", &id)
+            .attr("aria-label", &format!("Select order #{}", order.number))
+            .raw("></td><td><a")
+            .attr("href", &format!("{base}/{id}"))
+            .raw(">#")
+            .int(order.number)
+            .raw("</a></td><td>")
+            .text(&format_date_time(order.placed_at_ms))
+            .raw("</td><td>")
+            .text(&order.customer_name)
+            .raw("<small>")
+            .text(&order.customer_email)
+            .raw("</small></td><td>")
+            .raw(if order.customer_type == "business" {
+                "B2B"
+            } else {
+                "B2C"
+            })
+            .raw("</td><td>")
+            .text(&order.channel)
+            .raw(r#"</td><td><span data-testid="order-status" class=""#)
+            .raw(BADGE_CLASS)
+            .raw(" ")
+            .raw(status_colour(order.status))
+            .raw(r#"">"#)
+            .text(order.status.label())
+            .raw("</span></td><td>")
+            .text(&format_money(order.total_minor, currency))
+            .raw("</td></tr>");
     }
     html.into_string()
 }
@@ -219,7 +222,7 @@ pub fn OrdersPage() -> impl IntoView {
                                             <th class=TH>"Order"</th><th class=TH>"Placed"</th><th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Channel"</th><th class=TH>"Status"</th><th class="px-3 py-2 text-right font-medium">"Total"</th>
                                         </tr>
                                     </thead>
-                                    <tbody inner_html=order_rows_html(&page.orders, &base, &currency)></tbody>
+                                    <tbody class=ORDER_ROWS_CLASS inner_html=order_rows_html(&page.orders, &base, &currency)></tbody>
                                 </table>
                             </ActionForm>
                             {next.map(|href| view! { <a href=href class="mt-4 inline-block text-sm text-indigo-700 underline">"Next page →"</a> })}
@@ -569,13 +572,13 @@ mod tests {
             "/shops/north/orders",
             "EUR",
         );
-        assert_eq!(html.matches("<tr ").count(), 2);
+        assert_eq!(html.matches("<tr>").count(), 2);
         assert_eq!(html.matches("</tr>").count(), 2);
         assert!(html.contains(r#"name="selected[7]" value="7" aria-label="Select order #1007""#));
         assert!(html.contains(r#"href="/shops/north/orders/7">#1007</a>"#));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"));
         assert!(!html.contains("<script>"));
-        assert!(html.contains("Rosa García<span"));
+        assert!(html.contains("Rosa García<small>buyer@example.com</small>"));
         assert!(html.contains(">B2B<"));
         assert!(html.contains(r#"data-testid="order-status" class="rounded-full px-2 py-0.5 text-xs font-medium bg-emerald-100 text-emerald-800">Delivered<"#));
         assert!(html.contains(">Pending<"));

@@ -11,7 +11,8 @@ use crate::components::{
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{Outlet, A};
+use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
 use leptos_router::hooks::use_params_map;
 
 pub(crate) fn use_slug() -> Memo<String> {
@@ -151,6 +152,14 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
             let _ = details.remove_attribute("open");
         }
     };
+    // Plain links (the router still handles their clicks) marked by one shared memo of the
+    // path, instead of a router `<A>` per section that each resolves and watches the location.
+    let location = use_location();
+    let current_path = Memo::new(move |_| {
+        location
+            .pathname
+            .with(|path| path.trim_end_matches('/').to_string())
+    });
     let sections = [
         ("Overview", base.clone()),
         ("Orders", format!("{base}/orders")),
@@ -189,10 +198,16 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
             </p>
         })}
         <nav aria-label="Shop" class="mt-4 flex flex-wrap gap-1 border-b border-slate-200">
-            {sections.into_iter().map(|(label, href)| view! {
-                <A href=href exact=true attr:class="rounded-t-md px-3 py-2 text-sm text-slate-600 hover:text-slate-900 aria-[current=page]:border-b-2 aria-[current=page]:border-indigo-600 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-700">
-                    {label}
-                </A>
+            {sections.into_iter().map(|(label, href)| {
+                let is_current = {
+                    let href = href.clone();
+                    move || (current_path.get() == href).then_some("page")
+                };
+                view! {
+                    <a href=href aria-current=is_current class="rounded-t-md px-3 py-2 text-sm text-slate-600 hover:text-slate-900 aria-[current=page]:border-b-2 aria-[current=page]:border-indigo-600 aria-[current=page]:font-semibold aria-[current=page]:text-indigo-700">
+                        {label}
+                    </a>
+                }
             }).collect_view()}
         </nav>
     }
