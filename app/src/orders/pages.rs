@@ -48,14 +48,18 @@ const ORDER_ROWS_CLASS: &str = "[&>tr]:border-t [&>tr]:border-slate-100 [&_td]:p
 pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -> String {
     let mut html = HtmlBuf::with_capacity(orders.len() * 420);
     for order in orders {
-        let id = order.id.to_string();
-        html.raw(r#"<tr><td><input type="checkbox""#)
-            .attr("name", &format!("selected[{id}]"))
-            .attr("value", &id)
-            .attr("aria-label", &format!("Select order #{}", order.number))
-            .raw("></td><td><a")
-            .attr("href", &format!("{base}/{id}"))
-            .raw(">#")
+        // Numbers need no escaping; the base path (from the shop's slug) is escaped.
+        html.raw(r#"<tr><td><input type="checkbox" name="selected["#)
+            .int(order.id)
+            .raw(r#"]" value=""#)
+            .int(order.id)
+            .raw(r#"" aria-label="Select order #"#)
+            .int(order.number)
+            .raw(r#""></td><td><a href=""#)
+            .text(base)
+            .raw("/")
+            .int(order.id)
+            .raw(r#"">#"#)
             .int(order.number)
             .raw("</a></td><td>")
             .text(&format_date_time(order.placed_at_ms))

@@ -459,9 +459,35 @@ async fn measure(options: &Options, addr: &str) -> anyhow::Result<Option<(Latenc
 
 /// `connections` workers, each on its own keep-alive connection, requesting `path(n)` until
 /// `duration` has passed; every response must be a 200.
+///
+/// The load generator runs on one thread of its own with a single-threaded runtime (like `wrk`'s
+/// one thread): it shares the two cores with the server, and a multi-threaded client spent
+/// CPU on work stealing and wake-ups that the server then did not get.
 async fn load<F>(
     addr: &str,
     cookie: &str,
+    connections: usize,
+    duration: Duration,
+    path: F,
+) -> anyhow::Result<Latencies>
+where
+    F: Fn(usize) -> String + Send + Sync + Clone + 'static,
+{
+    let (addr, cookie) = (addr.to_string(), cookie.to_string());
+    let generator = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(generate_load(addr, cookie, connections, duration, path))
+    });
+    tokio::task::spawn_blocking(move || generator.join())
+        .await?
+        .map_err(|_| anyhow::anyhow!("the load generator panicked"))?
+}
+
+async fn generate_load<F>(
+    addr: String,
+    cookie: String,
     connections: usize,
     duration: Duration,
     path: F,
@@ -473,7 +499,7 @@ where
     let deadline = started + duration;
     let mut workers = Vec::with_capacity(connections);
     for worker in 0..connections {
-        let (addr, cookie, path) = (addr.to_string(), cookie.to_string(), path.clone());
+        let (addr, cookie, path) = (addr.clone(), cookie.clone(), path.clone());
         workers.push(tokio::spawn(async move {
             let mut connection = Connection::open(&addr).await?;
             let mut samples = Vec::new();
@@ -483,7 +509,7 @@ where
                 let request_path = path(n);
                 n += 1;
                 let sent = Instant::now();
-                match connection.get(&request_path, &cookie).await {
+                match connection.get_bytes(&request_path, &cookie).await {
                     Ok((200, _)) => samples.push(sent.elapsed()),
                     Ok(_) => errors += 1,
                     Err(_) => {
@@ -532,24 +558,47 @@ impl Connection {
         })
     }
 
-    async fn send(
+    /// Sends a request and reads the whole body.
+    async fn send_bytes(
         &mut self,
         request: hyper::Request<http_body_util::Full<Bytes>>,
-    ) -> anyhow::Result<(u16, String)> {
+    ) -> anyhow::Result<(u16, Bytes)> {
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status().as_u16();
         let body = response.into_body().collect().await?.to_bytes();
+        Ok((status, body))
+    }
+
+    async fn send(
+        &mut self,
+        request: hyper::Request<http_body_util::Full<Bytes>>,
+    ) -> anyhow::Result<(u16, String)> {
+        let (status, body) = self.send_bytes(request).await?;
         Ok((status, String::from_utf8_lossy(&body).into_owned()))
     }
 
-    async fn get(&mut self, path: &str, cookie: &str) -> anyhow::Result<(u16, String)> {
+    fn get_request(
+        &self,
+        path: &str,
+        cookie: &str,
+    ) -> anyhow::Result<hyper::Request<http_body_util::Full<Bytes>>> {
         let mut builder = hyper::Request::get(path).header("host", &self.host);
         if !cookie.is_empty() {
             builder = builder.header("cookie", cookie);
         }
-        self.send(builder.body(http_body_util::Full::new(Bytes::new()))?)
-            .await
+        Ok(builder.body(http_body_util::Full::new(Bytes::new()))?)
+    }
+
+    async fn get(&mut self, path: &str, cookie: &str) -> anyhow::Result<(u16, String)> {
+        let request = self.get_request(path, cookie)?;
+        self.send(request).await
+    }
+
+    /// A GET whose body is read but not decoded (the load loop only checks the status).
+    async fn get_bytes(&mut self, path: &str, cookie: &str) -> anyhow::Result<(u16, Bytes)> {
+        let request = self.get_request(path, cookie)?;
+        self.send_bytes(request).await
     }
 
     async fn post_json(&mut self, path: &str, json: &str) -> anyhow::Result<(u16, String)> {
