@@ -34,6 +34,12 @@ test("sign up, create two shops, switch between them, log out", async ({ page })
   for (const section of SHOP_SECTIONS) {
     await expect(nav.getByRole("link", { name: section, exact: true }), `nav link ${section}`).toBeVisible();
   }
+  // The current section is marked, and the mark follows a client-side navigation.
+  await expect(nav.getByRole("link", { name: "Overview", exact: true })).toHaveAttribute("aria-current", "page");
+  await nav.getByRole("link", { name: "Orders", exact: true }).click();
+  await expectPath(page, `/shops/${first.slug}/orders`);
+  await expect(nav.getByRole("link", { name: "Orders", exact: true })).toHaveAttribute("aria-current", "page");
+  await expect(nav.getByRole("link", { name: "Overview", exact: true })).not.toHaveAttribute("aria-current", "page");
 
   // Second shop, different settings.
   const second = await createShop(page, newShop(), { currency: "GBP", timezone: "Europe/London" });
