@@ -967,9 +967,8 @@ impl OrderService for Orders {
             " ORDER BY o.{column} {direction}, o.id {direction} LIMIT {}",
             ORDER_PAGE + 1
         ));
-        let columns: Vec<&str> = ORDER_ROW_COLUMNS.split(", ").collect();
         let (json,): (String,) = sql
-            .into_json_rows(shop.db.engine, &columns)
+            .into_json_rows(shop.db.engine, ORDER_ROW_COLUMNS)
             .query_as()
             .fetch_one(&shop.db.pool)
             .await

@@ -58,27 +58,23 @@ impl SqlBuilder {
         self.bind(Value::Text(value.into()))
     }
 
-    /// Turns the SELECT built so far (of `columns`, plain names) into one that returns its rows
-    /// as a single JSON text: an array with one array of the column values per row. For list
-    /// pages: sqlx's SQLite driver hands every row from its worker thread to the caller and
-    /// converts every value for `Any`, which for a 50-row page cost more than the query itself;
-    /// one text value travels once and `serde` reads it straight into a tuple per row.
+    /// Turns the SELECT built so far (of `columns`, its select list of plain names) into one
+    /// that returns its rows as a single JSON text: an array with one array of the column values
+    /// per row. For list pages: sqlx's SQLite driver hands every row from its worker thread to
+    /// the caller and converts every value for `Any`, which for a 50-row page cost more than the
+    /// query itself; one text value travels once and `serde` reads it straight into a tuple per
+    /// row.
     ///
     /// The array's order is unspecified (an aggregate `ORDER BY` made SQLite sort the page again
     /// in a temporary b-tree): the caller sorts the rows.
-    pub fn into_json_rows(mut self, engine: Engine, columns: &[&str]) -> Self {
-        let values = columns
-            .iter()
-            .map(|column| format!("x.{column}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+    pub fn into_json_rows(mut self, engine: Engine, columns: &str) -> Self {
         self.text = match engine {
             Engine::Sqlite => format!(
-                "SELECT json_group_array(json_array({values})) FROM ({}) x",
+                "SELECT json_group_array(json_array({columns})) FROM ({}) x",
                 self.text
             ),
             Engine::Postgres => format!(
-                "SELECT COALESCE(json_agg(json_build_array({values})), '[]'::json)::text FROM ({}) x",
+                "SELECT COALESCE(json_agg(json_build_array({columns})), '[]'::json)::text FROM ({}) x",
                 self.text
             ),
         };

@@ -383,9 +383,9 @@ async fn measure(options: &Options, addr: &str) -> anyhow::Result<Option<(Latenc
         )
         .await?;
     if status != 200 {
-        bail!("log-in failed: {status} {body}");
+        bail!("log-in failed: {status} {}", String::from_utf8_lossy(&body));
     }
-    let token = serde_json::from_str::<serde_json::Value>(&body)?["access_token"]
+    let token = serde_json::from_slice::<serde_json::Value>(&body)?["access_token"]
         .as_str()
         .context("no access token")?
         .to_string();
@@ -414,7 +414,9 @@ async fn measure(options: &Options, addr: &str) -> anyhow::Result<Option<(Latenc
         })
         .collect();
     let (status, body) = connection.get(&list_paths[0], &cookie).await?;
-    let rows = body.matches("Select order #").count();
+    let rows = String::from_utf8_lossy(&body)
+        .matches("Select order #")
+        .count();
     if status != 200 || rows != 50 {
         bail!("the orders page answered {status} with {rows} rows instead of 50");
     }
@@ -460,7 +462,7 @@ async fn measure(options: &Options, addr: &str) -> anyhow::Result<Option<(Latenc
 /// `connections` workers, each on its own keep-alive connection, requesting `path(n)` until
 /// `duration` has passed; every response must be a 200.
 ///
-/// The load generator runs on one thread of its own with a single-threaded runtime (like `wrk`'s
+/// The load generator runs on a blocking thread of its own with a single-threaded runtime (like `wrk`'s
 /// one thread): it shares the two cores with the server, and a multi-threaded client spent
 /// CPU on work stealing and wake-ups that the server then did not get.
 async fn load<F>(
@@ -474,15 +476,13 @@ where
     F: Fn(usize) -> String + Send + Sync + Clone + 'static,
 {
     let (addr, cookie) = (addr.to_string(), cookie.to_string());
-    let generator = std::thread::spawn(move || {
+    tokio::task::spawn_blocking(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
             .block_on(generate_load(addr, cookie, connections, duration, path))
-    });
-    tokio::task::spawn_blocking(move || generator.join())
-        .await?
-        .map_err(|_| anyhow::anyhow!("the load generator panicked"))?
+    })
+    .await?
 }
 
 async fn generate_load<F>(
@@ -509,7 +509,7 @@ where
                 let request_path = path(n);
                 n += 1;
                 let sent = Instant::now();
-                match connection.get_bytes(&request_path, &cookie).await {
+                match connection.get(&request_path, &cookie).await {
                     Ok((200, _)) => samples.push(sent.elapsed()),
                     Ok(_) => errors += 1,
                     Err(_) => {
@@ -558,8 +558,9 @@ impl Connection {
         })
     }
 
-    /// Sends a request and reads the whole body.
-    async fn send_bytes(
+    /// Sends a request and reads the whole body, undecoded (the load loop only checks the
+    /// status; the callers that need text decode it).
+    async fn send(
         &mut self,
         request: hyper::Request<http_body_util::Full<Bytes>>,
     ) -> anyhow::Result<(u16, Bytes)> {
@@ -570,38 +571,16 @@ impl Connection {
         Ok((status, body))
     }
 
-    async fn send(
-        &mut self,
-        request: hyper::Request<http_body_util::Full<Bytes>>,
-    ) -> anyhow::Result<(u16, String)> {
-        let (status, body) = self.send_bytes(request).await?;
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
-    }
-
-    fn get_request(
-        &self,
-        path: &str,
-        cookie: &str,
-    ) -> anyhow::Result<hyper::Request<http_body_util::Full<Bytes>>> {
+    async fn get(&mut self, path: &str, cookie: &str) -> anyhow::Result<(u16, Bytes)> {
         let mut builder = hyper::Request::get(path).header("host", &self.host);
         if !cookie.is_empty() {
             builder = builder.header("cookie", cookie);
         }
-        Ok(builder.body(http_body_util::Full::new(Bytes::new()))?)
+        self.send(builder.body(http_body_util::Full::new(Bytes::new()))?)
+            .await
     }
 
-    async fn get(&mut self, path: &str, cookie: &str) -> anyhow::Result<(u16, String)> {
-        let request = self.get_request(path, cookie)?;
-        self.send(request).await
-    }
-
-    /// A GET whose body is read but not decoded (the load loop only checks the status).
-    async fn get_bytes(&mut self, path: &str, cookie: &str) -> anyhow::Result<(u16, Bytes)> {
-        let request = self.get_request(path, cookie)?;
-        self.send_bytes(request).await
-    }
-
-    async fn post_json(&mut self, path: &str, json: &str) -> anyhow::Result<(u16, String)> {
+    async fn post_json(&mut self, path: &str, json: &str) -> anyhow::Result<(u16, Bytes)> {
         let request = hyper::Request::post(path)
             .header("host", &self.host)
             .header("content-type", "application/json")
