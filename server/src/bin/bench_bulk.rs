@@ -140,7 +140,8 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     sqlx::query("UPDATE variants SET pack_size = 5, min_quantity = 10, on_hand = on_hand + 1000 WHERE id % 5 = 0")
         .execute(&db.pool)
         .await?;
-    sqlx::query("ANALYZE").execute(&db.pool).await.ok();
+    // No ANALYZE: shops never run it, and with STAT4 statistics SQLite re-plans a statement
+    // whenever a bound value changes (see bench-orders).
     let skus: Vec<String> = sqlx::query_scalar("SELECT sku FROM variants ORDER BY id")
         .fetch_all(&db.pool)
         .await?;
