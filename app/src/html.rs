@@ -9,6 +9,9 @@
 //! Every value goes through [`HtmlBuf::text`] or [`HtmlBuf::attr`], which escape it; only the
 //! markup written with [`HtmlBuf::raw`] (string literals in the calling code) is not escaped.
 
+#[cfg(any(doc, test))]
+use crate::money::format_money;
+use crate::money::{currency_exponent, push_amount};
 use std::fmt::Write;
 
 #[derive(Debug, Default)]
@@ -38,6 +41,14 @@ impl HtmlBuf {
     /// A number as text (nothing to escape).
     pub fn int(&mut self, value: i64) -> &mut Self {
         let _ = write!(self.html, "{value}");
+        self
+    }
+
+    /// An amount of money as [`format_money`] writes it (the currency code escaped).
+    pub fn money(&mut self, minor: i64, currency: &str) -> &mut Self {
+        escape_into(&mut self.html, currency);
+        self.html.push(' ');
+        push_amount(&mut self.html, minor, currency_exponent(currency));
         self
     }
 
@@ -99,5 +110,22 @@ mod tests {
         let mut html = HtmlBuf::default();
         html.int(-42).text("");
         assert_eq!(html.into_string(), "-42");
+    }
+
+    #[test]
+    fn money_is_written_as_format_money_writes_it() {
+        for (minor, currency) in [
+            (123_456, "EUR"),
+            (-5, "USD"),
+            (1_234_567, "JPY"),
+            (0, "GBP"),
+        ] {
+            let mut html = HtmlBuf::default();
+            html.money(minor, currency);
+            assert_eq!(html.into_string(), format_money(minor, currency));
+        }
+        let mut html = HtmlBuf::default();
+        html.money(100, "<b>");
+        assert_eq!(html.into_string(), "&lt;b&gt; 1.00");
     }
 }

@@ -5,7 +5,7 @@
 use super::api::*;
 use super::model::{BulkOutcome, OrderDetail, OrderQuery, OrderRow};
 use super::rules::OrderStatus;
-use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::components::{page_resource, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::dates::format_date_time;
 use crate::error::AppError;
 use crate::html::HtmlBuf;
@@ -82,7 +82,7 @@ pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -
             .raw(r#"">"#)
             .text(order.status.label())
             .raw("</span></td><td>")
-            .text(&format_money(order.total_minor, currency))
+            .money(order.total_minor, currency)
             .raw("</td></tr>");
     }
     html.into_string()
@@ -123,7 +123,7 @@ pub fn OrdersPage() -> impl IntoView {
     });
     let bulk = ServerAction::<BulkOrders>::new();
     let bulk_ship = ServerAction::<BulkShipOrders>::new();
-    let page = Resource::new(
+    let page = page_resource(
         move || {
             (
                 slug.get(),
@@ -196,9 +196,9 @@ pub fn OrdersPage() -> impl IntoView {
         {filters}
         <Transition fallback=loading>
             {move || Suspend::new(async move {
-                match page.await {
+                // By reference: awaiting the resource itself would clone the 50 rows.
+                match &*page.by_ref().await {
                     Ok(page) => {
-                        let currency = page.currency.clone();
                         let current = query.get_untracked();
                         let next = page.next_cursor.clone().map(|cursor| {
                             let params = [("q", current.q.clone()), ("status", current.status.clone()), ("channel", current.channel.clone()), ("customer_type", current.customer_type.clone()), ("from", current.from.clone()), ("to", current.to.clone()), ("sort", current.sort.clone()), ("after", cursor)];
@@ -209,6 +209,7 @@ pub fn OrdersPage() -> impl IntoView {
                         if page.orders.is_empty() {
                             return view! { <p class="mt-6 text-sm text-slate-600">"No orders match these filters."</p> }.into_any();
                         }
+                        let rows_html = order_rows_html(&page.orders, &base, &page.currency);
                         view! {
                             <ActionForm action=bulk attr:class="mt-4" attr:aria-label="Bulk actions">
                                 <input type="hidden" name="slug" value=slug_value.clone()/>
@@ -226,13 +227,13 @@ pub fn OrdersPage() -> impl IntoView {
                                             <th class=TH>"Order"</th><th class=TH>"Placed"</th><th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Channel"</th><th class=TH>"Status"</th><th class="px-3 py-2 text-right font-medium">"Total"</th>
                                         </tr>
                                     </thead>
-                                    <tbody class=ORDER_ROWS_CLASS inner_html=order_rows_html(&page.orders, &base, &currency)></tbody>
+                                    <tbody class=ORDER_ROWS_CLASS inner_html=rows_html></tbody>
                                 </table>
                             </ActionForm>
                             {next.map(|href| view! { <a href=href class="mt-4 inline-block text-sm text-indigo-700 underline">"Next page →"</a> })}
                         }.into_any()
                     }
-                    Err(error) => child_error(error),
+                    Err(error) => child_error(error.clone()),
                 }
             })}
         </Transition>
@@ -320,7 +321,7 @@ pub fn OrderPage() -> impl IntoView {
             .unwrap_or(0)
     });
     let transition = ServerAction::<TransitionOrder>::new();
-    let order = Resource::new(
+    let order = page_resource(
         move || (slug.get(), id.get(), transition.version().get()),
         |(slug, id, _)| get_order(slug, id),
     );

@@ -5,8 +5,8 @@ use super::api::*;
 use super::model::{ProvisioningStatus, ShopDetail, ShopSummary};
 use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
 use crate::components::{
-    ActionOutcome, ErrorAlert, ErrorPage, NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS,
-    LABEL_CLASS,
+    page_resource, ActionOutcome, ErrorAlert, ErrorPage, NotFound, PageFrame, BUTTON_CLASS,
+    INPUT_CLASS, LABEL_CLASS,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -37,7 +37,7 @@ fn status_badge(status: ShopStatus) -> impl IntoView {
 
 #[component]
 pub fn ShopsPage() -> impl IntoView {
-    let shops = Resource::new(|| (), |_| list_shops());
+    let shops = page_resource(|| (), |_| list_shops());
     view! {
         <Title text="Your shops"/>
         <PageFrame>
@@ -122,7 +122,7 @@ pub fn ShopLayout() -> impl IntoView {
     // Bumped by pages that change what the header shows (name, status).
     let changed = ShopChanged(RwSignal::new(0));
     provide_context(changed);
-    let shops = Resource::new(move || (slug.get(), changed.0.get()), |_| list_shops());
+    let shops = page_resource(move || (slug.get(), changed.0.get()), |_| list_shops());
     view! {
         <PageFrame>
             <Transition fallback=loading>

@@ -119,27 +119,45 @@ pub fn currency_exponent(code: &str) -> u8 {
 
 /// Formats integer minor units for display, e.g. `123456, "EUR"` → `EUR 1,234.56`.
 pub fn format_money(minor: i64, currency: &str) -> String {
-    let exponent = u32::from(currency_exponent(currency));
-    let divisor = 10_i64.pow(exponent);
-    let sign = if minor < 0 { "-" } else { "" };
+    let mut text = String::with_capacity(currency.len() + 16);
+    text.push_str(currency);
+    text.push(' ');
+    push_amount(&mut text, minor, currency_exponent(currency));
+    text
+}
+
+/// Appends the amount part of [`format_money`] (`-1,234.56`: sign, thousands grouped, `exponent`
+/// decimals) to `out`, without allocating.
+pub fn push_amount(out: &mut String, minor: i64, exponent: u8) {
+    let divisor = 10_u64.pow(u32::from(exponent));
     let absolute = minor.unsigned_abs();
-    let whole = absolute / divisor.unsigned_abs();
-    let fraction = absolute % divisor.unsigned_abs();
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
+    let (whole, fraction) = (absolute / divisor, absolute % divisor);
+    if minor < 0 {
+        out.push('-');
     }
-    if exponent == 0 {
-        format!("{currency} {sign}{grouped}")
-    } else {
-        format!(
-            "{currency} {sign}{grouped}.{fraction:0width$}",
-            width = exponent as usize
-        )
+    // The whole part's digits, least significant first (u64 has at most 20).
+    let mut digits = [0_u8; 20];
+    let mut count = 0;
+    let mut rest = whole;
+    loop {
+        digits[count] = b'0' + (rest % 10) as u8;
+        count += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for place in (0..count).rev() {
+        out.push(char::from(digits[place]));
+        if place > 0 && place % 3 == 0 {
+            out.push(',');
+        }
+    }
+    if exponent > 0 {
+        out.push('.');
+        for place in (0..u32::from(exponent)).rev() {
+            out.push(char::from(b'0' + (fraction / 10_u64.pow(place) % 10) as u8));
+        }
     }
 }
 
@@ -446,6 +464,17 @@ mod tests {
         assert_eq!(format_money(5, "USD"), "USD 0.05");
         assert_eq!(format_money(1_234_567, "JPY"), "JPY 1,234,567");
         assert_eq!(format_money(-250, "GBP"), "GBP -2.50");
+        assert_eq!(format_money(0, "EUR"), "EUR 0.00");
+        assert_eq!(format_money(99_999, "EUR"), "EUR 999.99");
+        assert_eq!(format_money(100_000, "EUR"), "EUR 1,000.00");
+        assert_eq!(format_money(-123_456_789, "JPY"), "JPY -123,456,789");
+        let mut three_decimals = String::from("x");
+        push_amount(&mut three_decimals, 1_000_500, 3);
+        assert_eq!(three_decimals, "x1,000.500");
+        assert_eq!(
+            format_money(i64::MIN, "USD"),
+            "USD -92,233,720,368,547,758.08"
+        );
     }
 
     #[test]
