@@ -60,6 +60,9 @@ pub struct Config {
     pub shop_pool_idle_secs: u64,
     /// The most per-shop pools held open at once; the least recently used are closed first.
     pub max_open_shop_pools: usize,
+    /// How many pages of one shop render at once; further page requests of that shop wait for
+    /// a turn. `0` means two per CPU. See [`Config::page_render_limit`].
+    pub page_renders: usize,
 }
 
 impl Default for Config {
@@ -79,6 +82,7 @@ impl Default for Config {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             shop_pool_idle_secs: 300,
             max_open_shop_pools: 200,
+            page_renders: 0,
         }
     }
 }
@@ -95,6 +99,7 @@ struct FileConfig {
     dev_mode: Option<bool>,
     shop_pool_idle_secs: Option<u64>,
     max_open_shop_pools: Option<usize>,
+    page_renders: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -105,6 +110,18 @@ struct FileShopServer {
 }
 
 impl Config {
+    /// Pages of one shop rendered at once (see [`crate::tenancy::page_turns`]). Two per CPU
+    /// served the most orders pages per second on 2 CPUs (README, performance): one per CPU
+    /// left the CPUs idle while pages waited for the database, and more kept so many
+    /// half-rendered pages in memory that each page got slower.
+    pub fn page_render_limit(&self) -> usize {
+        if self.page_renders > 0 {
+            self.page_renders
+        } else {
+            2 * std::thread::available_parallelism().map_or(2, usize::from)
+        }
+    }
+
     /// Reads `--config FILE` (or `CARTWRIGHT_CONFIG`), then `CARTWRIGHT_*` variables, then flags.
     pub fn load(args: &[String]) -> anyhow::Result<Config> {
         let mut config = Config::default();
@@ -135,6 +152,11 @@ impl Config {
         }
         if let Some(domain) = env("CARTWRIGHT_BASE_DOMAIN") {
             config.base_domain = domain;
+        }
+        if let Some(renders) = env("CARTWRIGHT_PAGE_RENDERS") {
+            config.page_renders = renders
+                .parse()
+                .context("CARTWRIGHT_PAGE_RENDERS needs a whole number")?;
         }
         if let Some(dev) = env("CARTWRIGHT_DEV") {
             config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
@@ -202,6 +224,9 @@ impl Config {
         }
         if let Some(value) = file.max_open_shop_pools {
             self.max_open_shop_pools = value;
+        }
+        if let Some(value) = file.page_renders {
+            self.page_renders = value;
         }
         Ok(())
     }
@@ -273,5 +298,20 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(config.addr.map(|a| a.port()), Some(4000));
         assert!(config.demo);
+    }
+
+    #[test]
+    fn page_renders_default_to_two_per_cpu_unless_set() {
+        let cpus = std::thread::available_parallelism().map_or(2, usize::from);
+        assert_eq!(Config::default().page_render_limit(), 2 * cpus);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cartwright.toml");
+        std::fs::write(&path, "page_renders = 3\n").expect("write");
+        let mut config = Config::default();
+        config.apply_file(&path).expect("valid file");
+        assert_eq!(config.page_render_limit(), 3);
+        std::fs::write(&path, "page_renders = -1\n").expect("write");
+        let error = Config::default().apply_file(&path).expect_err("negative");
+        assert!(format!("{error:#}").contains("page_renders"), "{error:#}");
     }
 }

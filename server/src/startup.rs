@@ -8,6 +8,7 @@ use crate::config::{Config, Secret};
 use crate::db::{self, Database, PoolShape};
 use crate::shops::Shops;
 use crate::state::AppState;
+use crate::tenancy::page_turns::PageTurns;
 use crate::tenancy::placement::Placement;
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::provisioning::Provisioner;
@@ -18,7 +19,8 @@ use app::{shell, App};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, StatusCode};
-use axum::response::IntoResponse;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{middleware, Json, Router};
 use base64::Engine as _;
@@ -222,6 +224,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
 
     let leptos_options = leptos_options(&config);
     let addr = leptos_options.site_addr;
+    let page_turns = Arc::new(PageTurns::new(config.page_render_limit()));
     let state = AppState {
         leptos_options,
         config: Arc::new(config),
@@ -236,6 +239,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         provisioner,
         pools: pools.clone(),
         resolver,
+        page_turns,
     };
     if state.config.demo {
         crate::demo::seed_if_empty(&state).await?;
@@ -290,6 +294,16 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// Starts a page render when its shop has a turn free (see [`PageTurns`]).
+async fn admit_page(
+    State(turns): State<Arc<PageTurns>>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let _turn = turns.wait(request.uri().path()).await;
+    next.run(request).await
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let services = state.services();
@@ -301,9 +315,16 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::router())
         .route("/sfn/{*fn_name}", post(server_fn_handler))
         .merge(crate::api::commerce::dashboard_router())
-        .leptos_routes_with_context(&state, routes, context.clone(), move || {
-            shell(options.clone())
-        })
+        .merge(
+            Router::new()
+                .leptos_routes_with_context(&state, routes, context.clone(), move || {
+                    shell(options.clone())
+                })
+                .route_layer(middleware::from_fn_with_state(
+                    state.page_turns.clone(),
+                    admit_page,
+                )),
+        )
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))

@@ -9,6 +9,7 @@ use crate::orders::Orders;
 use crate::portal::merchant::CustomerAdmin;
 use crate::portal::Portal;
 use crate::shops::Shops;
+use crate::tenancy::page_turns::PageTurns;
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::provisioning::Provisioner;
 use crate::tenancy::resolver::TenantResolver;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub provisioner: Provisioner,
     pub pools: Arc<ShopPools>,
     pub resolver: Arc<TenantResolver>,
+    /// Turns for server-rendered pages, per shop (see [`PageTurns`]).
+    pub page_turns: Arc<PageTurns>,
 }
 
 impl AppState {

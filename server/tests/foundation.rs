@@ -1193,3 +1193,44 @@ async fn the_provisioning_page_asks_browsers_without_wasm_to_reload_until_the_sh
     );
     assert!(done.text.contains("Open dashboard"));
 }
+
+#[tokio::test]
+async fn a_shops_pages_wait_for_a_free_turn_and_other_pages_do_not() {
+    let app = TestApp::start_with(Engine::Sqlite, |config| config.page_renders = 2).await;
+    let turns = app.app.state.page_turns.clone();
+    assert_eq!(turns.available("acme"), 2);
+
+    let taken = turns.take_all("acme").await;
+    let waiting = app.page("/s/acme/login", None);
+    tokio::pin!(waiting);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), &mut waiting)
+            .await
+            .is_err(),
+        "a shop page rendered while every turn of the shop was taken"
+    );
+    // Pages outside the shop, and the health check, do not wait for it.
+    let login = tokio::time::timeout(std::time::Duration::from_secs(10), app.page("/login", None))
+        .await
+        .expect("the log-in page renders meanwhile");
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.text.contains("Log in"), "{}", login.text);
+    let health = app
+        .send(
+            Request::builder()
+                .uri("/healthz")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(health.status, StatusCode::OK);
+
+    drop(taken);
+    let page = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the shop page renders once a turn is free");
+    // No shop `acme` exists: the portal answers with its not-found page, rendered in full.
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.text.contains("</html>"), "{}", page.text);
+    assert_eq!(turns.shops_in_progress(), 0, "the turn was given back");
+}

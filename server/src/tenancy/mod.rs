@@ -2,6 +2,7 @@
 //! provisioning, and resolution of a request's host to a shop.
 
 pub mod memberships;
+pub mod page_turns;
 pub mod placement;
 pub mod pools;
 pub mod provisioning;
