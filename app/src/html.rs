@@ -9,8 +9,6 @@
 //! Every value goes through [`HtmlBuf::text`] or [`HtmlBuf::attr`], which escape it; only the
 //! markup written with [`HtmlBuf::raw`] (string literals in the calling code) is not escaped.
 
-#[cfg(any(doc, test))]
-use crate::money::format_money;
 use crate::money::{currency_exponent, push_amount};
 use std::fmt::Write;
 
@@ -44,7 +42,8 @@ impl HtmlBuf {
         self
     }
 
-    /// An amount of money as [`format_money`] writes it (the currency code escaped).
+    /// An amount of money as [`format_money`](crate::money::format_money) writes it (the
+    /// currency code escaped).
     pub fn money(&mut self, minor: i64, currency: &str) -> &mut Self {
         escape_into(&mut self.html, currency);
         self.html.push(' ');
@@ -87,6 +86,7 @@ pub fn escape_into(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::format_money;
 
     #[test]
     fn text_and_attribute_values_are_escaped() {

@@ -1200,7 +1200,10 @@ async fn a_shops_pages_wait_for_a_free_turn_and_other_pages_do_not() {
     let turns = app.app.state.page_turns.clone();
     assert_eq!(turns.available("acme"), 2);
 
-    let taken = turns.take_all("acme").await;
+    let taken = (
+        turns.wait("/s/acme/").await.expect("a shop page"),
+        turns.wait("/shops/acme").await.expect("a shop page"),
+    );
     let waiting = app.page("/s/acme/login", None);
     tokio::pin!(waiting);
     assert!(

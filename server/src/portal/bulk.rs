@@ -122,6 +122,12 @@ pub async fn terms_for(
 ) -> Result<HashMap<String, VariantTerms>, AppError> {
     let backend = backend_name(db);
     let mut found: HashMap<String, VariantTerms> = HashMap::with_capacity(skus.len());
+    // `CROSS JOIN` keeps variants in the outer loop on SQLite, so the SKUs are looked up in
+    // their index. Without statistics (shops never run ANALYZE) SQLite judged a long IN list
+    // dearer than "products with status = 'active'" and walked every active product's variants
+    // for each chunk: twice the time of a 5,000-line check. PostgreSQL plans `CROSS JOIN …
+    // WHERE` like the inner join it is.
+    let select = format!("{TERMS_COLUMNS}CROSS JOIN products p{TERMS_PRICE_LIST}");
     for (exact, wanted) in [(true, skus.to_vec()), (false, Vec::new())] {
         let wanted: Vec<&str> = if exact {
             wanted
@@ -132,15 +138,7 @@ pub async fn terms_for(
                 .collect()
         };
         for chunk in wanted.chunks(LOOKUP_CHUNK) {
-            // `CROSS JOIN` keeps variants in the outer loop on SQLite, so the SKUs are looked up
-            // in their index. Without statistics (shops never run ANALYZE) SQLite judged a long
-            // IN list dearer than "products with status = 'active'" and walked every active
-            // product's variants for each chunk: twice the time of a 5,000-line check.
-            // PostgreSQL plans `CROSS JOIN … WHERE` like the inner join it is.
-            let mut sql = SqlBuilder::bulk(
-                &format!("{TERMS_COLUMNS}CROSS JOIN products p{TERMS_PRICE_LIST}"),
-                backend,
-            );
+            let mut sql = SqlBuilder::bulk(&select, backend);
             let list = sql.int(price_list_id.unwrap_or(0));
             sql.push(&list);
             sql.push(if exact {

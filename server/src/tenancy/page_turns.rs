@@ -70,32 +70,19 @@ impl PageTurns {
             .map_or(self.per_shop, |semaphore| semaphore.available_permits())
     }
 
-    /// Takes every turn of a shop, for tests: its pages wait until the result is dropped.
-    pub async fn take_all(self: &Arc<Self>, slug: &str) -> PageTurn {
-        let semaphore = self.semaphore(slug);
-        let permit = Arc::clone(&semaphore)
-            .acquire_many_owned(self.per_shop as u32)
-            .await
-            .ok();
-        PageTurn {
-            turns: Arc::clone(self),
-            slug: slug.to_string(),
-            semaphore,
-            permit,
-        }
-    }
-
     /// Shops with an entry (a page in progress or waiting).
     pub fn shops_in_progress(&self) -> usize {
         self.lock().len()
     }
 
     fn semaphore(&self, slug: &str) -> Arc<Semaphore> {
-        Arc::clone(
-            self.lock()
-                .entry(slug.to_string())
-                .or_insert_with(|| Arc::new(Semaphore::new(self.per_shop))),
-        )
+        let mut shops = self.lock();
+        if let Some(semaphore) = shops.get(slug) {
+            return Arc::clone(semaphore);
+        }
+        let semaphore = Arc::new(Semaphore::new(self.per_shop));
+        shops.insert(slug.to_string(), Arc::clone(&semaphore));
+        semaphore
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Semaphore>>> {
