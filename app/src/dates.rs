@@ -73,14 +73,40 @@ pub fn end_of_day_ms(start_ms: i64) -> i64 {
 
 /// `YYYY-MM-DD HH:MM` (UTC).
 pub fn format_date_time(ms: i64) -> String {
-    let days = ms.div_euclid(DAY_MS);
+    let mut out = String::with_capacity(16);
+    push_date_time(&mut out, ms);
+    out
+}
+
+/// Appends [`format_date_time`]'s text to `out` without going through `format!`: list pages
+/// write a date per row, and the formatting machinery was a visible part of rendering them.
+pub fn push_date_time(out: &mut String, ms: i64) {
     let minutes = ms.rem_euclid(DAY_MS) / 60_000;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        minutes / 60,
-        minutes % 60
-    )
+    let (year, month, day) = civil_from_days(ms.div_euclid(DAY_MS));
+    match u32::try_from(year) {
+        Ok(year) if year <= 9999 => push_padded(out, year, 4),
+        _ => {
+            use std::fmt::Write;
+            let _ = write!(out, "{year:04}");
+        }
+    }
+    // Month, day, hour and minute are small and never negative.
+    let two_digits = |out: &mut String, value: i64| push_padded(out, value as u32, 2);
+    out.push('-');
+    two_digits(out, month);
+    out.push('-');
+    two_digits(out, day);
+    out.push(' ');
+    two_digits(out, minutes / 60);
+    out.push(':');
+    two_digits(out, minutes % 60);
+}
+
+/// The last `width` decimal digits of `value`, zero-padded.
+fn push_padded(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(char::from(b'0' + (value / 10_u32.pow(place) % 10) as u8));
+    }
 }
 
 /// `YYYY-MM-DD` (UTC).
@@ -106,6 +132,40 @@ mod tests {
         );
         assert_eq!(format_date(end_of_day_ms(ms)), "2024-02-29");
         assert_eq!(parse_date_ms("", "from"), Ok(None));
+    }
+
+    #[test]
+    fn date_times_are_written_as_format_writes_them() {
+        let reference = |ms: i64| {
+            let minutes = ms.rem_euclid(DAY_MS) / 60_000;
+            let (year, month, day) = civil_from_days(ms.div_euclid(DAY_MS));
+            format!(
+                "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+                minutes / 60,
+                minutes % 60
+            )
+        };
+        // Around the epoch, a leap day, the year 10000, and years before 1000 and before 0.
+        let mut samples = vec![
+            0,
+            -1,
+            59_999,
+            60_000,
+            1_795_334_005_779,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_135_596_800_000,
+            -62_135_596_800_001,
+            -30_000_000_000_000,
+            -70_000_000_000_000,
+        ];
+        samples.extend((0..2_000).map(|step| -80_000_000_000_000 + step * 170_000_000_007));
+        for ms in samples {
+            let mut out = String::from("x");
+            push_date_time(&mut out, ms);
+            assert_eq!(out, format!("x{}", reference(ms)), "{ms} ms");
+            assert_eq!(format_date_time(ms), reference(ms), "{ms} ms");
+        }
     }
 
     #[test]

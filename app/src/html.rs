@@ -9,8 +9,8 @@
 //! Every value goes through [`HtmlBuf::text`] or [`HtmlBuf::attr`], which escape it; only the
 //! markup written with [`HtmlBuf::raw`] (string literals in the calling code) is not escaped.
 
+use crate::dates::push_date_time;
 use crate::money::{currency_exponent, push_amount};
-use std::fmt::Write;
 
 #[derive(Debug, Default)]
 pub struct HtmlBuf {
@@ -36,9 +36,33 @@ impl HtmlBuf {
         self
     }
 
-    /// A number as text (nothing to escape).
+    /// A number as text (nothing to escape), written digit by digit rather than through
+    /// `format!`.
     pub fn int(&mut self, value: i64) -> &mut Self {
-        let _ = write!(self.html, "{value}");
+        if value < 0 {
+            self.html.push('-');
+        }
+        // Least significant first; a u64 has at most 20 digits.
+        let mut digits = [0_u8; 20];
+        let mut count = 0;
+        let mut rest = value.unsigned_abs();
+        loop {
+            digits[count] = b'0' + (rest % 10) as u8;
+            count += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for &digit in digits[..count].iter().rev() {
+            self.html.push(char::from(digit));
+        }
+        self
+    }
+
+    /// A date and time as [`format_date_time`](crate::dates::format_date_time) writes it.
+    pub fn date_time(&mut self, ms: i64) -> &mut Self {
+        push_date_time(&mut self.html, ms);
         self
     }
 
@@ -110,6 +134,21 @@ mod tests {
         let mut html = HtmlBuf::default();
         html.int(-42).text("");
         assert_eq!(html.into_string(), "-42");
+    }
+
+    #[test]
+    fn numbers_and_dates_are_written_as_format_writes_them() {
+        for value in [0, 7, -7, 10, 1_001, -1_234_567, i64::MAX, i64::MIN] {
+            let mut html = HtmlBuf::default();
+            html.int(value);
+            assert_eq!(html.into_string(), value.to_string());
+        }
+        let mut html = HtmlBuf::default();
+        html.date_time(1_795_334_005_779);
+        assert_eq!(
+            html.into_string(),
+            crate::dates::format_date_time(1_795_334_005_779)
+        );
     }
 
     #[test]

@@ -93,7 +93,8 @@ pub(crate) fn address_from_json(text: &str) -> Address {
 }
 
 /// The columns of an order list row, in the order `order_row` reads them.
-pub(crate) const ORDER_ROW_COLUMNS: &str =
+/// The orders list's columns (the list indexes carry them all; see migration 0005).
+pub const ORDER_ROW_COLUMNS: &str =
     "id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor";
 
 pub(crate) type OrderRowTuple = (i64, i64, i64, String, String, String, String, String, i64);

@@ -6,7 +6,7 @@ mod support;
 
 use axum::http::{Method, StatusCode};
 use server::demo::{fill_shop, FillSpec};
-use support::{engines, unique, TestApp};
+use support::{engines, unique, Engine, TestApp};
 
 #[tokio::test]
 async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_pages() {
@@ -138,6 +138,30 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
                 sorted.reverse();
             }
             assert!(keys == sorted, "{engine:?}: orders out of {sort} order");
+        }
+
+        // On SQLite a filtered page is read from one index alone, in list order: no lookup of
+        // each row in the table, no sort.
+        if engine == Engine::Sqlite {
+            for filter in [
+                "o.status = 'delivered'",
+                "o.status = 'delivered' AND o.customer_type = 'business'",
+            ] {
+                let plan: Vec<(i64, i64, i64, String)> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "EXPLAIN QUERY PLAN SELECT {} FROM orders o WHERE 1 = 1 AND {filter} \
+                     ORDER BY o.placed_at DESC, o.id DESC LIMIT 51",
+                        server::orders::ORDER_ROW_COLUMNS
+                    )))
+                    .fetch_all(&db.pool)
+                    .await
+                    .expect("query plan");
+                let steps: Vec<&str> = plan.iter().map(|step| step.3.as_str()).collect();
+                assert!(
+                    steps.len() == 1 && steps[0].contains("USING COVERING INDEX orders_status"),
+                    "{filter}: {steps:?}"
+                );
+            }
         }
 
         // The server-rendered orders page shows 50 rows.

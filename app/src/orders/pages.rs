@@ -62,7 +62,7 @@ pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -
             .raw(r#"">#"#)
             .int(order.number)
             .raw("</a></td><td>")
-            .text(&format_date_time(order.placed_at_ms))
+            .date_time(order.placed_at_ms)
             .raw("</td><td>")
             .text(&order.customer_name)
             .raw("<small>")
