@@ -5,10 +5,14 @@
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Transaction};
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -21,6 +25,7 @@ pub enum Engine {
 pub struct Database {
     pub pool: AnyPool,
     pub engine: Engine,
+    quick_reads: Arc<QuickReads>,
 }
 
 static PLATFORM_SQLITE: Migrator = sqlx::migrate!("../migrations/platform/sqlite");
@@ -58,23 +63,106 @@ fn options(engine: Engine, shape: &PoolShape) -> AnyPoolOptions {
         .acquire_timeout(Duration::from_secs(10));
     match engine {
         Engine::Postgres => options,
-        // Pragmas cannot travel in the URL; WAL for concurrent readers, foreign keys enforced,
-        // a busy timeout instead of immediate SQLITE_BUSY, FULL sync so a commit survives power loss.
         // No ping before each checkout: the database is a file in this process, a ping only costs
         // a round trip to the connection's worker thread.
         Engine::Sqlite => options
             .test_before_acquire(false)
             .after_connect(|connection, _meta| {
                 Box::pin(async move {
-                    connection
-                        .execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                         PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;",
-                        )
-                        .await?;
+                    connection.execute(SQLITE_PRAGMAS).await?;
                     Ok(())
                 })
             }),
+    }
+}
+
+/// Pragmas cannot travel in the URL; WAL for concurrent readers, foreign keys enforced, a busy
+/// timeout instead of immediate SQLITE_BUSY, FULL sync so a commit survives power loss.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;";
+
+/// SQLite connections for the reads of the busiest pages (the orders list, an order), kept
+/// beside the pool and taken back without a ping.
+///
+/// sqlx's pool pings every connection it takes back, to flush what a query dropped halfway may
+/// have left behind. On SQLite that ping is a round trip to the connection's worker thread: as
+/// many thread hand-overs as the query itself, and on the orders list the pool's acquire,
+/// ping and release were about a tenth of the server's CPU. A read that ran to its end leaves
+/// nothing behind, so [`ReadConnection::finish`] puts its connection straight back; a read that
+/// failed or was dropped midway closes its connection instead.
+#[derive(Debug)]
+struct QuickReads {
+    idle: Mutex<Vec<AnyConnection>>,
+    permits: Semaphore,
+}
+
+/// A connection for reads: from [`Database::read`]. Call [`ReadConnection::finish`] once the
+/// reads have succeeded.
+pub struct ReadConnection<'a>(ReadSource<'a>);
+
+enum ReadSource<'a> {
+    /// PostgreSQL: a connection of the pool (its connections are a budget shared with the
+    /// server's other clients, so there are no extra ones).
+    Pooled(PoolConnection<Any>),
+    Quick {
+        connection: Option<AnyConnection>,
+        finished: bool,
+        database: &'a Database,
+        _permit: SemaphorePermit<'a>,
+    },
+}
+
+impl ReadConnection<'_> {
+    /// The reads ran to their end: the connection goes back for the next read.
+    pub fn finish(mut self) {
+        if let ReadSource::Quick { finished, .. } = &mut self.0 {
+            *finished = true;
+        }
+    }
+}
+
+impl Deref for ReadConnection<'_> {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match &self.0 {
+            ReadSource::Pooled(connection) => connection,
+            ReadSource::Quick { connection, .. } => {
+                connection.as_ref().expect("present until dropped")
+            }
+        }
+    }
+}
+
+impl DerefMut for ReadConnection<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match &mut self.0 {
+            ReadSource::Pooled(connection) => connection,
+            ReadSource::Quick { connection, .. } => {
+                connection.as_mut().expect("present until dropped")
+            }
+        }
+    }
+}
+
+impl Drop for ReadConnection<'_> {
+    fn drop(&mut self) {
+        if let ReadSource::Quick {
+            connection,
+            finished: true,
+            database,
+            ..
+        } = &mut self.0
+        {
+            if !database.pool.is_closed() {
+                if let (Some(connection), Ok(mut idle)) =
+                    (connection.take(), database.quick_reads.idle.lock())
+                {
+                    idle.push(connection);
+                }
+            }
+        }
+        // Otherwise the connection, if any, is dropped here, which closes it.
     }
 }
 
@@ -88,7 +176,54 @@ impl Database {
             .connect_with(connect_options)
             .await
             .context("connecting to database")?;
-        Ok(Database { pool, engine })
+        Ok(Database::new(pool, engine, shape))
+    }
+
+    fn new(pool: AnyPool, engine: Engine, shape: &PoolShape) -> Database {
+        Database {
+            pool,
+            engine,
+            quick_reads: Arc::new(QuickReads {
+                idle: Mutex::new(Vec::new()),
+                permits: Semaphore::new(shape.max_connections.max(1) as usize),
+            }),
+        }
+    }
+
+    /// A connection for one or more reads that run to their end (see [`QuickReads`]); on
+    /// PostgreSQL, a connection of the pool.
+    pub async fn read(&self) -> Result<ReadConnection<'_>, sqlx::Error> {
+        if self.engine == Engine::Postgres {
+            return Ok(ReadConnection(ReadSource::Pooled(
+                self.pool.acquire().await?,
+            )));
+        }
+        if self.pool.is_closed() {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        let reads = &*self.quick_reads;
+        let permit = tokio::time::timeout(
+            self.pool.options().get_acquire_timeout(),
+            reads.permits.acquire(),
+        )
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)?
+        .map_err(|_| sqlx::Error::PoolClosed)?;
+        let idle = reads.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let connection = match idle {
+            Some(connection) => connection,
+            None => {
+                let mut connection = self.pool.connect_options().connect().await?;
+                connection.execute(SQLITE_PRAGMAS).await?;
+                connection
+            }
+        };
+        Ok(ReadConnection(ReadSource::Quick {
+            connection: Some(connection),
+            finished: false,
+            database: self,
+            _permit: permit,
+        }))
     }
 
     /// Creates the pool without connecting; the first query opens a connection.
@@ -97,7 +232,7 @@ impl Database {
         let engine = engine_of(url);
         let connect_options = AnyConnectOptions::from_str(url).context("parsing database URL")?;
         let pool = options(engine, shape).connect_lazy_with(connect_options);
-        Ok(Database { pool, engine })
+        Ok(Database::new(pool, engine, shape))
     }
 
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`) so
@@ -140,6 +275,14 @@ impl Database {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        self.quick_reads.permits.close();
+        let idle = match self.quick_reads.idle.lock() {
+            Ok(mut idle) => std::mem::take(&mut *idle),
+            Err(_) => Vec::new(),
+        };
+        for connection in idle {
+            let _ = connection.close().await;
+        }
     }
 }
 
@@ -169,5 +312,110 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
                 || db_error.message().contains("UNIQUE constraint failed")
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn sqlite(dir: &tempfile::TempDir, connections: u32) -> Database {
+        let url = sqlite_url(&dir.path().join("reads.db"));
+        Database::connect(
+            &url,
+            &PoolShape {
+                max_connections: connections,
+                idle_timeout: Duration::from_secs(60),
+            },
+        )
+        .await
+        .expect("opens the SQLite file")
+    }
+
+    /// Whether `connection` is the one that created the TEMP table `marker` (TEMP tables
+    /// belong to one connection).
+    async fn has_marker(connection: &mut AnyConnection) -> bool {
+        sqlx::query("SELECT COUNT(*) FROM temp.marker")
+            .fetch_one(connection)
+            .await
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn a_finished_read_hands_its_connection_to_the_next_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = sqlite(&dir, 2).await;
+        let mut read = db.read().await.expect("a read connection");
+        sqlx::query("CREATE TEMP TABLE marker (x INTEGER)")
+            .execute(&mut *read)
+            .await
+            .expect("temp table");
+        read.finish();
+
+        let mut next = db.read().await.expect("a read connection");
+        assert!(has_marker(&mut next).await, "the same connection came back");
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *next)
+            .await
+            .expect("pragma");
+        assert_eq!(foreign_keys, 1, "read connections get the pool's pragmas");
+    }
+
+    #[tokio::test]
+    async fn a_read_dropped_unfinished_closes_its_connection() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = sqlite(&dir, 2).await;
+        let mut read = db.read().await.expect("a read connection");
+        sqlx::query("CREATE TEMP TABLE marker (x INTEGER)")
+            .execute(&mut *read)
+            .await
+            .expect("temp table");
+        drop(read);
+        let mut next = db.read().await.expect("a read connection");
+        assert!(!has_marker(&mut next).await, "a fresh connection");
+
+        // A query given up halfway: its connection is not handed on either.
+        let mut read = db.read().await.expect("a read connection");
+        sqlx::query("CREATE TEMP TABLE marker (x INTEGER)")
+            .execute(&mut *read)
+            .await
+            .expect("temp table");
+        let long = sqlx::query_scalar::<_, i64>(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000000) \
+             SELECT COUNT(*) FROM n",
+        )
+        .fetch_one(&mut *read);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), long)
+                .await
+                .is_err(),
+            "the long query was given up"
+        );
+        drop(read);
+        let mut next = db.read().await.expect("a read connection");
+        assert!(!has_marker(&mut next).await, "a fresh connection");
+        next.finish();
+    }
+
+    #[tokio::test]
+    async fn reads_wait_for_a_free_connection_and_stop_after_close() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = sqlite(&dir, 1).await;
+        let read = db.read().await.expect("a read connection");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(100), db.read())
+                .await
+                .is_err(),
+            "the only read connection is taken"
+        );
+        read.finish();
+        let read = tokio::time::timeout(Duration::from_secs(5), db.read())
+            .await
+            .expect("free again")
+            .expect("a read connection");
+        read.finish();
+
+        db.close().await;
+        assert!(matches!(db.read().await, Err(sqlx::Error::PoolClosed)));
     }
 }

@@ -19,6 +19,7 @@ use app::orders::rules::*;
 use app::products::rules::{parse_quantity, parse_tags, Sku};
 use app::services::OrderService;
 use async_trait::async_trait;
+use sqlx::AnyConnection;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
@@ -420,20 +421,33 @@ fn error_message(error: &AppError) -> String {
 }
 
 impl Orders {
+    /// An order with its lines, payments, shipments and timeline: six reads on one connection.
     pub async fn detail(db: &Database, id: i64) -> Result<OrderDetail, AppError> {
-        let order = sqlx::query_as::<_, OrderRecord>(sqlx::AssertSqlSafe(format!(
+        let mut connection = db.read().await.map_err(internal)?;
+        let detail = Orders::read_detail(&mut connection, id).await?;
+        connection.finish();
+        detail.ok_or_else(order_not_found)
+    }
+
+    async fn read_detail(
+        connection: &mut AnyConnection,
+        id: i64,
+    ) -> Result<Option<OrderDetail>, AppError> {
+        let Some(order) = sqlx::query_as::<_, OrderRecord>(sqlx::AssertSqlSafe(format!(
             "SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"
         )))
         .bind(id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(&mut *connection)
         .await
         .map_err(internal)?
-        .ok_or_else(order_not_found)?;
+        else {
+            return Ok(None);
+        };
         let lines = sqlx::query_as::<_, (i64, Option<i64>, String, String, i64, i64, i64)>(
             "SELECT id, variant_id, sku, title, unit_price_minor, quantity, shipped_quantity FROM order_lines WHERE order_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(internal)?
         .into_iter()
@@ -452,7 +466,7 @@ impl Orders {
             "SELECT kind, amount_minor, method, note, actor, created_at FROM payments WHERE order_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(internal)?
         .into_iter()
@@ -462,14 +476,14 @@ impl Orders {
             "SELECT id, carrier, tracking_number, tracking_url, actor, created_at FROM shipments WHERE order_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(internal)?;
         let shipped_items = sqlx::query_as::<_, (i64, String, i64)>(
             "SELECT sl.shipment_id, l.sku, sl.quantity FROM shipment_lines sl JOIN order_lines l ON l.id = sl.order_line_id WHERE l.order_id = $1 ORDER BY l.id",
         )
         .bind(id)
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(internal)?;
         let shipments = shipment_rows
@@ -496,14 +510,14 @@ impl Orders {
             "SELECT kind, message, actor, created_at FROM order_events WHERE order_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(internal)?
         .into_iter()
         .map(|(kind, message, actor, created_at_ms)| OrderEventDto { kind, message, actor, created_at_ms })
         .collect();
         let status = order.status();
-        Ok(OrderDetail {
+        Ok(Some(OrderDetail {
             id: order.id,
             number: order.number,
             status,
@@ -544,7 +558,7 @@ impl Orders {
                 .collect(),
             placed_at_ms: order.placed_at,
             updated_at_ms: order.updated_at,
-        })
+        }))
     }
 
     /// Applies one transition in its own transaction; returns the order id.
@@ -968,12 +982,14 @@ impl OrderService for Orders {
             " ORDER BY o.{column} {direction}, o.id {direction} LIMIT {}",
             ORDER_PAGE + 1
         ));
+        let mut connection = shop.db.read().await.map_err(internal)?;
         let (json,): (String,) = sql
             .into_json_rows(shop.db.engine, ORDER_ROW_COLUMNS)
             .query_as()
-            .fetch_one(&shop.db.pool)
+            .fetch_one(&mut *connection)
             .await
             .map_err(internal)?;
+        connection.finish();
         let mut rows: Vec<OrderRowTuple> = serde_json::from_str(&json).map_err(internal)?;
         // The database returns the page's rows unordered (see `into_json_rows`).
         let sort_value = |row: &OrderRowTuple| if column == "placed_at" { row.2 } else { row.8 };
