@@ -10,7 +10,7 @@
 //! markup written with [`HtmlBuf::raw`] (string literals in the calling code) is not escaped.
 
 use crate::dates::push_date_time;
-use crate::money::{currency_exponent, push_amount};
+use crate::money::{currency_exponent, push_amount, push_integer};
 
 #[derive(Debug, Default)]
 pub struct HtmlBuf {
@@ -39,24 +39,7 @@ impl HtmlBuf {
     /// A number as text (nothing to escape), written digit by digit rather than through
     /// `format!`.
     pub fn int(&mut self, value: i64) -> &mut Self {
-        if value < 0 {
-            self.html.push('-');
-        }
-        // Least significant first; a u64 has at most 20 digits.
-        let mut digits = [0_u8; 20];
-        let mut count = 0;
-        let mut rest = value.unsigned_abs();
-        loop {
-            digits[count] = b'0' + (rest % 10) as u8;
-            count += 1;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        for &digit in digits[..count].iter().rev() {
-            self.html.push(char::from(digit));
-        }
+        push_integer(&mut self.html, value);
         self
     }
 

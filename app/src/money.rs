@@ -2,7 +2,7 @@
 //! "1,299.00") and checked arithmetic. Never `f64`.
 
 use crate::error::AppError;
-pub use crate::shops::rules::{currency_exponent, format_money, push_amount};
+pub use crate::shops::rules::{currency_exponent, format_money, push_amount, push_integer};
 
 /// Parses a decimal amount into minor units of `currency`, naming `field` in errors.
 /// Accepts an optional thousands separator (`,`) and at most as many decimals as the currency has.

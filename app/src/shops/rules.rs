@@ -135,18 +135,7 @@ pub fn push_amount(out: &mut String, minor: i64, exponent: u8) {
     if minor < 0 {
         out.push('-');
     }
-    // The whole part's digits, least significant first (u64 has at most 20).
-    let mut digits = [0_u8; 20];
-    let mut count = 0;
-    let mut rest = whole;
-    loop {
-        digits[count] = b'0' + (rest % 10) as u8;
-        count += 1;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
+    let (digits, count) = decimal_digits(whole);
     for place in (0..count).rev() {
         out.push(char::from(digits[place]));
         if place > 0 && place % 3 == 0 {
@@ -157,6 +146,33 @@ pub fn push_amount(out: &mut String, minor: i64, exponent: u8) {
         out.push('.');
         for place in (0..u32::from(exponent)).rev() {
             out.push(char::from(b'0' + (fraction / 10_u64.pow(place) % 10) as u8));
+        }
+    }
+}
+
+/// Appends `value` in decimal (`-1234`, no grouping) to `out`, without `format!`.
+pub fn push_integer(out: &mut String, value: i64) {
+    if value < 0 {
+        out.push('-');
+    }
+    let (digits, count) = decimal_digits(value.unsigned_abs());
+    for &digit in digits[..count].iter().rev() {
+        out.push(char::from(digit));
+    }
+}
+
+/// The ASCII decimal digits of `value`, least significant first, and how many there are (a
+/// `u64` has at most 20).
+fn decimal_digits(value: u64) -> ([u8; 20], usize) {
+    let mut digits = [0_u8; 20];
+    let mut count = 0;
+    let mut rest = value;
+    loop {
+        digits[count] = b'0' + (rest % 10) as u8;
+        count += 1;
+        rest /= 10;
+        if rest == 0 {
+            return (digits, count);
         }
     }
 }

@@ -597,8 +597,8 @@ impl Connection {
 /// hyper's client runs each connection as a task of its own beside the task that sends on it,
 /// so every response cost a hand-over between two tasks, and it builds a `Response` with a
 /// header map the loop never reads. All of that is CPU the server, which shares the two cores
-/// with the load generator, then does not get; `wrk` measured about a fifth more pages per
-/// second than the hyper-based loop against the same server.
+/// with the load generator, then does not get. In one comparison against the same server,
+/// `wrk` measured 2,150 pages/s where the hyper-based loop measured 1,760.
 mod raw_http {
     use anyhow::{bail, Context};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
