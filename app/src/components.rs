@@ -125,10 +125,12 @@ where
     }
 }
 
-pub const INPUT_CLASS: &str = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-1 focus:ring-indigo-500";
-pub const BUTTON_CLASS: &str = "rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60";
-pub const LABEL_CLASS: &str = "block text-sm font-medium text-slate-700";
-pub const SECONDARY_BUTTON_CLASS: &str = "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50";
+/// Form controls and buttons: short component classes defined in `style/tailwind.css`, so the
+/// same list of utilities is not repeated on every element of every page.
+pub const INPUT_CLASS: &str = "cw-input";
+pub const BUTTON_CLASS: &str = "cw-button";
+pub const LABEL_CLASS: &str = "cw-label";
+pub const SECONDARY_BUTTON_CLASS: &str = "cw-button-secondary";
 /// Table header and data cells.
 pub const TH_CLASS: &str = "px-3 py-2 text-left font-medium";
 pub const TD_CLASS: &str = "px-3 py-2";

@@ -468,20 +468,22 @@ pub fn services() -> Result<Services, AppError> {
     })
 }
 
-fn request_parts() -> Option<http::request::Parts> {
-    use_context::<http::request::Parts>()
+/// Reads the current request's head in place: `use_context` would clone its headers and
+/// extensions on every call, several times per page.
+fn with_request_parts<R>(read: impl FnOnce(&http::request::Parts) -> R) -> Option<R> {
+    with_context::<http::request::Parts, R>(read)
 }
 
 /// The merchant session the server established for this request, or 401.
 pub fn current_session() -> Result<Session, AppError> {
-    request_parts()
-        .and_then(|parts| parts.extensions.get::<Session>().cloned())
+    with_request_parts(|parts| parts.extensions.get::<Session>().cloned())
+        .flatten()
         .ok_or_else(AppError::unauthenticated)
 }
 
 pub fn client_info() -> ClientInfo {
     ClientInfo {
-        ip: request_parts().and_then(|parts| parts.extensions.get::<ClientInfo>().cloned()?.ip),
+        ip: with_request_parts(|parts| parts.extensions.get::<ClientInfo>()?.ip.clone()).flatten(),
     }
 }
 
@@ -507,7 +509,7 @@ pub fn portal_caller(slug: &str) -> PortalCaller {
 
 /// The value of cookie `name` in the current request.
 pub fn cookie(name: &str) -> Option<String> {
-    cookie_in(&request_parts()?.headers, name)
+    with_request_parts(|parts| cookie_in(&parts.headers, name)).flatten()
 }
 
 pub fn append_set_cookies(cookies: Vec<String>) {

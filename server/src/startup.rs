@@ -7,7 +7,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::{Config, Secret};
 use crate::db::{self, Database, PoolShape};
 use crate::shops::Shops;
-use crate::state::AppState;
+use crate::state::{AppState, AppStateInner};
 use crate::tenancy::page_turns::PageTurns;
 use crate::tenancy::placement::Placement;
 use crate::tenancy::pools::ShopPools;
@@ -225,7 +225,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let leptos_options = leptos_options(&config);
     let addr = leptos_options.site_addr;
     let page_turns = Arc::new(PageTurns::new(config.page_render_limit()));
-    let state = AppState {
+    let state = AppState::new(AppStateInner {
         leptos_options,
         config: Arc::new(config),
         platform,
@@ -240,7 +240,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         pools: pools.clone(),
         resolver,
         page_turns,
-    };
+    });
     if state.config.demo {
         crate::demo::seed_if_empty(&state).await?;
     }

@@ -16,10 +16,38 @@ use crate::tenancy::resolver::TenantResolver;
 use app::services::Services;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use std::ops::Deref;
 use std::sync::Arc;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// The one application state. axum clones it for every middleware and extractor of every
+/// request, so it is a single shared pointer: cloning it is one reference count, not one per
+/// field (cloning and dropping the fields was 0.5 % of the orders list's profile).
+#[derive(Clone)]
+pub struct AppState(Arc<AppStateInner>);
+
+impl AppState {
+    pub fn new(inner: AppStateInner) -> Self {
+        AppState(Arc::new(inner))
+    }
+}
+
+impl Deref for AppState {
+    type Target = AppStateInner;
+
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// What Leptos' axum integration reads from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct AppStateInner {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub platform: Database,
@@ -37,7 +65,7 @@ pub struct AppState {
     pub page_turns: Arc<PageTurns>,
 }
 
-impl AppState {
+impl AppStateInner {
     /// The service implementations as the shared interfaces server functions use.
     pub fn services(&self) -> Services {
         Services {
