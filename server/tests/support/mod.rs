@@ -13,6 +13,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tower::ServiceExt;
 
+/// How long [`TestApp::send`] waits for one answer. Every request in the suites answers in
+/// well under a second in a debug build; imports run in the background and are polled.
+pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(60);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -127,22 +131,37 @@ impl TestApp {
             .expect("count")
     }
 
+    /// Sends one request through the router and reads the whole answer. A request that has
+    /// no complete answer within [`REQUEST_TIME_LIMIT`] fails the test, naming the request,
+    /// instead of holding the run until CI's own limit.
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self
-            .app
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let name = format!("{} {}", request.method(), request.uri());
+        let answer = async {
+            let response = self
+                .app
+                .router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("router answers");
+            let status = response.status();
+            let headers = response.headers().clone();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .expect("body")
+                .to_bytes();
+            (status, headers, bytes)
+        };
+        let (status, headers, bytes) = match tokio::time::timeout(REQUEST_TIME_LIMIT, answer).await
+        {
+            Ok(answer) => answer,
+            Err(_) => panic!(
+                "{name} had no complete answer within {} s",
+                REQUEST_TIME_LIMIT.as_secs()
+            ),
+        };
         let text = String::from_utf8_lossy(&bytes).to_string();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         TestResponse {
