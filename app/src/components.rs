@@ -30,32 +30,49 @@ where
     Resource::new_with_options(source, fetcher, false)
 }
 
-/// The page chrome for signed-in merchants: brand, account link and log-out button.
+/// The page chrome for signed-in merchants: brand, account link and log-out button. A shop's
+/// pages use [`top_bar`] and [`account_menu`] themselves, with the shop's own data
+/// (`shops::pages::ShopLayout`).
 #[component]
 pub fn PageFrame(children: Children) -> impl IntoView {
     let log_out = ServerAction::<LogOut>::new();
     let user = page_resource(|| (), |_| session_email());
+    let account = view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                user.await.ok().map(|email| account_menu(email, log_out))
+            })}
+        </Transition>
+    };
+    view! {
+        {top_bar(account)}
+        <main class="mx-auto max-w-6xl px-4 py-8">{children()}</main>
+    }
+}
+
+/// The bar at the top of every merchant page: the brand, and `account` at the right end.
+pub fn top_bar(account: impl IntoView) -> impl IntoView {
     view! {
         <header class="border-b border-slate-200 bg-white">
             <div class="mx-auto flex max-w-6xl items-center justify-between px-4 py-3">
                 <a href="/shops" class="text-lg font-semibold text-indigo-700">"Cartwright"</a>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        user.await.ok().map(|email| view! {
-                            <div class="flex items-center gap-4 text-sm">
-                                <a href="/account" class="text-slate-600 hover:text-slate-900">{email}</a>
-                                <ActionForm action=log_out>
-                                    <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100">
-                                        "Log out"
-                                    </button>
-                                </ActionForm>
-                            </div>
-                        })
-                    })}
-                </Transition>
+                {account}
             </div>
         </header>
-        <main class="mx-auto max-w-6xl px-4 py-8">{children()}</main>
+    }
+}
+
+/// The signed-in merchant's account link and log-out button, for [`top_bar`].
+pub fn account_menu(email: String, log_out: ServerAction<LogOut>) -> impl IntoView {
+    view! {
+        <div class="flex items-center gap-4 text-sm">
+            <a href="/account" class="text-slate-600 hover:text-slate-900">{email}</a>
+            <ActionForm action=log_out>
+                <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-100">
+                    "Log out"
+                </button>
+            </ActionForm>
+        </div>
     }
 }
 
@@ -144,7 +161,7 @@ mod tests {
         ShipmentDto,
     };
     use crate::orders::rules::{OrderStatus, OrderTotals};
-    use crate::shops::model::ShopSummary;
+    use crate::shops::model::{ShopFrame, ShopSummary};
     use crate::shops::rules::{Role, ShopStatus};
     use codee::{Decoder, Encoder};
     use serde::{de::DeserializeOwned, Serialize};
@@ -272,13 +289,23 @@ mod tests {
     fn page_data_carries_the_frame_data() {
         assert_round_trip::<Result<String, AppError>>(Ok("owner@shop.example".into()));
         assert_round_trip::<Result<String, AppError>>(Err(AppError::unauthenticated()));
-        assert_round_trip::<Result<Vec<ShopSummary>, AppError>>(Ok(vec![ShopSummary {
+        let acme = ShopSummary {
             slug: "acme".into(),
             name: "Acme".into(),
             currency: "EUR".into(),
             timezone: "Europe/Berlin".into(),
             status: ShopStatus::Suspended,
             role: Role::Staff,
-        }]));
+        };
+        assert_round_trip::<Result<Vec<ShopSummary>, AppError>>(Ok(vec![acme.clone()]));
+        assert_round_trip::<Result<ShopFrame, AppError>>(Ok(ShopFrame {
+            email: "owner@shop.example".into(),
+            shops: vec![acme],
+        }));
+        assert_round_trip::<Result<ShopFrame, AppError>>(Ok(ShopFrame {
+            email: "new@shop.example".into(),
+            shops: Vec::new(),
+        }));
+        assert_round_trip::<Result<ShopFrame, AppError>>(Err(AppError::unauthenticated()));
     }
 }

@@ -13,9 +13,8 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
     for engine in engines() {
         // Arrange: a fresh shop filled by the generator.
         let app = TestApp::start(engine).await;
-        let token = app
-            .sign_up(&format!("{}@example.com", unique("demo")))
-            .await;
+        let email = format!("{}@example.com", unique("demo"));
+        let token = app.sign_up(&email).await;
         let slug = unique("demo");
         app.create_shop(&token, &slug).await;
         let shop = app
@@ -177,5 +176,33 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
             50,
             "{engine:?}"
         );
+        // The frame's one resource carries the signed-in merchant for the top bar, and the
+        // table's foot links to the next page.
+        assert!(
+            page.text.contains(&email),
+            "{engine:?}: no e-mail in the top bar"
+        );
+        assert!(
+            page.text.contains("Next page →") && page.text.contains("after="),
+            "{engine:?}: no link to the next page"
+        );
+        // No match: the table says so, and there is no next page.
+        let empty = app
+            .page(
+                &format!("/shops/{slug}/orders?q=no-such-order-anywhere"),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(empty.status, StatusCode::OK, "{engine:?}");
+        assert!(
+            empty.text.contains("No orders match these filters."),
+            "{engine:?}"
+        );
+        assert_eq!(
+            empty.text.matches("Select order #").count(),
+            0,
+            "{engine:?}"
+        );
+        assert!(!empty.text.contains("Next page →"), "{engine:?}");
     }
 }

@@ -106,6 +106,14 @@ fn outcomes_view(result: Option<Result<Vec<BulkOutcome>, AppError>>) -> AnyView 
     }
 }
 
+/// A table body with one cell across the list's eight columns: loading, no orders, an error.
+fn table_note(note: impl IntoView + 'static) -> AnyView {
+    view! {
+        <tbody><tr><td colspan="8" class="px-3 py-4">{note}</td></tr></tbody>
+    }
+    .into_any()
+}
+
 #[component]
 pub fn OrdersPage() -> impl IntoView {
     let slug = use_slug();
@@ -210,48 +218,54 @@ pub fn OrdersPage() -> impl IntoView {
             <a href=move || format!("/shops/{}/orders/new", slug.get()) class=BUTTON_CLASS>"New order"</a>
         </div>
         {filters}
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                // By reference: awaiting the resource itself would clone the 50 rows. The guard
-                // is gone before `rows_html` reads the resource again.
-                let (next_cursor, has_rows) = match &*page.by_ref().await {
-                    Ok(page) => (page.next_cursor.clone(), !page.orders.is_empty()),
-                    Err(error) => return child_error(error.clone()),
-                };
-                let current = query.get_untracked();
-                let next = next_cursor.map(|cursor| {
-                    let params = [("q", current.q.clone()), ("status", current.status.clone()), ("channel", current.channel.clone()), ("customer_type", current.customer_type.clone()), ("from", current.from.clone()), ("to", current.to.clone()), ("sort", current.sort.clone()), ("after", cursor)];
-                    format!("?{}", encode_query(&params))
-                });
-                let slug_value = slug.get_untracked();
-                if !has_rows {
-                    return view! { <p class="mt-6 text-sm text-slate-600">"No orders match these filters."</p> }.into_any();
-                }
-                let rows_html = rows_html.get();
-                view! {
-                    <ActionForm action=bulk attr:class="mt-4" attr:aria-label="Bulk actions">
-                        <input type="hidden" name="slug" value=slug_value.clone()/>
-                        <div class="mb-2 flex flex-wrap items-center gap-2 text-sm">
-                            <span class="text-slate-600">"With selected:"</span>
-                            <button type="submit" name="action" value="mark_paid" class=SECONDARY_BUTTON>"Mark paid"</button>
-                            <button type="submit" name="action" value="approve" class=SECONDARY_BUTTON>"Approve"</button>
-                            <button type="submit" name="action" value="cancel" class=SECONDARY_BUTTON>"Cancel"</button>
-                        </div>
-                        {move || outcomes_view(bulk.value().get())}
-                        <table class="mt-2 w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm">
-                            <thead class="bg-slate-100">
-                                <tr>
-                                    <th class=TH><span class="sr-only">"Select"</span></th>
-                                    <th class=TH>"Order"</th><th class=TH>"Placed"</th><th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Channel"</th><th class=TH>"Status"</th><th class="px-3 py-2 text-right font-medium">"Total"</th>
-                                </tr>
-                            </thead>
-                            <tbody class=ORDER_ROWS_CLASS inner_html=rows_html></tbody>
-                        </table>
-                    </ActionForm>
-                    {next.map(|href| view! { <a href=href class="mt-4 inline-block text-sm text-indigo-700 underline">"Next page →"</a> })}
-                }.into_any()
-            })}
-        </Transition>
+        // Only the table's body and foot wait for the page of orders: on the server the
+        // `Transition` builds its children's view twice, and the form around them is the same
+        // for every page.
+        <ActionForm action=bulk attr:class="mt-4" attr:aria-label="Bulk actions">
+            <input type="hidden" name="slug" value=move || slug.get()/>
+            <div class="mb-2 flex flex-wrap items-center gap-2 text-sm">
+                <span class="text-slate-600">"With selected:"</span>
+                <button type="submit" name="action" value="mark_paid" class=SECONDARY_BUTTON>"Mark paid"</button>
+                <button type="submit" name="action" value="approve" class=SECONDARY_BUTTON>"Approve"</button>
+                <button type="submit" name="action" value="cancel" class=SECONDARY_BUTTON>"Cancel"</button>
+            </div>
+            {move || outcomes_view(bulk.value().get())}
+            <table class="mt-2 w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm">
+                <thead class="bg-slate-100">
+                    <tr>
+                        <th class=TH><span class="sr-only">"Select"</span></th>
+                        <th class=TH>"Order"</th><th class=TH>"Placed"</th><th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Channel"</th><th class=TH>"Status"</th><th class="px-3 py-2 text-right font-medium">"Total"</th>
+                    </tr>
+                </thead>
+                <Transition fallback=|| table_note(loading())>
+                    {move || Suspend::new(async move {
+                        // By reference: awaiting the resource itself would clone the 50 rows.
+                        // The guard is gone before `rows_html` reads the resource again.
+                        let next_cursor = match &*page.by_ref().await {
+                            Ok(page) if page.orders.is_empty() => {
+                                return table_note(view! { <p class="text-slate-600">"No orders match these filters."</p> });
+                            }
+                            Ok(page) => page.next_cursor.clone(),
+                            Err(error) => return table_note(child_error(error.clone())),
+                        };
+                        let next = next_cursor.map(|cursor| {
+                            let current = query.get_untracked();
+                            let params = [("q", current.q), ("status", current.status), ("channel", current.channel), ("customer_type", current.customer_type), ("from", current.from), ("to", current.to), ("sort", current.sort), ("after", cursor)];
+                            format!("?{}", encode_query(&params))
+                        });
+                        view! {
+                            <tbody class=ORDER_ROWS_CLASS inner_html=rows_html.get()></tbody>
+                            {next.map(|href| view! {
+                                <tfoot>
+                                    <tr><td colspan="8" class="px-3 py-3"><a href=href class="text-indigo-700 underline">"Next page →"</a></td></tr>
+                                </tfoot>
+                            })}
+                        }
+                        .into_any()
+                    })}
+                </Transition>
+            </table>
+        </ActionForm>
         <section class=format!("mt-8 {CARD}") aria-labelledby="bulk-ship-heading">
             <h3 id="bulk-ship-heading" class="text-base font-semibold">"Mark orders shipped"</h3>
             <ActionForm action=bulk_ship attr:class="mt-3 space-y-3">

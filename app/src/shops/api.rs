@@ -1,7 +1,7 @@
 //! Server functions for shops. Each reads the session and calls `ShopService`, which checks
 //! membership and role inside the shop the slug names.
 
-use super::model::{ProvisioningStatus, ShopDetail, ShopOverview, ShopSummary};
+use super::model::{ProvisioningStatus, ShopDetail, ShopFrame, ShopOverview, ShopSummary};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -12,6 +12,23 @@ pub async fn list_shops() -> Result<Vec<ShopSummary>, AppError> {
         async {
             let session = current_session()?;
             services()?.shops.list_shops(&session).await
+        }
+        .await,
+    )
+}
+
+/// The signed-in merchant's e-mail and shops, for the frame of a shop's pages.
+#[server(prefix = "/sfn", endpoint = "get_shop_frame")]
+pub async fn get_shop_frame() -> Result<ShopFrame, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            let shops = services()?.shops.list_shops(&session).await?;
+            Ok(ShopFrame {
+                email: session.email,
+                shops,
+            })
         }
         .await,
     )

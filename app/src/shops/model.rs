@@ -13,6 +13,15 @@ pub struct ShopSummary {
     pub role: Role,
 }
 
+/// What the frame of a shop's pages shows: the signed-in merchant (top bar) and their shops
+/// (header and shop switcher). One value, so the frame needs one resource and one Suspense
+/// boundary on every shop page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopFrame {
+    pub email: String,
+    pub shops: Vec<ShopSummary>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewShopInput {
     pub name: String,

@@ -2,11 +2,12 @@
 //! (navigation, shop switcher), the overview and the settings (details, domains, team, status).
 
 use super::api::*;
-use super::model::{ProvisioningStatus, ShopDetail, ShopSummary};
+use super::model::{ProvisioningStatus, ShopDetail, ShopFrame, ShopSummary};
 use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
+use crate::auth::api::LogOut;
 use crate::components::{
-    page_resource, ActionOutcome, ErrorAlert, ErrorPage, NotFound, PageFrame, BUTTON_CLASS,
-    INPUT_CLASS, LABEL_CLASS,
+    account_menu, page_resource, top_bar, ActionOutcome, ErrorAlert, ErrorPage, NotFound,
+    PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -115,32 +116,48 @@ pub fn NewShopPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct ShopChanged(RwSignal<usize>);
 
-/// The frame of every `/shops/<slug>/…` page: shop name, switcher and section navigation.
+/// The frame of every `/shops/<slug>/…` page: the top bar with the signed-in merchant, then the
+/// shop's name, switcher and section navigation. Both come from one resource in one Suspense
+/// boundary (the server renders each boundary's view more than once), and the page itself
+/// follows outside it, so reloading the header does not rebuild the page.
 #[component]
 pub fn ShopLayout() -> impl IntoView {
     let slug = use_slug();
     // Bumped by pages that change what the header shows (name, status).
     let changed = ShopChanged(RwSignal::new(0));
     provide_context(changed);
-    let shops = page_resource(move || (slug.get(), changed.0.get()), |_| list_shops());
+    let frame = page_resource(move || (slug.get(), changed.0.get()), |_| get_shop_frame());
+    let log_out = ServerAction::<LogOut>::new();
     view! {
-        <PageFrame>
-            <Transition fallback=loading>
-                {move || Suspend::new(async move {
-                    let current = slug.get();
-                    match shops.await {
-                        Ok(shops) => match shops.iter().find(|shop| shop.slug == current).cloned() {
+        <Transition fallback=|| view! { {top_bar(())} <div class=SHOP_HEADER_CLASS>{loading()}</div> }>
+            {move || Suspend::new(async move {
+                let current = slug.get();
+                match frame.await {
+                    Ok(ShopFrame { email, shops }) => {
+                        let header = match shops.iter().find(|shop| shop.slug == current).cloned() {
                             Some(shop) => view! { <ShopHeader shop=shop shops=shops/> }.into_any(),
                             None => view! { <NotFound/> }.into_any(),
-                        },
-                        Err(error) => view! { <ErrorPage error/> }.into_any(),
+                        };
+                        view! {
+                            {top_bar(account_menu(email, log_out))}
+                            <div class=SHOP_HEADER_CLASS>{header}</div>
+                        }
+                        .into_any()
                     }
-                })}
-            </Transition>
-            <div class="mt-6"><Outlet/></div>
-        </PageFrame>
+                    Err(error) => view! {
+                        {top_bar(())}
+                        <div class=SHOP_HEADER_CLASS><ErrorPage error/></div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+        <main class="mx-auto max-w-6xl px-4 pb-8 pt-6"><Outlet/></main>
     }
 }
+
+/// The shop's header sits above the page's `<main>`, in the same column.
+const SHOP_HEADER_CLASS: &str = "mx-auto max-w-6xl px-4 pt-8";
 
 #[component]
 fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
