@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$ROOT"
 
 "$ROOT/scripts/setup.sh" --no-browser
-say "cargo build --release -p server --bin bench-bulk"
-cargo build --release -p server --bin bench-bulk
+say "cargo build --release -p server --bin bench-bulk   (in target/bench)"
+CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo build --release -p server --bin bench-bulk
 say "bench-bulk $*"
-target/release/bench-bulk "$@"
+"$BENCH_TARGET_DIR/release/bench-bulk" "$@"

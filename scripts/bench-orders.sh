@@ -10,7 +10,7 @@ cd "$ROOT"
 "$ROOT/scripts/setup.sh" --no-browser
 say "cargo leptos build --release"
 cargo leptos build --release
-say "cargo build --release -p server --bin bench-orders"
-cargo build --release -p server --bin bench-orders
+say "cargo build --release -p server --bin bench-orders   (in target/bench)"
+CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo build --release -p server --bin bench-orders
 say "bench-orders $*"
-target/release/bench-orders "$@"
+"$BENCH_TARGET_DIR/release/bench-orders" "$@"

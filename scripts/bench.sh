@@ -14,4 +14,4 @@ CARTWRIGHT_BENCH_PG_URL="$("$ROOT/scripts/pg.sh" url)"
 export CARTWRIGHT_BENCH_PG_URL
 
 say "cargo run --release -p server --bin bench -- provision $*   (PostgreSQL: $CARTWRIGHT_BENCH_PG_URL)"
-cargo run --release -p server --bin bench -- provision "$@"
+CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo run --release -p server --bin bench -- provision "$@"

@@ -46,6 +46,12 @@ _cw_path_prepend "${CARGO_HOME:-$HOME/.cargo}/bin"
 unset _cw_pg_dir
 export PATH
 
+# The benchmark binaries build in a target directory of their own. Built in target/ with plain
+# `cargo build`, they invalidated the server binary `cargo leptos build` made there: a second
+# `make bench-orders` in a row rebuilt the server (fat LTO, about 7 minutes) before measuring.
+BENCH_TARGET_DIR="$ROOT/target/bench"
+export BENCH_TARGET_DIR
+
 # Never let tools try to download browsers; we use Debian's chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
