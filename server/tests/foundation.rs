@@ -1237,3 +1237,50 @@ async fn a_shops_pages_wait_for_a_free_turn_and_other_pages_do_not() {
     assert!(page.text.contains("</html>"), "{}", page.text);
     assert_eq!(turns.shops_in_progress(), 0, "the turn was given back");
 }
+
+#[tokio::test]
+async fn the_shop_frame_holds_the_callers_email_and_only_their_shops() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let frame = |token: Option<&str>| {
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri("/sfn/get_shop_frame")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(token) = token {
+            builder = builder.header(header::COOKIE, format!("{}={token}", app::ACCESS_COOKIE));
+        }
+        builder.body(Body::empty()).expect("request")
+    };
+    let email = format!("{}@example.com", unique("frame"));
+    let token = app.sign_up(&email).await;
+    let slug = unique("mine");
+    app.create_shop(&token, &slug).await;
+    let rival = app
+        .sign_up(&format!("{}@example.com", unique("rival")))
+        .await;
+    let rival_slug = unique("theirs");
+    app.create_shop(&rival, &rival_slug).await;
+
+    let anonymous = app.send(frame(None)).await;
+    assert_eq!(
+        anonymous.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        anonymous.text
+    );
+    assert!(!anonymous.text.contains(&slug) && !anonymous.text.contains(&rival_slug));
+
+    let mine = app.send(frame(Some(&token))).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.text);
+    assert_eq!(mine.json["email"], email.as_str());
+    let slugs: Vec<&str> = mine.json["shops"]
+        .as_array()
+        .expect("shops")
+        .iter()
+        .filter_map(|shop| shop["slug"].as_str())
+        .collect();
+    assert_eq!(slugs, vec![slug.as_str()], "only the caller's own shops");
+}
