@@ -129,7 +129,7 @@ pub fn ShopLayout() -> impl IntoView {
     let frame = page_resource(move || (slug.get(), changed.0.get()), |_| get_shop_frame());
     let log_out = ServerAction::<LogOut>::new();
     view! {
-        <Transition fallback=|| view! { {top_bar(())} <div class=SHOP_HEADER_CLASS>{loading()}</div> }>
+        <Transition fallback=|| shop_frame(None, loading().into_any())>
             {move || Suspend::new(async move {
                 let current = slug.get();
                 match frame.await {
@@ -138,17 +138,9 @@ pub fn ShopLayout() -> impl IntoView {
                             Some(shop) => view! { <ShopHeader shop=shop shops=shops/> }.into_any(),
                             None => view! { <NotFound/> }.into_any(),
                         };
-                        view! {
-                            {top_bar(account_menu(email, log_out))}
-                            <div class=SHOP_HEADER_CLASS>{header}</div>
-                        }
-                        .into_any()
+                        shop_frame(Some(account_menu(email, log_out).into_any()), header)
                     }
-                    Err(error) => view! {
-                        {top_bar(())}
-                        <div class=SHOP_HEADER_CLASS><ErrorPage error/></div>
-                    }
-                    .into_any(),
+                    Err(error) => shop_frame(None, view! { <ErrorPage error/> }.into_any()),
                 }
             })}
         </Transition>
@@ -156,8 +148,14 @@ pub fn ShopLayout() -> impl IntoView {
     }
 }
 
-/// The shop's header sits above the page's `<main>`, in the same column.
-const SHOP_HEADER_CLASS: &str = "mx-auto max-w-6xl px-4 pt-8";
+/// The top bar, with the account menu once the merchant is known, and the shop's header above
+/// the page's `<main>`, in the same column.
+fn shop_frame(account: Option<AnyView>, header: AnyView) -> impl IntoView {
+    view! {
+        {top_bar(account)}
+        <div class="mx-auto max-w-6xl px-4 pt-8">{header}</div>
+    }
+}
 
 #[component]
 fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
