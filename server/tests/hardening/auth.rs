@@ -1,0 +1,4 @@
+//! Hardening tests: auth.
+
+#[allow(unused_imports)]
+use crate::support::*;

@@ -1,0 +1,4 @@
+//! Hardening tests: limits.
+
+#[allow(unused_imports)]
+use crate::support::*;

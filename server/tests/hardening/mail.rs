@@ -1,0 +1,4 @@
+//! Hardening tests: mail.
+
+#[allow(unused_imports)]
+use crate::support::*;

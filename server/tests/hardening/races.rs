@@ -1,0 +1,4 @@
+//! Hardening tests: races.
+
+#[allow(unused_imports)]
+use crate::support::*;
