@@ -260,9 +260,15 @@ pub async fn place_order(
         }
     }
 
-    let mut priced = Vec::with_capacity(requested.len());
-    let mut problems = Vec::new();
-    for (sku, quantity) in &requested {
+    // Stock rows are locked (by the reservation below) in SKU order, whatever the order of the
+    // lines: two orders of the same SKUs in opposite orders would otherwise deadlock on
+    // PostgreSQL. Lines and problems are put back in the caller's order afterwards.
+    let mut lock_order: Vec<usize> = (0..requested.len()).collect();
+    lock_order.sort_by(|a, b| requested[*a].0.as_str().cmp(requested[*b].0.as_str()));
+    let mut priced: Vec<(usize, PricedLine)> = Vec::with_capacity(requested.len());
+    let mut problems: Vec<(usize, String)> = Vec::new();
+    for at in lock_order {
+        let (sku, quantity) = &requested[at];
         let variant = sqlx::query_as::<_, (i64, String, String, String, i64, i64, i64, String)>(
             "SELECT v.id, p.title, v.option1, v.option2, v.price_minor, v.on_hand, v.reserved, p.status FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = $1",
         )
@@ -272,11 +278,11 @@ pub async fn place_order(
         .map_err(internal)?;
         let Some((variant_id, title, option1, option2, price, on_hand, reserved, status)) = variant
         else {
-            problems.push(format!("unknown SKU {}", sku.as_str()));
+            problems.push((at, format!("unknown SKU {}", sku.as_str())));
             continue;
         };
         if status == "archived" {
-            problems.push(format!("{} is archived", sku.as_str()));
+            problems.push((at, format!("{} is archived", sku.as_str())));
             continue;
         }
         let price = match locked_prices {
@@ -284,7 +290,7 @@ pub async fn place_order(
             Some(locked) => match locked.get(&sku.as_str().to_ascii_uppercase()) {
                 Some(locked_price) => *locked_price,
                 None => {
-                    problems.push(format!("no agreed price for {}", sku.as_str()));
+                    problems.push((at, format!("no agreed price for {}", sku.as_str())));
                     continue;
                 }
             },
@@ -294,12 +300,24 @@ pub async fn place_order(
             .bind(variant_id)
             .execute(&mut **tx)
             .await
-            .map_err(internal)?;
+            .map_err(|error| {
+                if crate::catalog::is_stock_violation(&error) {
+                    AppError::Conflict(format!(
+                        "not enough stock for {}: it was reserved meanwhile; nothing was placed",
+                        sku.as_str()
+                    ))
+                } else {
+                    internal(error)
+                }
+            })?;
         if reserved_now.rows_affected() != 1 {
-            problems.push(format!(
-                "not enough stock for {} ({} available, {quantity} ordered)",
-                sku.as_str(),
-                on_hand - reserved
+            problems.push((
+                at,
+                format!(
+                    "not enough stock for {} ({} available, {quantity} ordered)",
+                    sku.as_str(),
+                    on_hand - reserved
+                ),
             ));
             continue;
         }
@@ -307,22 +325,29 @@ pub async fn place_order(
             .into_iter()
             .filter(|o| !o.is_empty())
             .collect();
-        priced.push(PricedLine {
-            variant_id,
-            sku: sku.as_str().to_string(),
-            title: if options.is_empty() {
-                title
-            } else {
-                format!("{title} — {}", options.join(" / "))
+        priced.push((
+            at,
+            PricedLine {
+                variant_id,
+                sku: sku.as_str().to_string(),
+                title: if options.is_empty() {
+                    title
+                } else {
+                    format!("{title} — {}", options.join(" / "))
+                },
+                unit_price_minor: price,
+                quantity: *quantity,
             },
-            unit_price_minor: price,
-            quantity: *quantity,
-        });
+        ));
     }
     if !problems.is_empty() {
         // The caller drops the transaction, releasing the reservations made so far.
+        problems.sort_by_key(|(at, _)| *at);
+        let problems: Vec<String> = problems.into_iter().map(|(_, problem)| problem).collect();
         return Err(AppError::invalid("lines", problems.join("; ")));
     }
+    priced.sort_by_key(|(at, _)| *at);
+    let priced: Vec<PricedLine> = priced.into_iter().map(|(_, line)| line).collect();
     let totals = OrderTotals::compute(
         &priced
             .iter()

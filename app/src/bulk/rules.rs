@@ -201,6 +201,94 @@ pub fn parse_percent(raw: &str, field: &str) -> Result<i64, AppError> {
     Ok(whole * 100 + fraction)
 }
 
+/// More price breaks than this per variant are refused as a whole.
+pub const MAX_PRICE_BREAKS: usize = 20;
+
+/// More lines than this per price list are refused as a whole, as bulk orders are.
+pub const MAX_PRICE_LIST_LINES: usize = MAX_BULK_LINES;
+
+/// `quantity: percent` lines (`10: 5`, `100: 12.5 %`) into price breaks sorted by quantity,
+/// naming the line of each problem. At most [`MAX_PRICE_BREAKS`] lines; a quantity may appear
+/// once; larger quantities must get larger discounts.
+pub fn parse_price_breaks(text: &str) -> Result<Vec<PriceBreak>, AppError> {
+    let mut breaks: Vec<PriceBreak> = Vec::new();
+    let mut first_line_of: HashMap<i64, usize> = HashMap::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let number = index + 1;
+        if breaks.len() == MAX_PRICE_BREAKS {
+            return Err(AppError::invalid(
+                "price_breaks",
+                format!("at most {MAX_PRICE_BREAKS} price breaks per variant (line {number} is over the limit)"),
+            ));
+        }
+        let field = format!("price_breaks (line {number})");
+        let (quantity, percent) = line.split_once([':', ',']).ok_or_else(|| {
+            AppError::invalid(&field, "write \"quantity: percent off\", e.g. 10: 5")
+        })?;
+        let quantity = crate::products::rules::parse_count(quantity.trim(), &field)?;
+        let discount = parse_percent(percent, &field)?;
+        let rule = check_price_break(quantity, discount)
+            .map_err(|error| AppError::invalid(&field, error.to_string()))?;
+        if let Some(first) = first_line_of.insert(rule.min_quantity, number) {
+            return Err(AppError::invalid(
+                &field,
+                format!("{quantity} appears twice (first on line {first})"),
+            ));
+        }
+        breaks.push(rule);
+    }
+    breaks.sort_by_key(|rule| rule.min_quantity);
+    if breaks
+        .windows(2)
+        .any(|pair| pair[1].discount_bp <= pair[0].discount_bp)
+    {
+        return Err(AppError::invalid(
+            "price_breaks",
+            "larger quantities must get larger discounts",
+        ));
+    }
+    Ok(breaks)
+}
+
+/// `SKU, price` lines (comma, semicolon or tab; an optional `sku,price` header) into a price
+/// list's items in minor units of `currency`, naming the line of each problem. At most
+/// [`MAX_PRICE_LIST_LINES`] lines; a SKU may appear once (ignoring case).
+pub fn parse_price_list_lines(text: &str, currency: &str) -> Result<Vec<(Sku, i64)>, AppError> {
+    let mut items: Vec<(Sku, i64)> = Vec::new();
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.to_ascii_lowercase().replace(' ', "") == "sku,price" {
+            continue;
+        }
+        let number = index + 1;
+        if items.len() == MAX_PRICE_LIST_LINES {
+            return Err(AppError::invalid(
+                "lines",
+                format!("at most {MAX_PRICE_LIST_LINES} lines per price list; split the list (line {number} is over the limit)"),
+            ));
+        }
+        let field = format!("lines (line {number})");
+        let (sku, price) = line
+            .split_once([',', ';', '\t'])
+            .ok_or_else(|| AppError::invalid(&field, "write \"SKU, price\""))?;
+        let sku = Sku::parse(sku).map_err(|error| AppError::invalid(&field, error.to_string()))?;
+        let price = crate::money::parse_amount(price.trim(), currency, &field)?;
+        if let Some(first) = first_line_of.insert(sku.as_str().to_ascii_uppercase(), number) {
+            return Err(AppError::invalid(
+                &field,
+                format!("{} appears twice (first on line {first})", sku.as_str()),
+            ));
+        }
+        items.push((sku, price));
+    }
+    Ok(items)
+}
+
 /// What the shop sells a variant for to this customer and on what terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariantTerms {
@@ -399,6 +487,98 @@ mod tests {
         assert_eq!(problems[2].0, 8);
         assert_eq!(problems[3].0, 9);
         assert!(problems[3].1.contains("missing"));
+    }
+
+    #[test]
+    fn price_breaks_are_read_per_line_and_must_grow() {
+        let breaks = parse_price_breaks("100: 12\n10: 5 %\n\n").expect("valid");
+        assert_eq!(
+            breaks,
+            vec![
+                PriceBreak {
+                    min_quantity: 10,
+                    discount_bp: 500
+                },
+                PriceBreak {
+                    min_quantity: 100,
+                    discount_bp: 1_200
+                }
+            ]
+        );
+        let error = parse_price_breaks("10: 5\nten: 3").expect_err("bad line");
+        assert!(error.to_string().contains("line 2"), "{error}");
+        assert!(parse_price_breaks("10: 5\n100: 4").is_err());
+        assert_eq!(parse_price_breaks(""), Ok(vec![]));
+    }
+
+    #[test]
+    fn a_repeated_price_break_quantity_names_both_lines() {
+        let error = parse_price_breaks("10: 5\n20: 6\n\n10: 7").expect_err("twice");
+        assert_eq!(
+            error,
+            AppError::invalid(
+                "price_breaks (line 4)",
+                "10 appears twice (first on line 1)"
+            )
+        );
+    }
+
+    #[test]
+    fn more_price_breaks_than_the_cap_are_refused_naming_the_field_and_the_cap() {
+        let at_cap: String = (0..MAX_PRICE_BREAKS)
+            .map(|i| format!("{}: {}\n", 2 + i, 1 + i))
+            .collect();
+        assert_eq!(
+            parse_price_breaks(&at_cap).map(|b| b.len()),
+            Ok(MAX_PRICE_BREAKS)
+        );
+        let over = format!("{at_cap}500: 50\n");
+        let error = parse_price_breaks(&over).expect_err("over the cap");
+        assert!(
+            matches!(&error, AppError::Invalid { field, message } if field == "price_breaks" && message.contains("at most 20 price breaks") && message.contains("line 21")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn price_list_lines_are_read_with_a_header_and_any_separator() {
+        let items =
+            parse_price_list_lines("sku, price\nBOLT-10, 0.90\nnut-5;0.45\n\nWASHER\t1", "EUR")
+                .expect("valid");
+        let read: Vec<(&str, i64)> = items
+            .iter()
+            .map(|(sku, price)| (sku.as_str(), *price))
+            .collect();
+        assert_eq!(read, vec![("BOLT-10", 90), ("nut-5", 45), ("WASHER", 100)]);
+        let error = parse_price_list_lines("BOLT-10\n", "EUR").expect_err("no price");
+        assert!(error.to_string().contains("line 1"), "{error}");
+    }
+
+    #[test]
+    fn a_repeated_price_list_sku_names_its_line_ignoring_case() {
+        let error =
+            parse_price_list_lines("BOLT-10, 1\nNUT-5, 2\nbolt-10, 3", "EUR").expect_err("twice");
+        assert_eq!(
+            error,
+            AppError::invalid("lines (line 3)", "bolt-10 appears twice (first on line 1)")
+        );
+    }
+
+    #[test]
+    fn a_price_list_over_the_cap_is_refused_naming_the_field_and_the_cap() {
+        let at_cap: String = (0..MAX_PRICE_LIST_LINES)
+            .map(|i| format!("S{i}, 1\n"))
+            .collect();
+        assert_eq!(
+            parse_price_list_lines(&at_cap, "EUR").map(|items| items.len()),
+            Ok(MAX_PRICE_LIST_LINES)
+        );
+        let error = parse_price_list_lines(&format!("sku,price\n{at_cap}EXTRA, 1\n"), "EUR")
+            .expect_err("over the cap");
+        assert!(
+            matches!(&error, AppError::Invalid { field, message } if field == "lines" && message.contains("at most 10000 lines per price list") && message.contains("line 10002")),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -25,6 +25,36 @@ pub const COLUMNS: [&str; 16] = [
 
 pub const REQUIRED: [&str; 2] = ["sku", "price"];
 
+/// Whether a spreadsheet could read this cell as a formula (or the start of one): it begins
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return, or is such a cell already quoted with
+/// `'` (so that quoting can be undone exactly).
+fn needs_formula_quote(cell: &str) -> bool {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => true,
+        Some(b'\'') => needs_formula_quote(&cell[1..]),
+        _ => false,
+    }
+}
+
+/// An exported cell that a spreadsheet will show as text, never run as a formula: a leading `'`
+/// before a cell [`needs_formula_quote`] marks (OWASP's advice against CSV injection).
+pub fn quote_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if needs_formula_quote(cell) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// An imported cell with the `'` of [`quote_formula`] taken off again, so an export re-imports
+/// unchanged. A `'` before anything else is the cell's own text and stays.
+pub fn unquote_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_formula_quote(rest) => rest,
+        _ => cell,
+    }
+}
+
 /// Where each known column sits in the file.
 #[derive(Debug, Clone)]
 pub struct Header {
@@ -70,6 +100,7 @@ impl Header {
             .position(|known| *known == column)
             .and_then(|index| self.positions[index])
             .and_then(|position| fields.get(position).copied())
+            .map(unquote_formula)
             .unwrap_or("")
     }
 
@@ -196,6 +227,53 @@ mod tests {
             .contains("UTF-16"));
         assert_eq!(check_encoding_prefix(&[0xEF, 0xBB, 0xBF, b's']), Ok(3));
         assert_eq!(check_encoding_prefix(b"sku,price"), Ok(0));
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_as_formulas_are_quoted_on_export() {
+        for cell in [
+            "=HYPERLINK(\"http://evil.example\")",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(quote_formula(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["Tee", "", "12.50", "a=b", " =x", "'quoted", "it's"] {
+            assert_eq!(quote_formula(cell), cell, "{cell:?}");
+        }
+        // A cell that already looks quoted is quoted once more, so unquoting gives it back.
+        assert_eq!(quote_formula("'=x"), "''=x");
+    }
+
+    #[test]
+    fn the_import_takes_the_formula_quote_off_again() {
+        assert_eq!(unquote_formula("'=SUM(A1)"), "=SUM(A1)");
+        assert_eq!(unquote_formula("'-2"), "-2");
+        assert_eq!(unquote_formula("'\tx"), "\tx");
+        assert_eq!(unquote_formula("''=x"), "'=x");
+        for cell in ["'quoted", "it's", "'", "Tee", ""] {
+            assert_eq!(unquote_formula(cell), cell, "{cell:?}");
+        }
+        for cell in [
+            "=x", "'=x", "''=x", "+", "-", "@", "\t", "\r", "'", "''", "'a", "plain", "", "-5 %",
+        ] {
+            assert_eq!(
+                unquote_formula(&quote_formula(cell)),
+                cell,
+                "round trip of {cell:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_quoted_cell_reads_back_through_the_header() {
+        let header = parse_header(&["sku", "price", "title"]).expect("valid");
+        let (product, variant) = header.row(&["TEE-M", "12.50", "'=HYPERLINK(1)"]);
+        assert_eq!(product.title, "=HYPERLINK(1)");
+        assert_eq!(variant.sku, "TEE-M");
     }
 
     #[test]

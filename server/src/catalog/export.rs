@@ -1,7 +1,8 @@
 //! CSV export of the catalog in the import layout: one row per variant with the product columns
-//! repeated, streamed page by page so a large catalog never sits in memory.
+//! repeated, streamed page by page so a large catalog never sits in memory. A cell a spreadsheet
+//! would run as a formula gets a leading `'` (the import takes it off again).
 
-use super::csv_format::COLUMNS;
+use super::csv_format::{quote_formula, COLUMNS};
 use crate::db::Database;
 use app::money::amount_text;
 
@@ -40,24 +41,32 @@ fn write_rows(rows: &[ExportRow], currency: &str, header: bool) -> anyhow::Resul
             .compare_at_minor
             .map(|value| amount_text(value, currency))
             .unwrap_or_default();
-        writer.write_record([
-            row.handle.as_str(),
-            &row.title,
-            &row.description,
-            &row.status,
-            &row.tags,
-            &row.images,
-            &row.option1_name,
-            &row.option1,
-            &row.option2_name,
-            &row.option2,
-            &row.sku,
-            &amount_text(row.price_minor, currency),
-            &compare_at,
-            &row.weight_grams.to_string(),
-            &row.barcode,
-            &row.on_hand.to_string(),
-        ])?;
+        let price = amount_text(row.price_minor, currency);
+        let weight = row.weight_grams.to_string();
+        let on_hand = row.on_hand.to_string();
+        writer.write_record(
+            [
+                row.handle.as_str(),
+                &row.title,
+                &row.description,
+                &row.status,
+                &row.tags,
+                &row.images,
+                &row.option1_name,
+                &row.option1,
+                &row.option2_name,
+                &row.option2,
+                &row.sku,
+                &price,
+                &compare_at,
+                &weight,
+                &row.barcode,
+                &on_hand,
+            ]
+            .map(quote_formula)
+            .iter()
+            .map(|cell| cell.as_bytes()),
+        )?;
     }
     Ok(writer.into_inner()?)
 }

@@ -696,6 +696,39 @@ async fn write_batch(
                     });
                     continue;
                 }
+                if !stock_same {
+                    // Conditional on the stock read above and on what is reserved now: on
+                    // PostgreSQL an order placed meanwhile raises `reserved` (or an adjustment
+                    // changes `on_hand`) and the row is refused instead of overselling. Written
+                    // before the other fields, so a refused row leaves nothing behind.
+                    let written = sqlx::query("UPDATE variants SET on_hand = $1, updated_at = $2 WHERE id = $3 AND on_hand = $4 AND reserved <= $1")
+                        .bind(variant.on_hand)
+                        .bind(now)
+                        .bind(known.id)
+                        .bind(known.on_hand)
+                        .execute(&mut **tx)
+                        .await?;
+                    if written.rows_affected() != 1 {
+                        outcome.errors.push(ImportRowError {
+                            line: *line,
+                            field: "on_hand".into(),
+                            message: format!(
+                                "the stock of {} changed while the file was imported (an order or an adjustment); import the row again",
+                                variant.sku.as_str()
+                            ),
+                        });
+                        continue;
+                    }
+                    super::record_adjustment(
+                        &mut **tx,
+                        known.id,
+                        variant.on_hand - known.on_hand,
+                        variant.on_hand,
+                        "CSV import",
+                        actor,
+                    )
+                    .await?;
+                }
                 if !fields_same {
                     sqlx::query("UPDATE variants SET option1 = $1, option2 = $2, price_minor = $3, compare_at_minor = $4, weight_grams = $5, barcode = $6, updated_at = $7 WHERE id = $8")
                         .bind(&variant.option1)
@@ -708,23 +741,6 @@ async fn write_batch(
                         .bind(known.id)
                         .execute(&mut **tx)
                         .await?;
-                }
-                if !stock_same {
-                    sqlx::query("UPDATE variants SET on_hand = $1, updated_at = $2 WHERE id = $3")
-                        .bind(variant.on_hand)
-                        .bind(now)
-                        .bind(known.id)
-                        .execute(&mut **tx)
-                        .await?;
-                    super::record_adjustment(
-                        &mut **tx,
-                        known.id,
-                        variant.on_hand - known.on_hand,
-                        variant.on_hand,
-                        "CSV import",
-                        actor,
-                    )
-                    .await?;
                 }
                 if fields_same && stock_same && !product_changed {
                     outcome.unchanged += 1;

@@ -174,6 +174,58 @@ fn sku_taken(sku: &Sku) -> AppError {
     ))
 }
 
+/// Whether the database refused a write because it breaks a stock rule (`on_hand >= reserved`,
+/// nothing negative): a CHECK constraint on PostgreSQL, a CHECK or the trigger of migration 0006
+/// on SQLite.
+pub fn is_stock_violation(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db_error) => {
+            db_error.code().as_deref() == Some("23514")
+                || db_error.message().contains("CHECK constraint failed")
+        }
+        _ => false,
+    }
+}
+
+/// A write of stock the database refused: a 409 naming the SKU when it broke a stock rule (a
+/// concurrent order reserved the stock first), the opaque internal error otherwise.
+pub fn stock_refusal(error: sqlx::Error, sku: &Sku) -> AppError {
+    if is_stock_violation(&error) {
+        AppError::Conflict(format!(
+            "{}: on hand cannot go below what open orders reserve; nothing was changed",
+            sku.as_str()
+        ))
+    } else {
+        internal(error)
+    }
+}
+
+/// Why a conditional stock update changed nothing, as a 409 naming the SKU.
+async fn stock_changed(
+    tx: &mut Transaction<'static, Any>,
+    variant_id: i64,
+    sku: &Sku,
+    wanted_on_hand: i64,
+) -> AppError {
+    let now =
+        sqlx::query_as::<_, (i64, i64)>("SELECT on_hand, reserved FROM variants WHERE id = $1")
+            .bind(variant_id)
+            .fetch_optional(&mut **tx)
+            .await;
+    match now {
+        Ok(Some((_, reserved))) if reserved > wanted_on_hand => AppError::Conflict(format!(
+            "{}: {wanted_on_hand} on hand would be below the {reserved} now reserved by open orders; nothing was changed",
+            sku.as_str()
+        )),
+        Ok(Some(_)) => AppError::Conflict(format!(
+            "{}: the stock changed while you adjusted it; nothing was changed, try again",
+            sku.as_str()
+        )),
+        Ok(None) => AppError::NotFound("Variant not found".into()),
+        Err(error) => internal(error),
+    }
+}
+
 /// Records a change of stock on hand in the adjustment history.
 pub async fn record_adjustment<'e, E>(
     executor: E,
@@ -686,10 +738,11 @@ impl CatalogService for Catalog {
             AppError::invalid("sku", format!("no variant has the SKU {}", sku.as_str()))
         })?;
         let after = adjusted_on_hand(on_hand, reserved, delta)?;
-        // Conditional on the value read: on PostgreSQL a concurrent change makes this a no-op
-        // instead of a lost update.
+        // Conditional on the value read and on what is reserved now: on PostgreSQL an order
+        // placed meanwhile (it raises `reserved`, not `on_hand`) or a concurrent adjustment
+        // makes this a no-op instead of a lost update or stock below what open orders hold.
         let updated = sqlx::query(
-            "UPDATE variants SET on_hand = $1, updated_at = $2 WHERE id = $3 AND on_hand = $4",
+            "UPDATE variants SET on_hand = $1, updated_at = $2 WHERE id = $3 AND on_hand = $4 AND reserved <= $1",
         )
         .bind(after)
         .bind(now_ms())
@@ -697,11 +750,9 @@ impl CatalogService for Catalog {
         .bind(on_hand)
         .execute(&mut *tx)
         .await
-        .map_err(internal)?;
+        .map_err(|error| stock_refusal(error, &sku))?;
         if updated.rows_affected() != 1 {
-            return Err(AppError::Conflict(
-                "The stock changed while you adjusted it; try again".into(),
-            ));
+            return Err(stock_changed(&mut tx, variant_id, &sku, after).await);
         }
         record_adjustment(&mut *tx, variant_id, delta, after, reason, &shop.actor)
             .await

@@ -7,16 +7,19 @@ use crate::db::{now_ms, Database, Engine};
 use crate::error::internal;
 use crate::orders::place_order;
 use crate::sql::{like_escape, SqlBuilder};
-use app::bulk::rules::{check_bulk, parse_bulk_lines, BulkCheck, PriceBreak, VariantTerms};
+use app::bulk::rules::{
+    check_bulk, parse_bulk_lines, BulkCheck, ParsedBulk, PriceBreak, VariantTerms,
+};
 use app::error::AppError;
 use app::orders::model::{NewOrderInput, NewOrderLine};
 use app::portal::model::BulkSubmission;
 use app::services::{PlacedOrder, PortalVariant};
+use sqlx::{Any, AnyConnection, Transaction};
 use std::collections::HashMap;
 
 /// The backend name `SqlBuilder::bulk` expects.
-fn backend_name(db: &Database) -> &'static str {
-    match db.engine {
+fn backend_name(engine: Engine) -> &'static str {
+    match engine {
         Engine::Sqlite => "SQLite",
         Engine::Postgres => "PostgreSQL",
     }
@@ -81,8 +84,12 @@ fn terms_from_row(row: TermsRow) -> VariantTerms {
 }
 
 /// Attaches each variant's price breaks (sorted by quantity).
-async fn attach_breaks(db: &Database, terms: &mut [&mut VariantTerms]) -> Result<(), AppError> {
-    let backend = backend_name(db);
+async fn attach_breaks(
+    connection: &mut AnyConnection,
+    engine: Engine,
+    terms: &mut [&mut VariantTerms],
+) -> Result<(), AppError> {
+    let backend = backend_name(engine);
     let mut by_id: HashMap<i64, usize> = HashMap::with_capacity(terms.len());
     for (index, variant) in terms.iter().enumerate() {
         by_id.insert(variant.variant_id, index);
@@ -98,7 +105,7 @@ async fn attach_breaks(db: &Database, terms: &mut [&mut VariantTerms]) -> Result
         sql.push(") ORDER BY variant_id, min_quantity");
         let rows = sql
             .query_as::<(i64, i64, i64)>()
-            .fetch_all(&db.pool)
+            .fetch_all(&mut *connection)
             .await
             .map_err(internal)?;
         for (variant_id, min_quantity, discount_bp) in rows {
@@ -114,13 +121,15 @@ async fn attach_breaks(db: &Database, terms: &mut [&mut VariantTerms]) -> Result
 }
 
 /// The terms of the active variants with these SKUs (exact match first, then ignoring case),
-/// keyed by upper-case SKU.
+/// keyed by upper-case SKU. Read on `connection`: inside a placing transaction, the terms an
+/// order is checked against are the ones it is placed with.
 pub async fn terms_for(
-    db: &Database,
+    connection: &mut AnyConnection,
+    engine: Engine,
     price_list_id: Option<i64>,
     skus: &[&str],
 ) -> Result<HashMap<String, VariantTerms>, AppError> {
-    let backend = backend_name(db);
+    let backend = backend_name(engine);
     let mut found: HashMap<String, VariantTerms> = HashMap::with_capacity(skus.len());
     // `CROSS JOIN` keeps variants in the outer loop on SQLite, so the SKUs are looked up in
     // their index. Without statistics (shops never run ANALYZE) SQLite judged a long IN list
@@ -160,7 +169,7 @@ pub async fn terms_for(
             sql.push(")");
             let rows = sql
                 .query_as::<TermsRow>()
-                .fetch_all(&db.pool)
+                .fetch_all(&mut *connection)
                 .await
                 .map_err(internal)?;
             for row in rows {
@@ -170,7 +179,7 @@ pub async fn terms_for(
         }
     }
     let mut all: Vec<&mut VariantTerms> = found.values_mut().collect();
-    attach_breaks(db, &mut all).await?;
+    attach_breaks(connection, engine, &mut all).await?;
     Ok(found)
 }
 
@@ -195,23 +204,40 @@ pub async fn catalog_terms(
         ));
     }
     sql.push(" ORDER BY p.title, v.position, v.id LIMIT 200");
+    let mut connection = db.pool.acquire().await.map_err(internal)?;
     let rows = sql
         .query_as::<TermsRow>()
-        .fetch_all(&db.pool)
+        .fetch_all(&mut *connection)
         .await
         .map_err(internal)?;
     let mut terms: Vec<VariantTerms> = rows.into_iter().map(terms_from_row).collect();
     let mut refs: Vec<&mut VariantTerms> = terms.iter_mut().collect();
-    attach_breaks(db, &mut refs).await?;
+    attach_breaks(&mut connection, db.engine, &mut refs).await?;
     Ok(terms.into_iter().map(PortalVariant::from).collect())
+}
+
+/// Checks and prices parsed lines against the terms read on `connection`.
+pub async fn check_parsed(
+    connection: &mut AnyConnection,
+    business: &BusinessCaller,
+    parsed: ParsedBulk,
+) -> Result<BulkCheck, AppError> {
+    let skus: Vec<&str> = parsed.lines.iter().map(|line| line.sku.as_str()).collect();
+    let terms = terms_for(
+        connection,
+        business.shop.db.engine,
+        business.customer.price_list_id,
+        &skus,
+    )
+    .await?;
+    Ok(check_bulk(parsed, &terms))
 }
 
 /// Reads, checks and prices a bulk order without placing it.
 pub async fn check(business: &BusinessCaller, lines: &str) -> Result<BulkCheck, AppError> {
     let parsed = parse_bulk_lines(lines)?;
-    let skus: Vec<&str> = parsed.lines.iter().map(|line| line.sku.as_str()).collect();
-    let terms = terms_for(&business.shop.db, business.customer.price_list_id, &skus).await?;
-    Ok(check_bulk(parsed, &terms))
+    let mut connection = business.shop.db.pool.acquire().await.map_err(internal)?;
+    check_parsed(&mut connection, business, parsed).await
 }
 
 fn problems_summary(check: &BulkCheck) -> String {
@@ -244,18 +270,37 @@ fn problems_summary(check: &BulkCheck) -> String {
 
 /// Places a checked bulk order as one order (invoice; pay later) at the checked prices, or, for
 /// a buyer whose spending limit it would exceed, files it for the company admin's approval.
+/// Checked, decided and written in one transaction (see `company::lock_customer`), so parallel
+/// orders of one buyer cannot each pass the limit.
 pub async fn submit(
     business: &BusinessCaller,
     lines: &str,
     notes: &str,
 ) -> Result<BulkSubmission, AppError> {
-    let checked = check(business, lines).await?;
+    let parsed = parse_bulk_lines(lines)?;
+    let mut tx = business.shop.db.begin_write().await.map_err(internal)?;
+    super::company::lock_customer(&mut tx, business.shop.db.engine, business.customer.id).await?;
+    let checked = check_parsed(&mut tx, business, parsed).await?;
     if !checked.is_orderable() {
         return Err(AppError::invalid("lines", problems_summary(&checked)));
     }
-    if let Err(over) = super::company::check_limit(business, checked.subtotal_minor).await? {
+    let submission = place_or_file(&mut tx, business, &checked, lines, notes).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(submission)
+}
+
+/// Inside the placing transaction, with the checked (orderable) lines: places them as one order,
+/// or files them for the company admin when the buyer's limit would be exceeded.
+pub async fn place_or_file(
+    tx: &mut Transaction<'static, Any>,
+    business: &BusinessCaller,
+    checked: &BulkCheck,
+    lines: &str,
+    notes: &str,
+) -> Result<BulkSubmission, AppError> {
+    if let Err(over) = super::company::check_limit(tx, business, checked.subtotal_minor).await? {
         let approval_id =
-            super::company::file_for_approval(business, lines, notes, checked.subtotal_minor)
+            super::company::file_for_approval(tx, business, lines, notes, checked.subtotal_minor)
                 .await?;
         return Ok(BulkSubmission {
             order: None,
@@ -263,7 +308,7 @@ pub async fn submit(
             message: format!("{over}: it now waits for your company admin's approval."),
         });
     }
-    let order = place_portal_order_for(business, &checked, notes, None).await?;
+    let order = place_checked(tx, business, checked, notes).await?;
     Ok(BulkSubmission {
         message: format!("Order #{} placed", order.number),
         order: Some(order),
@@ -271,13 +316,12 @@ pub async fn submit(
     })
 }
 
-/// Places the checked lines as one order for `business` (the buyer). With `approval`, the
-/// company admin's approval `(id, admin)` is marked approved in the same transaction.
-pub async fn place_portal_order_for(
+/// Places the checked lines as one order for `business` (the buyer) inside `tx`.
+async fn place_checked(
+    tx: &mut Transaction<'static, Any>,
     business: &BusinessCaller,
     checked: &BulkCheck,
     notes: &str,
-    approval: Option<(i64, &str)>,
 ) -> Result<PlacedOrder, AppError> {
     let locked: HashMap<String, i64> = checked
         .lines
@@ -294,10 +338,8 @@ pub async fn place_portal_order_for(
         .collect();
     let notes = format!("Bulk order (invoice, pay later). {}", notes.trim());
     let input = company_order_input(business, lines, notes.trim())?;
-    let db = &business.shop.db;
-    let mut tx = db.begin_write().await.map_err(internal)?;
     let (order_id, number, total_minor) = place_portal_order(
-        &mut tx,
+        tx,
         &business.shop.shop.currency,
         (business.customer.id, &business.customer.email),
         Some(business.company_id),
@@ -305,26 +347,41 @@ pub async fn place_portal_order_for(
         &locked,
     )
     .await?;
-    if let Some((approval_id, admin)) = approval {
-        let approved = sqlx::query("UPDATE company_approvals SET status = 'approved', order_id = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'waiting'")
-            .bind(order_id)
-            .bind(admin)
-            .bind(now_ms())
-            .bind(approval_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        if approved.rows_affected() != 1 {
-            return Err(AppError::Conflict("This order was already decided".into()));
-        }
-    }
-    tx.commit().await.map_err(internal)?;
     Ok(PlacedOrder {
         id: order_id,
         number,
         total_minor,
         currency: business.shop.shop.currency.clone(),
     })
+}
+
+/// Places the checked lines as one order for `business` (the buyer), with the company admin's
+/// approval `(id, admin)` marked approved in the same transaction.
+pub async fn place_approved(
+    business: &BusinessCaller,
+    checked: &BulkCheck,
+    notes: &str,
+    approval: (i64, &str),
+) -> Result<PlacedOrder, AppError> {
+    let (approval_id, admin) = approval;
+    let db = &business.shop.db;
+    let mut tx = db.begin_write().await.map_err(internal)?;
+    // Approved orders count towards the buyer's spending too: decided after the buyer's own.
+    super::company::lock_customer(&mut tx, db.engine, business.customer.id).await?;
+    let placed = place_checked(&mut tx, business, checked, notes).await?;
+    let approved = sqlx::query("UPDATE company_approvals SET status = 'approved', order_id = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'waiting'")
+        .bind(placed.id)
+        .bind(admin)
+        .bind(now_ms())
+        .bind(approval_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+    if approved.rows_affected() != 1 {
+        return Err(AppError::Conflict("This order was already decided".into()));
+    }
+    tx.commit().await.map_err(internal)?;
+    Ok(placed)
 }
 
 /// An order of the caller's company: the caller as the customer, the company's name, its billing

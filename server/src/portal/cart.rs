@@ -15,15 +15,16 @@ use app::orders::model::{Address, NewOrderInput, NewOrderLine};
 use app::portal::model::{BulkSubmission, CartView};
 use app::products::rules::Sku;
 use app::services::PlacedOrder;
+use sqlx::{Any, AnyConnection, Transaction};
 use std::collections::HashMap;
 
 /// The cart as `SKU, quantity` lines, oldest first.
-async fn cart_lines(shop: &PortalShop, customer_id: i64) -> Result<String, AppError> {
+async fn cart_lines(connection: &mut AnyConnection, customer_id: i64) -> Result<String, AppError> {
     let rows = sqlx::query_as::<_, (String, i64)>(
         "SELECT v.sku, c.quantity FROM cart_items c JOIN variants v ON v.id = c.variant_id WHERE c.customer_id = $1 ORDER BY c.added_at, v.sku",
     )
     .bind(customer_id)
-    .fetch_all(&shop.db.pool)
+    .fetch_all(&mut *connection)
     .await
     .map_err(internal)?;
     Ok(rows
@@ -36,12 +37,13 @@ fn is_business(customer: &CustomerRecord) -> bool {
     require_verified_business(&customer.standing()).is_ok()
 }
 
-/// Checks and prices the cart for this customer.
+/// Checks and prices the cart for this customer, read on `connection`.
 async fn priced(
+    connection: &mut AnyConnection,
     shop: &PortalShop,
     customer: &CustomerRecord,
 ) -> Result<(String, BulkCheck), AppError> {
-    let lines = cart_lines(shop, customer.id).await?;
+    let lines = cart_lines(connection, customer.id).await?;
     if lines.is_empty() {
         return Ok((lines, BulkCheck::default()));
     }
@@ -53,7 +55,7 @@ async fn priced(
     } else {
         None
     };
-    let mut terms = terms_for(&shop.db, price_list, &skus).await?;
+    let mut terms = terms_for(connection, shop.db.engine, price_list, &skus).await?;
     if !business {
         // Business terms are for business customers.
         for variant in terms.values_mut() {
@@ -66,7 +68,9 @@ async fn priced(
 }
 
 pub async fn view(shop: &PortalShop, customer: &CustomerRecord) -> Result<CartView, AppError> {
-    let (_, check) = priced(shop, customer).await?;
+    let mut connection = shop.db.pool.acquire().await.map_err(internal)?;
+    let (_, check) = priced(&mut connection, shop, customer).await?;
+    drop(connection);
     Ok(CartView {
         check,
         currency: shop.shop.currency.clone(),
@@ -132,10 +136,10 @@ pub async fn change(
     view(shop, customer).await
 }
 
-async fn clear(shop: &PortalShop, customer_id: i64) -> Result<(), AppError> {
+async fn clear(tx: &mut Transaction<'static, Any>, customer_id: i64) -> Result<(), AppError> {
     sqlx::query("DELETE FROM cart_items WHERE customer_id = $1")
         .bind(customer_id)
-        .execute(&shop.db.pool)
+        .execute(&mut **tx)
         .await
         .map_err(internal)?;
     Ok(())
@@ -143,13 +147,19 @@ async fn clear(shop: &PortalShop, customer_id: i64) -> Result<(), AppError> {
 
 /// Places the cart as one order (invoice, pay later). Businesses go through the bulk-order path
 /// (company billing address, spending limit); individuals give a shipping address.
+///
+/// The cart is read, priced, placed and cleared in one transaction that first takes the
+/// customer's lock (`company::lock_customer`): of two checkouts of one cart, the second finds
+/// it empty and writes nothing.
 pub async fn checkout(
     shop: PortalShop,
     customer: CustomerRecord,
     address: &Address,
     notes: &str,
 ) -> Result<BulkSubmission, AppError> {
-    let (lines, check) = priced(&shop, &customer).await?;
+    let mut tx = shop.db.begin_write().await.map_err(internal)?;
+    super::company::lock_customer(&mut tx, shop.db.engine, customer.id).await?;
+    let (lines, check) = priced(&mut tx, &shop, &customer).await?;
     if check.lines.is_empty() {
         return Err(AppError::invalid("cart", "the cart is empty"));
     }
@@ -169,8 +179,10 @@ pub async fn checkout(
             customer,
             company_id,
         };
-        let submission = super::bulk::submit(&business, &lines, notes).await?;
-        clear(&business.shop, business.customer.id).await?;
+        let submission =
+            super::bulk::place_or_file(&mut tx, &business, &check, &lines, notes).await?;
+        clear(&mut tx, business.customer.id).await?;
+        tx.commit().await.map_err(internal)?;
         return Ok(submission);
     }
     let address = validate_address(address, "shipping_address")?;
@@ -215,7 +227,6 @@ pub async fn checkout(
         channel: "portal".into(),
         ..NewOrderInput::default()
     };
-    let mut tx = shop.db.begin_write().await.map_err(internal)?;
     let (order_id, number, total_minor) = place_portal_order(
         &mut tx,
         &shop.shop.currency,
@@ -225,11 +236,7 @@ pub async fn checkout(
         &locked,
     )
     .await?;
-    sqlx::query("DELETE FROM cart_items WHERE customer_id = $1")
-        .bind(customer.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    clear(&mut tx, customer.id).await?;
     tx.commit().await.map_err(internal)?;
     Ok(BulkSubmission {
         message: format!("Order #{number} placed"),

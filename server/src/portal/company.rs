@@ -1,51 +1,101 @@
 //! Company accounts: a business account's admin invites buyers, sets each buyer's spending limit
 //! per month or quarter, and approves the buyers' orders that would exceed it. The limit counts
 //! what the buyer already spent in the period (orders placed through the portal, after refunds,
-//! cancelled ones excluded), on the server, at the moment of ordering.
+//! cancelled ones excluded), on the server, in the transaction that places the order.
 
-use super::bulk::{check, place_portal_order_for};
+use super::bulk::{check, place_approved};
 use super::{load_customer, BusinessCaller, CustomerRecord};
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
-use crate::db::{is_unique_violation, now_ms, Database};
+use crate::db::{is_unique_violation, now_ms, Database, Engine};
 use crate::error::internal;
 use app::auth::rules::{parse_person_name, Email};
 use app::customers::model::{ApprovalDto, BuyerDto, CompanyAccount, InvitationDto};
 use app::customers::rules::{require_company_admin, within_limit, LimitPeriod};
 use app::error::AppError;
 use app::money::{format_money, parse_amount};
+use sqlx::{Any, Executor, Transaction};
 
-/// What a member spent in the current period of their limit.
-pub async fn spent_in_period(
-    db: &Database,
+/// What a member spent in the current period of their limit. Inside a placing transaction this
+/// runs after [`lock_customer`], so it counts every order committed before the lock was taken.
+pub async fn spent_in_period<'e, E>(
+    executor: E,
     customer_id: i64,
     period: LimitPeriod,
-) -> Result<i64, AppError> {
+) -> Result<i64, AppError>
+where
+    E: Executor<'e, Database = Any>,
+{
     sqlx::query_scalar::<_, i64>(
         "SELECT CAST(COALESCE(SUM(total_minor - refunded_minor), 0) AS BIGINT) FROM orders \
          WHERE placed_by_customer_id = $1 AND placed_at >= $2 AND status <> 'cancelled'",
     )
     .bind(customer_id)
     .bind(period.start_ms(now_ms()))
-    .fetch_one(&db.pool)
+    .fetch_one(executor)
     .await
     .map_err(internal)
 }
 
-/// `Ok` when the caller may order `total_minor` now; `Err(message)` when a buyer's limit would
-/// be exceeded (admins and buyers without a limit always pass).
+/// A customer's spending limit as stored when their order is decided.
+#[derive(Debug, Clone)]
+pub struct StoredLimit {
+    pub company_role: String,
+    pub spending_limit_minor: Option<i64>,
+    pub period: LimitPeriod,
+}
+
+/// Takes the customer's lock for this transaction and reads their limit as it is now.
+///
+/// Every portal order of a customer (bulk order, cart checkout, quote acceptance, an approval
+/// placed for a buyer) takes this lock before it reads what it decides on, so two orders of
+/// one buyer are decided one after the other and the second counts the first. On PostgreSQL the
+/// lock is the customer's row (`FOR UPDATE`); on SQLite `begin_write` already holds the
+/// database's write lock, which serializes every writer.
+pub async fn lock_customer(
+    tx: &mut Transaction<'static, Any>,
+    engine: Engine,
+    customer_id: i64,
+) -> Result<StoredLimit, AppError> {
+    let statement = match engine {
+        Engine::Postgres => {
+            "SELECT company_role, spending_limit_minor, limit_period FROM customers WHERE id = $1 FOR UPDATE"
+        }
+        Engine::Sqlite => {
+            "SELECT company_role, spending_limit_minor, limit_period FROM customers WHERE id = $1"
+        }
+    };
+    let (company_role, spending_limit_minor, period) =
+        sqlx::query_as::<_, (String, Option<i64>, String)>(statement)
+            .bind(customer_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?
+            .ok_or_else(AppError::unauthenticated)?;
+    Ok(StoredLimit {
+        company_role,
+        spending_limit_minor,
+        period: LimitPeriod::parse(&period).unwrap_or(LimitPeriod::Month),
+    })
+}
+
+/// Inside the placing transaction: `Ok` when the caller may order `total_minor` now;
+/// `Err(message)` when a buyer's limit would be exceeded (admins and buyers without a limit
+/// always pass). Locks the caller first (see [`lock_customer`]), then counts what they spent.
 pub async fn check_limit(
+    tx: &mut Transaction<'static, Any>,
     business: &BusinessCaller,
     total_minor: i64,
 ) -> Result<Result<(), String>, AppError> {
     let customer = &business.customer;
-    if customer.company_role != "buyer" {
+    let stored = lock_customer(tx, business.shop.db.engine, customer.id).await?;
+    if stored.company_role != "buyer" {
         return Ok(Ok(()));
     }
-    let period = LimitPeriod::parse(&customer.limit_period).unwrap_or(LimitPeriod::Month);
-    let spent = spent_in_period(&business.shop.db, customer.id, period).await?;
+    let period = stored.period;
+    let spent = spent_in_period(&mut **tx, customer.id, period).await?;
     let currency = &business.shop.shop.currency;
     Ok(
-        within_limit(customer.spending_limit_minor, spent, total_minor).map_err(|left| {
+        within_limit(stored.spending_limit_minor, spent, total_minor).map_err(|left| {
             format!(
                 "This order ({}) is over your {}ly spending limit ({} left)",
                 format_money(total_minor, currency),
@@ -56,8 +106,10 @@ pub async fn check_limit(
     )
 }
 
-/// Files a buyer's order over the limit for the admin's approval.
+/// Files a buyer's order over the limit for the admin's approval, in the transaction that
+/// decided it was over.
 pub async fn file_for_approval(
+    tx: &mut Transaction<'static, Any>,
     business: &BusinessCaller,
     lines: &str,
     notes: &str,
@@ -72,7 +124,7 @@ pub async fn file_for_approval(
     .bind(notes.trim())
     .bind(total_minor)
     .bind(now_ms())
-    .fetch_one(&business.shop.db.pool)
+    .fetch_one(&mut **tx)
     .await
     .map_err(internal)
 }
@@ -97,7 +149,7 @@ pub async fn account(business: &BusinessCaller) -> Result<CompanyAccount, AppErr
             role,
             spending_limit_minor: limit,
             limit_period: period_kind.as_str().into(),
-            spent_in_period_minor: spent_in_period(db, id, period_kind).await?,
+            spent_in_period_minor: spent_in_period(&db.pool, id, period_kind).await?,
             invited: password_hash.is_empty(),
         });
     }
@@ -270,11 +322,11 @@ pub async fn decide(
             ));
         }
         Some(
-            place_portal_order_for(
+            place_approved(
                 &as_buyer,
                 &checked,
                 &notes,
-                Some((approval_id, &business.customer.email)),
+                (approval_id, &business.customer.email),
             )
             .await?
             .id,

@@ -9,14 +9,13 @@ use crate::error::internal;
 use crate::orders::{address_from_json, order_row, OrderRowTuple, ORDER_ROW_COLUMNS};
 use crate::sql::{like_escape, SqlBuilder};
 use app::auth::model::Session;
-use app::bulk::rules::{check_price_break, parse_percent, PriceBreak};
+use app::bulk::rules::{parse_price_breaks, parse_price_list_lines, PriceBreak};
 use app::customers::model::{
     CompanyDto, CustomerDetail, CustomerQuery, CustomerRow, PriceListDto, VerificationInput,
 };
 use app::customers::rules::{AccountType, Verification, VerificationDecision};
 use app::error::AppError;
-use app::money::parse_amount;
-use app::products::rules::{parse_count, Sku};
+use app::products::rules::parse_count;
 use app::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRow};
 use app::services::{CustomerService, PortalVariant, VariantTermsDto, VariantTermsInput};
 use async_trait::async_trait;
@@ -55,46 +54,6 @@ fn customer_row(row: CustomerRowTuple) -> CustomerRow {
         has_login: !row.8.is_empty(),
         created_at_ms: row.9,
     }
-}
-
-/// `quantity: percent` lines (`10: 5`, `100: 12.5 %`) into price breaks, naming the line.
-pub fn parse_price_breaks(text: &str) -> Result<Vec<PriceBreak>, AppError> {
-    let mut breaks: Vec<PriceBreak> = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let field = format!("price_breaks (line {})", index + 1);
-        let (quantity, percent) = line.split_once([':', ',']).ok_or_else(|| {
-            AppError::invalid(&field, "write \"quantity: percent off\", e.g. 10: 5")
-        })?;
-        let quantity = parse_count(quantity.trim(), &field)?;
-        let discount = parse_percent(percent, &field)?;
-        let rule = check_price_break(quantity, discount)
-            .map_err(|error| AppError::invalid(&field, error.to_string()))?;
-        if breaks
-            .iter()
-            .any(|known| known.min_quantity == rule.min_quantity)
-        {
-            return Err(AppError::invalid(
-                &field,
-                format!("{quantity} appears twice"),
-            ));
-        }
-        breaks.push(rule);
-    }
-    breaks.sort_by_key(|rule| rule.min_quantity);
-    if breaks
-        .windows(2)
-        .any(|pair| pair[1].discount_bp <= pair[0].discount_bp)
-    {
-        return Err(AppError::invalid(
-            "price_breaks",
-            "larger quantities must get larger discounts",
-        ));
-    }
-    Ok(breaks)
 }
 
 fn parse_price_list_name(raw: &str) -> Result<String, AppError> {
@@ -379,41 +338,29 @@ impl CustomerService for CustomerAdmin {
         let name = parse_price_list_name(name)?;
         let shop = self.access.open(session, slug).await?;
         let currency = shop.shop.currency.clone();
-        let mut items: Vec<(String, i64)> = Vec::new();
-        for (index, raw) in lines.lines().enumerate() {
-            let line = raw.trim();
-            if line.is_empty() || line.to_ascii_lowercase().replace(' ', "") == "sku,price" {
-                continue;
-            }
-            let field = format!("lines (line {})", index + 1);
-            let (sku, price) = line
-                .split_once([',', ';', '\t'])
-                .ok_or_else(|| AppError::invalid(&field, "write \"SKU, price\""))?;
-            let sku =
-                Sku::parse(sku).map_err(|error| AppError::invalid(&field, error.to_string()))?;
-            let price = parse_amount(price.trim(), &currency, &field)?;
-            if items
-                .iter()
-                .any(|(known, _)| known.eq_ignore_ascii_case(sku.as_str()))
-            {
-                return Err(AppError::invalid(
-                    &field,
-                    format!("{} appears twice", sku.as_str()),
-                ));
-            }
-            items.push((sku.as_str().to_string(), price));
-        }
+        let items = parse_price_list_lines(lines, &currency)?;
         let skus: Vec<&str> = items.iter().map(|(sku, _)| sku.as_str()).collect();
-        let known = super::bulk::terms_for(&shop.db, None, &skus).await?;
+        let mut connection = shop.db.pool.acquire().await.map_err(internal)?;
+        let known = super::bulk::terms_for(&mut connection, shop.db.engine, None, &skus).await?;
+        drop(connection);
         let unknown: Vec<&str> = skus
             .iter()
             .copied()
             .filter(|sku| !known.contains_key(&sku.to_ascii_uppercase()))
             .collect();
         if !unknown.is_empty() {
+            let mut named = unknown
+                .iter()
+                .take(20)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if unknown.len() > 20 {
+                named.push_str(&format!(" and {} more", unknown.len() - 20));
+            }
             return Err(AppError::invalid(
                 "lines",
-                format!("unknown or inactive SKU: {}", unknown.join(", ")),
+                format!("unknown or inactive SKU: {named}"),
             ));
         }
         let mut tx = shop.db.begin_write().await.map_err(internal)?;
@@ -439,7 +386,10 @@ impl CustomerService for CustomerAdmin {
             .await
             .map_err(internal)?;
         for (sku, price) in &items {
-            let variant_id = known[&sku.to_ascii_uppercase()].variant_id;
+            let variant_id = known
+                .get(&sku.as_str().to_ascii_uppercase())
+                .ok_or(AppError::Internal)?
+                .variant_id;
             sqlx::query("INSERT INTO price_list_items (price_list_id, variant_id, price_minor) VALUES ($1, $2, $3)")
                 .bind(id)
                 .bind(variant_id)
@@ -593,40 +543,15 @@ impl CustomerService for CustomerAdmin {
                 .map_err(internal)?;
         }
         tx.commit().await.map_err(internal)?;
-        let terms = super::bulk::terms_for(&shop.db, None, &[sku.as_str()]).await?;
+        let mut connection = shop.db.pool.acquire().await.map_err(internal)?;
+        let terms =
+            super::bulk::terms_for(&mut connection, shop.db.engine, None, &[sku.as_str()]).await?;
+        drop(connection);
         let terms = terms.into_values().next().ok_or_else(|| {
             AppError::Conflict(
                 "The product is not active: its terms are saved but not offered".into(),
             )
         })?;
         Ok(PortalVariant::from(terms))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn price_breaks_are_read_per_line_and_must_grow() {
-        let breaks = parse_price_breaks("100: 12\n10: 5 %\n\n").expect("valid");
-        assert_eq!(
-            breaks,
-            vec![
-                PriceBreak {
-                    min_quantity: 10,
-                    discount_bp: 500
-                },
-                PriceBreak {
-                    min_quantity: 100,
-                    discount_bp: 1_200
-                }
-            ]
-        );
-        let error = parse_price_breaks("10: 5\nten: 3").expect_err("bad line");
-        assert!(error.to_string().contains("line 2"), "{error}");
-        assert!(parse_price_breaks("10: 5\n100: 4").is_err());
-        assert!(parse_price_breaks("10: 5\n10: 6").is_err());
-        assert_eq!(parse_price_breaks(""), Ok(vec![]));
     }
 }

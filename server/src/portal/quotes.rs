@@ -66,7 +66,15 @@ pub async fn request(
     };
     let db = &business.shop.db;
     let skus: Vec<&str> = parsed.lines.iter().map(|line| line.sku.as_str()).collect();
-    let terms = terms_for(db, business.customer.price_list_id, &skus).await?;
+    let mut connection = db.pool.acquire().await.map_err(internal)?;
+    let terms = terms_for(
+        &mut connection,
+        db.engine,
+        business.customer.price_list_id,
+        &skus,
+    )
+    .await?;
+    drop(connection);
     let unknown: Vec<String> = parsed
         .lines
         .iter()
@@ -284,6 +292,8 @@ pub async fn accept(
     let scope = QuoteScope::Company(business.company_id);
     let db = &business.shop.db;
     let mut tx = db.begin_write().await.map_err(internal)?;
+    // The buyer first: the limit below is decided on what they spent, counted under their lock.
+    super::company::lock_customer(&mut tx, db.engine, business.customer.id).await?;
     let state = load_state(&mut tx, id, scope).await?;
     let next = state
         .status
@@ -309,7 +319,7 @@ pub async fn accept(
             sum.checked_add(price.checked_mul(*quantity)?)
         })
         .ok_or(AppError::Internal)?;
-    if let Err(over) = super::company::check_limit(business, total).await? {
+    if let Err(over) = super::company::check_limit(&mut tx, business, total).await? {
         return Err(AppError::Conflict(format!(
             "{over}; ask your company admin to accept this quote"
         )));

@@ -342,3 +342,126 @@ impl TestApp {
             .expect("count")
     }
 }
+
+// ---- Races (issue 14 §3: money paths): a shop with products, and its customers written
+// straight into the shop database with a session token, so the race tests do not depend on
+// the sign-up and verification flows (and spend no time hashing passwords).
+
+/// Who a [`TestApp::shop_customer`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShopCustomer {
+    /// An individual account.
+    Individual,
+    /// The admin of a verified company (no spending limit).
+    CompanyAdmin,
+    /// A buyer of a verified company with this monthly spending limit (minor units).
+    Buyer { monthly_limit_minor: i64 },
+}
+
+impl TestApp {
+    /// A merchant with one active shop (EUR): `(merchant token, slug)`.
+    pub async fn merchant_with_shop(&self) -> (String, String) {
+        let token = self
+            .sign_up(&format!("{}@example.com", unique("merchant")))
+            .await;
+        let slug = unique("shop");
+        self.create_shop(&token, &slug).await;
+        (token, slug)
+    }
+
+    /// An active product with one variant through the merchant API.
+    pub async fn add_product(&self, token: &str, slug: &str, sku: &str, price: &str, on_hand: i64) {
+        let response = self
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/products"),
+                Some(token),
+                Some(json!({
+                    "title": format!("Product {sku}"),
+                    "status": "active",
+                    "variants": [{ "sku": sku, "price": price, "on_hand": on_hand }]
+                })),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    }
+
+    /// The registry row and database of shop `slug`.
+    pub async fn shop_database(&self, slug: &str) -> (i64, server::db::Database) {
+        let shop = self
+            .app
+            .state
+            .provisioner
+            .registry
+            .shop_by_slug(slug)
+            .await
+            .expect("registry query")
+            .expect("shop exists");
+        let db = self.app.state.pools.get(&shop).expect("shop pool");
+        (shop.id, db)
+    }
+
+    /// A customer of shop `slug` with a login, written into the shop database, and a session
+    /// token for them: `(customer id, token)`. Each company customer gets a company of their own.
+    pub async fn shop_customer(&self, slug: &str, kind: ShopCustomer) -> (i64, String) {
+        let (shop_id, db) = self.shop_database(slug).await;
+        let now = server::db::now_ms();
+        let email = format!("{}@example.com", unique("customer"));
+        let id: i64 = if kind == ShopCustomer::Individual {
+            sqlx::query_scalar(
+                "INSERT INTO customers (email, name, account_type, verified, created_at, password_hash) VALUES ($1, 'Ida Person', 'individual', 0, $2, 'not-a-password-hash') RETURNING id",
+            )
+            .bind(&email)
+            .bind(now)
+            .fetch_one(&db.pool)
+            .await
+            .expect("insert individual")
+        } else {
+            let address = json!({ "name": "Hopper Hardware GmbH", "line1": "Hauptstr. 1", "line2": "", "city": "Berlin", "region": "", "postal_code": "10115", "country": "DE" });
+            let company_id: i64 = sqlx::query_scalar(
+                "INSERT INTO companies (name, tax_id, billing_address, verification, created_at) VALUES ('Hopper Hardware GmbH', 'DE136695976', $1, 'verified', $2) RETURNING id",
+            )
+            .bind(address.to_string())
+            .bind(now)
+            .fetch_one(&db.pool)
+            .await
+            .expect("insert company");
+            let (role, limit) = match kind {
+                ShopCustomer::Buyer {
+                    monthly_limit_minor,
+                } => ("buyer", Some(monthly_limit_minor)),
+                _ => ("admin", None),
+            };
+            sqlx::query_scalar(
+                "INSERT INTO customers (email, name, account_type, company_name, verified, created_at, password_hash, company_id, company_role, spending_limit_minor, limit_period) \
+                 VALUES ($1, 'Bea Buyer', 'business', 'Hopper Hardware GmbH', 1, $2, 'not-a-password-hash', $3, $4, $5, 'month') RETURNING id",
+            )
+            .bind(&email)
+            .bind(now)
+            .bind(company_id)
+            .bind(role)
+            .bind(limit)
+            .fetch_one(&db.pool)
+            .await
+            .expect("insert company member")
+        };
+        let token = self
+            .app
+            .state
+            .portal
+            .tokens
+            .issue(shop_id, id, now)
+            .expect("customer token");
+        (id, token)
+    }
+
+    /// `(on_hand, reserved)` of the variant with this SKU in shop `slug`.
+    pub async fn stock_of(&self, slug: &str, sku: &str) -> (i64, i64) {
+        let (_, db) = self.shop_database(slug).await;
+        sqlx::query_as("SELECT on_hand, reserved FROM variants WHERE sku = $1")
+            .bind(sku)
+            .fetch_one(&db.pool)
+            .await
+            .expect("stock")
+    }
+}
