@@ -702,3 +702,110 @@ async fn exported_cells_that_look_like_formulas_are_quoted_and_reimport_unchange
         assert_eq!(again.text, exported, "{engine:?}");
     }
 }
+
+#[tokio::test]
+async fn a_shop_full_of_demo_data_upgrades_to_the_stock_rule_and_an_oversold_variant_is_clamped() {
+    for engine in engines() {
+        // Arrange: a shop filled by the demo generator, taken back to schema version 5 (before
+        // the stock rule), with one variant oversold as the old race could leave it.
+        let app = TestApp::start(engine).await;
+        let (_, slug) = app.merchant_with_shop().await;
+        let (shop_id, db) = app.shop_database(&slug).await;
+        let catalogue = [("Mug", 1200_i64), ("Teapot", 4500), ("Scarf", 2900)];
+        let spec = server::demo::FillSpec {
+            currency: "EUR",
+            sku_prefix: "DEMO",
+            catalogue: &catalogue,
+            products: 30,
+            orders: 400,
+            seed: 7,
+        };
+        server::demo::fill_shop(&db, &spec)
+            .await
+            .expect("fills the shop");
+        let undo: &[&str] = match engine {
+            Engine::Sqlite => &[
+                "DROP TRIGGER variants_on_hand_covers_reserved_insert",
+                "DROP TRIGGER variants_on_hand_covers_reserved_update",
+                "DELETE FROM _sqlx_migrations WHERE version = 6",
+            ],
+            Engine::Postgres => &[
+                "ALTER TABLE variants DROP CONSTRAINT variants_on_hand_covers_reserved",
+                "DELETE FROM _sqlx_migrations WHERE version = 6",
+            ],
+        };
+        for statement in undo {
+            sqlx::query(sqlx::AssertSqlSafe(*statement))
+                .execute(&db.pool)
+                .await
+                .expect(statement);
+        }
+        app.app
+            .state
+            .provisioner
+            .registry
+            .set_schema_version(shop_id, 5)
+            .await
+            .expect("schema version");
+        let (oversold_id, on_hand): (i64, i64) =
+            sqlx::query_as("SELECT id, on_hand FROM variants ORDER BY id LIMIT 1")
+                .fetch_one(&db.pool)
+                .await
+                .expect("a variant");
+        sqlx::query("UPDATE variants SET reserved = on_hand + 3 WHERE id = $1")
+            .bind(oversold_id)
+            .execute(&db.pool)
+            .await
+            .expect("oversell without the rule");
+        let others_before: (i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(SUM(on_hand) AS BIGINT), CAST(SUM(reserved) AS BIGINT) FROM variants WHERE id <> $1",
+        )
+        .bind(oversold_id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("variants");
+        let orders_before = app.shop_count(&slug, "orders").await;
+
+        // Act: a restart upgrades every outdated shop.
+        let app = app.restart().await;
+
+        // Assert: the shop is at the latest version, the oversold variant is clamped, nothing
+        // else changed, and the rule now holds.
+        let version: i64 = sqlx::query_scalar("SELECT schema_version FROM shops WHERE id = $1")
+            .bind(shop_id)
+            .fetch_one(&app.app.state.platform.pool)
+            .await
+            .expect("schema version");
+        assert_eq!(version, 6, "{engine:?}");
+        let (_, db) = app.shop_database(&slug).await;
+        let clamped: (i64, i64) =
+            sqlx::query_as("SELECT on_hand, reserved FROM variants WHERE id = $1")
+                .bind(oversold_id)
+                .fetch_one(&db.pool)
+                .await
+                .expect("variant");
+        assert_eq!(clamped, (on_hand, on_hand), "{engine:?}");
+        let others_after: (i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(SUM(on_hand) AS BIGINT), CAST(SUM(reserved) AS BIGINT) FROM variants WHERE id <> $1",
+        )
+        .bind(oversold_id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("variants");
+        assert_eq!(others_after, others_before, "{engine:?}");
+        assert_eq!(
+            app.shop_count(&slug, "orders").await,
+            orders_before,
+            "{engine:?}"
+        );
+        let refused = sqlx::query("UPDATE variants SET reserved = on_hand + 1 WHERE id = $1")
+            .bind(oversold_id)
+            .execute(&db.pool)
+            .await
+            .expect_err("the rule holds after the upgrade");
+        assert!(
+            server::catalog::is_stock_violation(&refused),
+            "{engine:?}: {refused}"
+        );
+    }
+}
