@@ -425,6 +425,96 @@ async fn lowering_stock_while_orders_reserve_it_never_leaves_less_on_hand_than_r
     }
 }
 
+/// Uploads a CSV and waits until its import has finished; returns the final status.
+async fn import_csv(app: &TestApp, merchant: &str, slug: &str, csv: String) -> Value {
+    let started = app
+        .api_raw(
+            Method::POST,
+            &format!("/shops/{slug}/products/import"),
+            Some(merchant),
+            "text/csv",
+            csv.into_bytes(),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text);
+    let import_id = started.json["id"].as_i64().expect("import id");
+    for _ in 0..400 {
+        let status = app
+            .api(
+                Method::GET,
+                &format!("/shops/{slug}/products/imports/{import_id}"),
+                Some(merchant),
+                None,
+            )
+            .await
+            .json;
+        if status["state"] == "finished" || status["state"] == "failed" {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("import {import_id} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_csv_import_lowering_stock_while_orders_reserve_it_never_leaves_less_on_hand_than_reserved(
+) {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (merchant, slug) = app.merchant_with_shop().await;
+        let orders_path = format!("/shops/{slug}/orders");
+        for round in 0..3 {
+            // Arrange: 100 on hand.
+            let sku = format!("CSV-{round}");
+            app.add_product(&merchant, &slug, &sku, "2.00", 100).await;
+
+            // Act: ten orders of 10 and an import setting 40 on hand, together.
+            let orders = join_all((0..RACERS).map(|_| {
+                app.api(
+                    Method::POST,
+                    &orders_path,
+                    Some(&merchant),
+                    Some(json!({
+                        "customer_email": "ada@example.com",
+                        "customer_name": "Ada Lovelace",
+                        "shipping_address": { "line1": "1 Analytical Way", "city": "London", "country": "GB" },
+                        "lines": [{ "sku": sku, "quantity": 10 }],
+                    })),
+                )
+            }));
+            let import = import_csv(
+                &app,
+                &merchant,
+                &slug,
+                format!("sku,price,on_hand\n{sku},2.00,40\n"),
+            );
+            let (orders, import) = futures::join!(orders, import);
+
+            // Assert: the import's row either applied or was refused on its line; the stock
+            // always covers the reservations.
+            assert_no_server_error(engine, "order", &orders);
+            assert_eq!(import["state"], "finished", "{engine:?}: {import}");
+            let placed = count_status(&orders, StatusCode::CREATED) as i64;
+            let (on_hand, reserved) = app.stock_of(&slug, &sku).await;
+            assert!(
+                on_hand >= reserved,
+                "{engine:?} round {round}: {on_hand} on hand, {reserved} reserved"
+            );
+            assert_eq!(reserved, 10 * placed, "{engine:?} round {round}");
+            if import["rows_failed"] == 1 {
+                assert_eq!(on_hand, 100, "{engine:?} round {round}: {import}");
+                assert_eq!(
+                    import["errors"][0]["field"], "on_hand",
+                    "{engine:?}: {import}"
+                );
+            } else {
+                assert_eq!(import["rows_updated"], 1, "{engine:?}: {import}");
+                assert_eq!(on_hand, 40, "{engine:?} round {round}");
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_schema_refuses_less_on_hand_than_reserved_on_both_engines() {
     for engine in engines() {
@@ -647,38 +737,7 @@ async fn exported_cells_that_look_like_formulas_are_quoted_and_reimport_unchange
             .await;
 
         // Re-import the export: every row unchanged.
-        let started = app
-            .api_raw(
-                Method::POST,
-                &format!("/shops/{slug}/products/import"),
-                Some(&merchant),
-                "text/csv",
-                exported.clone().into_bytes(),
-            )
-            .await;
-        assert_eq!(
-            started.status,
-            StatusCode::ACCEPTED,
-            "{engine:?}: {}",
-            started.text
-        );
-        let import_id = started.json["id"].as_i64().expect("import id");
-        let mut status = Value::Null;
-        for _ in 0..400 {
-            status = app
-                .api(
-                    Method::GET,
-                    &format!("/shops/{slug}/products/imports/{import_id}"),
-                    Some(&merchant),
-                    None,
-                )
-                .await
-                .json;
-            if status["state"] == "finished" || status["state"] == "failed" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
+        let status = import_csv(&app, &merchant, &slug, exported.clone()).await;
         assert_eq!(status["state"], "finished", "{engine:?}: {status}");
         assert_eq!(status["rows_unchanged"], 1, "{engine:?}: {status}");
         assert_eq!(status["rows_failed"], 0, "{engine:?}: {status}");
