@@ -66,6 +66,8 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges). Empty:
     /// the client address is always the TCP peer, whatever the headers say.
     pub trusted_proxies: Vec<IpRange>,
+    /// Sign-ups (merchant and customer) allowed per client address per hour; `0`: no limit.
+    pub sign_ups_per_client_per_hour: i64,
 }
 
 /// An IP address range (`10.0.0.0/8`, `fd00::/8`) or one address (`127.0.0.1`, `::1`).
@@ -148,6 +150,7 @@ impl Default for Config {
             max_open_shop_pools: 200,
             page_renders: 0,
             trusted_proxies: Vec::new(),
+            sign_ups_per_client_per_hour: crate::auth::service::MAX_SIGN_UPS_PER_CLIENT,
         }
     }
 }
@@ -166,6 +169,7 @@ struct FileConfig {
     max_open_shop_pools: Option<usize>,
     page_renders: Option<usize>,
     trusted_proxies: Option<Vec<String>>,
+    sign_ups_per_client_per_hour: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -227,6 +231,12 @@ impl Config {
         if let Some(list) = env("CARTWRIGHT_TRUSTED_PROXIES") {
             config.trusted_proxies =
                 parse_trusted_proxies(&list).context("CARTWRIGHT_TRUSTED_PROXIES")?;
+        }
+        if let Some(limit) = env("CARTWRIGHT_SIGN_UPS_PER_HOUR") {
+            config.sign_ups_per_client_per_hour = limit
+                .parse::<u32>()
+                .context("CARTWRIGHT_SIGN_UPS_PER_HOUR needs a whole number")?
+                .into();
         }
         if let Some(dev) = env("CARTWRIGHT_DEV") {
             config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
@@ -297,6 +307,9 @@ impl Config {
         }
         if let Some(value) = file.page_renders {
             self.page_renders = value;
+        }
+        if let Some(value) = file.sign_ups_per_client_per_hour {
+            self.sign_ups_per_client_per_hour = value.into();
         }
         if let Some(list) = file.trusted_proxies {
             self.trusted_proxies = list

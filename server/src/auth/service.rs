@@ -22,7 +22,8 @@ use std::sync::Arc;
 pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
 pub const MAX_FAILURES_PER_CLIENT: i64 = 30;
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// Sign-ups (merchant and customer together) allowed per client address within the window.
+/// Sign-ups (merchant and customer together) allowed per client address within the window, by
+/// default (`Config::sign_ups_per_client_per_hour`).
 pub const MAX_SIGN_UPS_PER_CLIENT: i64 = 10;
 pub const SIGN_UP_WINDOW_MS: i64 = 60 * 60 * 1000;
 /// A refresh token presented again this soon after its rotation is a parallel request of the same
@@ -40,6 +41,8 @@ pub struct Accounts {
     pub passwords: PasswordWork,
     /// `users.sessions_valid_after` of recently seen users (see [`SessionCutoffs`]).
     pub cutoffs: SessionCutoffs,
+    /// Sign-ups allowed per client address per hour; `0`: no limit.
+    pub sign_ups_per_client_per_hour: i64,
 }
 
 /// One rate limit: at most `max` attempts for `key` in a fixed window of `window_ms`.
@@ -103,7 +106,14 @@ impl Accounts {
             dummy_hash,
             passwords: PasswordWork::for_this_machine(),
             cutoffs: SessionCutoffs::default(),
+            sign_ups_per_client_per_hour: MAX_SIGN_UPS_PER_CLIENT,
         })
+    }
+
+    /// The same accounts with another sign-up allowance per client address and hour.
+    pub fn with_sign_up_limit(mut self, per_client_per_hour: i64) -> Self {
+        self.sign_ups_per_client_per_hour = per_client_per_hour;
+        self
     }
 
     /// Whether a verified access token was issued after its user's last log-out or password
@@ -252,9 +262,12 @@ impl Accounts {
         let Some(ip) = &client.ip else {
             return Ok(());
         };
+        if self.sign_ups_per_client_per_hour <= 0 {
+            return Ok(());
+        }
         let limit = Limit {
             key: format!("signup:ip:{ip}"),
-            max: MAX_SIGN_UPS_PER_CLIENT,
+            max: self.sign_ups_per_client_per_hour,
             window_ms: SIGN_UP_WINDOW_MS,
         };
         let _kept = self
