@@ -59,8 +59,13 @@ pub trait AccountService: Send + Sync + 'static {
         password: &str,
         client: &ClientInfo,
     ) -> Result<AuthOutcome, AppError>;
-    /// Revokes the refresh token (and so the session) if one is given.
-    async fn log_out(&self, refresh_token: Option<&str>) -> Result<(), AppError>;
+    /// Ends the caller's access tokens (those of the session's user and of the refresh token's
+    /// user, issued up to now) and revokes the refresh token's family, if one is given.
+    async fn log_out(
+        &self,
+        session: Option<&Session>,
+        refresh_token: Option<&str>,
+    ) -> Result<(), AppError>;
     async fn change_password(
         &self,
         session: &Session,
@@ -538,16 +543,61 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 /// Only same-site relative paths are followed after log-in, never another origin.
 pub fn safe_next_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
+        Some(path) if is_same_origin_path(path) => path.to_string(),
         _ => "/shops".to_string(),
     }
 }
 
+/// Whether `path` can only ever lead to this site: an absolute path (one `/`, then not `/` or
+/// `\`), with no whitespace or control characters anywhere (browsers silently drop tab, CR and
+/// LF, so `/\t/evil.example` would become `//evil.example`), no backslash (browsers read it as
+/// `/`), and so no scheme or host. After one round of percent-decoding (in case anything on the
+/// way decodes it again) it must still start that way and hold no control characters. At most
+/// 2,000 bytes.
+pub fn is_same_origin_path(path: &str) -> bool {
+    /// One `/` and then neither `/` nor `\`, once what browsers drop is dropped.
+    fn starts_as_a_path(path: &str) -> bool {
+        let mut kept = path.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r'));
+        kept.next() == Some('/') && !matches!(kept.next(), Some('/' | '\\'))
+    }
+    let decoded = percent_decode(path);
+    path.len() <= 2000
+        && starts_as_a_path(path)
+        && !path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && starts_as_a_path(&decoded)
+        && !decoded.chars().any(char::is_control)
+}
+
+/// Decodes `%XX` escapes once; anything else (including bad escapes) is kept as it is.
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escape = (bytes[index] == b'%')
+            .then(|| bytes.get(index + 1..index + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escape {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::safe_next_path;
+    use super::{is_same_origin_path, safe_next_path};
 
     #[test]
     fn next_path_after_login_never_leaves_the_site() {
@@ -556,5 +606,58 @@ mod tests {
         assert_eq!(safe_next_path(Some("https://evil.example")), "/shops");
         assert_eq!(safe_next_path(Some("/\\evil.example")), "/shops");
         assert_eq!(safe_next_path(None), "/shops");
+    }
+
+    #[test]
+    fn the_known_open_redirect_shapes_are_refused() {
+        for bypass in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " /evil.example",
+            "/ /evil.example",
+            "\\/evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "//evil.example",
+            "///evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0D/evil.example",
+            "/%2f/evil.example",
+            "/%5cevil.example",
+            "%2f%2fevil.example",
+            "https:evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,hi",
+            "evil.example",
+            "/shops\u{0}/x",
+            "/shops/\u{3000}x",
+            "",
+        ] {
+            assert!(!is_same_origin_path(bypass), "{bypass:?} was accepted");
+            assert_eq!(safe_next_path(Some(bypass)), "/shops", "{bypass:?}");
+        }
+        assert!(!is_same_origin_path(&format!("/{}", "a".repeat(2000))));
+    }
+
+    #[test]
+    fn same_origin_paths_with_queries_and_fragments_pass() {
+        for path in [
+            "/",
+            "/shops",
+            "/shops/acme/orders?status=paid&page=2",
+            "/shops/acme/orders?q=a%20b#top",
+            "/account",
+            "/shops/acme/products/%C3%A9t%C3%A9",
+            "/s/acme/quotes?next=/s/acme",
+        ] {
+            assert!(is_same_origin_path(path), "{path:?} was refused");
+            assert_eq!(safe_next_path(Some(path)), path);
+        }
     }
 }

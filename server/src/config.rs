@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context};
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 /// A value that must never be printed.
@@ -63,6 +63,72 @@ pub struct Config {
     /// How many pages of one shop render at once; further page requests of that shop wait for
     /// a turn. `0` means two per CPU. See [`Config::page_render_limit`].
     pub page_renders: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges). Empty:
+    /// the client address is always the TCP peer, whatever the headers say.
+    pub trusted_proxies: Vec<IpRange>,
+    /// Sign-ups (merchant and customer) allowed per client address per hour; `0`: no limit.
+    pub sign_ups_per_client_per_hour: i64,
+}
+
+/// An IP address range (`10.0.0.0/8`, `fd00::/8`) or one address (`127.0.0.1`, `::1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(text: &str) -> anyhow::Result<IpRange> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: IpAddr = address
+            .trim()
+            .parse()
+            .with_context(|| format!("'{text}' is not an IP address or CIDR range"))?;
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => bits,
+            Some(prefix) => prefix
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|prefix| *prefix <= bits)
+                .with_context(|| format!("'{text}': the prefix length must be 0 to {bits}"))?,
+        };
+        Ok(IpRange { network, prefix })
+    }
+
+    /// Whether `ip` lies in the range (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(network), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(network) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(network) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `CARTWRIGHT_TRUSTED_PROXIES`: a comma-separated list of addresses and CIDR ranges.
+pub fn parse_trusted_proxies(list: &str) -> anyhow::Result<Vec<IpRange>> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(IpRange::parse)
+        .collect::<anyhow::Result<Vec<_>>>()
+        .context("trusted_proxies")
 }
 
 impl Default for Config {
@@ -83,6 +149,8 @@ impl Default for Config {
             shop_pool_idle_secs: 300,
             max_open_shop_pools: 200,
             page_renders: 0,
+            trusted_proxies: Vec::new(),
+            sign_ups_per_client_per_hour: crate::auth::service::MAX_SIGN_UPS_PER_CLIENT,
         }
     }
 }
@@ -100,6 +168,8 @@ struct FileConfig {
     shop_pool_idle_secs: Option<u64>,
     max_open_shop_pools: Option<usize>,
     page_renders: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
+    sign_ups_per_client_per_hour: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +227,16 @@ impl Config {
             config.page_renders = renders
                 .parse()
                 .context("CARTWRIGHT_PAGE_RENDERS needs a whole number")?;
+        }
+        if let Some(list) = env("CARTWRIGHT_TRUSTED_PROXIES") {
+            config.trusted_proxies =
+                parse_trusted_proxies(&list).context("CARTWRIGHT_TRUSTED_PROXIES")?;
+        }
+        if let Some(limit) = env("CARTWRIGHT_SIGN_UPS_PER_HOUR") {
+            config.sign_ups_per_client_per_hour = limit
+                .parse::<u32>()
+                .context("CARTWRIGHT_SIGN_UPS_PER_HOUR needs a whole number")?
+                .into();
         }
         if let Some(dev) = env("CARTWRIGHT_DEV") {
             config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
@@ -228,6 +308,16 @@ impl Config {
         if let Some(value) = file.page_renders {
             self.page_renders = value;
         }
+        if let Some(value) = file.sign_ups_per_client_per_hour {
+            self.sign_ups_per_client_per_hour = value.into();
+        }
+        if let Some(list) = file.trusted_proxies {
+            self.trusted_proxies = list
+                .iter()
+                .map(|entry| IpRange::parse(entry))
+                .collect::<anyhow::Result<Vec<_>>>()
+                .context("trusted_proxies")?;
+        }
         Ok(())
     }
 }
@@ -298,6 +388,55 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(config.addr.map(|a| a.port()), Some(4000));
         assert!(config.demo);
+    }
+
+    #[test]
+    fn trusted_proxies_parse_addresses_and_cidr_ranges() {
+        let ranges =
+            parse_trusted_proxies(" 10.0.0.0/8, 127.0.0.1,fd00::/8 , ::1,").expect("valid");
+        assert_eq!(ranges.len(), 4);
+        let has = |ip: &str| {
+            let ip: IpAddr = ip.parse().expect("ip");
+            ranges.iter().any(|range| range.contains(ip))
+        };
+        assert!(has("10.255.1.2"));
+        assert!(has("127.0.0.1"));
+        assert!(!has("127.0.0.2"));
+        assert!(has("fd12::1"));
+        assert!(has("::1"));
+        assert!(has("::ffff:10.1.1.1"), "IPv4-mapped IPv6 counts as IPv4");
+        assert!(!has("11.0.0.1"));
+        assert!(!has("fe80::1"));
+        let everything = IpRange::parse("0.0.0.0/0").expect("valid");
+        assert!(everything.contains("203.0.113.1".parse().expect("ip")));
+        assert!(!everything.contains("2001:db8::1".parse().expect("ip")));
+        for bad in [
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0/8",
+            "proxy.example",
+            "10.0.0.0/x",
+        ] {
+            assert!(parse_trusted_proxies(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_trusted_proxies("").expect("empty"), Vec::new());
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cartwright.toml");
+        std::fs::write(&path, "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n").expect("write");
+        let mut config = Config::default();
+        assert!(config.trusted_proxies.is_empty(), "none by default");
+        config.apply_file(&path).expect("valid file");
+        assert_eq!(config.trusted_proxies.len(), 2);
+        std::fs::write(&path, "trusted_proxies = [\"nonsense\"]\n").expect("write");
+        let error = Config::default().apply_file(&path).expect_err("invalid");
+        assert!(
+            format!("{error:#}").contains("trusted_proxies"),
+            "{error:#}"
+        );
     }
 
     #[test]

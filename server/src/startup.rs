@@ -189,7 +189,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         keys.clone(),
         config.refresh_token_ttl_secs,
         !config.dev_mode,
-    )?);
+    )?
+    .with_sign_up_limit(config.sign_ups_per_client_per_hour));
     let access = crate::access::ShopAccess {
         registry: registry.clone(),
         pools: pools.clone(),

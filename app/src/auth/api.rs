@@ -49,8 +49,12 @@ pub async fn log_out() -> Result<(), AppError> {
     respond(
         async {
             let services = services()?;
+            let session = current_session().ok();
             let refresh = cookie(crate::REFRESH_COOKIE);
-            services.accounts.log_out(refresh.as_deref()).await?;
+            services
+                .accounts
+                .log_out(session.as_ref(), refresh.as_deref())
+                .await?;
             append_set_cookies(services.accounts.cleared_session_cookies());
             leptos_axum::redirect("/login");
             Ok(())

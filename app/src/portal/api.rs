@@ -60,7 +60,10 @@ pub async fn portal_log_in(
                 .await?;
             append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
             let prefix = format!("/s/{shop}");
-            let target = if next.starts_with(&format!("{prefix}/")) && !next.contains("//") {
+            let target = if next.starts_with(&format!("{prefix}/"))
+                && !next.contains("//")
+                && is_same_origin_path(&next)
+            {
                 next
             } else {
                 format!("{prefix}/account")

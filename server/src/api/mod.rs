@@ -18,7 +18,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -176,13 +176,17 @@ struct LogoutBody {
 async fn log_out(
     State(state): State<AppState>,
     headers: HeaderMap,
+    session: Option<Extension<Session>>,
     body: Option<Json<LogoutBody>>,
 ) -> ApiResult<Response> {
     let from_body = body.and_then(|Json(body)| body.refresh_token);
     let from_cookie = cookie_value(&headers, app::REFRESH_COOKIE);
     state
         .accounts
-        .log_out(from_body.or(from_cookie).as_deref())
+        .log_out(
+            session.as_ref().map(|Extension(session)| session),
+            from_body.or(from_cookie).as_deref(),
+        )
         .await?;
     Ok(with_cookies(
         StatusCode::NO_CONTENT.into_response(),

@@ -1,8 +1,10 @@
 //! Request-level security: establishes the session (bearer token or cookies, refreshing an expired
 //! access token from the refresh cookie), refuses cross-origin state-changing requests, and sends
-//! anonymous visitors of dashboard pages to the log-in page.
+//! anonymous visitors of dashboard pages to the log-in page. Also decides the client address
+//! (the TCP peer, or what a trusted proxy forwarded).
 
 use super::service::RefreshOutcome;
+use crate::config::IpRange;
 use crate::state::AppState;
 use app::auth::model::Session;
 use app::services::{AccountService, ClientInfo};
@@ -11,7 +13,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 pub use app::services::cookie_in as cookie_value;
 
@@ -21,6 +23,56 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim().to_string())
+}
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy; then the rightmost
+/// `X-Forwarded-For` entry that is not itself a trusted proxy (entries left of it were written
+/// by the client and prove nothing). An entry that is not an address ends the walk at the
+/// proxy that passed it on. Without a known peer (no socket) there is no address.
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpRange]) -> Option<IpAddr> {
+    let peer = peer?.to_canonical();
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|range| range.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut nearest = peer;
+    for entry in forwarded.into_iter().rev() {
+        let Some(hop) = parse_forwarded_address(entry) else {
+            return Some(nearest);
+        };
+        if !is_trusted(hop) {
+            return Some(hop);
+        }
+        nearest = hop;
+    }
+    Some(nearest)
+}
+
+/// `203.0.113.7`, `2001:db8::1`, or either with a port (`203.0.113.7:4711`, `[2001:db8::1]:80`).
+fn parse_forwarded_address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .or_else(|_| entry.parse::<SocketAddr>().map(|addr| addr.ip()))
+        .ok()
+        .map(|ip| ip.to_canonical())
+}
+
+/// The session of a verified access token that was issued after its user's last log-out or
+/// password change.
+async fn current_session(state: &AppState, token: &str) -> Option<Session> {
+    let claims = state.keys.verify(token).ok()?;
+    state
+        .accounts
+        .session_is_current(&claims)
+        .await
+        .then_some(claims.session)
 }
 
 fn is_dashboard_page(path: &str) -> bool {
@@ -36,18 +88,23 @@ pub async fn session_layer(
     let bearer = bearer_token(request.headers());
     let access_cookie = cookie_value(request.headers(), app::ACCESS_COOKIE);
     let refresh_cookie = cookie_value(request.headers(), app::REFRESH_COOKIE);
-    let ip = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
+        .map(|info| info.0.ip());
+    let ip =
+        client_ip(peer, request.headers(), &state.config.trusted_proxies).map(|ip| ip.to_string());
     request.extensions_mut().insert(ClientInfo { ip });
 
     let mut set_cookies: Vec<String> = Vec::new();
     let session: Option<Session> = if let Some(token) = bearer {
         // API clients refresh explicitly; a bad bearer token is simply no session (401 later).
-        state.keys.verify_access(&token).ok()
+        current_session(&state, &token).await
     } else {
-        let from_access = access_cookie.and_then(|token| state.keys.verify_access(&token).ok());
+        let from_access = match access_cookie {
+            Some(token) => current_session(&state, &token).await,
+            None => None,
+        };
         match (from_access, refresh_cookie) {
             (Some(session), _) => Some(session),
             (None, Some(refresh)) => match state.accounts.refresh(&refresh).await {
@@ -178,6 +235,85 @@ mod tests {
         assert_eq!(cookie_value(&headers, "cw_access").as_deref(), Some("tok"));
         assert_eq!(cookie_value(&headers, "missing"), None);
         assert_eq!(bearer_token(&headers).as_deref(), Some("abc"));
+    }
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(
+                "x-forwarded-for",
+                HeaderValue::from_str(value).expect("value"),
+            );
+        }
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("ip")
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_peer_is_the_client_whatever_the_headers_say() {
+        let headers = forwarded(&["203.0.113.9"]);
+        assert_eq!(
+            client_ip(Some(ip("198.51.100.1")), &headers, &[]),
+            Some(ip("198.51.100.1"))
+        );
+        assert_eq!(client_ip(None, &headers, &[]), None);
+        let trusted = crate::config::parse_trusted_proxies("10.0.0.0/8").expect("valid");
+        assert_eq!(
+            client_ip(Some(ip("198.51.100.1")), &headers, &trusted),
+            Some(ip("198.51.100.1")),
+            "an untrusted peer's header is ignored"
+        );
+    }
+
+    #[test]
+    fn behind_trusted_proxies_the_rightmost_untrusted_forwarded_address_is_the_client() {
+        let trusted = crate::config::parse_trusted_proxies("10.0.0.0/8, ::1").expect("valid");
+        let peer = Some(ip("10.0.0.2"));
+        // The client wrote the first entry itself; the proxies appended the rest.
+        let headers = forwarded(&["1.1.1.1, 203.0.113.7, 10.0.0.9"]);
+        assert_eq!(client_ip(peer, &headers, &trusted), Some(ip("203.0.113.7")));
+        let split = forwarded(&["1.1.1.1", "203.0.113.7:4711, 10.0.0.9"]);
+        assert_eq!(client_ip(peer, &split, &trusted), Some(ip("203.0.113.7")));
+        let v6 = forwarded(&["[2001:db8::7]:80"]);
+        assert_eq!(
+            client_ip(Some(ip("::1")), &v6, &trusted),
+            Some(ip("2001:db8::7"))
+        );
+        assert_eq!(
+            client_ip(
+                Some(ip("::ffff:10.0.0.2")),
+                &forwarded(&["203.0.113.8"]),
+                &trusted
+            ),
+            Some(ip("203.0.113.8")),
+            "an IPv4-mapped peer is its IPv4 address"
+        );
+    }
+
+    #[test]
+    fn behind_trusted_proxies_missing_or_bad_entries_fall_back_to_the_nearest_proxy() {
+        let trusted = crate::config::parse_trusted_proxies("10.0.0.0/8").expect("valid");
+        let peer = Some(ip("10.0.0.2"));
+        assert_eq!(
+            client_ip(peer, &HeaderMap::new(), &trusted),
+            Some(ip("10.0.0.2"))
+        );
+        assert_eq!(
+            client_ip(
+                peer,
+                &forwarded(&["203.0.113.7, garbage, 10.0.0.9"]),
+                &trusted
+            ),
+            Some(ip("10.0.0.9"))
+        );
+        assert_eq!(
+            client_ip(peer, &forwarded(&["10.0.0.8, 10.0.0.9"]), &trusted),
+            Some(ip("10.0.0.8")),
+            "all hops trusted: the leftmost"
+        );
     }
 
     #[test]

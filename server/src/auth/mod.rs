@@ -1,5 +1,6 @@
 //! Merchant identity: password hashing, tokens, the account service and request sessions.
 
+pub mod cutoffs;
 pub mod middleware;
 pub mod passwords;
 pub mod service;

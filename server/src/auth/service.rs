@@ -1,9 +1,11 @@
 //! The account service: sign-up, log-in with rate limiting, refresh-token rotation with reuse
-//! detection, log-out and password change.
+//! detection, log-out and password change, and the check that ends access tokens at log-out
+//! and password change.
 
-use super::passwords::{hash_password, hash_password_blocking, verify_password_blocking};
-use super::tokens::{hash_refresh_token, new_refresh_token, now_secs, TokenKeys};
-use crate::db::{is_unique_violation, now_ms, Database};
+use super::cutoffs::{issued_in_time, SessionCutoffs};
+use super::passwords::{hash_password, PasswordWork};
+use super::tokens::{hash_refresh_token, new_refresh_token, AccessClaims, TokenKeys};
+use crate::db::{is_unique_violation, now_ms, Database, Engine};
 use crate::error::internal;
 use crate::tenancy::registry::audit;
 use app::auth::model::{Session, SignUpInput, UserDto};
@@ -20,6 +22,10 @@ use std::sync::Arc;
 pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
 pub const MAX_FAILURES_PER_CLIENT: i64 = 30;
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Sign-ups (merchant and customer together) allowed per client address within the window, by
+/// default (`Config::sign_ups_per_client_per_hour`).
+pub const MAX_SIGN_UPS_PER_CLIENT: i64 = 10;
+pub const SIGN_UP_WINDOW_MS: i64 = 60 * 60 * 1000;
 /// A refresh token presented again this soon after its rotation is a parallel request of the same
 /// browser, not a theft: it authenticates without issuing new tokens.
 const ROTATION_GRACE_MS: i64 = 30 * 1000;
@@ -31,7 +37,24 @@ pub struct Accounts {
     pub secure_cookies: bool,
     /// Verified against when the e-mail is unknown, so response time does not reveal accounts.
     pub(crate) dummy_hash: String,
+    /// The one bound on concurrent argon2 work, merchant and customer paths alike.
+    pub passwords: PasswordWork,
+    /// `users.sessions_valid_after` of recently seen users (see [`SessionCutoffs`]).
+    pub cutoffs: SessionCutoffs,
+    /// Sign-ups allowed per client address per hour; `0`: no limit.
+    pub sign_ups_per_client_per_hour: i64,
 }
+
+/// One rate limit: at most `max` attempts for `key` in a fixed window of `window_ms`.
+pub(crate) struct Limit {
+    pub key: String,
+    pub max: i64,
+    pub window_ms: i64,
+}
+
+/// Attempts counted by [`Accounts::reserve`]: the key and the window each was counted in.
+#[must_use = "a reservation is kept (counted) unless it is released"]
+pub(crate) struct Reservation(Vec<(String, i64)>);
 
 pub enum RefreshOutcome {
     Rotated { session: Session, tokens: TokenPair },
@@ -81,7 +104,79 @@ impl Accounts {
             refresh_ttl_secs,
             secure_cookies,
             dummy_hash,
+            passwords: PasswordWork::for_this_machine(),
+            cutoffs: SessionCutoffs::default(),
+            sign_ups_per_client_per_hour: MAX_SIGN_UPS_PER_CLIENT,
         })
+    }
+
+    /// The same accounts with another sign-up allowance per client address and hour.
+    pub fn with_sign_up_limit(mut self, per_client_per_hour: i64) -> Self {
+        self.sign_ups_per_client_per_hour = per_client_per_hour;
+        self
+    }
+
+    /// Whether a verified access token was issued after its user's last log-out or password
+    /// change. Answered from [`SessionCutoffs`] when its copy is fresh, else from the database.
+    /// Fails closed: an unknown user or a failed read is no session.
+    pub async fn session_is_current(&self, claims: &AccessClaims) -> bool {
+        let user_id = claims.session.user_id;
+        if let Some(valid_after) = self.cutoffs.fresh(user_id) {
+            return issued_in_time(claims.issued_at_ms, valid_after);
+        }
+        let read = async {
+            let mut connection = self.db.read().await?;
+            let cutoff = sqlx::query_scalar::<_, i64>(
+                "SELECT sessions_valid_after FROM users WHERE id = $1",
+            )
+            .bind(user_id)
+            .fetch_optional(&mut *connection)
+            .await?;
+            connection.finish();
+            Ok::<_, sqlx::Error>(cutoff)
+        };
+        match read.await {
+            Ok(Some(valid_after)) => {
+                self.cutoffs.remember(user_id, valid_after);
+                issued_in_time(claims.issued_at_ms, valid_after)
+            }
+            Ok(None) => {
+                self.cutoffs.remember(user_id, i64::MAX);
+                false
+            }
+            Err(error) => {
+                tracing::error!(%error, user_id, "reading the session cut-off");
+                false
+            }
+        }
+    }
+
+    /// Ends every access token of these users issued up to now (`sessions_valid_after` is set
+    /// to the next millisecond), in `tx`; call [`Accounts::cutoffs_committed`] after commit.
+    async fn end_access_tokens(
+        tx: &mut Transaction<'static, Any>,
+        user_ids: &[i64],
+        valid_after: i64,
+    ) -> Result<(), AppError> {
+        for user_id in user_ids {
+            sqlx::query(
+                "UPDATE users SET sessions_valid_after = $1 \
+                 WHERE id = $2 AND sessions_valid_after < $1",
+            )
+            .bind(valid_after)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// This instance refuses the ended tokens at once (others within the cut-off TTL).
+    fn cutoffs_committed(&self, user_ids: &[i64], valid_after: i64) {
+        for user_id in user_ids {
+            self.cutoffs.remember(*user_id, valid_after);
+        }
     }
 
     async fn issue_tokens(
@@ -90,14 +185,15 @@ impl Accounts {
         user_id: i64,
         email: &str,
         family: Option<&str>,
+        issued_at_ms: i64,
     ) -> Result<TokenPair, AppError> {
         let access_token = self
             .keys
-            .issue_access(user_id, email, now_secs())
+            .issue_access_at_ms(user_id, email, issued_at_ms)
             .map_err(internal)?;
         let refresh_token = new_refresh_token();
         let family = family.map(str::to_string).unwrap_or_else(new_refresh_token);
-        let now = now_ms();
+        let now = issued_at_ms;
         sqlx::query(
             "INSERT INTO refresh_tokens (user_id, token_hash, family, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -129,72 +225,177 @@ impl Accounts {
         .ok_or_else(AppError::unauthenticated)
     }
 
-    /// Refuses a log-in attempt (429) while the e-mail or the client has failed too often in
-    /// the last 15 minutes. Shared by merchant and customer log-ins (their keys differ).
-    pub(crate) async fn check_login_limits(
+    /// The log-in limits of one attempt: per e-mail (the key names the shop for customers) and
+    /// per client address. Shared by merchant and customer log-ins.
+    pub(crate) fn login_limits(email_key: String, client_key: Option<String>) -> Vec<Limit> {
+        std::iter::once(Limit {
+            key: email_key,
+            max: MAX_FAILURES_PER_EMAIL,
+            window_ms: FAILURE_WINDOW_MS,
+        })
+        .chain(client_key.map(|key| Limit {
+            key,
+            max: MAX_FAILURES_PER_CLIENT,
+            window_ms: FAILURE_WINDOW_MS,
+        }))
+        .collect()
+    }
+
+    /// Reserves a log-in attempt before its password is checked (429 while the e-mail or the
+    /// client has used up its failures in the window). A failed attempt keeps its reservation
+    /// (it is the recorded failure); a successful one releases it.
+    pub(crate) async fn reserve_login(
         &self,
-        email_key: &str,
-        client_key: Option<&str>,
-    ) -> Result<(), AppError> {
-        let since = now_ms() - FAILURE_WINDOW_MS;
-        let too_many = AppError::TooManyRequests(
-            "Too many failed log-in attempts. Please wait 15 minutes and try again.".into(),
-        );
-        if self.failures_since(email_key, since).await? >= MAX_FAILURES_PER_EMAIL {
-            return Err(too_many);
+        email_key: String,
+        client_key: Option<String>,
+    ) -> Result<Reservation, AppError> {
+        self.reserve(
+            &Self::login_limits(email_key, client_key),
+            "Too many failed log-in attempts. Please wait 15 minutes and try again.",
+        )
+        .await
+    }
+
+    /// Counts a sign-up of this client before any hashing (429 past the hourly allowance).
+    /// Without a known client address (no socket, e.g. the demo seeding) there is no limit.
+    pub(crate) async fn reserve_sign_up(&self, client: &ClientInfo) -> Result<(), AppError> {
+        let Some(ip) = &client.ip else {
+            return Ok(());
+        };
+        if self.sign_ups_per_client_per_hour <= 0 {
+            return Ok(());
         }
-        if let Some(key) = client_key {
-            if self.failures_since(key, since).await? >= MAX_FAILURES_PER_CLIENT {
-                return Err(too_many);
+        let limit = Limit {
+            key: format!("signup:ip:{ip}"),
+            max: self.sign_ups_per_client_per_hour,
+            window_ms: SIGN_UP_WINDOW_MS,
+        };
+        let _kept = self
+            .reserve(
+                &[limit],
+                "Too many sign-ups from your network. Please try again in an hour.",
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Counts one attempt against every limit, all or none: each counter is decided and
+    /// incremented by one upsert (`... DO UPDATE ... WHERE attempts < max RETURNING`), which
+    /// on PostgreSQL locks the counter row until commit and on SQLite runs under the write lock,
+    /// so parallel attempts are counted one after the other and never all pass one check.
+    /// Keys are always taken in the same order (e-mail, then client), so two attempts cannot
+    /// wait for each other.
+    pub(crate) async fn reserve(
+        &self,
+        limits: &[Limit],
+        refusal: &str,
+    ) -> Result<Reservation, AppError> {
+        let now = now_ms();
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        let mut reserved = Vec::with_capacity(limits.len());
+        for limit in limits {
+            let window = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO rate_limits (limiter_key, window_start, attempts) VALUES ($1, $2, 1) \
+                 ON CONFLICT (limiter_key) DO UPDATE SET \
+                 window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 \
+                     ELSE rate_limits.window_start END, \
+                 attempts = CASE WHEN rate_limits.window_start <= $3 THEN 1 \
+                     ELSE rate_limits.attempts + 1 END \
+                 WHERE rate_limits.window_start <= $3 OR rate_limits.attempts < $4 \
+                 RETURNING window_start",
+            )
+            .bind(&limit.key)
+            .bind(now)
+            .bind(now - limit.window_ms)
+            .bind(limit.max)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+            match window {
+                Some(window_start) => reserved.push((limit.key.clone(), window_start)),
+                None => {
+                    tx.rollback().await.map_err(internal)?;
+                    return Err(AppError::TooManyRequests(refusal.into()));
+                }
             }
+        }
+        tx.commit().await.map_err(internal)?;
+        if rand::random::<u8>() < 4 {
+            self.forget_old_limits(now).await;
+        }
+        Ok(Reservation(reserved))
+    }
+
+    /// Gives reserved attempts back (a log-in that succeeded), unless their window has
+    /// started over since.
+    pub(crate) async fn release(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        reservation: Reservation,
+    ) -> Result<(), AppError> {
+        for (key, window_start) in reservation.0 {
+            sqlx::query(
+                "UPDATE rate_limits SET attempts = attempts - 1 \
+                 WHERE limiter_key = $1 AND window_start = $2 AND attempts > 0",
+            )
+            .bind(key)
+            .bind(window_start)
+            .execute(&mut **tx)
+            .await
+            .map_err(internal)?;
         }
         Ok(())
     }
 
-    async fn failures_since(&self, key: &str, since: i64) -> Result<i64, AppError> {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM login_failures WHERE limiter_key = $1 AND at > $2",
+    /// [`Accounts::release`] in a transaction of its own.
+    pub(crate) async fn release_now(&self, reservation: Reservation) -> Result<(), AppError> {
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        self.release(&mut tx, reservation).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    /// Drops counters whose window ended long ago (now and then, not on every attempt).
+    /// Best effort: a failure is logged and changes nothing for the request.
+    async fn forget_old_limits(&self, now: i64) {
+        let cutoff = now - 2 * SIGN_UP_WINDOW_MS.max(FAILURE_WINDOW_MS);
+        // On PostgreSQL, rows another attempt holds are skipped rather than waited for.
+        let sql = match self.db.engine {
+            Engine::Postgres => {
+                "DELETE FROM rate_limits WHERE limiter_key IN (SELECT limiter_key FROM \
+                 rate_limits WHERE window_start < $1 LIMIT 1000 FOR UPDATE SKIP LOCKED)"
+            }
+            Engine::Sqlite => "DELETE FROM rate_limits WHERE window_start < $1",
+        };
+        if let Err(error) = sqlx::query(sql).bind(cutoff).execute(&self.db.pool).await {
+            tracing::warn!(%error, "forgetting old rate-limit counters");
+        }
+    }
+
+    /// The refresh token with this hash and its user, read on the pool (no write lock).
+    async fn refresh_row(&self, token_hash: &str) -> Result<Option<RefreshRow>, AppError> {
+        sqlx::query_as::<_, RefreshRow>(
+            "SELECT t.id, t.user_id, u.email, t.family, t.expires_at, t.used_at, t.revoked_at \
+             FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
         )
-        .bind(key)
-        .bind(since)
-        .fetch_one(&self.db.pool)
+        .bind(token_hash)
+        .fetch_optional(&self.db.pool)
         .await
         .map_err(internal)
     }
 
-    pub(crate) async fn record_failure(&self, keys: &[String]) -> Result<(), AppError> {
-        let now = now_ms();
-        let mut tx = self.db.begin_write().await.map_err(internal)?;
-        for key in keys {
-            sqlx::query("INSERT INTO login_failures (limiter_key, at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
-        }
-        // Old entries are of no further use.
-        sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(now - FAILURE_WINDOW_MS)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
-        tx.commit().await.map_err(internal)
-    }
-
     /// Exchanges a refresh token for new tokens; a token used twice revokes its whole family.
+    ///
+    /// The token is looked up read-only first, so a bogus or dead cookie (every request of a
+    /// stranger can carry one) never waits for or takes the platform database's write lock.
+    /// The rotation itself is conditional (`used_at IS NULL`): of parallel refreshes with one
+    /// token exactly one rotates it; the others get the grace-period answer.
     pub async fn refresh(&self, refresh_token: &str) -> Result<RefreshOutcome, AppError> {
         let now = now_ms();
-        let mut tx = self.db.begin_write().await.map_err(internal)?;
-        let row = sqlx::query_as::<_, RefreshRow>(
-            "SELECT t.id, t.user_id, u.email, t.family, t.expires_at, t.used_at, t.revoked_at \
-             FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-        )
-        .bind(hash_refresh_token(refresh_token))
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal)?
-        .ok_or_else(session_expired)?;
+        let token_hash = hash_refresh_token(refresh_token);
+        let row = self
+            .refresh_row(&token_hash)
+            .await?
+            .ok_or_else(session_expired)?;
         let session = Session {
             user_id: row.user_id,
             email: row.email.clone(),
@@ -206,39 +407,72 @@ impl Accounts {
             if now - used_at < ROTATION_GRACE_MS {
                 return Ok(RefreshOutcome::AlreadyRotated { session });
             }
-            sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(&row.family)
-                .execute(&mut *tx)
-                .await
-                .map_err(internal)?;
-            audit(
-                &mut *tx,
-                Some(row.user_id),
-                None,
-                "auth.refresh_token_reused",
-                "family revoked",
-            )
-            .await
-            .map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-            tracing::warn!(
-                user_id = row.user_id,
-                "refresh token reused; session family revoked"
-            );
-            return Err(session_expired());
+            return self.revoke_reused_family(&row, now).await;
         }
-        sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(row.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        let claimed = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $1 \
+             WHERE id = $2 AND used_at IS NULL AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?
+        .rows_affected();
+        if claimed != 1 {
+            // A parallel request rotated (or a log-out revoked) it since the read.
+            tx.rollback().await.map_err(internal)?;
+            let now = now_ms();
+            return match self.refresh_row(&token_hash).await? {
+                Some(RefreshRow {
+                    used_at: Some(used_at),
+                    revoked_at: None,
+                    ..
+                }) if now - used_at < ROTATION_GRACE_MS => {
+                    Ok(RefreshOutcome::AlreadyRotated { session })
+                }
+                _ => Err(session_expired()),
+            };
+        }
         let tokens = self
-            .issue_tokens(&mut tx, row.user_id, &row.email, Some(&row.family))
+            .issue_tokens(&mut tx, row.user_id, &row.email, Some(&row.family), now)
             .await?;
         tx.commit().await.map_err(internal)?;
         Ok(RefreshOutcome::Rotated { session, tokens })
+    }
+
+    /// A rotated token presented again after the grace period: a copy is in someone else's
+    /// hands, so the whole family ends.
+    async fn revoke_reused_family(
+        &self,
+        row: &RefreshRow,
+        now: i64,
+    ) -> Result<RefreshOutcome, AppError> {
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $1 WHERE family = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(&row.family)
+        .execute(&mut *tx)
+        .await
+        .map_err(internal)?;
+        audit(
+            &mut *tx,
+            Some(row.user_id),
+            None,
+            "auth.refresh_token_reused",
+            "family revoked",
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        tracing::warn!(
+            user_id = row.user_id,
+            "refresh token reused; session family revoked"
+        );
+        Err(session_expired())
     }
 
     fn cookie(&self, name: &str, value: &str, max_age_secs: i64) -> String {
@@ -258,9 +492,8 @@ impl AccountService for Accounts {
         let name = parse_person_name(&input.name)?;
         let email = Email::parse(&input.email)?;
         let password = NewPassword::parse("password", &input.password)?;
-        let password_hash = hash_password_blocking(password.expose().to_string())
-            .await
-            .map_err(internal)?;
+        self.reserve_sign_up(client).await?;
+        let password_hash = self.passwords.hash(password.expose().to_string()).await?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let inserted = sqlx::query_scalar::<_, i64>(
@@ -303,7 +536,7 @@ impl AccountService for Accounts {
             .await
             .map_err(internal)?;
         let tokens = self
-            .issue_tokens(&mut tx, user_id, email.as_str(), None)
+            .issue_tokens(&mut tx, user_id, email.as_str(), None, now)
             .await?;
         tx.commit().await.map_err(internal)?;
         Ok(AuthOutcome {
@@ -326,8 +559,7 @@ impl AccountService for Accounts {
         let email = Email::parse(email)?;
         let email_key = format!("email:{}", email.as_str());
         let client_key = client.ip.as_ref().map(|ip| format!("ip:{ip}"));
-        self.check_login_limits(&email_key, client_key.as_deref())
-            .await?;
+        let reservation = self.reserve_login(email_key, client_key).await?;
         let user = sqlx::query_as::<_, UserRow>(
             "SELECT id, email, name, password_hash FROM users WHERE email = $1",
         )
@@ -339,27 +571,32 @@ impl AccountService for Accounts {
             .as_ref()
             .map(|u| u.password_hash.clone())
             .unwrap_or_else(|| self.dummy_hash.clone());
-        let verified = verify_password_blocking(password.to_string(), stored_hash).await;
-        let user = match user {
-            Some(user) if verified => user,
-            _ => {
-                let keys: Vec<String> = std::iter::once(email_key).chain(client_key).collect();
-                self.record_failure(&keys).await?;
-                return Err(invalid_credentials());
+        let verified = match self
+            .passwords
+            .verify(password.to_string(), stored_hash)
+            .await
+        {
+            Ok(verified) => verified,
+            // Not checked (the server was busy): not a failure.
+            Err(error) => {
+                self.release_now(reservation).await?;
+                return Err(error);
             }
         };
+        let user = match user {
+            Some(user) if verified => user,
+            // The reservation stays: it is this failure's count.
+            _ => return Err(invalid_credentials()),
+        };
+        let now = now_ms();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
-        sqlx::query("DELETE FROM login_failures WHERE limiter_key = $1")
-            .bind(&email_key)
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        self.release(&mut tx, reservation).await?;
         let detail = client.ip.clone().unwrap_or_default();
         audit(&mut *tx, Some(user.id), None, "auth.logged_in", &detail)
             .await
             .map_err(internal)?;
         let tokens = self
-            .issue_tokens(&mut tx, user.id, &user.email, None)
+            .issue_tokens(&mut tx, user.id, &user.email, None, now)
             .await?;
         tx.commit().await.map_err(internal)?;
         Ok(AuthOutcome {
@@ -372,19 +609,40 @@ impl AccountService for Accounts {
         })
     }
 
-    async fn log_out(&self, refresh_token: Option<&str>) -> Result<(), AppError> {
-        let Some(token) = refresh_token else {
-            return Ok(());
+    async fn log_out(
+        &self,
+        session: Option<&Session>,
+        refresh_token: Option<&str>,
+    ) -> Result<(), AppError> {
+        let token_hash = refresh_token.map(hash_refresh_token);
+        // Read first: a log-out with an unknown token and no session writes nothing.
+        let token_owner = match &token_hash {
+            Some(hash) => self.refresh_row(hash).await?.map(|row| row.user_id),
+            None => None,
         };
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family = \
-             (SELECT family FROM refresh_tokens WHERE token_hash = $2)",
-        )
-        .bind(now_ms())
-        .bind(hash_refresh_token(token))
-        .execute(&self.db.pool)
-        .await
-        .map_err(internal)?;
+        let mut user_ids: Vec<i64> = session.map(|s| s.user_id).into_iter().collect();
+        user_ids.extend(token_owner.filter(|owner| !user_ids.contains(owner)));
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let now = now_ms();
+        // Tokens issued in this very millisecond end too.
+        let valid_after = now + 1;
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        if let (Some(hash), Some(_)) = (&token_hash, token_owner) {
+            sqlx::query(
+                "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family = \
+                 (SELECT family FROM refresh_tokens WHERE token_hash = $2)",
+            )
+            .bind(now)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+        }
+        Self::end_access_tokens(&mut tx, &user_ids, valid_after).await?;
+        tx.commit().await.map_err(internal)?;
+        self.cutoffs_committed(&user_ids, valid_after);
         Ok(())
     }
 
@@ -396,7 +654,10 @@ impl AccountService for Accounts {
         new_password: &str,
     ) -> Result<TokenPair, AppError> {
         let user = self.user_by_id(session.user_id).await?;
-        if !verify_password_blocking(current_password.to_string(), user.password_hash.clone()).await
+        if !self
+            .passwords
+            .verify(current_password.to_string(), user.password_hash.clone())
+            .await?
         {
             return Err(AppError::invalid(
                 "current_password",
@@ -404,10 +665,14 @@ impl AccountService for Accounts {
             ));
         }
         let new_password = NewPassword::parse("new_password", new_password)?;
-        let new_hash = hash_password_blocking(new_password.expose().to_string())
-            .await
-            .map_err(internal)?;
+        let new_hash = self
+            .passwords
+            .hash(new_password.expose().to_string())
+            .await?;
         let now = now_ms();
+        // Every access token issued up to now ends; the fresh one below is issued at the
+        // cut-off itself, so it stays valid.
+        let valid_after = now + 1;
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(&new_hash)
@@ -425,13 +690,15 @@ impl AccountService for Accounts {
         .execute(&mut *tx)
         .await
         .map_err(internal)?;
+        Self::end_access_tokens(&mut tx, &[user.id], valid_after).await?;
         audit(&mut *tx, Some(user.id), None, "auth.password_changed", "")
             .await
             .map_err(internal)?;
         let tokens = self
-            .issue_tokens(&mut tx, user.id, &user.email, None)
+            .issue_tokens(&mut tx, user.id, &user.email, None, valid_after)
             .await?;
         tx.commit().await.map_err(internal)?;
+        self.cutoffs_committed(&[user.id], valid_after);
         Ok(tokens)
     }
 

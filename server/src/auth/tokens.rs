@@ -18,7 +18,19 @@ struct Claims {
     iss: String,
     aud: String,
     iat: i64,
+    /// Issue time in milliseconds, compared with the user's `sessions_valid_after` (the
+    /// seconds of `iat` are too coarse: a log-out in the same second as the log-in would not
+    /// end that session). Absent in tokens issued before it was added: `iat` is used then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iat_ms: Option<i64>,
     exp: i64,
+}
+
+/// A verified access token: the session and when the token was issued (ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub session: Session,
+    pub issued_at_ms: i64,
 }
 
 pub struct TokenKeys {
@@ -52,12 +64,24 @@ impl TokenKeys {
     }
 
     pub fn issue_access(&self, user_id: i64, email: &str, now_secs: i64) -> anyhow::Result<String> {
+        self.issue_access_at_ms(user_id, email, now_secs.saturating_mul(1000))
+    }
+
+    /// An access token issued at `now_ms` (its `iat_ms`, and `iat`/`exp` in seconds).
+    pub fn issue_access_at_ms(
+        &self,
+        user_id: i64,
+        email: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<String> {
+        let now_secs = now_ms.div_euclid(1000);
         let claims = Claims {
             sub: user_id.to_string(),
             email: email.to_string(),
             iss: ISSUER.into(),
             aud: DASHBOARD_AUDIENCE.into(),
             iat: now_secs,
+            iat_ms: Some(now_ms),
             exp: now_secs + self.access_ttl_secs,
         };
         Ok(encode(
@@ -68,6 +92,12 @@ impl TokenKeys {
     }
 
     pub fn verify_access(&self, token: &str) -> Result<Session, TokenError> {
+        self.verify(token).map(|claims| claims.session)
+    }
+
+    /// Checks signature, algorithm, `exp`, `iss`, `aud` and `sub`; gives the session and the
+    /// issue time (which the caller compares with the user's `sessions_valid_after`).
+    pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let data =
             decode::<Claims>(token, &self.decoding, &self.validation).map_err(
                 |error| match error.kind() {
@@ -80,9 +110,16 @@ impl TokenKeys {
             .sub
             .parse::<i64>()
             .map_err(|_| TokenError::Invalid)?;
-        Ok(Session {
-            user_id,
-            email: data.claims.email,
+        let issued_at_ms = data
+            .claims
+            .iat_ms
+            .unwrap_or_else(|| data.claims.iat.saturating_mul(1000));
+        Ok(AccessClaims {
+            session: Session {
+                user_id,
+                email: data.claims.email,
+            },
+            issued_at_ms,
         })
     }
 }
@@ -154,6 +191,7 @@ mod tests {
             iss: ISSUER.into(),
             aud: "shop:somewhere".into(),
             iat: now_secs(),
+            iat_ms: None,
             exp: now_secs() + 60,
         };
         let wrong_audience = encode(
@@ -179,6 +217,74 @@ mod tests {
         assert_eq!(
             keys().verify_access(&wrong_algorithm),
             Err(TokenError::Invalid)
+        );
+    }
+
+    /// A token with exactly these claims, correctly signed with the test key.
+    fn signed(claims: serde_json::Value) -> String {
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"test secret of enough length 0123456789"),
+        )
+        .expect("encode")
+    }
+
+    #[test]
+    fn our_own_token_passes_with_its_millisecond_issue_time() {
+        let now = crate::db::now_ms();
+        let token = keys()
+            .issue_access_at_ms(7, "a@example.com", now)
+            .expect("issue");
+        let claims = keys().verify(&token).expect("valid");
+        assert_eq!(claims.session.user_id, 7);
+        assert_eq!(claims.issued_at_ms, now);
+    }
+
+    #[test]
+    fn a_correctly_signed_token_whose_exp_is_a_string_is_refused() {
+        let now = now_secs();
+        let claims = |exp: serde_json::Value| {
+            serde_json::json!({
+                "sub": "7", "email": "a@example.com", "iss": ISSUER, "aud": DASHBOARD_AUDIENCE,
+                "iat": now, "exp": exp,
+            })
+        };
+        assert!(keys()
+            .verify(&signed(claims(serde_json::json!(now + 60))))
+            .is_ok());
+        for exp in [
+            serde_json::json!("9999999999"),
+            serde_json::json!((now + 60).to_string()),
+            serde_json::json!(null),
+            serde_json::json!(9_999_999_999.5),
+        ] {
+            assert_eq!(
+                keys().verify(&signed(claims(exp.clone()))),
+                Err(TokenError::Invalid),
+                "exp = {exp}"
+            );
+        }
+        let without_exp = serde_json::json!({
+            "sub": "7", "email": "a@example.com", "iss": ISSUER, "aud": DASHBOARD_AUDIENCE,
+            "iat": now,
+        });
+        assert_eq!(
+            keys().verify(&signed(without_exp)),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_token_without_iat_ms_falls_back_to_iat_seconds() {
+        let now = now_secs();
+        let token = signed(serde_json::json!({
+            "sub": "7", "email": "a@example.com", "iss": ISSUER, "aud": DASHBOARD_AUDIENCE,
+            "iat": now, "exp": now + 60,
+        }));
+        assert_eq!(
+            keys().verify(&token).map(|c| c.issued_at_ms),
+            Ok(now * 1000)
         );
     }
 

@@ -14,7 +14,6 @@ pub mod merchant;
 pub mod quotes;
 pub mod tokens;
 
-use crate::auth::passwords::{hash_password_blocking, verify_password_blocking};
 use crate::auth::service::Accounts;
 use crate::db::{is_unique_violation, now_ms, Database};
 use crate::error::internal;
@@ -278,13 +277,16 @@ impl PortalService for Portal {
         &self,
         slug: &str,
         input: CustomerSignUpInput,
-        _client: &ClientInfo,
+        client: &ClientInfo,
     ) -> Result<PortalSession, AppError> {
         let shop = self.open_shop(slug).await?;
         let valid = validate_sign_up(&input)?;
-        let password_hash = hash_password_blocking(valid.password.expose().to_string())
-            .await
-            .map_err(internal)?;
+        self.accounts.reserve_sign_up(client).await?;
+        let password_hash = self
+            .accounts
+            .passwords
+            .hash(valid.password.expose().to_string())
+            .await?;
         let now = now_ms();
         let mut tx = shop.db.begin_write().await.map_err(internal)?;
         let existing = sqlx::query_as::<_, (i64, String, Option<String>)>(
@@ -377,9 +379,7 @@ impl PortalService for Portal {
         let email = Email::parse(email)?;
         let email_key = format!("shop:{}:email:{}", shop.shop.id, email.as_str());
         let client_key = client.ip.as_ref().map(|ip| format!("ip:{ip}"));
-        self.accounts
-            .check_login_limits(&email_key, client_key.as_deref())
-            .await?;
+        let reservation = self.accounts.reserve_login(email_key, client_key).await?;
         let customer = sqlx::query_as::<_, CustomerRecord>(sqlx::AssertSqlSafe(format!(
             "{CUSTOMER_SELECT} WHERE c.email = $1"
         )))
@@ -392,16 +392,20 @@ impl PortalService for Portal {
             .as_ref()
             .map(|customer| customer.password_hash.clone())
             .unwrap_or_else(|| self.accounts.dummy_hash.clone());
-        let verified = verify_password_blocking(password.to_string(), stored_hash).await;
+        let verified = self
+            .accounts
+            .passwords
+            .verify(password.to_string(), stored_hash)
+            .await?;
         match customer {
-            Some(customer) if verified => self.session(&shop, &customer),
-            _ => {
-                let keys: Vec<String> = std::iter::once(email_key).chain(client_key).collect();
-                self.accounts.record_failure(&keys).await?;
-                Err(AppError::Unauthorized(
-                    "E-mail or password is not correct".into(),
-                ))
+            Some(customer) if verified => {
+                self.accounts.release_now(reservation).await?;
+                self.session(&shop, &customer)
             }
+            // The reservation stays: it is this failure's count.
+            _ => Err(AppError::Unauthorized(
+                "E-mail or password is not correct".into(),
+            )),
         }
     }
 
@@ -662,9 +666,11 @@ impl PortalService for Portal {
     ) -> Result<PortalSession, AppError> {
         let shop = self.open_shop(slug).await?;
         let password = NewPassword::parse("password", password)?;
-        let password_hash = hash_password_blocking(password.expose().to_string())
-            .await
-            .map_err(internal)?;
+        let password_hash = self
+            .accounts
+            .passwords
+            .hash(password.expose().to_string())
+            .await?;
         let customer = company::accept_invitation(&shop.db, token, name, &password_hash).await?;
         self.session(&shop, &customer)
     }

@@ -138,4 +138,36 @@ mod tests {
             Err(CustomerTokenError::Invalid)
         );
     }
+
+    #[test]
+    fn a_correctly_signed_token_whose_exp_is_a_string_is_refused() {
+        let tokens = CustomerTokens::new(SECRET, 3600);
+        let now = crate::db::now_ms();
+        let signed = |exp: serde_json::Value| {
+            let claims = serde_json::json!({
+                "sub": "42", "iss": ISSUER, "aud": shop_audience(7),
+                "iat": now / 1000, "iat_ms": now, "exp": exp,
+            });
+            encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(SECRET),
+            )
+            .expect("encode")
+        };
+        assert!(tokens
+            .verify(&signed(serde_json::json!(now / 1000 + 60)), 7)
+            .is_ok());
+        for exp in [
+            serde_json::json!("9999999999"),
+            serde_json::json!((now / 1000 + 60).to_string()),
+            serde_json::json!(null),
+        ] {
+            assert_eq!(
+                tokens.verify(&signed(exp.clone()), 7),
+                Err(CustomerTokenError::Invalid),
+                "exp = {exp}"
+            );
+        }
+    }
 }

@@ -463,5 +463,62 @@ impl TestApp {
             .fetch_one(&db.pool)
             .await
             .expect("stock")
+// ---- Auth hardening (issue 14, identity paths): requests from a given client address ----
+
+impl TestApp {
+    /// Sends an API request as if it had arrived over TCP from `peer` (the `ConnectInfo` that
+    /// `serve` attaches), with extra headers such as `X-Forwarded-For`.
+    pub async fn api_from(
+        &self,
+        peer: std::net::SocketAddr,
+        extra_headers: &[(&str, &str)],
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header(header::HOST, "127.0.0.1:3000");
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in extra_headers {
+            builder = builder.header(*name, *value);
+        }
+        let mut request = match body {
+            Some(body) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => builder.body(Body::empty()),
+        }
+        .expect("request");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
+    }
+
+    /// Sends an API request authenticated only by cookies (`name=value` pairs).
+    pub async fn api_with_cookies(
+        &self,
+        method: Method,
+        path: &str,
+        cookies: &[(&str, &str)],
+    ) -> TestResponse {
+        let cookie = cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let request = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
     }
 }
