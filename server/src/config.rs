@@ -63,6 +63,9 @@ pub struct Config {
     /// How many pages of one shop render at once; further page requests of that shop wait for
     /// a turn. `0` means two per CPU. See [`Config::page_render_limit`].
     pub page_renders: usize,
+    /// The DNS server that custom-domain verification asks (`HOST:PORT`); `None` means the
+    /// system's resolver configuration.
+    pub dns_resolver: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -83,6 +86,7 @@ impl Default for Config {
             shop_pool_idle_secs: 300,
             max_open_shop_pools: 200,
             page_renders: 0,
+            dns_resolver: None,
         }
     }
 }
@@ -100,6 +104,7 @@ struct FileConfig {
     shop_pool_idle_secs: Option<u64>,
     max_open_shop_pools: Option<usize>,
     page_renders: Option<usize>,
+    dns_resolver: Option<SocketAddr>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +162,12 @@ impl Config {
             config.page_renders = renders
                 .parse()
                 .context("CARTWRIGHT_PAGE_RENDERS needs a whole number")?;
+        }
+        if let Some(addr) = env("CARTWRIGHT_DNS_RESOLVER") {
+            config.dns_resolver = Some(
+                addr.parse()
+                    .context("CARTWRIGHT_DNS_RESOLVER is not IP:PORT, e.g. 127.0.0.1:5353")?,
+            );
         }
         if let Some(dev) = env("CARTWRIGHT_DEV") {
             config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
@@ -227,6 +238,9 @@ impl Config {
         }
         if let Some(value) = file.page_renders {
             self.page_renders = value;
+        }
+        if let Some(value) = file.dns_resolver {
+            self.dns_resolver = Some(value);
         }
         Ok(())
     }
@@ -313,5 +327,21 @@ mod tests {
         std::fs::write(&path, "page_renders = -1\n").expect("write");
         let error = Config::default().apply_file(&path).expect_err("negative");
         assert!(format!("{error:#}").contains("page_renders"), "{error:#}");
+    }
+
+    #[test]
+    fn the_dns_resolver_is_read_from_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cartwright.toml");
+        std::fs::write(&path, "dns_resolver = \"127.0.0.1:5353\"\n").expect("write");
+        let mut config = Config::default();
+        assert_eq!(config.dns_resolver, None);
+        config.apply_file(&path).expect("valid file");
+        assert_eq!(config.dns_resolver, "127.0.0.1:5353".parse().ok());
+        std::fs::write(&path, "dns_resolver = \"resolver.example\"\n").expect("write");
+        let error = Config::default()
+            .apply_file(&path)
+            .expect_err("not an address");
+        assert!(format!("{error:#}").contains("dns_resolver"), "{error:#}");
     }
 }
