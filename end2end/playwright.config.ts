@@ -14,10 +14,14 @@ import * as path from "node:path";
 //   E2E_SERVER_LOG   file receiving the server's output (default: <data dir>.log)
 //   E2E_WORKERS      parallel workers (default 2)
 //   CHROMIUM_PATH    browser binary (default /usr/bin/chromium, the Debian package)
+//   E2E_DNS_PORT     loopback port of the DNS stand-in that custom-domain verification asks
+//                    (default 3453; tests/dns.ts), so no test ever asks a real DNS server
 
 const root = path.resolve(__dirname, "..");
 const port = Number(process.env.E2E_PORT ?? 3411);
 const baseURL = `http://127.0.0.1:${port}`;
+process.env.E2E_DNS_PORT ??= "3453";
+const dnsPort = Number(process.env.E2E_DNS_PORT);
 
 // The config is evaluated in the runner and again in every worker; create the data dir only
 // once (in the runner) and hand it to the workers through the environment.
@@ -93,6 +97,7 @@ export default defineConfig({
       CARTWRIGHT_DEV: "1",
       // Every browser of the run signs up from 127.0.0.1: far more than a real client would.
       CARTWRIGHT_SIGN_UPS_PER_HOUR: "100000",
+      CARTWRIGHT_DNS_RESOLVER: `127.0.0.1:${dnsPort}`,
       RUST_LOG: process.env.RUST_LOG ?? "info",
     },
   },

@@ -118,6 +118,14 @@ pub trait ShopService: Send + Sync + 'static {
         slug: &str,
         hostname: &str,
     ) -> Result<ShopDetail, AppError>;
+    /// Looks up the domain's `_cartwright-verify` TXT record and, if it holds the domain's
+    /// token, marks the domain verified: from then on it serves the shop.
+    async fn verify_domain(
+        &self,
+        session: &Session,
+        slug: &str,
+        hostname: &str,
+    ) -> Result<ShopDetail, AppError>;
     async fn invite_member(
         &self,
         session: &Session,

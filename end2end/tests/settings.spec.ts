@@ -1,9 +1,19 @@
 // Shop settings in the browser: details, custom domains, team, suspend and reactivate. The header
 // (name, status) follows every change without a reload.
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
+import { publishTxt, startDnsStandIn } from "./dns";
 import { createShop, h1, rand, signUp, visit } from "./support";
 
-test("an owner renames the shop, adds a domain, invites staff and suspends the shop", async ({ page }) => {
+test("an owner renames the shop, adds and verifies a domain, invites staff and suspends the shop", async ({ page }) => {
+  const stopDns = await startDnsStandIn();
+  try {
+    await settingsFlow(page);
+  } finally {
+    await stopDns();
+  }
+});
+
+async function settingsFlow(page: Page) {
   await signUp(page);
   const shop = await createShop(page);
   await visit(page, `/shops/${shop.slug}/settings`);
@@ -18,6 +28,17 @@ test("an owner renames the shop, adds a domain, invites staff and suspends the s
   await page.getByLabel("Custom domain", { exact: true }).fill(domain);
   await page.getByRole("button", { name: "Add domain" }).click();
   await expect(page.getByRole("button", { name: `Remove domain ${domain}` })).toBeVisible();
+  // The domain waits for its TXT record; without it, "Verify" explains what is missing.
+  const awaiting = page.getByText(`Awaiting verification: add a TXT record _cartwright-verify.${domain} with`);
+  await expect(awaiting).toBeVisible();
+  const token = (await awaiting.locator("code").nth(1).textContent()) ?? "";
+  expect(token).toMatch(/^[0-9a-f]{32}$/);
+  await page.getByRole("button", { name: `Verify domain ${domain}` }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "No TXT record" })).toBeVisible();
+  publishTxt(`_cartwright-verify.${domain}`, [token]);
+  await page.getByRole("button", { name: `Verify domain ${domain}` }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Domain verified." })).toBeVisible();
+  await expect(page.getByText("Verified", { exact: true })).toBeVisible();
   await page.getByLabel("Custom domain", { exact: true }).fill("not a domain");
   await page.getByRole("button", { name: "Add domain" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "hostname" })).toBeVisible();
@@ -38,5 +59,6 @@ test("an owner renames the shop, adds a domain, invites staff and suspends the s
   await visit(page, `/shops/${shop.slug}/settings`);
   await expect(h1(page)).toHaveText(renamed);
   await expect(page.getByRole("button", { name: `Remove domain ${domain}` })).toBeVisible();
+  await expect(page.getByText("Verified", { exact: true })).toBeVisible();
   await expect(page.getByText(`Invited, not signed up yet: ${invitee}`)).toBeVisible();
-});
+}

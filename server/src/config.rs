@@ -129,6 +129,9 @@ pub fn parse_trusted_proxies(list: &str) -> anyhow::Result<Vec<IpRange>> {
         .map(IpRange::parse)
         .collect::<anyhow::Result<Vec<_>>>()
         .context("trusted_proxies")
+    /// The DNS server that custom-domain verification asks (`HOST:PORT`); `None` means the
+    /// system's resolver configuration.
+    pub dns_resolver: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -151,6 +154,7 @@ impl Default for Config {
             page_renders: 0,
             trusted_proxies: Vec::new(),
             sign_ups_per_client_per_hour: crate::auth::service::MAX_SIGN_UPS_PER_CLIENT,
+            dns_resolver: None,
         }
     }
 }
@@ -170,6 +174,7 @@ struct FileConfig {
     page_renders: Option<usize>,
     trusted_proxies: Option<Vec<String>>,
     sign_ups_per_client_per_hour: Option<u32>,
+    dns_resolver: Option<SocketAddr>,
 }
 
 #[derive(Deserialize)]
@@ -237,6 +242,11 @@ impl Config {
                 .parse::<u32>()
                 .context("CARTWRIGHT_SIGN_UPS_PER_HOUR needs a whole number")?
                 .into();
+        if let Some(addr) = env("CARTWRIGHT_DNS_RESOLVER") {
+            config.dns_resolver = Some(
+                addr.parse()
+                    .context("CARTWRIGHT_DNS_RESOLVER is not IP:PORT, e.g. 127.0.0.1:5353")?,
+            );
         }
         if let Some(dev) = env("CARTWRIGHT_DEV") {
             config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
@@ -317,6 +327,8 @@ impl Config {
                 .map(|entry| IpRange::parse(entry))
                 .collect::<anyhow::Result<Vec<_>>>()
                 .context("trusted_proxies")?;
+        if let Some(value) = file.dns_resolver {
+            self.dns_resolver = Some(value);
         }
         Ok(())
     }
@@ -452,5 +464,21 @@ mod tests {
         std::fs::write(&path, "page_renders = -1\n").expect("write");
         let error = Config::default().apply_file(&path).expect_err("negative");
         assert!(format!("{error:#}").contains("page_renders"), "{error:#}");
+    }
+
+    #[test]
+    fn the_dns_resolver_is_read_from_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cartwright.toml");
+        std::fs::write(&path, "dns_resolver = \"127.0.0.1:5353\"\n").expect("write");
+        let mut config = Config::default();
+        assert_eq!(config.dns_resolver, None);
+        config.apply_file(&path).expect("valid file");
+        assert_eq!(config.dns_resolver, "127.0.0.1:5353".parse().ok());
+        std::fs::write(&path, "dns_resolver = \"resolver.example\"\n").expect("write");
+        let error = Config::default()
+            .apply_file(&path)
+            .expect_err("not an address");
+        assert!(format!("{error:#}").contains("dns_resolver"), "{error:#}");
     }
 }

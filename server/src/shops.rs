@@ -3,6 +3,7 @@
 
 use crate::auth::service::require_owner;
 use crate::db::{is_unique_violation, now_ms};
+use crate::dns::{LookupError, TxtLookup};
 use crate::error::internal;
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::provisioning::Provisioner;
@@ -14,7 +15,8 @@ use app::error::AppError;
 use app::services::ShopService;
 use app::shops::model::*;
 use app::shops::rules::{
-    parse_hostname, parse_shop_name, parse_timezone, ProvisioningStep, Role, ShopEvent, ShopStatus,
+    parse_custom_domain, parse_hostname, parse_shop_name, parse_timezone, txt_proves_token,
+    verification_record_name, ProvisioningStep, Role, ShopEvent, ShopStatus,
 };
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -25,6 +27,28 @@ pub struct Shops {
     pub pools: Arc<ShopPools>,
     pub resolver: Arc<TenantResolver>,
     pub base_domain: String,
+    /// The hosts the platform itself is served on (besides the base domain), which no shop can
+    /// claim as a custom domain.
+    pub platform_hosts: Vec<String>,
+    /// Reads the TXT records that prove control of a custom domain.
+    pub dns: Arc<dyn TxtLookup>,
+}
+
+/// The most custom domains (verified or not) one shop can hold.
+pub const MAX_CUSTOM_DOMAINS: usize = 20;
+
+/// A fresh random verification token: 128 bits as 32 hex digits.
+fn verification_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0_u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn domain_in_use(hostname: &str) -> AppError {
+    AppError::Conflict(format!(
+        "The domain {hostname} is already registered by another shop"
+    ))
 }
 
 fn shop_not_found() -> AppError {
@@ -56,6 +80,8 @@ impl Shops {
         let mut domains = vec![DomainDto {
             hostname: format!("{}.{}", member.shop.slug, self.base_domain),
             kind: "subdomain".into(),
+            verified: true,
+            verification: None,
         }];
         domains.extend(
             self.registry
@@ -63,9 +89,17 @@ impl Shops {
                 .await
                 .map_err(internal)?
                 .into_iter()
-                .map(|hostname| DomainDto {
-                    hostname,
-                    kind: "custom".into(),
+                .map(|domain| {
+                    let verified = domain.verified_at.is_some();
+                    DomainDto {
+                        verification: (!verified).then(|| DomainVerification {
+                            record_name: verification_record_name(&domain.hostname),
+                            record_value: domain.verification_token,
+                        }),
+                        hostname: domain.hostname,
+                        kind: "custom".into(),
+                        verified,
+                    }
                 }),
         );
         let members = self
@@ -112,6 +146,26 @@ impl Shops {
         .map_err(internal)?;
         self.resolver.invalidate();
         Ok(())
+    }
+
+    /// After a verification that changed no row: the detail if a parallel request verified the
+    /// domain, 404 if it was removed meanwhile.
+    async fn fresh_detail_after_verify(
+        &self,
+        member: &MemberShop,
+        hostname: &str,
+    ) -> Result<ShopDetail, AppError> {
+        match self
+            .registry
+            .custom_domain(member.shop.id, hostname)
+            .await
+            .map_err(internal)?
+        {
+            Some(domain) if domain.verified_at.is_some() => self.detail_of(member).await,
+            _ => Err(AppError::NotFound(format!(
+                "The domain {hostname} is not registered for this shop"
+            ))),
+        }
     }
 
     /// Re-reads the shop after a change and returns its detail.
@@ -246,21 +300,42 @@ impl ShopService for Shops {
     ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
         require_owner(member.role, "manage domains")?;
-        let hostname = parse_hostname(hostname)?;
-        if hostname == self.base_domain || hostname.ends_with(&format!(".{}", self.base_domain)) {
-            return Err(AppError::invalid(
-                "hostname",
-                format!(
-                    "addresses under {} are assigned automatically",
-                    self.base_domain
-                ),
-            ));
+        let hostname = parse_custom_domain(hostname, &self.base_domain, &self.platform_hosts)?;
+        let shop_id = member.shop.id;
+        // Unverified claims of other shops do not block this one (nobody can squat a name they
+        // do not control); a verified one does.
+        if self
+            .registry
+            .verified_elsewhere(shop_id, &hostname)
+            .await
+            .map_err(internal)?
+        {
+            return Err(domain_in_use(&hostname));
         }
-        match self.registry.add_domain(member.shop.id, &hostname).await {
+        let held = self
+            .registry
+            .custom_domains(shop_id)
+            .await
+            .map_err(internal)?;
+        if held.iter().any(|domain| domain.hostname == hostname) {
+            return Err(AppError::Conflict(format!(
+                "The domain {hostname} is already registered for this shop"
+            )));
+        }
+        if held.len() >= MAX_CUSTOM_DOMAINS {
+            return Err(AppError::Conflict(format!(
+                "A shop can hold at most {MAX_CUSTOM_DOMAINS} custom domains; remove one first"
+            )));
+        }
+        match self
+            .registry
+            .add_domain(shop_id, &hostname, &verification_token())
+            .await
+        {
             Ok(()) => {}
             Err(error) if is_unique_violation(&error) => {
                 return Err(AppError::Conflict(format!(
-                    "The domain {hostname} is already registered"
+                    "The domain {hostname} is already registered for this shop"
                 )))
             }
             Err(error) => return Err(internal(error)),
@@ -290,6 +365,76 @@ impl ShopService for Shops {
             )));
         }
         self.record_change(session, member.shop.id, "domain.removed", &hostname)
+            .await?;
+        self.detail_of(&member).await
+    }
+
+    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err(level = "info"))]
+    async fn verify_domain(
+        &self,
+        session: &Session,
+        slug: &str,
+        hostname: &str,
+    ) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "manage domains")?;
+        let hostname = parse_hostname(hostname)?;
+        let shop_id = member.shop.id;
+        let domain = self
+            .registry
+            .custom_domain(shop_id, &hostname)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "The domain {hostname} is not registered for this shop"
+                ))
+            })?;
+        if domain.verified_at.is_some() {
+            return self.detail_of(&member).await;
+        }
+        if self
+            .registry
+            .verified_elsewhere(shop_id, &hostname)
+            .await
+            .map_err(internal)?
+        {
+            return Err(domain_in_use(&hostname));
+        }
+        let record_name = verification_record_name(&hostname);
+        let token = &domain.verification_token;
+        let refusal = match self.dns.txt(&record_name).await {
+            Ok(records) if txt_proves_token(&records, token) => None,
+            Ok(_) => Some(format!(
+                "The TXT record {record_name} does not hold this domain's token; set it to \
+                 {token} and try again"
+            )),
+            Err(LookupError::NotFound(_)) => Some(format!(
+                "No TXT record was found at {record_name}; add one holding {token} and try \
+                 again (a new DNS record can take a while to appear)"
+            )),
+            Err(LookupError::Timeout) => Some(format!(
+                "The DNS server did not answer in time when looking up {record_name}; try \
+                 again in a few minutes"
+            )),
+            Err(LookupError::Failed(detail)) => {
+                tracing::warn!(%detail, record_name, "domain verification look-up failed");
+                Some(format!(
+                    "The DNS look-up of {record_name} failed; try again in a few minutes"
+                ))
+            }
+        };
+        if let Some(message) = refusal {
+            return Err(AppError::Conflict(message));
+        }
+        match self.registry.mark_domain_verified(domain.id).await {
+            Ok(true) => {}
+            // Removed (or verified by a parallel request) while DNS was asked.
+            Ok(false) => return self.fresh_detail_after_verify(&member, &hostname).await,
+            Err(error) if is_unique_violation(&error) => return Err(domain_in_use(&hostname)),
+            Err(error) => return Err(internal(error)),
+        }
+        self.record_change(session, shop_id, "domain.verified", &hostname)
             .await?;
         self.detail_of(&member).await
     }

@@ -148,6 +148,26 @@ async fn connect_platform(config: &Config) -> anyhow::Result<Database> {
     }
 }
 
+/// The hosts the platform itself answers on, besides the base domain: the site address's host.
+fn platform_hosts(config: &Config, site_addr: SocketAddr) -> Vec<String> {
+    let mut hosts = vec![site_addr.ip().to_string()];
+    if let Some(addr) = config.addr {
+        hosts.push(addr.ip().to_string());
+    }
+    hosts
+}
+
+/// The DNS client for custom-domain verification: the configured name server, or the system's.
+fn txt_lookup(config: &Config) -> Arc<dyn crate::dns::TxtLookup> {
+    match crate::dns::HickoryTxtLookup::new(config.dns_resolver) {
+        Ok(lookup) => Arc::new(lookup),
+        Err(error) => {
+            tracing::warn!(%error, "no DNS resolver configuration; custom domains cannot be verified until dns_resolver is set");
+            Arc::new(crate::dns::UnconfiguredTxtLookup(error.to_string()))
+        }
+    }
+}
+
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     db::install_drivers();
     tokio::fs::create_dir_all(&config.data_dir)
@@ -209,12 +229,16 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         tokens: customer_tokens,
         accounts: accounts.clone(),
     });
+    let leptos_options = leptos_options(&config);
+    let addr = leptos_options.site_addr;
     let shops = Arc::new(Shops {
         registry,
         provisioner: provisioner.clone(),
         pools: pools.clone(),
         resolver: resolver.clone(),
         base_domain: config.base_domain.clone(),
+        platform_hosts: platform_hosts(&config, addr),
+        dns: txt_lookup(&config),
     });
 
     let resumed = provisioner.resume_unfinished().await?;
@@ -223,8 +247,6 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         tracing::info!(resumed, upgraded, "shop databases brought up to date");
     }
 
-    let leptos_options = leptos_options(&config);
-    let addr = leptos_options.site_addr;
     let page_turns = Arc::new(PageTurns::new(config.page_render_limit()));
     let state = AppState::new(AppStateInner {
         leptos_options,

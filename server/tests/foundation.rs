@@ -8,7 +8,7 @@ use app::shops::rules::ShopStatus;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use serde_json::json;
-use support::{engines, unique, Engine, TestApp};
+use support::{engines, pending_verification, unique, DnsStandIn, Engine, TestApp};
 
 async fn shop_databases_exist(app: &TestApp) -> Vec<String> {
     let rows: Vec<(String, String)> =
@@ -735,7 +735,8 @@ async fn duplicate_and_invalid_slugs_are_refused() {
 #[tokio::test]
 async fn hosts_resolve_to_shops_by_subdomain_and_custom_domain() {
     for engine in engines() {
-        let app = TestApp::start(engine).await;
+        let dns = DnsStandIn::start().await;
+        let app = TestApp::start_with_dns(engine, dns.addr).await;
         let token = app.sign_up(&format!("{}@example.com", unique("h"))).await;
         let slug = unique("hosted");
         app.create_shop(&token, &slug).await;
@@ -776,6 +777,26 @@ async fn hosts_resolve_to_shops_by_subdomain_and_custom_domain() {
             )
             .await;
         assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+        let unverified = app
+            .send(storefront("shop.merchant-example.com".into()))
+            .await;
+        assert_eq!(
+            unverified.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: a domain serves nothing until verified"
+        );
+        let (record_name, record_value) =
+            pending_verification(&added.json, "shop.merchant-example.com");
+        dns.set_txt(&record_name, &[&record_value]).await;
+        let verified = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/domains/shop.merchant-example.com/verify"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
         let by_domain = app
             .send(storefront("shop.merchant-example.com".into()))
             .await;

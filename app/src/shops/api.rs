@@ -162,6 +162,24 @@ pub async fn remove_domain(slug: String, hostname: String) -> Result<(), AppErro
     )
 }
 
+/// Checks the domain's `_cartwright-verify` TXT record; once it holds the token, the domain
+/// serves the shop.
+#[server(prefix = "/sfn", endpoint = "verify_domain")]
+pub async fn verify_domain(slug: String, hostname: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .shops
+                .verify_domain(&session, &slug, &hostname)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/sfn", endpoint = "invite_member")]
 pub async fn invite_member(slug: String, email: String) -> Result<(), AppError> {
     use crate::services::*;

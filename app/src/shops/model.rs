@@ -41,6 +41,22 @@ pub struct DomainDto {
     pub hostname: String,
     /// `subdomain` (derived from the slug) or `custom` (registered by the merchant).
     pub kind: String,
+    /// Whether the domain serves the shop: subdomains always, custom domains once their owner
+    /// has proven control with a DNS TXT record.
+    #[serde(default)]
+    pub verified: bool,
+    /// What to publish to verify a custom domain; `None` once verified.
+    #[serde(default)]
+    pub verification: Option<DomainVerification>,
+}
+
+/// The DNS TXT record that proves control of a custom domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainVerification {
+    /// `_cartwright-verify.<hostname>`
+    pub record_name: String,
+    /// The per-domain random token the record must hold.
+    pub record_value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -390,6 +390,7 @@ pub fn SettingsPage() -> impl IntoView {
     let update = ServerAction::<UpdateShop>::new();
     let add_domain = ServerAction::<AddDomain>::new();
     let remove_domain = ServerAction::<RemoveDomain>::new();
+    let verify_domain = ServerAction::<VerifyDomain>::new();
     let invite = ServerAction::<InviteMember>::new();
     let remove_member = ServerAction::<RemoveMember>::new();
     let suspend = ServerAction::<SetShopSuspended>::new();
@@ -400,6 +401,7 @@ pub fn SettingsPage() -> impl IntoView {
                 update.version().get(),
                 add_domain.version().get(),
                 remove_domain.version().get(),
+                verify_domain.version().get(),
                 invite.version().get(),
                 remove_member.version().get(),
                 suspend.version().get(),
@@ -418,6 +420,7 @@ pub fn SettingsPage() -> impl IntoView {
         update,
         add_domain,
         remove_domain,
+        verify_domain,
         invite,
         remove_member,
         suspend,
@@ -439,6 +442,7 @@ struct SettingsActions {
     update: ServerAction<UpdateShop>,
     add_domain: ServerAction<AddDomain>,
     remove_domain: ServerAction<RemoveDomain>,
+    verify_domain: ServerAction<VerifyDomain>,
     invite: ServerAction<InviteMember>,
     remove_member: ServerAction<RemoveMember>,
     suspend: ServerAction<SetShopSuspended>,
@@ -482,23 +486,52 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                 <h2 id="domains-heading" class="mb-4 text-lg font-semibold">"Domains"</h2>
                 <ul class="space-y-2 text-sm">
                     {detail.domains.into_iter().map(move |domain| {
-                        let removable = is_owner && domain.kind == "custom";
+                        let custom = domain.kind == "custom";
+                        let removable = is_owner && custom;
                         let slug = domain_list_slug.clone();
+                        let verify_slug = slug.clone();
                         let hostname = domain.hostname.clone();
+                        let verify_hostname = hostname.clone();
+                        let pending = domain.verification.clone();
                         view! {
-                            <li class="flex items-center justify-between">
-                                <span>{domain.hostname.clone()} <span class="text-slate-500">{format!(" ({})", domain.kind)}</span></span>
-                                {removable.then(|| view! {
-                                    <ActionForm action=actions.remove_domain>
-                                        <input type="hidden" name="slug" value=slug/>
-                                        <input type="hidden" name="hostname" value=hostname.clone()/>
-                                        <button type="submit" class="text-red-700 underline" aria-label=format!("Remove domain {hostname}")>"Remove"</button>
-                                    </ActionForm>
+                            <li class="space-y-1">
+                                <div class="flex items-center justify-between">
+                                    <span>{domain.hostname.clone()} <span class="text-slate-500">{format!(" ({})", domain.kind)}</span></span>
+                                    {removable.then(|| view! {
+                                        <ActionForm action=actions.remove_domain>
+                                            <input type="hidden" name="slug" value=slug/>
+                                            <input type="hidden" name="hostname" value=hostname.clone()/>
+                                            <button type="submit" class="text-red-700 underline" aria-label=format!("Remove domain {hostname}")>"Remove"</button>
+                                        </ActionForm>
+                                    })}
+                                </div>
+                                {(custom && domain.verified).then(|| view! {
+                                    <p class="text-xs text-emerald-700">"Verified"</p>
+                                })}
+                                {pending.map(|record| view! {
+                                    <div class="flex items-center justify-between gap-2">
+                                        <p class="text-xs text-amber-800">
+                                            "Awaiting verification: add a TXT record "
+                                            <code class="break-all">{record.record_name}</code>
+                                            " with "
+                                            <code class="break-all">{record.record_value}</code>
+                                        </p>
+                                        {is_owner.then(|| view! {
+                                            <ActionForm action=actions.verify_domain>
+                                                <input type="hidden" name="slug" value=verify_slug/>
+                                                <input type="hidden" name="hostname" value=verify_hostname.clone()/>
+                                                <button type="submit" class="text-sky-700 underline" aria-label=format!("Verify domain {verify_hostname}") disabled=move || actions.verify_domain.pending().get()>
+                                                    {move || if actions.verify_domain.pending().get() { "Verifying…" } else { "Verify" }}
+                                                </button>
+                                            </ActionForm>
+                                        })}
+                                    </div>
                                 })}
                             </li>
                         }
                     }).collect_view()}
                 </ul>
+                <ActionOutcome value=move || actions.verify_domain.value().get() success="Domain verified."/>
                 {is_owner.then(|| view! {
                     <ActionForm action=actions.add_domain attr:class="mt-4 space-y-2">
                         <input type="hidden" name="slug" value=domain_slug/>

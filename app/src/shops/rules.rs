@@ -264,6 +264,77 @@ pub fn parse_hostname(raw: &str) -> Result<String, AppError> {
     Ok(host)
 }
 
+/// The label under which a custom domain's owner publishes its verification token:
+/// `_cartwright-verify.<hostname>` must hold a TXT record with exactly the token.
+pub const VERIFICATION_LABEL: &str = "_cartwright-verify";
+
+/// The DNS name whose TXT record proves control of `hostname`.
+pub fn verification_record_name(hostname: &str) -> String {
+    format!("{VERIFICATION_LABEL}.{hostname}")
+}
+
+/// Whether one of the TXT strings found at the verification name is the token. Surrounding
+/// spaces and quotes are ignored, as some DNS panels add them to what the owner pasted.
+pub fn txt_proves_token(records: &[String], token: &str) -> bool {
+    !token.is_empty()
+        && records
+            .iter()
+            .any(|record| record.trim().trim_matches('"').trim() == token)
+}
+
+/// A custom domain a merchant may claim: a valid domain name that is none of the platform's own
+/// hosts (`base_domain` and anything under it, `localhost` and `*.localhost`, IP literals in any
+/// spelling a browser accepts, and `platform_hosts`, the hosts the platform itself is served on).
+pub fn parse_custom_domain(
+    raw: &str,
+    base_domain: &str,
+    platform_hosts: &[String],
+) -> Result<String, AppError> {
+    let invalid = |message: String| AppError::invalid("hostname", message);
+    let host = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.parse::<std::net::IpAddr>().is_ok() {
+        return Err(invalid(
+            "an IP address cannot be a shop's domain; use a domain name such as shop.example.com"
+                .into(),
+        ));
+    }
+    if host == "localhost" || host.ends_with(".localhost") {
+        return Err(invalid(format!(
+            "{host} is a local name of this machine and cannot be claimed"
+        )));
+    }
+    let host = parse_hostname(&host)?;
+    // Browsers read a host whose last label is a number (`127.1`, `0x7f.1`) as an IPv4 address.
+    let last = host.rsplit('.').next().unwrap_or_default();
+    let hex = last
+        .strip_prefix("0x")
+        .is_some_and(|digits| digits.chars().all(|c| c.is_ascii_hexdigit()));
+    if last.chars().all(|c| c.is_ascii_digit()) || hex {
+        return Err(invalid(
+            "must end in a top-level domain such as .com, not a number".into(),
+        ));
+    }
+    let base = base_domain
+        .trim()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    if host == base || host.ends_with(&format!(".{base}")) {
+        return Err(invalid(format!(
+            "addresses under {base} are assigned automatically"
+        )));
+    }
+    if platform_hosts
+        .iter()
+        .any(|platform| normalise_host(platform).trim_end_matches('.') == host)
+    {
+        return Err(invalid(format!(
+            "{host} is an address of the platform itself and cannot be claimed"
+        )));
+    }
+    Ok(host)
+}
+
 /// Strips the port from a `Host` header value and lower-cases it.
 pub fn normalise_host(host_header: &str) -> String {
     let host = host_header.trim().to_ascii_lowercase();
@@ -502,6 +573,58 @@ mod tests {
         for raw in ["", "localhost", "bad_host.com", "-a.com", "a..com"] {
             assert!(parse_hostname(raw).is_err(), "{raw}");
         }
+    }
+
+    #[test]
+    fn the_platforms_own_hosts_cannot_be_claimed() {
+        let platform = vec!["admin.cartwright.example".to_string()];
+        let claim = |raw: &str| parse_custom_domain(raw, "cartwright.test", &platform);
+        assert_eq!(
+            claim("Shop.Example.com.").expect("valid"),
+            "shop.example.com"
+        );
+        for raw in [
+            "localhost",
+            "LOCALHOST.",
+            "shop.localhost",
+            "a.b.localhost",
+            "127.0.0.1",
+            "10.0.0.1",
+            "[::1]",
+            "::1",
+            "127.1",
+            "0x7f.0.0.1",
+            "cartwright.test",
+            "shop.cartwright.test",
+            "a.b.cartwright.test",
+            "admin.cartwright.example",
+            "bad_host.example.com",
+            "",
+        ] {
+            let error = claim(raw).expect_err(raw);
+            assert!(
+                matches!(&error, AppError::Invalid { field, .. } if field == "hostname"),
+                "{raw}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_exact_token_proves_a_domain() {
+        let token = "0123abcd";
+        assert_eq!(
+            verification_record_name("shop.example.com"),
+            "_cartwright-verify.shop.example.com"
+        );
+        assert!(txt_proves_token(
+            &["v=spf1 -all".into(), "0123abcd".into()],
+            token
+        ));
+        assert!(txt_proves_token(&[" \"0123abcd\" ".into()], token));
+        assert!(!txt_proves_token(&["0123abcd-extra".into()], token));
+        assert!(!txt_proves_token(&["0123ABCD0".into()], token));
+        assert!(!txt_proves_token(&[], token));
+        assert!(!txt_proves_token(&["".into()], ""));
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/reactivate", post(reactivate))
         .route("/shops/{slug}/domains", post(add_domain))
         .route("/shops/{slug}/domains/{hostname}", delete(remove_domain))
+        .route(
+            "/shops/{slug}/domains/{hostname}/verify",
+            post(verify_domain),
+        )
         .route("/shops/{slug}/members", post(invite_member))
         .route("/shops/{slug}/members/{email}", delete(remove_member))
         .route("/storefront", get(storefront))
@@ -324,6 +328,19 @@ async fn remove_domain(
         state
             .shops
             .remove_domain(&session, &slug, &hostname)
+            .await?,
+    ))
+}
+
+async fn verify_domain(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path((slug, hostname)): Path<(String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        state
+            .shops
+            .verify_domain(&session, &slug, &hostname)
             .await?,
     ))
 }

@@ -33,6 +33,19 @@ impl ShopRecord {
     }
 }
 
+/// A row of the `domains` table: a shop's claim on a custom domain.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DomainRecord {
+    pub id: i64,
+    pub shop_id: i64,
+    pub hostname: String,
+    /// What `_cartwright-verify.<hostname>` must hold; shown to the shop's members only.
+    pub verification_token: String,
+    /// When the owner proved control of the name; `None` until then, and the domain serves
+    /// nothing.
+    pub verified_at: Option<i64>,
+}
+
 /// A shop together with the caller's role in it.
 #[derive(Debug, Clone)]
 pub struct MemberShop {
@@ -97,13 +110,15 @@ impl Registry {
         .await
     }
 
+    /// The shop a custom domain serves: only a verified domain serves anything (at most one shop
+    /// has verified a hostname, by a unique index).
     pub async fn shop_by_custom_domain(
         &self,
         hostname: &str,
     ) -> Result<Option<ShopRecord>, sqlx::Error> {
         sqlx::query_as::<_, ShopRecord>(sqlx::AssertSqlSafe(format!(
             "SELECT {SHOP_COLUMNS} FROM shops s JOIN domains d ON d.shop_id = s.id \
-             WHERE d.hostname = $1"
+             WHERE d.hostname = $1 AND d.verified_at IS NOT NULL"
         )))
         .bind(hostname)
         .fetch_optional(&self.db.pool)
@@ -256,23 +271,80 @@ impl Registry {
         Ok(())
     }
 
-    pub async fn custom_domains(&self, shop_id: i64) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar::<_, String>(
-            "SELECT hostname FROM domains WHERE shop_id = $1 ORDER BY hostname",
+    pub async fn custom_domains(&self, shop_id: i64) -> Result<Vec<DomainRecord>, sqlx::Error> {
+        sqlx::query_as::<_, DomainRecord>(
+            "SELECT id, shop_id, hostname, verification_token, verified_at FROM domains \
+             WHERE shop_id = $1 ORDER BY hostname",
         )
         .bind(shop_id)
         .fetch_all(&self.db.pool)
         .await
     }
 
-    pub async fn add_domain(&self, shop_id: i64, hostname: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO domains (shop_id, hostname, created_at) VALUES ($1, $2, $3)")
-            .bind(shop_id)
-            .bind(hostname)
-            .bind(now_ms())
-            .execute(&self.db.pool)
-            .await
-            .map(|_| ())
+    pub async fn custom_domain(
+        &self,
+        shop_id: i64,
+        hostname: &str,
+    ) -> Result<Option<DomainRecord>, sqlx::Error> {
+        sqlx::query_as::<_, DomainRecord>(
+            "SELECT id, shop_id, hostname, verification_token, verified_at FROM domains \
+             WHERE shop_id = $1 AND hostname = $2",
+        )
+        .bind(shop_id)
+        .bind(hostname)
+        .fetch_optional(&self.db.pool)
+        .await
+    }
+
+    /// Whether a shop other than `shop_id` has verified `hostname`.
+    pub async fn verified_elsewhere(
+        &self,
+        shop_id: i64,
+        hostname: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let count = sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM domains \
+             WHERE hostname = $1 AND shop_id <> $2 AND verified_at IS NOT NULL",
+        )
+        .bind(hostname)
+        .bind(shop_id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok(count > 0)
+    }
+
+    /// Registers an unverified claim on `hostname` with its verification token; a unique
+    /// violation means this shop has already claimed it.
+    pub async fn add_domain(
+        &self,
+        shop_id: i64,
+        hostname: &str,
+        verification_token: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO domains (shop_id, hostname, verification_token, verified_at, created_at) \
+             VALUES ($1, $2, $3, NULL, $4)",
+        )
+        .bind(shop_id)
+        .bind(hostname)
+        .bind(verification_token)
+        .bind(now_ms())
+        .execute(&self.db.pool)
+        .await
+        .map(|_| ())
+    }
+
+    /// Marks a claim verified; `false` if it was removed (or verified) meanwhile. A unique
+    /// violation means another shop verified the hostname first.
+    pub async fn mark_domain_verified(&self, domain_id: i64) -> Result<bool, sqlx::Error> {
+        let result = sqlx::query(
+            "UPDATE domains SET verified_at = $1 WHERE id = $2 AND verified_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(domain_id)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
     }
 
     pub async fn remove_domain(&self, shop_id: i64, hostname: &str) -> Result<bool, sqlx::Error> {

@@ -5,6 +5,7 @@
 mod support;
 
 mod auth;
+mod domains;
 mod limits;
 mod mail;
 mod races;

@@ -520,5 +520,193 @@ impl TestApp {
             .body(Body::empty())
             .expect("request");
         self.send(request).await
+// ---------------------------------------------------------------------------------------------
+// Custom domains: a DNS stand-in on loopback for domain verification. Tests never ask a real DNS
+// server: an app that verifies domains is started with `dns_resolver` pointing here.
+// ---------------------------------------------------------------------------------------------
+#[allow(unused_imports)]
+pub use custom_domains::*;
+
+/// Kept in its own module so that its imports cannot collide with other areas' helpers.
+mod custom_domains {
+    use super::*;
+    use hickory_server::proto::rr::rdata::{SOA, TXT};
+    use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType, RrKey};
+    use hickory_server::store::in_memory::InMemoryZoneHandler;
+    use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+
+    /// An authoritative DNS server for the whole name space (`.`), on 127.0.0.1 over UDP and TCP,
+    /// whose TXT records a test sets and clears. Names it has no record for are NXDOMAIN.
+    pub struct DnsStandIn {
+        pub addr: SocketAddr,
+        zone: Arc<InMemoryZoneHandler>,
+        _server: hickory_server::Server<Catalog>,
+    }
+
+    /// UDP and TCP listeners on one free loopback port.
+    async fn loopback_udp_and_tcp() -> (tokio::net::UdpSocket, tokio::net::TcpListener) {
+        for _ in 0..20 {
+            let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+                .await
+                .expect("bind UDP");
+            let addr = udp.local_addr().expect("UDP address");
+            if let Ok(tcp) = tokio::net::TcpListener::bind(addr).await {
+                return (udp, tcp);
+            }
+        }
+        panic!("no loopback port free for both UDP and TCP");
+    }
+
+    impl DnsStandIn {
+        pub async fn start() -> DnsStandIn {
+            let origin = Name::root();
+            let mut zone =
+                InMemoryZoneHandler::empty(origin.clone(), ZoneType::Primary, AxfrPolicy::Deny);
+            let soa = SOA::new(
+                Name::from_ascii("ns.dns-stand-in.test.").expect("name"),
+                Name::from_ascii("hostmaster.dns-stand-in.test.").expect("name"),
+                1,
+                3600,
+                600,
+                86_400,
+                0,
+            );
+            assert!(zone.upsert_mut(Record::from_rdata(origin.clone(), 0, RData::SOA(soa)), 1));
+            let zone = Arc::new(zone);
+            let mut catalog = Catalog::new();
+            catalog.upsert(
+                LowerName::new(&origin),
+                vec![zone.clone() as Arc<dyn ZoneHandler>],
+            );
+            let (udp, tcp) = loopback_udp_and_tcp().await;
+            let addr = udp.local_addr().expect("address");
+            let mut server = hickory_server::Server::new(catalog);
+            server.register_socket(udp);
+            server.register_listener(tcp, Duration::from_secs(5), 64);
+            DnsStandIn {
+                addr,
+                zone,
+                _server: server,
+            }
+        }
+
+        /// Publishes exactly `values` as the TXT records of `name` (replacing what was there).
+        pub async fn set_txt(&self, name: &str, values: &[&str]) {
+            self.clear(name).await;
+            let name = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).expect("name");
+            for value in values {
+                let record = Record::from_rdata(
+                    name.clone(),
+                    0,
+                    RData::TXT(TXT::new(vec![(*value).to_string()])),
+                );
+                assert!(self.zone.upsert(record, 1).await, "TXT record stored");
+            }
+        }
+
+        /// Removes the TXT records of `name`.
+        pub async fn clear(&self, name: &str) {
+            let name = Name::from_ascii(format!("{}.", name.trim_end_matches('.'))).expect("name");
+            self.zone
+                .records_mut()
+                .await
+                .remove(&RrKey::new(LowerName::new(&name), RecordType::TXT));
+        }
+    }
+
+    /// A "DNS server" on loopback that reads every query and never answers, over UDP and TCP.
+    pub struct SilentDns {
+        pub addr: SocketAddr,
+        tasks: Vec<tokio::task::JoinHandle<()>>,
+    }
+
+    impl SilentDns {
+        pub async fn start() -> SilentDns {
+            let (udp, tcp) = loopback_udp_and_tcp().await;
+            let addr = udp.local_addr().expect("address");
+            let udp_task = tokio::spawn(async move {
+                let mut buffer = [0_u8; 4096];
+                while udp.recv_from(&mut buffer).await.is_ok() {}
+            });
+            let tcp_task = tokio::spawn(async move {
+                let mut held = Vec::new();
+                while let Ok((stream, _)) = tcp.accept().await {
+                    held.push(stream);
+                }
+            });
+            SilentDns {
+                addr,
+                tasks: vec![udp_task, tcp_task],
+            }
+        }
+    }
+
+    impl Drop for SilentDns {
+        fn drop(&mut self) {
+            for task in &self.tasks {
+                task.abort();
+            }
+        }
+    }
+
+    impl TestApp {
+        /// Starts an app whose domain verification asks `dns`.
+        pub async fn start_with_dns(engine: Engine, dns: SocketAddr) -> TestApp {
+            Self::start_with(engine, |config| config.dns_resolver = Some(dns)).await
+        }
+
+        /// Adds `hostname` to shop `slug` (owner `token`), publishes its token in `dns` and verifies
+        /// it; returns the shop detail after verification.
+        pub async fn add_verified_domain(
+            &self,
+            token: &str,
+            slug: &str,
+            hostname: &str,
+            dns: &DnsStandIn,
+        ) -> Value {
+            let added = self
+                .api(
+                    Method::POST,
+                    &format!("/shops/{slug}/domains"),
+                    Some(token),
+                    Some(json!({ "hostname": hostname })),
+                )
+                .await;
+            assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+            let hostname = hostname.trim_end_matches('.').to_ascii_lowercase();
+            let (record_name, record_value) = pending_verification(&added.json, &hostname);
+            dns.set_txt(&record_name, &[&record_value]).await;
+            let verified = self
+                .api(
+                    Method::POST,
+                    &format!("/shops/{slug}/domains/{hostname}/verify"),
+                    Some(token),
+                    None,
+                )
+                .await;
+            assert_eq!(verified.status, StatusCode::OK, "{}", verified.text);
+            verified.json
+        }
+    }
+
+    /// The TXT record (name, value) a shop detail asks the owner to publish for `hostname`.
+    pub fn pending_verification(detail: &Value, hostname: &str) -> (String, String) {
+        let domain = detail["domains"]
+            .as_array()
+            .and_then(|domains| domains.iter().find(|d| d["hostname"] == hostname))
+            .unwrap_or_else(|| panic!("{hostname} not in {detail}"));
+        assert_eq!(domain["verified"], false, "{domain}");
+        (
+            domain["verification"]["record_name"]
+                .as_str()
+                .expect("record name")
+                .to_string(),
+            domain["verification"]["record_value"]
+                .as_str()
+                .expect("record value")
+                .to_string(),
+        )
     }
 }
