@@ -63,6 +63,15 @@ pub struct Config {
     /// How many pages of one shop render at once; further page requests of that shop wait for
     /// a turn. `0` means two per CPU. See [`Config::page_render_limit`].
     pub page_renders: usize,
+    // Mail (server/src/mail).
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`;
+    /// `None` keeps mail in the database, shown at `/dev/mailbox` in development mode.
+    pub smtp_url: Option<Secret>,
+    /// The `From` of every mail; default `Cartwright <no-reply@<base_domain>>`.
+    pub mail_from: Option<String>,
+    /// Where links in mail point, e.g. `https://admin.example.com`; default
+    /// `http://<listen address>` in development mode, else `https://<base_domain>`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -83,6 +92,9 @@ impl Default for Config {
             shop_pool_idle_secs: 300,
             max_open_shop_pools: 200,
             page_renders: 0,
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
         }
     }
 }
@@ -100,6 +112,9 @@ struct FileConfig {
     shop_pool_idle_secs: Option<u64>,
     max_open_shop_pools: Option<usize>,
     page_renders: Option<usize>,
+    smtp_url: Option<Secret>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +135,23 @@ impl Config {
         } else {
             2 * std::thread::available_parallelism().map_or(2, usize::from)
         }
+    }
+
+    /// The `From` of outgoing mail.
+    pub fn mail_from_address(&self) -> String {
+        self.mail_from
+            .clone()
+            .unwrap_or_else(|| format!("Cartwright <no-reply@{}>", self.base_domain))
+    }
+
+    /// The origin that links in mail start with (no trailing slash).
+    pub fn public_origin(&self, listen: SocketAddr) -> String {
+        let origin = match &self.public_url {
+            Some(url) => url.clone(),
+            None if self.dev_mode => format!("http://{listen}"),
+            None => format!("https://{}", self.base_domain),
+        };
+        origin.trim_end_matches('/').to_string()
     }
 
     /// Reads `--config FILE` (or `CARTWRIGHT_CONFIG`), then `CARTWRIGHT_*` variables, then flags.
@@ -157,6 +189,15 @@ impl Config {
             config.page_renders = renders
                 .parse()
                 .context("CARTWRIGHT_PAGE_RENDERS needs a whole number")?;
+        }
+        if let Some(url) = env("CARTWRIGHT_SMTP_URL") {
+            config.smtp_url = Some(Secret::new(url));
+        }
+        if let Some(from) = env("CARTWRIGHT_MAIL_FROM") {
+            config.mail_from = Some(from);
+        }
+        if let Some(url) = env("CARTWRIGHT_PUBLIC_URL") {
+            config.public_url = Some(url);
         }
         if let Some(dev) = env("CARTWRIGHT_DEV") {
             config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
@@ -227,6 +268,15 @@ impl Config {
         }
         if let Some(value) = file.page_renders {
             self.page_renders = value;
+        }
+        if let Some(value) = file.smtp_url {
+            self.smtp_url = Some(value);
+        }
+        if let Some(value) = file.mail_from {
+            self.mail_from = Some(value);
+        }
+        if let Some(value) = file.public_url {
+            self.public_url = Some(value);
         }
         Ok(())
     }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod machine;
+pub mod mail;
 pub mod orders;
 pub mod portal;
 pub mod shops;
