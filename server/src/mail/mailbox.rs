@@ -32,8 +32,7 @@ struct Row {
     created_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, recipient, subject, body_text, status, attempts, last_error, created_at";
+const COLUMNS: &str = "id, recipient, subject, body_text, status, attempts, last_error, created_at";
 
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "Not found").into_response()
@@ -41,7 +40,11 @@ fn not_found() -> Response {
 
 fn failed(error: sqlx::Error) -> Response {
     tracing::error!(%error, "reading the development mailbox");
-    (StatusCode::INTERNAL_SERVER_ERROR, "The mailbox could not be read").into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The mailbox could not be read",
+    )
+        .into_response()
 }
 
 async fn list(State(state): State<AppState>) -> Response {

@@ -125,6 +125,9 @@ mod tests {
         assert!(!html.contains("<b>Shop</b>"), "{html}");
         assert!(html.contains("&lt;b&gt;Shop&lt;/b&gt;"), "{html}");
         assert!(mail.text.contains("7 days"));
-        assert!(mail.subject.contains("<b>Shop</b>"), "subjects are plain text");
+        assert!(
+            mail.subject.contains("<b>Shop</b>"),
+            "subjects are plain text"
+        );
     }
 }

@@ -223,7 +223,11 @@ mod tests {
     fn retry_delays_are_capped_at_an_hour() {
         assert_eq!(retry_delay_ms(40, 1.0), MAX_DELAY_MS);
         assert_eq!(retry_delay_ms(i64::MAX, 1.0), MAX_DELAY_MS);
-        assert_eq!(retry_delay_ms(0, 1.0), 1_000, "no attempt yet: the first delay");
+        assert_eq!(
+            retry_delay_ms(0, 1.0),
+            1_000,
+            "no attempt yet: the first delay"
+        );
     }
 
     #[test]
