@@ -1,7 +1,7 @@
 //! The backend interfaces that server functions call, implemented once in the `server` crate and
 //! shared with the JSON API so both apply the same rules and permission checks.
 
-use crate::auth::model::{Session, SignUpInput, UserDto};
+use crate::auth::model::{AccountDto, Session, SignUpInput, UserDto};
 use crate::bulk::rules::BulkCheck;
 use crate::customers::model::{
     CompanyAccount, CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow,
@@ -72,6 +72,14 @@ pub trait AccountService: Send + Sync + 'static {
     fn session_cookies(&self, tokens: &TokenPair) -> Vec<String>;
     /// `Set-Cookie` values that remove the session cookies.
     fn cleared_session_cookies(&self) -> Vec<String>;
+    // Proof of e-mail (issue 14).
+    /// The account with its verification state.
+    async fn account(&self, session: &Session) -> Result<AccountDto, AppError>;
+    /// Opens a verification link: marks its address verified and returns it. A used, expired
+    /// or unknown link is refused with a message saying which.
+    async fn verify_email(&self, token: &str) -> Result<String, AppError>;
+    /// Sends a fresh verification link (the older ones stop working).
+    async fn resend_verification(&self, session: &Session) -> Result<(), AppError>;
 }
 
 #[async_trait]

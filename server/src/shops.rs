@@ -2,6 +2,7 @@
 //! the caller is not a member of is "not found"), checks the role, then acts.
 
 use crate::auth::service::require_owner;
+use crate::auth::verification::require_verified;
 use crate::db::{is_unique_violation, now_ms};
 use crate::error::internal;
 use crate::tenancy::pools::ShopPools;
@@ -245,6 +246,8 @@ impl ShopService for Shops {
         hostname: &str,
     ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
+        // Outsiders learn nothing (404 above); a member must have proved their address.
+        require_verified(&self.registry.db, session.user_id).await?;
         require_owner(member.role, "manage domains")?;
         let hostname = parse_hostname(hostname)?;
         if hostname == self.base_domain || hostname.ends_with(&format!(".{}", self.base_domain)) {
@@ -301,6 +304,7 @@ impl ShopService for Shops {
         email: &str,
     ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
+        require_verified(&self.registry.db, session.user_id).await?;
         require_owner(member.role, "invite staff")?;
         let email = Email::parse(email)?;
         let shop_id = member.shop.id;

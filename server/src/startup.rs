@@ -202,6 +202,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         keys.clone(),
         config.refresh_token_ttl_secs,
         !config.dev_mode,
+        mailer.clone(),
     )?);
     let access = crate::access::ShopAccess {
         registry: registry.clone(),

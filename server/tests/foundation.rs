@@ -347,7 +347,7 @@ async fn staff_can_read_but_only_the_owner_can_change_a_shop() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
         let owner = app
-            .sign_up(&format!("{}@example.com", unique("owner")))
+            .sign_up_verified(&format!("{}@example.com", unique("owner")))
             .await;
         let staff_email = format!("{}@example.com", unique("staff"));
         let late_email = format!("{}@example.com", unique("late"));
@@ -736,7 +736,10 @@ async fn duplicate_and_invalid_slugs_are_refused() {
 async fn hosts_resolve_to_shops_by_subdomain_and_custom_domain() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
-        let token = app.sign_up(&format!("{}@example.com", unique("h"))).await;
+        // Custom domains wait for a verified address.
+        let token = app
+            .sign_up_verified(&format!("{}@example.com", unique("h")))
+            .await;
         let slug = unique("hosted");
         app.create_shop(&token, &slug).await;
         let storefront = |host: String| {
@@ -785,7 +788,9 @@ async fn hosts_resolve_to_shops_by_subdomain_and_custom_domain() {
             "{engine:?}: cache invalidated on change"
         );
 
-        let other = app.sign_up(&format!("{}@example.com", unique("o"))).await;
+        let other = app
+            .sign_up_verified(&format!("{}@example.com", unique("o")))
+            .await;
         let other_slug = unique("other");
         app.create_shop(&other, &other_slug).await;
         let stolen = app

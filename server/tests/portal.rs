@@ -77,8 +77,9 @@ fn b2b_operations(quote_id: i64) -> Vec<(Method, String, Option<Value>)> {
 impl Portal {
     async fn open(engine: Engine) -> Portal {
         let app = TestApp::start(engine).await;
+        // Verified: some tests add a custom domain, which waits for a verified address.
         let merchant = app
-            .sign_up(&format!("{}@example.com", unique("merchant")))
+            .sign_up_verified(&format!("{}@example.com", unique("merchant")))
             .await;
         let slug = unique("shop");
         let other_slug = unique("other");

@@ -100,3 +100,41 @@ pub async fn session_email() -> Result<String, AppError> {
     use crate::services::*;
     current_session().map(|session| session.email)
 }
+
+/// The signed-in merchant's account and whether its e-mail address is verified.
+#[server(prefix = "/sfn", endpoint = "account_status")]
+pub async fn account_status() -> Result<super::model::AccountDto, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.accounts.account(&session).await
+        }
+        .await,
+    )
+}
+
+/// Opens a verification link (`/verify-email?token=…`); returns the verified address.
+#[server(prefix = "/sfn", endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<String, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let services = services()?;
+            services.accounts.verify_email(&token).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.accounts.resend_verification(&session).await
+        }
+        .await,
+    )
+}

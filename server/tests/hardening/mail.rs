@@ -185,3 +185,229 @@ async fn the_dev_mailbox_does_not_exist_outside_development_mode() {
         }
     }
 }
+
+// ---- Merchant e-mail verification ----
+
+fn verification_token(row: &OutboxRow) -> String {
+    link_in(&row.body_text, "/verify-email?token=")
+        .expect("a verification link")
+        .trim_start_matches("/verify-email?token=")
+        .to_string()
+}
+
+async fn open_verification(app: &TestApp, token: &str) -> TestResponse {
+    app.api(
+        axum::http::Method::POST,
+        "/auth/verify-email",
+        None,
+        Some(serde_json::json!({ "token": token })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sign_up_mails_a_verification_link_that_works_once() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let email = format!("{}@example.com", unique("ver"));
+        let token = app.sign_up(&email).await;
+
+        let before = app.server_fn("account_status", &token, &[]).await;
+        assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+        assert_eq!(before.json["email_verified"], false, "{engine:?}");
+        let mail = app.last_mail_to(&email).await;
+        assert_eq!(mail.subject, "Confirm your e-mail address");
+        let link_token = verification_token(&mail);
+        let stored: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM email_verifications WHERE token_hash = $1")
+                .bind(&link_token)
+                .fetch_one(&app.app.state.platform.pool)
+                .await
+                .expect("count");
+        assert_eq!(stored, 0, "{engine:?}: the token itself is not stored");
+        let mailbox = app.page("/dev/mailbox", None).await;
+        assert!(
+            mailbox
+                .text
+                .contains(&format!("/verify-email?token={link_token}\">")),
+            "{engine:?}: the link is clickable in the dev mailbox"
+        );
+
+        let opened = open_verification(&app, &link_token).await;
+        assert_eq!(opened.status, StatusCode::OK, "{engine:?}: {}", opened.text);
+        assert_eq!(opened.json["email"], email.as_str());
+        let after = app.server_fn("account_status", &token, &[]).await;
+        assert_eq!(after.json["email_verified"], true, "{engine:?}");
+
+        let again = open_verification(&app, &link_token).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{engine:?}");
+        assert!(again.text.contains("already used"), "{}", again.text);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_or_unknown_verification_link_is_refused_clearly() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let email = format!("{}@example.com", unique("exp"));
+        let session = app.sign_up(&email).await;
+        let link_token = verification_token(&app.last_mail_to(&email).await);
+        sqlx::query("UPDATE email_verifications SET expires_at = 1")
+            .execute(&app.app.state.platform.pool)
+            .await
+            .expect("expire");
+
+        let expired = open_verification(&app, &link_token).await;
+        assert_eq!(expired.status, StatusCode::CONFLICT, "{engine:?}");
+        assert!(expired.text.contains("expired"), "{}", expired.text);
+        for bogus in ["", "nonsense", &"x".repeat(5000)] {
+            let unknown = open_verification(&app, bogus).await;
+            assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{engine:?}");
+            assert!(unknown.text.contains("not valid"), "{}", unknown.text);
+        }
+        let status = app.server_fn("account_status", &session, &[]).await;
+        assert_eq!(status.json["email_verified"], false, "{engine:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_sign_up_mails_nothing() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let email = format!("{}@example.com", unique("dup"));
+        app.sign_up(&email).await;
+        let twice = app
+            .api(
+                axum::http::Method::POST,
+                "/auth/signup",
+                None,
+                Some(serde_json::json!({ "name": "Again", "email": email, "password": "a long enough password" })),
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::CONFLICT, "{engine:?}");
+        assert_eq!(app.count("mail_outbox").await, 1, "{engine:?}");
+        assert_eq!(app.count("email_verifications").await, 1, "{engine:?}");
+    }
+}
+
+#[tokio::test]
+async fn resending_the_verification_mail_replaces_the_older_link() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let email = format!("{}@example.com", unique("re"));
+        let session = app.sign_up(&email).await;
+        let first = verification_token(&app.last_mail_to(&email).await);
+
+        let resent = app
+            .api(
+                axum::http::Method::POST,
+                "/auth/verification-mail",
+                Some(&session),
+                None,
+            )
+            .await;
+        assert_eq!(
+            resent.status,
+            StatusCode::ACCEPTED,
+            "{engine:?}: {}",
+            resent.text
+        );
+        let second = verification_token(&app.last_mail_to(&email).await);
+        assert_ne!(first, second);
+        assert_eq!(
+            open_verification(&app, &first).await.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: the older link stopped working"
+        );
+        assert_eq!(
+            open_verification(&app, &second).await.status,
+            StatusCode::OK
+        );
+
+        let verified_already = app.server_fn("resend_verification", &session, &[]).await;
+        assert_eq!(verified_already.status, StatusCode::CONFLICT, "{engine:?}");
+        let anonymous = app
+            .api(
+                axum::http::Method::POST,
+                "/auth/verification-mail",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn an_unverified_merchant_uses_the_dashboard_but_cannot_invite_or_add_domains() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let email = format!("{}@example.com", unique("unv"));
+        let token = app.sign_up(&email).await;
+        let slug = unique("unverified");
+        app.create_shop(&token, &slug).await;
+
+        let invite = app
+            .api(
+                axum::http::Method::POST,
+                &format!("/shops/{slug}/members"),
+                Some(&token),
+                Some(serde_json::json!({ "email": "staff@example.com" })),
+            )
+            .await;
+        assert_eq!(
+            invite.status,
+            StatusCode::FORBIDDEN,
+            "{engine:?}: {}",
+            invite.text
+        );
+        assert_eq!(
+            invite.json["error"]["message"],
+            "Verify your e-mail address first"
+        );
+        let domain = app
+            .api(
+                axum::http::Method::POST,
+                &format!("/shops/{slug}/domains"),
+                Some(&token),
+                Some(serde_json::json!({ "hostname": "shop.unverified-example.com" })),
+            )
+            .await;
+        assert_eq!(
+            domain.status,
+            StatusCode::FORBIDDEN,
+            "{engine:?}: {}",
+            domain.text
+        );
+        let by_form = app
+            .server_fn(
+                "invite_member",
+                &token,
+                &[("slug", &slug), ("email", "staff@example.com")],
+            )
+            .await;
+        assert_eq!(by_form.status, StatusCode::FORBIDDEN, "{engine:?}");
+        assert_eq!(
+            app.count("invitations").await,
+            0,
+            "{engine:?}: nothing written"
+        );
+        assert_eq!(app.count("domains").await, 0, "{engine:?}");
+
+        app.verify_email(&email).await;
+        let after = app
+            .api(
+                axum::http::Method::POST,
+                &format!("/shops/{slug}/members"),
+                Some(&token),
+                Some(serde_json::json!({ "email": "staff@example.com" })),
+            )
+            .await;
+        assert_eq!(
+            after.status,
+            StatusCode::CREATED,
+            "{engine:?}: {}",
+            after.text
+        );
+    }
+}

@@ -628,3 +628,34 @@ pub fn link_in(text: &str, path: &str) -> Option<String> {
         .find(|link| link.starts_with(path))
         .map(str::to_string)
 }
+
+impl TestApp {
+    /// Opens the newest verification link mailed to `email`, as its owner would.
+    pub async fn verify_email(&self, email: &str) {
+        let mail = self.last_mail_to(email).await;
+        let link = link_in(&mail.body_text, "/verify-email?token=")
+            .unwrap_or_else(|| panic!("no verification link in: {}", mail.body_text));
+        let token = link.trim_start_matches("/verify-email?token=");
+        let response = self
+            .api(
+                Method::POST,
+                "/auth/verify-email",
+                None,
+                Some(json!({ "token": token })),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "verifying {email}: {}",
+            response.text
+        );
+    }
+
+    /// Signs up a merchant, verifies their address and returns the access token.
+    pub async fn sign_up_verified(&self, email: &str) -> String {
+        let token = self.sign_up(email).await;
+        self.verify_email(email).await;
+        token
+    }
+}
