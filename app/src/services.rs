@@ -21,7 +21,8 @@ use crate::products::model::{
 };
 use crate::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRequestInput, QuoteRow};
 use crate::shops::model::{
-    NewShopInput, ProvisioningStatus, ShopDetail, ShopOverview, ShopSummary, UpdateShopInput,
+    InvitationView, NewShopInput, ProvisioningStatus, ShopDetail, ShopOverview, ShopSummary,
+    UpdateShopInput,
 };
 use async_trait::async_trait;
 use leptos::prelude::*;
@@ -134,6 +135,23 @@ pub trait ShopService: Send + Sync + 'static {
         email: &str,
     ) -> Result<ShopDetail, AppError>;
     async fn overview(&self, session: &Session, slug: &str) -> Result<ShopOverview, AppError>;
+    // Staff invitations by link (issue 14).
+    /// Owners only: the invitation to `email` stops working.
+    async fn revoke_invitation(
+        &self,
+        session: &Session,
+        slug: &str,
+        email: &str,
+    ) -> Result<ShopDetail, AppError>;
+    /// The invitation behind a link, for the logged-in user it was sent to (403 for anyone
+    /// else, 404 for a link that was revoked, used or never existed, 409 once expired).
+    async fn invitation(&self, session: &Session, token: &str) -> Result<InvitationView, AppError>;
+    /// Turns the invitation into a membership, if the caller's verified e-mail is the invited one.
+    async fn accept_invitation(
+        &self,
+        session: &Session,
+        token: &str,
+    ) -> Result<ShopSummary, AppError>;
 }
 
 /// The catalog of one shop: every call checks the caller's membership of `slug` first.

@@ -5,6 +5,8 @@ use crate::auth::service::require_owner;
 use crate::auth::verification::require_verified;
 use crate::db::{is_unique_violation, now_ms};
 use crate::error::internal;
+pub mod invitations;
+
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::provisioning::Provisioner;
 use crate::tenancy::registry::{audit, MemberShop, Registry};
@@ -26,6 +28,7 @@ pub struct Shops {
     pub pools: Arc<ShopPools>,
     pub resolver: Arc<TenantResolver>,
     pub base_domain: String,
+    pub mailer: crate::mail::Mailer,
 }
 
 fn shop_not_found() -> AppError {
@@ -85,11 +88,15 @@ impl Shops {
             shop: summary(member),
             domains,
             members,
-            pending_invitations: self
-                .registry
-                .pending_invitations(shop_id)
-                .await
-                .map_err(internal)?,
+            // Whom the owner invited is the owner's business, not the staff's.
+            pending_invitations: if member.role == Role::Owner {
+                self.registry
+                    .pending_invitations(shop_id, now_ms())
+                    .await
+                    .map_err(internal)?
+            } else {
+                Vec::new()
+            },
             created_at_ms: member.shop.created_at,
         })
     }
@@ -297,6 +304,8 @@ impl ShopService for Shops {
         self.detail_of(&member).await
     }
 
+    /// Mails a one-time link (see [`invitations`]); nobody becomes a member until the invited
+    /// person accepts it, logged in with that verified address. Existing users are asked too.
     async fn invite_member(
         &self,
         session: &Session,
@@ -307,52 +316,8 @@ impl ShopService for Shops {
         require_verified(&self.registry.db, session.user_id).await?;
         require_owner(member.role, "invite staff")?;
         let email = Email::parse(email)?;
-        let shop_id = member.shop.id;
-        let now = now_ms();
-        let mut tx = self.registry.db.begin_write().await.map_err(internal)?;
-        let existing_user = sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
-        let result = match existing_user {
-            Some(user_id) => sqlx::query("INSERT INTO memberships (shop_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(shop_id)
-                .bind(user_id)
-                .bind(Role::Staff.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await,
-            None => sqlx::query("INSERT INTO invitations (shop_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(shop_id)
-                .bind(email.as_str())
-                .bind(Role::Staff.as_str())
-                .bind(session.user_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await,
-        };
-        match result {
-            Ok(_) => {}
-            Err(error) if is_unique_violation(&error) => {
-                return Err(AppError::Conflict(format!(
-                    "{} is already a member or invited",
-                    email.as_str()
-                )))
-            }
-            Err(error) => return Err(internal(error)),
-        }
-        audit(
-            &mut *tx,
-            Some(session.user_id),
-            Some(shop_id),
-            "member.invited",
-            email.as_str(),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        self.registry.memberships_changed();
+        invitations::invite(&self.registry.db, &self.mailer, session, &member, &email).await?;
+        self.mailer.wake();
         self.detail_of(&member).await
     }
 
@@ -453,5 +418,40 @@ impl ShopService for Shops {
             revenue_minor: counts.3,
             recent_orders,
         })
+    }
+
+    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err(level = "info"))]
+    async fn revoke_invitation(
+        &self,
+        session: &Session,
+        slug: &str,
+        email: &str,
+    ) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "revoke invitations")?;
+        let email = Email::parse(email)?;
+        invitations::revoke(&self.registry.db, session, &member, &email).await?;
+        self.detail_of(&member).await
+    }
+
+    async fn invitation(
+        &self,
+        session: &Session,
+        token: &str,
+    ) -> Result<app::shops::model::InvitationView, AppError> {
+        invitations::view(&self.registry.db, session, token).await
+    }
+
+    #[tracing::instrument(skip(self, session, token), fields(user_id = session.user_id), err(level = "info"))]
+    async fn accept_invitation(
+        &self,
+        session: &Session,
+        token: &str,
+    ) -> Result<ShopSummary, AppError> {
+        let (shop_id, slug) = invitations::accept(&self.registry.db, session, token).await?;
+        self.registry.memberships_changed();
+        let member = self.member(session, &slug).await?;
+        debug_assert_eq!(member.shop.id, shop_id);
+        Ok(summary(&member))
     }
 }

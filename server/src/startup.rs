@@ -228,6 +228,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         pools: pools.clone(),
         resolver: resolver.clone(),
         base_domain: config.base_domain.clone(),
+        mailer: mailer.clone(),
     });
 
     let resumed = provisioner.resume_unfinished().await?;

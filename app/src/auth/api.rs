@@ -5,7 +5,12 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "sign_up")]
-pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use crate::auth::model::SignUpInput;
     use crate::services::*;
     respond(
@@ -18,7 +23,8 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
             };
             let outcome = services.accounts.sign_up(input, &client_info()).await?;
             append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
-            leptos_axum::redirect("/shops");
+            // Back to where the new merchant came from (an invitation link), or their shops.
+            leptos_axum::redirect(&safe_next_path(next.as_deref()));
             Ok(())
         }
         .await,

@@ -286,22 +286,8 @@ impl AccountService for Accounts {
             }
             Err(error) => return Err(internal(error)),
         };
-        // Invitations waiting for this address become memberships.
-        sqlx::query(
-            "INSERT INTO memberships (shop_id, user_id, role, created_at) \
-             SELECT shop_id, $1, role, $2 FROM invitations WHERE email = $3",
-        )
-        .bind(user_id)
-        .bind(now)
-        .bind(email.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        sqlx::query("DELETE FROM invitations WHERE email = $1")
-            .bind(email.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        // Invitations to this address stay invitations: typing an address proves nothing, so
+        // they are accepted by link once the address is verified (shops::invitations).
         let detail = client.ip.clone().unwrap_or_default();
         audit(&mut *tx, Some(user_id), None, "auth.signed_up", &detail)
             .await

@@ -411,3 +411,335 @@ async fn an_unverified_merchant_uses_the_dashboard_but_cannot_invite_or_add_doma
         );
     }
 }
+
+// ---- Staff invitations by link ----
+
+use axum::http::Method;
+use serde_json::json;
+
+/// A verified owner with an active shop: (owner's token, slug).
+async fn owner_with_shop(app: &TestApp) -> (String, String) {
+    let owner = app
+        .sign_up_verified(&format!("{}@example.com", unique("owner")))
+        .await;
+    let slug = unique("team");
+    app.create_shop(&owner, &slug).await;
+    (owner, slug)
+}
+
+async fn invite(app: &TestApp, owner: &str, slug: &str, email: &str) -> TestResponse {
+    app.api(
+        Method::POST,
+        &format!("/shops/{slug}/members"),
+        Some(owner),
+        Some(json!({ "email": email })),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn signing_up_with_an_invited_address_grants_nothing_without_the_link() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (owner, slug) = owner_with_shop(&app).await;
+        let invited = format!("{}@example.com", unique("invited"));
+        let sent = invite(&app, &owner, &slug, &invited).await;
+        assert_eq!(
+            sent.status,
+            StatusCode::CREATED,
+            "{engine:?}: {}",
+            sent.text
+        );
+        let mail = app.last_mail_to(&invited).await;
+        assert!(
+            mail.subject.contains(&format!("Shop {slug}")),
+            "{}",
+            mail.subject
+        );
+
+        // Someone who knows the address, not the link, registers it first.
+        let squatter = app.sign_up(&invited).await;
+        let shops = app.api(Method::GET, "/shops", Some(&squatter), None).await;
+        assert_eq!(shops.json, json!([]), "{engine:?}");
+        let shop = app
+            .api(
+                Method::GET,
+                &format!("/shops/{slug}"),
+                Some(&squatter),
+                None,
+            )
+            .await;
+        assert_eq!(shop.status, StatusCode::NOT_FOUND, "{engine:?}");
+        assert_eq!(
+            app.count("memberships").await,
+            1,
+            "{engine:?}: the owner only"
+        );
+        let detail = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&owner), None)
+            .await;
+        assert_eq!(
+            detail.json["pending_invitations"][0]["email"],
+            invited.as_str(),
+            "{engine:?}: still an invitation"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_invitation_is_accepted_only_by_the_logged_in_verified_invitee() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (owner, slug) = owner_with_shop(&app).await;
+        let bo_email = format!("{}@example.com", unique("bo"));
+        let bo = app.sign_up(&bo_email).await;
+        let eve_email = format!("{}@example.com", unique("eve"));
+        let eve = app.sign_up_verified(&eve_email).await;
+
+        let sent = invite(&app, &owner, &slug, &bo_email).await;
+        assert_eq!(
+            sent.status,
+            StatusCode::CREATED,
+            "{engine:?}: {}",
+            sent.text
+        );
+        let not_added = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&bo), None)
+            .await;
+        assert_eq!(
+            not_added.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: asked, not added"
+        );
+        let token = app.invitation_token(&bo_email).await;
+        let path = format!("/invitations/{token}");
+
+        let anonymous = app.api(Method::GET, &path, None, None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{engine:?}");
+        let other = app.api(Method::GET, &path, Some(&eve), None).await;
+        assert_eq!(other.status, StatusCode::FORBIDDEN, "{engine:?}");
+        assert!(
+            other.text.contains("another e-mail address"),
+            "{}",
+            other.text
+        );
+        let other_accept = app
+            .api(Method::POST, &format!("{path}/accept"), Some(&eve), None)
+            .await;
+        assert_eq!(other_accept.status, StatusCode::FORBIDDEN, "{engine:?}");
+
+        let unverified = app.api(Method::GET, &path, Some(&bo), None).await;
+        assert_eq!(
+            unverified.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            unverified.text
+        );
+        assert_eq!(unverified.json["email_verified"], false);
+        assert_eq!(unverified.json["shop_name"], format!("Shop {slug}"));
+        let too_early = app
+            .api(Method::POST, &format!("{path}/accept"), Some(&bo), None)
+            .await;
+        assert_eq!(too_early.status, StatusCode::FORBIDDEN, "{engine:?}");
+        assert_eq!(
+            too_early.json["error"]["message"],
+            "Verify your e-mail address first"
+        );
+        assert_eq!(
+            app.count("memberships").await,
+            1,
+            "{engine:?}: nobody joined"
+        );
+
+        app.verify_email(&bo_email).await;
+        let accepted = app
+            .api(Method::POST, &format!("{path}/accept"), Some(&bo), None)
+            .await;
+        assert_eq!(
+            accepted.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            accepted.text
+        );
+        assert_eq!(accepted.json["slug"], slug.as_str());
+        assert_eq!(accepted.json["role"], "staff");
+        let member = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&bo), None)
+            .await;
+        assert_eq!(member.status, StatusCode::OK, "{engine:?}");
+        assert_eq!(member.json["pending_invitations"], json!([]));
+
+        let twice = app
+            .api(Method::POST, &format!("{path}/accept"), Some(&bo), None)
+            .await;
+        assert_eq!(
+            twice.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: the link works once"
+        );
+        let eve_shops = app.api(Method::GET, "/shops", Some(&eve), None).await;
+        assert_eq!(eve_shops.json, json!([]));
+    }
+}
+
+#[tokio::test]
+async fn owners_revoke_invitations_and_expired_links_say_so() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (owner, slug) = owner_with_shop(&app).await;
+        let cy_email = format!("{}@example.com", unique("cy"));
+        let cy = app.sign_up_verified(&cy_email).await;
+
+        invite(&app, &owner, &slug, &cy_email).await;
+        let twice = invite(&app, &owner, &slug, &cy_email).await;
+        assert_eq!(
+            twice.status,
+            StatusCode::CONFLICT,
+            "{engine:?}: already invited"
+        );
+        let first = app.invitation_token(&cy_email).await;
+        let revoked = app
+            .api(
+                Method::DELETE,
+                &format!("/shops/{slug}/invitations/{cy_email}"),
+                Some(&owner),
+                None,
+            )
+            .await;
+        assert_eq!(
+            revoked.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            revoked.text
+        );
+        assert_eq!(revoked.json["pending_invitations"], json!([]));
+        let dead = app
+            .api(
+                Method::POST,
+                &format!("/invitations/{first}/accept"),
+                Some(&cy),
+                None,
+            )
+            .await;
+        assert_eq!(
+            dead.status,
+            StatusCode::NOT_FOUND,
+            "{engine:?}: revoked link is dead"
+        );
+        assert!(dead.text.contains("revoked"), "{}", dead.text);
+        let gone = app
+            .api(
+                Method::DELETE,
+                &format!("/shops/{slug}/invitations/{cy_email}"),
+                Some(&owner),
+                None,
+            )
+            .await;
+        assert_eq!(gone.status, StatusCode::NOT_FOUND);
+
+        invite(&app, &owner, &slug, &cy_email).await;
+        let second = app.invitation_token(&cy_email).await;
+        sqlx::query("UPDATE invitations SET expires_at = 1")
+            .execute(&app.app.state.platform.pool)
+            .await
+            .expect("expire");
+        let expired = app
+            .api(
+                Method::GET,
+                &format!("/invitations/{second}"),
+                Some(&cy),
+                None,
+            )
+            .await;
+        assert_eq!(expired.status, StatusCode::CONFLICT, "{engine:?}");
+        assert!(expired.text.contains("expired"), "{}", expired.text);
+        let listed = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&owner), None)
+            .await;
+        assert_eq!(listed.json["pending_invitations"][0]["expired"], true);
+        let renewed = invite(&app, &owner, &slug, &cy_email).await;
+        assert_eq!(
+            renewed.status,
+            StatusCode::CREATED,
+            "{engine:?}: an expired one is replaced"
+        );
+        let accepted = app.accept_invitation(&cy_email, &cy).await;
+        assert_eq!(
+            accepted.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            accepted.text
+        );
+
+        // Staff cannot revoke (or see) invitations.
+        let dee_email = format!("{}@example.com", unique("dee"));
+        invite(&app, &owner, &slug, &dee_email).await;
+        let by_staff = app
+            .api(
+                Method::DELETE,
+                &format!("/shops/{slug}/invitations/{dee_email}"),
+                Some(&cy),
+                None,
+            )
+            .await;
+        assert_eq!(by_staff.status, StatusCode::FORBIDDEN, "{engine:?}");
+        let staff_view = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&cy), None)
+            .await;
+        assert_eq!(staff_view.json["pending_invitations"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn the_verification_and_invitation_pages_say_what_happened() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let (owner, slug) = owner_with_shop(&app).await;
+    let email = format!("{}@example.com", unique("page"));
+    let session = app.sign_up(&email).await;
+
+    let bad = app.page("/verify-email?token=nonsense", None).await;
+    assert_eq!(bad.status, StatusCode::NOT_FOUND);
+    assert!(bad.text.contains("This link did not work"), "{}", bad.text);
+    let link = link_in(&app.last_mail_to(&email).await.body_text, "/verify-email").expect("link");
+    let good = app.page(&link, None).await;
+    assert_eq!(good.status, StatusCode::OK, "{}", good.text);
+    assert!(
+        good.text.contains("E-mail address verified"),
+        "{}",
+        good.text
+    );
+    let used = app.page(&link, None).await;
+    assert!(used.text.contains("already used"), "{}", used.text);
+
+    invite(&app, &owner, &slug, &email).await;
+    let token = app.invitation_token(&email).await;
+    let anonymous = app.page(&format!("/invitations/{token}"), None).await;
+    assert!(
+        anonymous
+            .text
+            .contains(&format!("/login?next=/invitations/{token}")),
+        "{}",
+        anonymous.text
+    );
+    let invitee = app
+        .page(&format!("/invitations/{token}"), Some(&session))
+        .await;
+    assert_eq!(invitee.status, StatusCode::OK);
+    assert!(
+        invitee.text.contains("Accept invitation"),
+        "{}",
+        invitee.text
+    );
+    let accepted = app
+        .server_fn("accept_invitation", &session, &[("token", &token)])
+        .await;
+    assert!(
+        accepted.status.is_success() || accepted.status.is_redirection(),
+        "{}",
+        accepted.text
+    );
+    let shops = app.api(Method::GET, "/shops", Some(&session), None).await;
+    assert_eq!(shops.json[0]["slug"], slug.as_str());
+    let account = app.page("/account", Some(&session)).await;
+    assert!(account.text.contains("verified"), "{}", account.text);
+}

@@ -659,3 +659,26 @@ impl TestApp {
         token
     }
 }
+
+impl TestApp {
+    /// The token of the newest invitation link mailed to `email`.
+    pub async fn invitation_token(&self, email: &str) -> String {
+        let mail = self.last_mail_to(email).await;
+        link_in(&mail.body_text, "/invitations/")
+            .unwrap_or_else(|| panic!("no invitation link in: {}", mail.body_text))
+            .trim_start_matches("/invitations/")
+            .to_string()
+    }
+
+    /// Accepts the newest invitation mailed to `email` with `token` (the invitee's session).
+    pub async fn accept_invitation(&self, email: &str, session: &str) -> TestResponse {
+        let invitation = self.invitation_token(email).await;
+        self.api(
+            Method::POST,
+            &format!("/invitations/{invitation}/accept"),
+            Some(session),
+            None,
+        )
+        .await
+    }
+}
