@@ -69,6 +69,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=auth::pages::LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=auth::pages::SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=auth::pages::AccountPage ssr=SsrMode::Async/>
+                <Route path=path!("/verify-email") view=auth::pages::VerifyEmailPage ssr=SsrMode::Async/>
+                <Route path=path!("/invitations/:token") view=shops::pages::InvitationPage ssr=SsrMode::Async/>
                 <Route path=path!("/shops") view=shops::pages::ShopsPage ssr=SsrMode::Async/>
                 <Route path=path!("/shops/new") view=shops::pages::NewShopPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/shops/:slug") view=shops::pages::ShopLayout ssr=SsrMode::Async>

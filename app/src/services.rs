@@ -1,7 +1,7 @@
 //! The backend interfaces that server functions call, implemented once in the `server` crate and
 //! shared with the JSON API so both apply the same rules and permission checks.
 
-use crate::auth::model::{Session, SignUpInput, UserDto};
+use crate::auth::model::{AccountDto, Session, SignUpInput, UserDto};
 use crate::bulk::rules::BulkCheck;
 use crate::customers::model::{
     CompanyAccount, CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow,
@@ -21,7 +21,8 @@ use crate::products::model::{
 };
 use crate::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRequestInput, QuoteRow};
 use crate::shops::model::{
-    NewShopInput, ProvisioningStatus, ShopDetail, ShopOverview, ShopSummary, UpdateShopInput,
+    InvitationView, NewShopInput, ProvisioningStatus, ShopDetail, ShopOverview, ShopSummary,
+    UpdateShopInput,
 };
 use async_trait::async_trait;
 use leptos::prelude::*;
@@ -77,6 +78,14 @@ pub trait AccountService: Send + Sync + 'static {
     fn session_cookies(&self, tokens: &TokenPair) -> Vec<String>;
     /// `Set-Cookie` values that remove the session cookies.
     fn cleared_session_cookies(&self) -> Vec<String>;
+    // Proof of e-mail (issue 14).
+    /// The account with its verification state.
+    async fn account(&self, session: &Session) -> Result<AccountDto, AppError>;
+    /// Opens a verification link: marks its address verified and returns it. A used, expired
+    /// or unknown link is refused with a message saying which.
+    async fn verify_email(&self, token: &str) -> Result<String, AppError>;
+    /// Sends a fresh verification link (the older ones stop working).
+    async fn resend_verification(&self, session: &Session) -> Result<(), AppError>;
 }
 
 #[async_trait]
@@ -139,6 +148,23 @@ pub trait ShopService: Send + Sync + 'static {
         email: &str,
     ) -> Result<ShopDetail, AppError>;
     async fn overview(&self, session: &Session, slug: &str) -> Result<ShopOverview, AppError>;
+    // Staff invitations by link (issue 14).
+    /// Owners only: the invitation to `email` stops working.
+    async fn revoke_invitation(
+        &self,
+        session: &Session,
+        slug: &str,
+        email: &str,
+    ) -> Result<ShopDetail, AppError>;
+    /// The invitation behind a link, for the logged-in user it was sent to (403 for anyone
+    /// else, 404 for a link that was revoked, used or never existed, 409 once expired).
+    async fn invitation(&self, session: &Session, token: &str) -> Result<InvitationView, AppError>;
+    /// Turns the invitation into a membership, if the caller's verified e-mail is the invited one.
+    async fn accept_invitation(
+        &self,
+        session: &Session,
+        token: &str,
+    ) -> Result<ShopSummary, AppError>;
 }
 
 /// The catalog of one shop: every call checks the caller's membership of `slug` first.

@@ -68,6 +68,20 @@ pub struct Config {
     pub trusted_proxies: Vec<IpRange>,
     /// Sign-ups (merchant and customer) allowed per client address per hour; `0`: no limit.
     pub sign_ups_per_client_per_hour: i64,
+    /// The DNS server that custom-domain verification asks (`HOST:PORT`); `None` means the
+    /// system's resolver configuration.
+    pub dns_resolver: Option<SocketAddr>,
+    // Mail (server/src/mail).
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`;
+    /// `None` keeps mail in the database, shown at `/dev/mailbox` in development mode.
+    pub smtp_url: Option<Secret>,
+    /// The `From` of every mail; default `Cartwright <no-reply@<base_domain>>`.
+    pub mail_from: Option<String>,
+    /// Where links in mail point, e.g. `https://admin.example.com`; default
+    /// `http://<listen address>` in development mode, else `https://<base_domain>`.
+    pub public_url: Option<String>,
+    /// Work every request is bounded by (see [`Limits`]).
+    pub limits: Limits,
 }
 
 /// An IP address range (`10.0.0.0/8`, `fd00::/8`) or one address (`127.0.0.1`, `::1`).
@@ -129,9 +143,39 @@ pub fn parse_trusted_proxies(list: &str) -> anyhow::Result<Vec<IpRange>> {
         .map(IpRange::parse)
         .collect::<anyhow::Result<Vec<_>>>()
         .context("trusted_proxies")
-    /// The DNS server that custom-domain verification asks (`HOST:PORT`); `None` means the
-    /// system's resolver configuration.
-    pub dns_resolver: Option<SocketAddr>,
+}
+
+/// Bounds on the work one client can cause, so that a slow or hostile client cannot hold the
+/// server's memory, connections or turns.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// The largest upload (a CSV import) in bytes; a larger body is refused with 413.
+    pub max_upload_bytes: u64,
+    /// How long a client may take to send a request's headers before its connection is closed.
+    pub header_read_timeout_secs: u64,
+    /// How long a request may take to be answered (uploads: between two chunks of the body)
+    /// before it is answered with 408.
+    pub request_timeout_secs: u64,
+    /// How long a page waits for its shop's turn before it is answered with 503.
+    pub page_wait_secs: u64,
+    /// Shops one account may create; the next one is refused with 403.
+    pub max_shops_per_account: i64,
+    /// Shop databases provisioned at once; further shops wait for their turn.
+    pub provisioning_concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_upload_bytes: 200 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 30,
+            page_wait_secs: 10,
+            max_shops_per_account: 25,
+            provisioning_concurrency: 2,
+        }
+    }
 }
 
 impl Default for Config {
@@ -155,6 +199,10 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             sign_ups_per_client_per_hour: crate::auth::service::MAX_SIGN_UPS_PER_CLIENT,
             dns_resolver: None,
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -175,6 +223,10 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     sign_ups_per_client_per_hour: Option<u32>,
     dns_resolver: Option<SocketAddr>,
+    smtp_url: Option<Secret>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
+    limits: Option<Limits>,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +247,23 @@ impl Config {
         } else {
             2 * std::thread::available_parallelism().map_or(2, usize::from)
         }
+    }
+
+    /// The `From` of outgoing mail.
+    pub fn mail_from_address(&self) -> String {
+        self.mail_from
+            .clone()
+            .unwrap_or_else(|| format!("Cartwright <no-reply@{}>", self.base_domain))
+    }
+
+    /// The origin that links in mail start with (no trailing slash).
+    pub fn public_origin(&self, listen: SocketAddr) -> String {
+        let origin = match &self.public_url {
+            Some(url) => url.clone(),
+            None if self.dev_mode => format!("http://{listen}"),
+            None => format!("https://{}", self.base_domain),
+        };
+        origin.trim_end_matches('/').to_string()
     }
 
     /// Reads `--config FILE` (or `CARTWRIGHT_CONFIG`), then `CARTWRIGHT_*` variables, then flags.
@@ -242,11 +311,26 @@ impl Config {
                 .parse::<u32>()
                 .context("CARTWRIGHT_SIGN_UPS_PER_HOUR needs a whole number")?
                 .into();
+        }
         if let Some(addr) = env("CARTWRIGHT_DNS_RESOLVER") {
             config.dns_resolver = Some(
                 addr.parse()
                     .context("CARTWRIGHT_DNS_RESOLVER is not IP:PORT, e.g. 127.0.0.1:5353")?,
             );
+        }
+        if let Some(url) = env("CARTWRIGHT_SMTP_URL") {
+            config.smtp_url = Some(Secret::new(url));
+        }
+        if let Some(from) = env("CARTWRIGHT_MAIL_FROM") {
+            config.mail_from = Some(from);
+        }
+        if let Some(url) = env("CARTWRIGHT_PUBLIC_URL") {
+            config.public_url = Some(url);
+        }
+        if let Some(count) = env("CARTWRIGHT_MAX_SHOPS_PER_ACCOUNT") {
+            config.limits.max_shops_per_account = count
+                .parse()
+                .context("CARTWRIGHT_MAX_SHOPS_PER_ACCOUNT needs a whole number")?;
         }
         if let Some(dev) = env("CARTWRIGHT_DEV") {
             config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
@@ -321,14 +405,27 @@ impl Config {
         if let Some(value) = file.sign_ups_per_client_per_hour {
             self.sign_ups_per_client_per_hour = value.into();
         }
+        if let Some(value) = file.dns_resolver {
+            self.dns_resolver = Some(value);
+        }
+        if let Some(value) = file.smtp_url {
+            self.smtp_url = Some(value);
+        }
+        if let Some(value) = file.mail_from {
+            self.mail_from = Some(value);
+        }
+        if let Some(value) = file.public_url {
+            self.public_url = Some(value);
+        }
+        if let Some(value) = file.limits {
+            self.limits = value;
+        }
         if let Some(list) = file.trusted_proxies {
             self.trusted_proxies = list
                 .iter()
                 .map(|entry| IpRange::parse(entry))
                 .collect::<anyhow::Result<Vec<_>>>()
                 .context("trusted_proxies")?;
-        if let Some(value) = file.dns_resolver {
-            self.dns_resolver = Some(value);
         }
         Ok(())
     }
@@ -480,5 +577,25 @@ mod tests {
             .apply_file(&path)
             .expect_err("not an address");
         assert!(format!("{error:#}").contains("dns_resolver"), "{error:#}");
+    }
+
+    #[test]
+    fn limits_come_from_their_own_table_and_refuse_unknown_keys() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cartwright.toml");
+        std::fs::write(&path, "[limits]\nmax_upload_bytes = 1000\nmax_shops_per_account = 3\n")
+            .expect("write");
+        let mut config = Config::default();
+        config.apply_file(&path).expect("valid file");
+        assert_eq!(config.limits.max_upload_bytes, 1000);
+        assert_eq!(config.limits.max_shops_per_account, 3);
+        assert_eq!(
+            config.limits.request_timeout_secs,
+            Limits::default().request_timeout_secs,
+            "keys left out keep their defaults"
+        );
+        std::fs::write(&path, "[limits]\nmax_upload_byte = 1000\n").expect("write");
+        let error = Config::default().apply_file(&path).expect_err("misspelt key");
+        assert!(format!("{error:#}").contains("max_upload_byte"), "{error:#}");
     }
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod dns;
 pub mod error;
 pub mod machine;
+pub mod mail;
 pub mod orders;
 pub mod portal;
 pub mod shops;

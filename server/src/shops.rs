@@ -2,9 +2,12 @@
 //! the caller is not a member of is "not found"), checks the role, then acts.
 
 use crate::auth::service::require_owner;
+use crate::auth::verification::require_verified;
 use crate::db::{is_unique_violation, now_ms};
 use crate::dns::{LookupError, TxtLookup};
 use crate::error::internal;
+pub mod invitations;
+
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::provisioning::Provisioner;
 use crate::tenancy::registry::{audit, MemberShop, Registry};
@@ -32,6 +35,7 @@ pub struct Shops {
     pub platform_hosts: Vec<String>,
     /// Reads the TXT records that prove control of a custom domain.
     pub dns: Arc<dyn TxtLookup>,
+    pub mailer: crate::mail::Mailer,
 }
 
 /// The most custom domains (verified or not) one shop can hold.
@@ -118,11 +122,15 @@ impl Shops {
             shop: summary(member),
             domains,
             members,
-            pending_invitations: self
-                .registry
-                .pending_invitations(shop_id)
-                .await
-                .map_err(internal)?,
+            // Whom the owner invited is the owner's business, not the staff's.
+            pending_invitations: if member.role == Role::Owner {
+                self.registry
+                    .pending_invitations(shop_id, now_ms())
+                    .await
+                    .map_err(internal)?
+            } else {
+                Vec::new()
+            },
             created_at_ms: member.shop.created_at,
         })
     }
@@ -299,6 +307,8 @@ impl ShopService for Shops {
         hostname: &str,
     ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
+        // Outsiders learn nothing (404 above); a member must have proved their address.
+        require_verified(&self.registry.db, session.user_id).await?;
         require_owner(member.role, "manage domains")?;
         let hostname = parse_custom_domain(hostname, &self.base_domain, &self.platform_hosts)?;
         let shop_id = member.shop.id;
@@ -439,6 +449,8 @@ impl ShopService for Shops {
         self.detail_of(&member).await
     }
 
+    /// Mails a one-time link (see [`invitations`]); nobody becomes a member until the invited
+    /// person accepts it, logged in with that verified address. Existing users are asked too.
     async fn invite_member(
         &self,
         session: &Session,
@@ -446,54 +458,11 @@ impl ShopService for Shops {
         email: &str,
     ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
+        require_verified(&self.registry.db, session.user_id).await?;
         require_owner(member.role, "invite staff")?;
         let email = Email::parse(email)?;
-        let shop_id = member.shop.id;
-        let now = now_ms();
-        let mut tx = self.registry.db.begin_write().await.map_err(internal)?;
-        let existing_user = sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal)?;
-        let result = match existing_user {
-            Some(user_id) => sqlx::query("INSERT INTO memberships (shop_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(shop_id)
-                .bind(user_id)
-                .bind(Role::Staff.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await,
-            None => sqlx::query("INSERT INTO invitations (shop_id, email, role, invited_by, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(shop_id)
-                .bind(email.as_str())
-                .bind(Role::Staff.as_str())
-                .bind(session.user_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await,
-        };
-        match result {
-            Ok(_) => {}
-            Err(error) if is_unique_violation(&error) => {
-                return Err(AppError::Conflict(format!(
-                    "{} is already a member or invited",
-                    email.as_str()
-                )))
-            }
-            Err(error) => return Err(internal(error)),
-        }
-        audit(
-            &mut *tx,
-            Some(session.user_id),
-            Some(shop_id),
-            "member.invited",
-            email.as_str(),
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        self.registry.memberships_changed();
+        invitations::invite(&self.registry.db, &self.mailer, session, &member, &email).await?;
+        self.mailer.wake();
         self.detail_of(&member).await
     }
 
@@ -594,5 +563,40 @@ impl ShopService for Shops {
             revenue_minor: counts.3,
             recent_orders,
         })
+    }
+
+    #[tracing::instrument(skip(self, session), fields(user_id = session.user_id), err(level = "info"))]
+    async fn revoke_invitation(
+        &self,
+        session: &Session,
+        slug: &str,
+        email: &str,
+    ) -> Result<ShopDetail, AppError> {
+        let member = self.member(session, slug).await?;
+        require_owner(member.role, "revoke invitations")?;
+        let email = Email::parse(email)?;
+        invitations::revoke(&self.registry.db, session, &member, &email).await?;
+        self.detail_of(&member).await
+    }
+
+    async fn invitation(
+        &self,
+        session: &Session,
+        token: &str,
+    ) -> Result<app::shops::model::InvitationView, AppError> {
+        invitations::view(&self.registry.db, session, token).await
+    }
+
+    #[tracing::instrument(skip(self, session, token), fields(user_id = session.user_id), err(level = "info"))]
+    async fn accept_invitation(
+        &self,
+        session: &Session,
+        token: &str,
+    ) -> Result<ShopSummary, AppError> {
+        let (shop_id, slug) = invitations::accept(&self.registry.db, session, token).await?;
+        self.registry.memberships_changed();
+        let member = self.member(session, &slug).await?;
+        debug_assert_eq!(member.shop.id, shop_id);
+        Ok(summary(&member))
     }
 }

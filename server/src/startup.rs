@@ -190,6 +190,19 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         servers: config.shop_servers.clone(),
     });
     let registry = Registry::new(platform.clone());
+    // Mail (server/src/mail): queued in the outbox, sent by the worker, kept without SMTP.
+    let mail_from = config.mail_from_address();
+    let mailer = crate::mail::Mailer::new(
+        &config.public_origin(leptos_options(&config).site_addr),
+        &mail_from,
+    );
+    let smtp = match &config.smtp_url {
+        Some(url) => Some(Arc::new(crate::mail::transport::SmtpSender::new(
+            url, &mail_from,
+        )?)),
+        None => None,
+    };
+    crate::mail::worker::spawn(platform.clone(), mailer.clone(), smtp);
     let pools = Arc::new(ShopPools::new(
         placement.clone(),
         Duration::from_secs(config.shop_pool_idle_secs),
@@ -209,6 +222,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         keys.clone(),
         config.refresh_token_ttl_secs,
         !config.dev_mode,
+        mailer.clone(),
     )?
     .with_sign_up_limit(config.sign_ups_per_client_per_hour));
     let access = crate::access::ShopAccess {
@@ -239,6 +253,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         base_domain: config.base_domain.clone(),
         platform_hosts: platform_hosts(&config, addr),
         dns: txt_lookup(&config),
+        mailer: mailer.clone(),
     });
 
     let resumed = provisioner.resume_unfinished().await?;
@@ -263,6 +278,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         pools: pools.clone(),
         resolver,
         page_turns,
+        mailer,
     });
     if state.config.demo {
         crate::demo::seed_if_empty(&state).await?;
@@ -338,6 +354,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::router())
         .route("/sfn/{*fn_name}", post(server_fn_handler))
         .merge(crate::api::commerce::dashboard_router())
+        .merge(crate::mail::mailbox::router())
         .merge(
             Router::new()
                 .leptos_routes_with_context(&state, routes, context.clone(), move || {

@@ -5,6 +5,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::db::Database;
+use crate::mail::Mailer;
 use crate::orders::Orders;
 use crate::portal::merchant::CustomerAdmin;
 use crate::portal::Portal;
@@ -63,6 +64,8 @@ pub struct AppStateInner {
     pub resolver: Arc<TenantResolver>,
     /// Turns for server-rendered pages, per shop (see [`PageTurns`]).
     pub page_turns: Arc<PageTurns>,
+    /// Queues transactional mail (see [`crate::mail`]).
+    pub mailer: Mailer,
 }
 
 impl AppStateInner {

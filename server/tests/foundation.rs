@@ -347,7 +347,7 @@ async fn staff_can_read_but_only_the_owner_can_change_a_shop() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
         let owner = app
-            .sign_up(&format!("{}@example.com", unique("owner")))
+            .sign_up_verified(&format!("{}@example.com", unique("owner")))
             .await;
         let staff_email = format!("{}@example.com", unique("staff"));
         let late_email = format!("{}@example.com", unique("late"));
@@ -379,6 +379,20 @@ async fn staff_can_read_but_only_the_owner_can_change_a_shop() {
             .await;
         assert_eq!(again.status, StatusCode::CONFLICT);
 
+        // An existing account is asked by mail, not added: until it accepts, no access.
+        let not_yet = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&staff), None)
+            .await;
+        assert_eq!(not_yet.status, StatusCode::NOT_FOUND, "{engine:?}");
+        app.verify_email(&staff_email).await;
+        let accepted = app.accept_invitation(&staff_email, &staff).await;
+        assert_eq!(
+            accepted.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            accepted.text
+        );
+
         let read = app
             .api(Method::GET, &format!("/shops/{slug}"), Some(&staff), None)
             .await;
@@ -399,7 +413,8 @@ async fn staff_can_read_but_only_the_owner_can_change_a_shop() {
             write.text
         );
 
-        // Invitation of someone without an account becomes a membership when they sign up.
+        // Someone without an account signs up, verifies and accepts the link; signing up
+        // alone grants nothing.
         let pending = app
             .api(
                 Method::POST,
@@ -408,8 +423,25 @@ async fn staff_can_read_but_only_the_owner_can_change_a_shop() {
                 Some(json!({ "email": late_email })),
             )
             .await;
-        assert_eq!(pending.json["pending_invitations"], json!([late_email]));
+        assert_eq!(
+            pending.json["pending_invitations"][0]["email"],
+            late_email.as_str()
+        );
+        assert_eq!(pending.json["pending_invitations"][0]["expired"], false);
+        let staff_view = app
+            .api(Method::GET, &format!("/shops/{slug}"), Some(&staff), None)
+            .await;
+        assert_eq!(
+            staff_view.json["pending_invitations"],
+            json!([]),
+            "{engine:?}: pending invitations are the owner's to see"
+        );
         let late = app.sign_up(&late_email).await;
+        let late_shops = app.api(Method::GET, "/shops", Some(&late), None).await;
+        assert_eq!(late_shops.json, json!([]), "{engine:?}");
+        app.verify_email(&late_email).await;
+        let joined = app.accept_invitation(&late_email, &late).await;
+        assert_eq!(joined.status, StatusCode::OK, "{engine:?}: {}", joined.text);
         let late_shops = app.api(Method::GET, "/shops", Some(&late), None).await;
         assert_eq!(late_shops.json[0]["slug"], slug.as_str());
 
@@ -737,7 +769,10 @@ async fn hosts_resolve_to_shops_by_subdomain_and_custom_domain() {
     for engine in engines() {
         let dns = DnsStandIn::start().await;
         let app = TestApp::start_with_dns(engine, dns.addr).await;
-        let token = app.sign_up(&format!("{}@example.com", unique("h"))).await;
+        // Custom domains wait for a verified address.
+        let token = app
+            .sign_up_verified(&format!("{}@example.com", unique("h")))
+            .await;
         let slug = unique("hosted");
         app.create_shop(&token, &slug).await;
         let storefront = |host: String| {
@@ -806,7 +841,9 @@ async fn hosts_resolve_to_shops_by_subdomain_and_custom_domain() {
             "{engine:?}: cache invalidated on change"
         );
 
-        let other = app.sign_up(&format!("{}@example.com", unique("o"))).await;
+        let other = app
+            .sign_up_verified(&format!("{}@example.com", unique("o")))
+            .await;
         let other_slug = unique("other");
         app.create_shop(&other, &other_slug).await;
         let stolen = app

@@ -82,8 +82,9 @@ impl Portal {
     /// The same shops and products on an app started by the caller (e.g. with a DNS stand-in).
     async fn open_on(app: TestApp) -> Portal {
         let engine = app.engine;
+        // Verified: some tests add a custom domain, which waits for a verified address.
         let merchant = app
-            .sign_up(&format!("{}@example.com", unique("merchant")))
+            .sign_up_verified(&format!("{}@example.com", unique("merchant")))
             .await;
         let slug = unique("shop");
         let other_slug = unique("other");

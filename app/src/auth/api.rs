@@ -5,7 +5,12 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[server(prefix = "/sfn", endpoint = "sign_up")]
-pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_up(
+    name: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use crate::auth::model::SignUpInput;
     use crate::services::*;
     respond(
@@ -18,7 +23,8 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
             };
             let outcome = services.accounts.sign_up(input, &client_info()).await?;
             append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
-            leptos_axum::redirect("/shops");
+            // Back to where the new merchant came from (an invitation link), or their shops.
+            leptos_axum::redirect(&safe_next_path(next.as_deref()));
             Ok(())
         }
         .await,
@@ -103,4 +109,42 @@ pub async fn current_user() -> Result<UserDto, AppError> {
 pub async fn session_email() -> Result<String, AppError> {
     use crate::services::*;
     current_session().map(|session| session.email)
+}
+
+/// The signed-in merchant's account and whether its e-mail address is verified.
+#[server(prefix = "/sfn", endpoint = "account_status")]
+pub async fn account_status() -> Result<super::model::AccountDto, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.accounts.account(&session).await
+        }
+        .await,
+    )
+}
+
+/// Opens a verification link (`/verify-email?token=…`); returns the verified address.
+#[server(prefix = "/sfn", endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<String, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let services = services()?;
+            services.accounts.verify_email(&token).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.accounts.resend_verification(&session).await
+        }
+        .await,
+    )
 }

@@ -22,3 +22,12 @@ pub struct SignUpInput {
     pub email: String,
     pub password: String,
 }
+
+/// The signed-in merchant's account as the account page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDto {
+    pub email: String,
+    pub name: String,
+    /// Whether the merchant opened the verification link sent to `email`.
+    pub email_verified: bool,
+}

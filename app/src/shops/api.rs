@@ -211,3 +211,51 @@ pub async fn remove_member(slug: String, email: String) -> Result<(), AppError> 
         .await,
     )
 }
+
+/// Owners only: the invitation to `email` stops working.
+#[server(prefix = "/sfn", endpoint = "revoke_invitation")]
+pub async fn revoke_invitation(slug: String, email: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .shops
+                .revoke_invitation(&session, &slug, &email)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The invitation behind a link, for the logged-in user it was sent to.
+#[server(prefix = "/sfn", endpoint = "get_invitation")]
+pub async fn get_invitation(token: String) -> Result<super::model::InvitationView, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?.shops.invitation(&session, &token).await
+        }
+        .await,
+    )
+}
+
+/// Accepts an invitation and opens the shop joined.
+#[server(prefix = "/sfn", endpoint = "accept_invitation")]
+pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            let shop = services()?
+                .shops
+                .accept_invitation(&session, &token)
+                .await?;
+            leptos_axum::redirect(&format!("/shops/{}", shop.slug));
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -71,9 +71,30 @@ pub struct ShopDetail {
     pub shop: ShopSummary,
     pub domains: Vec<DomainDto>,
     pub members: Vec<MemberDto>,
-    /// E-mails invited who have not signed up yet.
-    pub pending_invitations: Vec<String>,
+    /// Invitations not accepted yet; shown to owners only (empty for staff).
+    pub pending_invitations: Vec<PendingInvitation>,
     pub created_at_ms: i64,
+}
+
+/// A staff invitation that has not been accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvitation {
+    pub email: String,
+    pub expires_at_ms: i64,
+    /// Past its expiry: the link no longer works (revoke it and invite again).
+    pub expired: bool,
+}
+
+/// What the invitation page shows to the logged-in user the invitation was sent to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub shop_name: String,
+    pub email: String,
+    pub invited_by: String,
+    pub role: Role,
+    pub expires_at_ms: i64,
+    /// `false`: the user must verify their e-mail address before accepting.
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,10 +4,11 @@
 use super::api::*;
 use super::model::{ProvisioningStatus, ShopDetail, ShopFrame, ShopSummary};
 use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
-use crate::auth::api::LogOut;
+use crate::auth::api::{LogOut, ResendVerification};
+use crate::auth::pages::{encode_query_value, link_error_text, VerifyBanner};
 use crate::components::{
     account_menu, page_resource, top_bar, ActionOutcome, ErrorAlert, ErrorPage, NotFound,
-    PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS,
+    PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -46,6 +47,7 @@ pub fn ShopsPage() -> impl IntoView {
                 <h1 class="text-2xl font-bold">"Your shops"</h1>
                 <a href="/shops/new" class=BUTTON_CLASS>"New shop"</a>
             </div>
+            <VerifyBanner/>
             <Transition fallback=loading>
                 {move || Suspend::new(async move {
                     match shops.await {
@@ -393,6 +395,7 @@ pub fn SettingsPage() -> impl IntoView {
     let verify_domain = ServerAction::<VerifyDomain>::new();
     let invite = ServerAction::<InviteMember>::new();
     let remove_member = ServerAction::<RemoveMember>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
     let suspend = ServerAction::<SetShopSuspended>::new();
     let detail = Resource::new(
         move || {
@@ -405,6 +408,7 @@ pub fn SettingsPage() -> impl IntoView {
                 invite.version().get(),
                 remove_member.version().get(),
                 suspend.version().get(),
+                revoke.version().get(),
             )
         },
         |(slug, ..)| get_shop_detail(slug),
@@ -424,8 +428,10 @@ pub fn SettingsPage() -> impl IntoView {
         invite,
         remove_member,
         suspend,
+        revoke,
     };
     view! {
+        <VerifyBanner/>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -446,6 +452,7 @@ struct SettingsActions {
     invite: ServerAction<InviteMember>,
     remove_member: ServerAction<RemoveMember>,
     suspend: ServerAction<SetShopSuspended>,
+    revoke: ServerAction<RevokeInvitation>,
 }
 
 pub(crate) const CARD: &str = "rounded-lg border border-slate-200 bg-white p-6";
@@ -456,6 +463,7 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
     let slug = detail.shop.slug.clone();
     let (domain_slug, team_slug, status_slug) = (slug.clone(), slug.clone(), slug.clone());
     let (domain_list_slug, member_list_slug) = (slug.clone(), slug.clone());
+    let invitation_slug = slug.clone();
     let current_zone = detail.shop.timezone.clone();
     let suspended = detail.shop.status == ShopStatus::Suspended;
     view! {
@@ -572,14 +580,36 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                     </tbody>
                 </table>
                 {(!detail.pending_invitations.is_empty()).then(|| view! {
-                    <p class="mt-3 text-sm text-slate-600">{format!("Invited, not signed up yet: {}", detail.pending_invitations.join(", "))}</p>
+                    <h3 id="invitations-heading" class="mt-4 text-sm font-semibold">"Pending invitations"</h3>
+                    <ul aria-labelledby="invitations-heading" class="mt-1 space-y-1 text-sm">
+                        {detail.pending_invitations.into_iter().map(move |invitation| {
+                            let slug = invitation_slug.clone();
+                            let email = invitation.email.clone();
+                            let state = if invitation.expired {
+                                "link expired".to_string()
+                            } else {
+                                format!("link sent, expires {}", crate::dates::format_date(invitation.expires_at_ms))
+                            };
+                            view! {
+                                <li class="flex items-center justify-between">
+                                    <span>{invitation.email.clone()}<span class="text-slate-500">{format!(" ({state})")}</span></span>
+                                    <ActionForm action=actions.revoke>
+                                        <input type="hidden" name="slug" value=slug/>
+                                        <input type="hidden" name="email" value=email.clone()/>
+                                        <button type="submit" class="text-red-700 underline" aria-label=format!("Revoke invitation for {email}")>"Revoke"</button>
+                                    </ActionForm>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <ActionOutcome value=move || actions.revoke.value().get() success="Invitation revoked: its link no longer works."/>
                 })}
                 {is_owner.then(|| view! {
                     <ActionForm action=actions.invite attr:class="mt-4 space-y-2">
                         <input type="hidden" name="slug" value=team_slug/>
                         <label for="invite-email" class=LABEL_CLASS>"Invite staff by email"</label>
                         <input id="invite-email" name="email" type="email" required class=INPUT_CLASS/>
-                        <ActionOutcome value=move || actions.invite.value().get() success="Invitation recorded."/>
+                        <ActionOutcome value=move || actions.invite.value().get() success="Invitation sent. They join once they accept it from the mail."/>
                         <ActionOutcome value=move || actions.remove_member.value().get() success="Member removed."/>
                         <button type="submit" class=BUTTON_CLASS>"Invite"</button>
                     </ActionForm>
@@ -603,5 +633,71 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                 </section>
             })}
         </div>
+    }
+}
+
+/// `/invitations/<token>`: the invited person, logged in with the invited (verified) address,
+/// accepts here. Anyone else is told why not.
+#[component]
+pub fn InvitationPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let invitation = Resource::new(move || token.get(), get_invitation);
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let resend = ServerAction::<ResendVerification>::new();
+    let log_out = ServerAction::<LogOut>::new();
+    view! {
+        <Title text="Invitation"/>
+        <PageFrame>
+            <section class="mx-auto max-w-lg rounded-lg border border-slate-200 bg-white p-6">
+                <Transition fallback=loading>
+                    {move || Suspend::new(async move {
+                        let token = token.get_untracked();
+                        match invitation.await {
+                            Ok(invitation) if invitation.email_verified => view! {
+                                <h1 class="mb-4 text-2xl font-bold">{format!("Join {}", invitation.shop_name)}</h1>
+                                <p class="text-sm text-slate-700">{format!("{} invited {} to work on this shop as {}.", invitation.invited_by, invitation.email, invitation.role.as_str())}</p>
+                                <ActionForm action=accept attr:class="mt-6 space-y-2">
+                                    <input type="hidden" name="token" value=token/>
+                                    {move || accept.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                                    <button type="submit" class=BUTTON_CLASS disabled=accept.pending()>"Accept invitation"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            Ok(invitation) => view! {
+                                <h1 class="mb-4 text-2xl font-bold">"Verify your e-mail address first"</h1>
+                                <p class="text-sm text-slate-700">{format!("Open the verification link we mailed to {}, then come back to this page to join {}.", invitation.email, invitation.shop_name)}</p>
+                                <ActionForm action=resend attr:class="mt-4 space-y-2">
+                                    <ActionOutcome value=move || resend.value().get() success="A new verification link is on its way."/>
+                                    <button type="submit" class=SECONDARY_BUTTON_CLASS>"Resend verification mail"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            Err(AppError::Unauthorized(_)) => {
+                                let next = encode_query_value(&format!("/invitations/{token}"));
+                                view! {
+                                    <h1 class="mb-4 text-2xl font-bold">"You are invited"</h1>
+                                    <p class="text-sm text-slate-700">"Log in, or create an account, with the e-mail address this invitation was sent to. You come back here to accept it."</p>
+                                    <div class="mt-6 flex gap-4">
+                                        <a href=format!("/login?next={next}") class=BUTTON_CLASS>"Log in"</a>
+                                        <a href=format!("/signup?next={next}") class=SECONDARY_BUTTON_CLASS>"Create an account"</a>
+                                    </div>
+                                }.into_any()
+                            }
+                            Err(error @ AppError::Forbidden(_)) => view! {
+                                <h1 class="mb-4 text-2xl font-bold">"This invitation is not for you"</h1>
+                                <p role="alert" class="text-sm text-red-800">{link_error_text(&error)}</p>
+                                <ActionForm action=log_out attr:class="mt-6">
+                                    <button type="submit" class=SECONDARY_BUTTON_CLASS>"Log out"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            Err(error) => view! {
+                                <h1 class="mb-4 text-2xl font-bold">"This invitation did not work"</h1>
+                                <p role="alert" class="text-sm text-red-800">{link_error_text(&error)}</p>
+                                <a href="/shops" class="mt-6 inline-block text-indigo-700 underline">"Go to your shops"</a>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </PageFrame>
     }
 }

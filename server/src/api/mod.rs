@@ -2,6 +2,7 @@
 //! bearer-token or cookie authentication, JSON errors, and an OpenAPI document.
 
 pub mod commerce;
+mod links;
 mod openapi;
 pub mod portal;
 
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/members/{email}", delete(remove_member))
         .route("/storefront", get(storefront))
         .merge(commerce::router())
+        .merge(links::router())
         .merge(portal::router())
         .fallback(|| async { ApiError(AppError::NotFound("No such API endpoint".into())) })
 }

@@ -5,3 +5,4 @@ pub mod middleware;
 pub mod passwords;
 pub mod service;
 pub mod tokens;
+pub mod verification;

@@ -8,7 +8,7 @@ use super::tokens::{hash_refresh_token, new_refresh_token, AccessClaims, TokenKe
 use crate::db::{is_unique_violation, now_ms, Database, Engine};
 use crate::error::internal;
 use crate::tenancy::registry::audit;
-use app::auth::model::{Session, SignUpInput, UserDto};
+use app::auth::model::{AccountDto, Session, SignUpInput, UserDto};
 use app::auth::rules::{parse_person_name, Email, NewPassword};
 use app::error::AppError;
 use app::services::{AccountService, AuthOutcome, ClientInfo, TokenPair};
@@ -35,6 +35,8 @@ pub struct Accounts {
     pub keys: Arc<TokenKeys>,
     pub refresh_ttl_secs: i64,
     pub secure_cookies: bool,
+    /// Queues the verification mail (see [`super::verification`]).
+    pub mailer: crate::mail::Mailer,
     /// Verified against when the e-mail is unknown, so response time does not reveal accounts.
     pub(crate) dummy_hash: String,
     /// The one bound on concurrent argon2 work, merchant and customer paths alike.
@@ -94,6 +96,7 @@ impl Accounts {
         keys: Arc<TokenKeys>,
         refresh_ttl_secs: i64,
         secure_cookies: bool,
+        mailer: crate::mail::Mailer,
     ) -> anyhow::Result<Self> {
         let mut random = [0_u8; 16];
         rand::thread_rng().fill_bytes(&mut random);
@@ -103,6 +106,7 @@ impl Accounts {
             keys,
             refresh_ttl_secs,
             secure_cookies,
+            mailer,
             dummy_hash,
             passwords: PasswordWork::for_this_machine(),
             cutoffs: SessionCutoffs::default(),
@@ -515,30 +519,21 @@ impl AccountService for Accounts {
             }
             Err(error) => return Err(internal(error)),
         };
-        // Invitations waiting for this address become memberships.
-        sqlx::query(
-            "INSERT INTO memberships (shop_id, user_id, role, created_at) \
-             SELECT shop_id, $1, role, $2 FROM invitations WHERE email = $3",
-        )
-        .bind(user_id)
-        .bind(now)
-        .bind(email.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
-        sqlx::query("DELETE FROM invitations WHERE email = $1")
-            .bind(email.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        // Invitations to this address stay invitations: typing an address proves nothing, so
+        // they are accepted by link once the address is verified (shops::invitations).
         let detail = client.ip.clone().unwrap_or_default();
         audit(&mut *tx, Some(user_id), None, "auth.signed_up", &detail)
+            .await
+            .map_err(internal)?;
+        // The proof of the address travels in the same transaction as the account.
+        super::verification::issue(&mut *tx, &self.mailer, user_id, email.as_str(), &name)
             .await
             .map_err(internal)?;
         let tokens = self
             .issue_tokens(&mut tx, user_id, email.as_str(), None, now)
             .await?;
         tx.commit().await.map_err(internal)?;
+        self.mailer.wake();
         Ok(AuthOutcome {
             user: UserDto {
                 id: user_id,
@@ -731,6 +726,20 @@ impl AccountService for Accounts {
             self.cookie(app::ACCESS_COOKIE, "", 0),
             self.cookie(app::REFRESH_COOKIE, "", 0),
         ]
+    }
+
+    async fn account(&self, session: &Session) -> Result<AccountDto, AppError> {
+        self.account_of(session).await
+    }
+
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    async fn verify_email(&self, token: &str) -> Result<String, AppError> {
+        self.open_verification_link(token).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = session.user_id), err(level = "info"))]
+    async fn resend_verification(&self, session: &Session) -> Result<(), AppError> {
+        self.send_new_verification(session).await
     }
 }
 

@@ -369,13 +369,28 @@ impl Registry {
         .await
     }
 
-    pub async fn pending_invitations(&self, shop_id: i64) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar::<_, String>(
-            "SELECT email FROM invitations WHERE shop_id = $1 ORDER BY email",
+    /// Invitations not accepted yet, with their expiry (`now` decides which have expired).
+    pub async fn pending_invitations(
+        &self,
+        shop_id: i64,
+        now: i64,
+    ) -> Result<Vec<app::shops::model::PendingInvitation>, sqlx::Error> {
+        let rows = sqlx::query_as::<_, (String, i64)>(
+            "SELECT email, expires_at FROM invitations WHERE shop_id = $1 ORDER BY email",
         )
         .bind(shop_id)
         .fetch_all(&self.db.pool)
-        .await
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(email, expires_at_ms)| app::shops::model::PendingInvitation {
+                    email,
+                    expires_at_ms,
+                    expired: expires_at_ms <= now,
+                },
+            )
+            .collect())
     }
 }
 

@@ -708,5 +708,342 @@ mod custom_domains {
                 .expect("record value")
                 .to_string(),
         )
+// ---- Mail (issue 14, section 1): a local SMTP stand-in and mailbox helpers ----
+
+/// One message the SMTP stand-in accepted.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// The message as sent after DATA (headers and body, dot-unstuffed).
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// The first header `name` (case-insensitive), unfolded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next()?;
+        let mut found: Option<String> = None;
+        for line in head.split("\r\n") {
+            if line.starts_with([' ', '\t']) {
+                if let Some(value) = found.as_mut() {
+                    value.push(' ');
+                    value.push_str(line.trim());
+                }
+                continue;
+            }
+            if found.is_some() {
+                break;
+            }
+            if let Some((key, value)) = line.split_once(':') {
+                if key.eq_ignore_ascii_case(name) {
+                    found = Some(value.trim().to_string());
+                }
+            }
+        }
+        found
+    }
+}
+
+#[derive(Default)]
+struct StandInState {
+    messages: Vec<ReceivedMail>,
+    /// Answer the next N `MAIL FROM` commands with this reply instead of accepting them.
+    failures: Vec<&'static str>,
+    /// Every `MAIL FROM` seen, accepted or not.
+    attempts: usize,
+}
+
+/// A small SMTP server on 127.0.0.1 that speaks EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP and
+/// QUIT, records what it accepts, and can be told to refuse the next attempts. Stops when
+/// dropped.
+pub struct SmtpStandIn {
+    pub addr: std::net::SocketAddr,
+    state: std::sync::Arc<std::sync::Mutex<StandInState>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SmtpStandIn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl SmtpStandIn {
+    pub async fn start() -> SmtpStandIn {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the SMTP stand-in");
+        let addr = listener.local_addr().expect("stand-in address");
+        let state = std::sync::Arc::new(std::sync::Mutex::new(StandInState::default()));
+        let shared = state.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let state = shared.clone();
+                tokio::spawn(async move {
+                    let _ = smtp_session(socket, state).await;
+                });
+            }
+        });
+        SmtpStandIn { addr, state, task }
+    }
+
+    /// `smtp_url` for the application under test (plain SMTP to loopback).
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    /// The next `n` attempts get `451` (try again later).
+    pub fn fail_next(&self, n: usize) {
+        let mut state = self.state.lock().expect("stand-in state");
+        state.failures = vec!["451 4.3.0 Try again later"; n];
+    }
+
+    /// The next `n` attempts get `550` (refused for good).
+    pub fn reject_next(&self, n: usize) {
+        let mut state = self.state.lock().expect("stand-in state");
+        state.failures = vec!["550 5.1.1 No such user"; n];
+    }
+
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        self.state.lock().expect("stand-in state").messages.clone()
+    }
+
+    /// Delivery attempts seen (`MAIL FROM` commands), accepted or refused.
+    pub fn attempts(&self) -> usize {
+        self.state.lock().expect("stand-in state").attempts
+    }
+
+    /// Waits until at least `count` messages have arrived (panics after `limit`).
+    pub async fn wait_for(&self, count: usize, limit: Duration) -> Vec<ReceivedMail> {
+        let started = std::time::Instant::now();
+        loop {
+            let messages = self.messages();
+            if messages.len() >= count {
+                return messages;
+            }
+            if started.elapsed() > limit {
+                panic!(
+                    "expected {count} messages within {limit:?}, got {}",
+                    messages.len()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn smtp_session(
+    socket: tokio::net::TcpStream,
+    state: std::sync::Arc<std::sync::Mutex<StandInState>>,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    write.write_all(b"220 stand-in ESMTP ready\r\n").await?;
+    let mut from = String::new();
+    let mut to = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_string();
+        let verb = command
+            .split([' ', ':'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        let reply: String = match verb.as_str() {
+            "EHLO" => "250-stand-in greets you\r\n250 8BITMIME".into(),
+            "HELO" | "NOOP" => "250 OK".into(),
+            "RSET" => {
+                from.clear();
+                to.clear();
+                "250 OK".into()
+            }
+            "MAIL" => {
+                let mut state = state.lock().expect("stand-in state");
+                state.attempts += 1;
+                if state.failures.is_empty() {
+                    from = command
+                        .splitn(2, ':')
+                        .nth(1)
+                        .unwrap_or("")
+                        .trim()
+                        .to_string();
+                    "250 OK".into()
+                } else {
+                    state.failures.remove(0).into()
+                }
+            }
+            "RCPT" => {
+                to.push(
+                    command
+                        .splitn(2, ':')
+                        .nth(1)
+                        .unwrap_or("")
+                        .trim()
+                        .to_string(),
+                );
+                "250 OK".into()
+            }
+            "DATA" => {
+                write
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    if lines.read_line(&mut line).await? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" || line == ".\n" {
+                        break;
+                    }
+                    let unstuffed = line.strip_prefix('.').unwrap_or(&line);
+                    data.push_str(unstuffed);
+                }
+                state
+                    .lock()
+                    .expect("stand-in state")
+                    .messages
+                    .push(ReceivedMail {
+                        from: std::mem::take(&mut from),
+                        to: std::mem::take(&mut to),
+                        data,
+                    });
+                "250 OK queued".into()
+            }
+            "QUIT" => {
+                write.write_all(b"221 Bye\r\n").await?;
+                return Ok(());
+            }
+            _ => "502 Command not implemented".into(),
+        };
+        write.write_all(format!("{reply}\r\n").as_bytes()).await?;
+    }
+}
+
+/// One row of the mail outbox, as the tests look at it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message_id: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+}
+
+impl TestApp {
+    /// Starts with mail delivered to `smtp` (the stand-in) instead of kept.
+    pub async fn start_with_smtp(engine: Engine, smtp: &SmtpStandIn) -> TestApp {
+        let url = smtp.url();
+        Self::start_with(engine, move |config| {
+            config.smtp_url = Some(Secret::new(url));
+        })
+        .await
+    }
+
+    /// Every outbox row, oldest first.
+    pub async fn outbox(&self) -> Vec<OutboxRow> {
+        sqlx::query_as::<_, OutboxRow>(
+            "SELECT id, message_id, recipient, subject, body_text, status, attempts, last_error \
+             FROM mail_outbox ORDER BY id",
+        )
+        .fetch_all(&self.app.state.platform.pool)
+        .await
+        .expect("outbox rows")
+    }
+
+    /// The newest mail to `recipient` (panics if there is none).
+    pub async fn last_mail_to(&self, recipient: &str) -> OutboxRow {
+        self.outbox()
+            .await
+            .into_iter()
+            .rev()
+            .find(|row| row.recipient == recipient)
+            .unwrap_or_else(|| panic!("no mail to {recipient}"))
+    }
+
+    /// Waits until the outbox row `id` has `status` (panics after ten seconds).
+    pub async fn wait_for_mail_status(&self, id: i64, status: &str) -> OutboxRow {
+        for _ in 0..500 {
+            if let Some(row) = self.outbox().await.into_iter().find(|row| row.id == id) {
+                if row.status == status {
+                    return row;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("mail {id} did not reach status {status}");
+    }
+}
+
+/// The first link in `text` whose path starts with `path` (e.g. `/verify-email`), as a path
+/// with its query (`/verify-email?token=…`).
+pub fn link_in(text: &str, path: &str) -> Option<String> {
+    text.split_whitespace()
+        .filter_map(|word| word.find("://").map(|at| &word[at + 3..]))
+        .filter_map(|rest| rest.find('/').map(|slash| &rest[slash..]))
+        .find(|link| link.starts_with(path))
+        .map(str::to_string)
+}
+
+impl TestApp {
+    /// Opens the newest verification link mailed to `email`, as its owner would.
+    pub async fn verify_email(&self, email: &str) {
+        let mail = self.last_mail_to(email).await;
+        let link = link_in(&mail.body_text, "/verify-email?token=")
+            .unwrap_or_else(|| panic!("no verification link in: {}", mail.body_text));
+        let token = link.trim_start_matches("/verify-email?token=");
+        let response = self
+            .api(
+                Method::POST,
+                "/auth/verify-email",
+                None,
+                Some(json!({ "token": token })),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "verifying {email}: {}",
+            response.text
+        );
+    }
+
+    /// Signs up a merchant, verifies their address and returns the access token.
+    pub async fn sign_up_verified(&self, email: &str) -> String {
+        let token = self.sign_up(email).await;
+        self.verify_email(email).await;
+        token
+    }
+}
+
+impl TestApp {
+    /// The token of the newest invitation link mailed to `email`.
+    pub async fn invitation_token(&self, email: &str) -> String {
+        let mail = self.last_mail_to(email).await;
+        link_in(&mail.body_text, "/invitations/")
+            .unwrap_or_else(|| panic!("no invitation link in: {}", mail.body_text))
+            .trim_start_matches("/invitations/")
+            .to_string()
+    }
+
+    /// Accepts the newest invitation mailed to `email` with `token` (the invitee's session).
+    pub async fn accept_invitation(&self, email: &str, session: &str) -> TestResponse {
+        let invitation = self.invitation_token(email).await;
+        self.api(
+            Method::POST,
+            &format!("/invitations/{invitation}/accept"),
+            Some(session),
+            None,
+        )
+        .await
     }
 }

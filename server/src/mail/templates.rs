@@ -1,0 +1,133 @@
+//! The text of each transactional mail, plain text with an HTML alternative. Names a user typed
+//! (shop names, people's names) are escaped in the HTML part.
+
+use super::Mail;
+use app::html::escape_into;
+
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(&mut out, text);
+    out
+}
+
+fn html_page(paragraphs: &[String], link: &str, button: &str) -> String {
+    let mut html = String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif\">");
+    for paragraph in paragraphs {
+        html.push_str("<p>");
+        html.push_str(paragraph);
+        html.push_str("</p>");
+    }
+    let link = escaped(link);
+    html.push_str(&format!(
+        "<p><a href=\"{link}\">{button}</a></p><p style=\"color:#666\">{link}</p></body></html>"
+    ));
+    html
+}
+
+/// The link that proves a merchant receives mail at `to`.
+pub fn email_verification(to: &str, name: &str, link: &str, valid_hours: i64) -> Mail {
+    let text = format!(
+        "Hello {name},\n\n\
+         please confirm that {to} is your e-mail address by opening this link:\n\n\
+         {link}\n\n\
+         The link works once and expires in {valid_hours} hours. If you did not create a \
+         Cartwright account, ignore this mail.\n"
+    );
+    let html = html_page(
+        &[
+            format!("Hello {},", escaped(name)),
+            format!(
+                "please confirm that {} is your e-mail address.",
+                escaped(to)
+            ),
+            format!(
+                "The link works once and expires in {valid_hours} hours. If you did not \
+                 create a Cartwright account, ignore this mail."
+            ),
+        ],
+        link,
+        "Confirm my e-mail address",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: "Confirm your e-mail address".into(),
+        text,
+        html: Some(html),
+    }
+}
+
+/// An invitation to join `shop` as staff.
+pub fn staff_invitation(to: &str, shop: &str, inviter: &str, link: &str, valid_days: i64) -> Mail {
+    let text = format!(
+        "Hello,\n\n\
+         {inviter} invites you to work on the shop \"{shop}\" in Cartwright as staff.\n\n\
+         Open this link to accept (log in or create an account with {to} first):\n\n\
+         {link}\n\n\
+         The link works once and expires in {valid_days} days. If you do not know {inviter}, \
+         ignore this mail.\n"
+    );
+    let html = html_page(
+        &[
+            "Hello,".to_string(),
+            format!(
+                "{} invites you to work on the shop “{}” in Cartwright as staff.",
+                escaped(inviter),
+                escaped(shop)
+            ),
+            format!(
+                "Log in or create an account with {} first. The link works once and expires \
+                 in {valid_days} days.",
+                escaped(to)
+            ),
+        ],
+        link,
+        "Open the invitation",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: format!("You are invited to {shop} on Cartwright"),
+        text,
+        html: Some(html),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verification_mail_carries_the_link_in_both_parts() {
+        let mail = email_verification(
+            "ana@example.com",
+            "Ana",
+            "https://admin.example.com/verify-email?token=abc",
+            48,
+        );
+        assert_eq!(mail.to, "ana@example.com");
+        assert!(mail
+            .text
+            .contains("https://admin.example.com/verify-email?token=abc"));
+        assert!(mail.text.contains("48 hours"));
+        let html = mail.html.expect("html part");
+        assert!(html.contains("href=\"https://admin.example.com/verify-email?token=abc\""));
+    }
+
+    #[test]
+    fn names_typed_by_users_are_escaped_in_html() {
+        let mail = staff_invitation(
+            "bo@example.com",
+            "<b>Shop</b>",
+            "Eve <eve@example.com>",
+            "https://x.example/invitations/t",
+            7,
+        );
+        let html = mail.html.expect("html part");
+        assert!(!html.contains("<b>Shop</b>"), "{html}");
+        assert!(html.contains("&lt;b&gt;Shop&lt;/b&gt;"), "{html}");
+        assert!(mail.text.contains("7 days"));
+        assert!(
+            mail.subject.contains("<b>Shop</b>"),
+            "subjects are plain text"
+        );
+    }
+}
