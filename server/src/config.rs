@@ -63,6 +63,41 @@ pub struct Config {
     /// How many pages of one shop render at once; further page requests of that shop wait for
     /// a turn. `0` means two per CPU. See [`Config::page_render_limit`].
     pub page_renders: usize,
+    /// Work every request is bounded by (see [`Limits`]).
+    pub limits: Limits,
+}
+
+/// Bounds on the work one client can cause, so that a slow or hostile client cannot hold the
+/// server's memory, connections or turns.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// The largest upload (a CSV import) in bytes; a larger body is refused with 413.
+    pub max_upload_bytes: u64,
+    /// How long a client may take to send a request's headers before its connection is closed.
+    pub header_read_timeout_secs: u64,
+    /// How long a request may take to be answered (uploads: between two chunks of the body)
+    /// before it is answered with 408.
+    pub request_timeout_secs: u64,
+    /// How long a page waits for its shop's turn before it is answered with 503.
+    pub page_wait_secs: u64,
+    /// Shops one account may create; the next one is refused with 403.
+    pub max_shops_per_account: i64,
+    /// Shop databases provisioned at once; further shops wait for their turn.
+    pub provisioning_concurrency: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_upload_bytes: 200 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 30,
+            page_wait_secs: 10,
+            max_shops_per_account: 25,
+            provisioning_concurrency: 2,
+        }
+    }
 }
 
 impl Default for Config {
@@ -83,6 +118,7 @@ impl Default for Config {
             shop_pool_idle_secs: 300,
             max_open_shop_pools: 200,
             page_renders: 0,
+            limits: Limits::default(),
         }
     }
 }
@@ -100,6 +136,7 @@ struct FileConfig {
     shop_pool_idle_secs: Option<u64>,
     max_open_shop_pools: Option<usize>,
     page_renders: Option<usize>,
+    limits: Option<Limits>,
 }
 
 #[derive(Deserialize)]
@@ -157,6 +194,11 @@ impl Config {
             config.page_renders = renders
                 .parse()
                 .context("CARTWRIGHT_PAGE_RENDERS needs a whole number")?;
+        }
+        if let Some(count) = env("CARTWRIGHT_MAX_SHOPS_PER_ACCOUNT") {
+            config.limits.max_shops_per_account = count
+                .parse()
+                .context("CARTWRIGHT_MAX_SHOPS_PER_ACCOUNT needs a whole number")?;
         }
         if let Some(dev) = env("CARTWRIGHT_DEV") {
             config.dev_mode = matches!(dev.as_str(), "1" | "true" | "yes");
@@ -227,6 +269,9 @@ impl Config {
         }
         if let Some(value) = file.page_renders {
             self.page_renders = value;
+        }
+        if let Some(value) = file.limits {
+            self.limits = value;
         }
         Ok(())
     }
@@ -313,5 +358,33 @@ mod tests {
         std::fs::write(&path, "page_renders = -1\n").expect("write");
         let error = Config::default().apply_file(&path).expect_err("negative");
         assert!(format!("{error:#}").contains("page_renders"), "{error:#}");
+    }
+
+    #[test]
+    fn limits_come_from_their_own_table_and_refuse_unknown_keys() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cartwright.toml");
+        std::fs::write(
+            &path,
+            "[limits]\nmax_upload_bytes = 1000\nmax_shops_per_account = 3\n",
+        )
+        .expect("write");
+        let mut config = Config::default();
+        config.apply_file(&path).expect("valid file");
+        assert_eq!(config.limits.max_upload_bytes, 1000);
+        assert_eq!(config.limits.max_shops_per_account, 3);
+        assert_eq!(
+            config.limits.request_timeout_secs,
+            Limits::default().request_timeout_secs,
+            "keys left out keep their defaults"
+        );
+        std::fs::write(&path, "[limits]\nmax_upload_byte = 1000\n").expect("write");
+        let error = Config::default()
+            .apply_file(&path)
+            .expect_err("misspelt key");
+        assert!(
+            format!("{error:#}").contains("max_upload_byte"),
+            "{error:#}"
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod machine;
 pub mod orders;
 pub mod portal;
+pub mod serve;
 pub mod shops;
 pub mod sql;
 pub mod startup;

@@ -18,7 +18,7 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
             };
             let outcome = services.accounts.sign_up(input, &client_info()).await?;
             append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
-            leptos_axum::redirect("/shops");
+            redirect("/shops")?;
             Ok(())
         }
         .await,
@@ -36,7 +36,7 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
                 .log_in(&email, &password, &client_info())
                 .await?;
             append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
-            leptos_axum::redirect(&safe_next_path(next.as_deref()));
+            redirect(&safe_next_path(next.as_deref()))?;
             Ok(())
         }
         .await,
@@ -52,7 +52,7 @@ pub async fn log_out() -> Result<(), AppError> {
             let refresh = cookie(crate::REFRESH_COOKIE);
             services.accounts.log_out(refresh.as_deref()).await?;
             append_set_cookies(services.accounts.cleared_session_cookies());
-            leptos_axum::redirect("/login");
+            redirect("/login")?;
             Ok(())
         }
         .await,

@@ -53,7 +53,7 @@ pub async fn create_shop(
                 timezone,
             };
             let shop = services()?.shops.create_shop(&session, input).await?;
-            leptos_axum::redirect(&format!("/shops/{}/provisioning", shop.slug));
+            redirect(&format!("/shops/{}/provisioning", shop.slug))?;
             Ok(())
         }
         .await,

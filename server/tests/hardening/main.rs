@@ -5,6 +5,6 @@
 mod support;
 
 mod auth;
+mod limits;
 mod mail;
 mod races;
-mod limits;
