@@ -18,6 +18,12 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A request body over the size the endpoint accepts.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The client took too long to send its request.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// Transport or encoding failure between browser and server.
@@ -49,6 +55,8 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests(_) => 429,
+            AppError::PayloadTooLarge(_) => 413,
+            AppError::RequestTimeout(_) => 408,
             AppError::Internal => 500,
             AppError::Transport(_) => 400,
         }
@@ -63,6 +71,8 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::PayloadTooLarge(_) => "payload_too_large",
+            AppError::RequestTimeout(_) => "request_timeout",
             AppError::Internal => "internal",
             AppError::Transport(_) => "bad_request",
         }

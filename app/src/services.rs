@@ -538,12 +538,39 @@ pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-/// The caller of a portal server function: the shop and the customer cookie of that shop.
-pub fn portal_caller(slug: &str) -> PortalCaller {
-    PortalCaller {
-        slug: slug.to_string(),
-        token: cookie(&crate::portal::customer_cookie_name(slug)),
+/// The caller of a portal server function: the shop and the customer cookie of that shop. The
+/// slug comes from the client and ends up in cookie names and redirects, so it is checked here,
+/// at the edge: anything that is not a well-formed slug is a shop that does not exist (404).
+pub fn portal_caller(slug: &str) -> Result<PortalCaller, AppError> {
+    let slug = checked_slug(slug)?;
+    Ok(PortalCaller {
+        token: cookie(&crate::portal::customer_cookie_name(&slug)),
+        slug,
+    })
+}
+
+/// A shop slug sent by a client, exactly as a shop could have it; anything else is 404.
+pub fn checked_slug(raw: &str) -> Result<String, AppError> {
+    match crate::shops::rules::Slug::parse(raw) {
+        Ok(slug) if slug.as_str() == raw => Ok(raw.to_string()),
+        _ => Err(AppError::NotFound("Shop not found".into())),
     }
+}
+
+/// Sends the browser on to `path` after a form post (a 302 for a plain form, the
+/// server-function redirect header for the hydrated client). `leptos_axum::redirect` panics on
+/// a value that cannot be a header; a target that is not a plain path of this site is refused
+/// with a 400 instead.
+pub fn redirect(path: &str) -> Result<(), AppError> {
+    if !is_same_origin_path(path) || http::HeaderValue::from_str(path).is_err() {
+        tracing::warn!(
+            path,
+            "refused a redirect to something that is not a page of this site"
+        );
+        return Err(AppError::invalid("next", "is not a page of this site"));
+    }
+    leptos_axum::redirect(path);
+    Ok(())
 }
 
 /// The value of cookie `name` in the current request.
@@ -631,7 +658,24 @@ fn percent_decode(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_same_origin_path, safe_next_path};
+    use super::{checked_slug, is_same_origin_path, safe_next_path};
+
+    #[test]
+    fn a_slug_from_the_client_must_be_exactly_a_shop_slug() {
+        assert_eq!(checked_slug("acme-supply").as_deref(), Ok("acme-supply"));
+        for bad in [
+            "",
+            " acme",
+            "acme\r\nSet-Cookie: x=1",
+            "Acme",
+            "a/b",
+            "ac me",
+            "acme\n",
+        ] {
+            let refused = checked_slug(bad).expect_err(bad);
+            assert_eq!(refused.status_code(), 404, "{bad:?}");
+        }
+    }
 
     #[test]
     fn next_path_after_login_never_leaves_the_site() {

@@ -16,6 +16,7 @@ pub mod machine;
 pub mod mail;
 pub mod orders;
 pub mod portal;
+pub mod serve;
 pub mod shops;
 pub mod sql;
 pub mod startup;

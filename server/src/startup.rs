@@ -211,6 +211,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let provisioner = Provisioner {
         registry: registry.clone(),
         placement,
+        max_shops_per_account: config.limits.max_shops_per_account,
+        provisioning_turns: Arc::new(tokio::sync::Semaphore::new(
+            config.limits.provisioning_concurrency.max(1),
+        )),
     };
     let resolver = Arc::new(TenantResolver::new(
         registry.clone(),
@@ -232,6 +236,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let catalog = Arc::new(crate::catalog::Catalog {
         access: access.clone(),
         upload_dir: config.data_dir.join("uploads"),
+        running_imports: Default::default(),
     });
     let orders = Arc::new(crate::orders::Orders {
         access: access.clone(),
@@ -333,14 +338,57 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Starts a page render when its shop has a turn free (see [`PageTurns`]).
-async fn admit_page(
-    State(turns): State<Arc<PageTurns>>,
+/// Starts a page render when its shop has a turn free (see [`PageTurns`]); a page that gets no
+/// turn within `limits.page_wait_secs` is answered 503 instead of waiting on.
+async fn admit_page(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    let limit = Duration::from_secs(state.config.limits.page_wait_secs.max(1));
+    match tokio::time::timeout(limit, state.page_turns.wait(request.uri().path())).await {
+        Ok(_turn) => next.run(request).await,
+        Err(_) => {
+            tracing::warn!(
+                path = request.uri().path(),
+                "no page turn within the wait limit"
+            );
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "2")],
+                "This shop is very busy right now. Please try again in a moment.",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Whether a request is an upload, which may take longer than the request time limit as a
+/// whole (its body is held to that limit between chunks instead, see `api::commerce`).
+fn is_upload(request: &Request<Body>) -> bool {
+    let path = request.uri().path();
+    request.method() == axum::http::Method::POST
+        && (path.ends_with("/products/import") || path.ends_with("/products/imports"))
+}
+
+/// Answers 408 to a request that takes longer than `limits.request_timeout_secs`, so a client
+/// that trickles its body (or a handler stuck on a dependency) cannot hold a worker for ever.
+async fn request_time_limit(
+    State(state): State<AppState>,
     request: Request<Body>,
     next: Next,
 ) -> Response {
-    let _turn = turns.wait(request.uri().path()).await;
-    next.run(request).await
+    if is_upload(&request) {
+        return next.run(request).await;
+    }
+    let limit = Duration::from_secs(state.config.limits.request_timeout_secs.max(1));
+    let name = format!("{} {}", request.method(), request.uri().path());
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(request = %name, "request over the time limit");
+            crate::error::ApiError(app::error::AppError::RequestTimeout(
+                "The request took too long and was stopped; please try again".into(),
+            ))
+            .into_response()
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -360,10 +408,7 @@ pub fn router(state: AppState) -> Router {
                 .leptos_routes_with_context(&state, routes, context.clone(), move || {
                     shell(options.clone())
                 })
-                .route_layer(middleware::from_fn_with_state(
-                    state.page_turns.clone(),
-                    admit_page,
-                )),
+                .route_layer(middleware::from_fn_with_state(state.clone(), admit_page)),
         )
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
@@ -374,6 +419,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::portal::host::storefront_host_layer,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_time_limit,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -381,17 +430,19 @@ pub fn router(state: AppState) -> Router {
 impl Application {
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests and closes databases.
     pub async fn serve(self) -> anyhow::Result<()> {
-        let listener = tokio::net::TcpListener::bind(self.addr)
+        let listener = crate::serve::bind(self.addr)
             .await
             .with_context(|| format!("binding {}", self.addr))?;
         tracing::info!("listening on http://{}", listener.local_addr()?);
-        axum::serve(
+        let header_read_timeout =
+            Duration::from_secs(self.state.config.limits.header_read_timeout_secs.max(1));
+        crate::serve::serve(
             listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            header_read_timeout,
+            shutdown_signal(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        .await;
         self.state.pools.close_all().await;
         self.state.platform.close().await;
         tracing::info!("shut down cleanly");

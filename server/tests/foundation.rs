@@ -1256,11 +1256,12 @@ async fn the_provisioning_page_asks_browsers_without_wasm_to_reload_until_the_sh
 async fn a_shops_pages_wait_for_a_free_turn_and_other_pages_do_not() {
     let app = TestApp::start_with(Engine::Sqlite, |config| config.page_renders = 2).await;
     let turns = app.app.state.page_turns.clone();
-    assert_eq!(turns.available("acme"), 2);
+    let portal = server::tenancy::page_turns::PageArea::Portal;
+    assert_eq!(turns.available(portal, "acme"), 2);
 
     let taken = (
         turns.wait("/s/acme/").await.expect("a shop page"),
-        turns.wait("/shops/acme").await.expect("a shop page"),
+        turns.wait("/s/acme/cart").await.expect("a shop page"),
     );
     let waiting = app.page("/s/acme/login", None);
     tokio::pin!(waiting);

@@ -24,7 +24,7 @@ pub async fn sign_up(
             let outcome = services.accounts.sign_up(input, &client_info()).await?;
             append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
             // Back to where the new merchant came from (an invitation link), or their shops.
-            leptos_axum::redirect(&safe_next_path(next.as_deref()));
+            redirect(&safe_next_path(next.as_deref()))?;
             Ok(())
         }
         .await,
@@ -42,7 +42,7 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
                 .log_in(&email, &password, &client_info())
                 .await?;
             append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
-            leptos_axum::redirect(&safe_next_path(next.as_deref()));
+            redirect(&safe_next_path(next.as_deref()))?;
             Ok(())
         }
         .await,
@@ -62,7 +62,7 @@ pub async fn log_out() -> Result<(), AppError> {
                 .log_out(session.as_ref(), refresh.as_deref())
                 .await?;
             append_set_cookies(services.accounts.cleared_session_cookies());
-            leptos_axum::redirect("/login");
+            redirect("/login")?;
             Ok(())
         }
         .await,

@@ -81,7 +81,7 @@ pub async fn create_order(
                 .orders
                 .create_order(&session, &slug, input)
                 .await?;
-            leptos_axum::redirect(&format!("/shops/{slug}/orders/{}", order.id));
+            redirect(&format!("/shops/{slug}/orders/{}", order.id))?;
             Ok(())
         }
         .await,

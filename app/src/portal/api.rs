@@ -25,6 +25,7 @@ pub async fn portal_sign_up(
     use crate::services::*;
     respond(
         async {
+            let shop = checked_slug(&shop)?;
             let portal = services()?.portal;
             let input = CustomerSignUpInput {
                 email,
@@ -37,7 +38,7 @@ pub async fn portal_sign_up(
             };
             let session = portal.sign_up(&shop, input, &client_info()).await?;
             append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
-            leptos_axum::redirect(&format!("/s/{shop}/account"));
+            redirect(&format!("/s/{shop}/account"))?;
             Ok(())
         }
         .await,
@@ -54,6 +55,7 @@ pub async fn portal_log_in(
     use crate::services::*;
     respond(
         async {
+            let shop = checked_slug(&shop)?;
             let portal = services()?.portal;
             let session = portal
                 .log_in(&shop, &email, &password, &client_info())
@@ -68,7 +70,7 @@ pub async fn portal_log_in(
             } else {
                 format!("{prefix}/account")
             };
-            leptos_axum::redirect(&target);
+            redirect(&target)?;
             Ok(())
         }
         .await,
@@ -80,11 +82,12 @@ pub async fn portal_log_out(shop: String) -> Result<(), AppError> {
     use crate::services::*;
     respond(
         async {
+            let caller = portal_caller(&shop)?;
             let portal = services()?.portal;
             // Logging out without a valid session still clears the cookie.
-            let _ = portal.log_out(&portal_caller(&shop)).await;
+            let _ = portal.log_out(&caller).await;
             append_set_cookies(vec![portal.session_cookie(&shop, None)]);
-            leptos_axum::redirect(&format!("/s/{shop}"));
+            redirect(&format!("/s/{shop}"))?;
             Ok(())
         }
         .await,
@@ -95,7 +98,7 @@ pub async fn portal_log_out(shop: String) -> Result<(), AppError> {
 #[server(prefix = "/sfn", endpoint = "get_portal_context")]
 pub async fn get_portal_context(shop: String) -> Result<PortalContext, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.context(&portal_caller(&shop)).await }.await)
+    respond(async { services()?.portal.context(&portal_caller(&shop)?).await }.await)
 }
 
 /// The guard of the business pages: the profile of a verified business of this shop, 401 for
@@ -107,7 +110,7 @@ pub async fn portal_business(shop: String) -> Result<CustomerProfile, AppError> 
         async {
             services()?
                 .portal
-                .business_profile(&portal_caller(&shop))
+                .business_profile(&portal_caller(&shop)?)
                 .await
         }
         .await,
@@ -120,13 +123,13 @@ pub async fn get_portal_catalog(
     #[server(default)] q: String,
 ) -> Result<PortalCatalog, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.catalog(&portal_caller(&shop), &q).await }.await)
+    respond(async { services()?.portal.catalog(&portal_caller(&shop)?, &q).await }.await)
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_orders")]
 pub async fn portal_orders(shop: String) -> Result<OrderPage, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.my_orders(&portal_caller(&shop)).await }.await)
+    respond(async { services()?.portal.my_orders(&portal_caller(&shop)?).await }.await)
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_reorder")]
@@ -136,7 +139,7 @@ pub async fn portal_reorder(shop: String, order_id: i64) -> Result<String, AppEr
         async {
             services()?
                 .portal
-                .reorder_lines(&portal_caller(&shop), order_id)
+                .reorder_lines(&portal_caller(&shop)?, order_id)
                 .await
         }
         .await,
@@ -146,13 +149,21 @@ pub async fn portal_reorder(shop: String, order_id: i64) -> Result<String, AppEr
 #[server(prefix = "/sfn", endpoint = "portal_quotes")]
 pub async fn portal_quotes(shop: String) -> Result<Vec<QuoteRow>, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.my_quotes(&portal_caller(&shop)).await }.await)
+    respond(async { services()?.portal.my_quotes(&portal_caller(&shop)?).await }.await)
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_quote")]
 pub async fn portal_quote(shop: String, id: i64) -> Result<QuoteDetail, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.my_quote(&portal_caller(&shop), id).await }.await)
+    respond(
+        async {
+            services()?
+                .portal
+                .my_quote(&portal_caller(&shop)?, id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_request_quote")]
@@ -173,9 +184,9 @@ pub async fn portal_request_quote(
             };
             let quote = services()?
                 .portal
-                .request_quote(&portal_caller(&shop), input)
+                .request_quote(&portal_caller(&shop)?, input)
                 .await?;
-            leptos_axum::redirect(&format!("/s/{shop}/quotes/{}", quote.id));
+            redirect(&format!("/s/{shop}/quotes/{}", quote.id))?;
             Ok(())
         }
         .await,
@@ -194,7 +205,7 @@ pub async fn portal_decide_quote(
     respond(
         async {
             let portal = services()?.portal;
-            let caller = portal_caller(&shop);
+            let caller = portal_caller(&shop)?;
             match decision.as_str() {
                 "accept" => portal.accept_quote(&caller, id, expected_version).await?,
                 "decline" => portal.decline_quote(&caller, id, expected_version).await?,
@@ -213,7 +224,7 @@ pub async fn portal_quote_message(shop: String, id: i64, body: String) -> Result
         async {
             services()?
                 .portal
-                .customer_quote_message(&portal_caller(&shop), id, &body)
+                .customer_quote_message(&portal_caller(&shop)?, id, &body)
                 .await?;
             Ok(())
         }
@@ -234,7 +245,7 @@ pub async fn portal_bulk_order(
     respond(
         async {
             let portal = services()?.portal;
-            let caller = portal_caller(&shop);
+            let caller = portal_caller(&shop)?;
             let check = portal.check_bulk_order(&caller, &lines).await?;
             let currency = portal.context(&caller).await?.currency;
             let placed = if intent == "place" && check.is_orderable() {
@@ -261,7 +272,7 @@ pub async fn portal_company(
         async {
             services()?
                 .portal
-                .company_account(&portal_caller(&shop))
+                .company_account(&portal_caller(&shop)?)
                 .await
         }
         .await,
@@ -279,7 +290,7 @@ pub async fn portal_invite_buyer(
         async {
             services()?
                 .portal
-                .invite_buyer(&portal_caller(&shop), &email, &name)
+                .invite_buyer(&portal_caller(&shop)?, &email, &name)
                 .await
         }
         .await,
@@ -298,7 +309,7 @@ pub async fn portal_set_buyer_limit(
         async {
             services()?
                 .portal
-                .set_buyer_limit(&portal_caller(&shop), buyer_id, &spending_limit, &period)
+                .set_buyer_limit(&portal_caller(&shop)?, buyer_id, &spending_limit, &period)
                 .await?;
             Ok(())
         }
@@ -323,7 +334,7 @@ pub async fn portal_decide_company_order(
             };
             services()?
                 .portal
-                .decide_company_order(&portal_caller(&shop), id, approve)
+                .decide_company_order(&portal_caller(&shop)?, id, approve)
                 .await?;
             Ok(())
         }
@@ -341,12 +352,13 @@ pub async fn portal_accept_invitation(
     use crate::services::*;
     respond(
         async {
+            let shop = checked_slug(&shop)?;
             let portal = services()?.portal;
             let session = portal
                 .accept_invitation(&shop, &token, &name, &password)
                 .await?;
             append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
-            leptos_axum::redirect(&format!("/s/{shop}/account"));
+            redirect(&format!("/s/{shop}/account"))?;
             Ok(())
         }
         .await,
@@ -356,7 +368,7 @@ pub async fn portal_accept_invitation(
 #[server(prefix = "/sfn", endpoint = "portal_cart")]
 pub async fn portal_cart(shop: String) -> Result<super::model::CartView, AppError> {
     use crate::services::*;
-    respond(async { services()?.portal.cart(&portal_caller(&shop)).await }.await)
+    respond(async { services()?.portal.cart(&portal_caller(&shop)?).await }.await)
 }
 
 /// Adds to the cart (`mode = add`) or sets a line's quantity (`mode = set`, 0 removes it).
@@ -372,7 +384,7 @@ pub async fn portal_change_cart(
         async {
             services()?
                 .portal
-                .change_cart(&portal_caller(&shop), &sku, &quantity, mode != "set")
+                .change_cart(&portal_caller(&shop)?, &sku, &quantity, mode != "set")
                 .await?;
             Ok(())
         }
@@ -391,7 +403,7 @@ pub async fn portal_checkout(
         async {
             services()?
                 .portal
-                .checkout(&portal_caller(&shop), shipping_address, &notes)
+                .checkout(&portal_caller(&shop)?, shipping_address, &notes)
                 .await
         }
         .await,

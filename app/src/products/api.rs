@@ -48,7 +48,7 @@ pub async fn create_product(
                 .catalog
                 .create_product(&session, &slug, product, vec![variant])
                 .await?;
-            leptos_axum::redirect(&format!("/shops/{slug}/products/{}", created.id));
+            redirect(&format!("/shops/{slug}/products/{}", created.id))?;
             Ok(())
         }
         .await,

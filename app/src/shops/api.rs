@@ -53,7 +53,7 @@ pub async fn create_shop(
                 timezone,
             };
             let shop = services()?.shops.create_shop(&session, input).await?;
-            leptos_axum::redirect(&format!("/shops/{}/provisioning", shop.slug));
+            redirect(&format!("/shops/{}/provisioning", shop.slug))?;
             Ok(())
         }
         .await,
@@ -253,7 +253,7 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
                 .shops
                 .accept_invitation(&session, &token)
                 .await?;
-            leptos_axum::redirect(&format!("/shops/{}", shop.slug));
+            redirect(&format!("/shops/{}", shop.slug))?;
             Ok(())
         }
         .await,

@@ -18,9 +18,8 @@ use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 
-/// The largest CSV accepted (a 50,000-row catalog is about 10 MB).
-pub const MAX_UPLOAD_BYTES: usize = 200 * 1024 * 1024;
-
+/// The upload routes take no `DefaultBodyLimit`: `save_upload` counts the bytes itself against
+/// the configured `limits.max_upload_bytes` (a 50,000-row catalog is about 10 MB).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -30,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/products/export", get(export_products))
         .route(
             "/shops/{slug}/products/import",
-            post(import_products).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+            post(import_products).layer(DefaultBodyLimit::disable()),
         )
         .route("/shops/{slug}/products/imports/{id}", get(import_status))
         .route(
@@ -57,7 +56,7 @@ pub fn router() -> Router<AppState> {
 pub fn dashboard_router() -> Router<AppState> {
     Router::new().route(
         "/shops/{slug}/products/imports",
-        post(upload_from_dashboard).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        post(upload_from_dashboard).layer(DefaultBodyLimit::disable()),
     )
 }
 
@@ -221,7 +220,10 @@ async fn import_status(
     ))
 }
 
-/// Writes an incoming byte stream to a new file in the upload directory.
+/// Writes an incoming byte stream to a new file in the upload directory, counting bytes as they
+/// arrive: `DefaultBodyLimit` does not apply to a raw `Body`, so the limit is enforced here (413)
+/// and a client that stops sending for the request time limit gets 408. A refused upload leaves
+/// no file behind.
 async fn save_upload<S, E>(
     state: &AppState,
     mut stream: S,
@@ -230,6 +232,7 @@ where
     S: Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
+    let limits = &state.config.limits;
     let dir = &state.catalog.upload_dir;
     tokio::fs::create_dir_all(dir).await.map_err(internal)?;
     let name: String = {
@@ -241,30 +244,63 @@ where
     };
     let path = dir.join(format!("{name}.csv"));
     let mut file = tokio::fs::File::create(&path).await.map_err(internal)?;
-    let mut bytes: i64 = 0;
-    while let Some(chunk) = stream.next().await {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(error) => {
-                let _ = tokio::fs::remove_file(&path).await;
+    let written = copy_limited(&mut stream, &mut file, limits).await;
+    let written = match written {
+        Ok(bytes) => file.flush().await.map_err(internal).map(|()| bytes),
+        Err(error) => Err(error),
+    };
+    match written {
+        Ok(0) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            Err(AppError::invalid("file", "the file is empty"))
+        }
+        Ok(bytes) => Ok((path, bytes as i64)),
+        Err(error) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            Err(error)
+        }
+    }
+}
+
+/// Copies the body into `file`, refusing it once it is over `limits.max_upload_bytes` or when no
+/// data arrives for `limits.request_timeout_secs`.
+async fn copy_limited<S, E>(
+    stream: &mut S,
+    file: &mut tokio::fs::File,
+    limits: &crate::config::Limits,
+) -> Result<u64, AppError>
+where
+    S: Stream<Item = Result<axum::body::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let idle = std::time::Duration::from_secs(limits.request_timeout_secs.max(1));
+    let mut bytes: u64 = 0;
+    loop {
+        let chunk = match tokio::time::timeout(idle, stream.next()).await {
+            Ok(Some(Ok(chunk))) => chunk,
+            Ok(Some(Err(error))) => {
                 return Err(AppError::invalid(
                     "file",
                     format!("the upload did not complete ({error})"),
-                ));
+                ))
+            }
+            Ok(None) => return Ok(bytes),
+            Err(_) => {
+                return Err(AppError::RequestTimeout(format!(
+                    "The upload stalled: no data arrived for {} seconds",
+                    idle.as_secs()
+                )))
             }
         };
-        bytes += chunk.len() as i64;
-        if let Err(error) = file.write_all(&chunk).await {
-            let _ = tokio::fs::remove_file(&path).await;
-            return Err(internal(error));
+        bytes += chunk.len() as u64;
+        if bytes > limits.max_upload_bytes {
+            return Err(AppError::PayloadTooLarge(format!(
+                "The file is larger than the {} MB an import accepts; split it into smaller files",
+                limits.max_upload_bytes.div_ceil(1024 * 1024)
+            )));
         }
+        file.write_all(&chunk).await.map_err(internal)?;
     }
-    file.flush().await.map_err(internal)?;
-    if bytes == 0 {
-        let _ = tokio::fs::remove_file(&path).await;
-        return Err(AppError::invalid("file", "the file is empty"));
-    }
-    Ok((path, bytes))
 }
 
 #[derive(Deserialize)]
@@ -283,13 +319,14 @@ async fn import_products(
     body: Body,
 ) -> ApiResult<Response> {
     let shop = state.catalog.open(&session, &slug).await?;
+    let slot = state.catalog.running_imports.claim(shop.shop.id)?;
     let (path, bytes) = save_upload(&state, body.into_data_stream()).await?;
     let file_name = if query.file_name.trim().is_empty() {
         "upload.csv".to_string()
     } else {
         query.file_name.trim().chars().take(200).collect()
     };
-    let status = crate::catalog::import::start(&shop, &file_name, path, bytes).await?;
+    let status = crate::catalog::import::start(&shop, &file_name, path, bytes, slot).await?;
     let location = format!("/api/v1/shops/{slug}/products/imports/{}", status.id);
     let mut response = (StatusCode::ACCEPTED, Json(status)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -317,8 +354,9 @@ async fn upload_from_dashboard(
             .chars()
             .take(200)
             .collect::<String>();
+        let slot = state.catalog.running_imports.claim(shop.shop.id)?;
         let (path, bytes) = save_upload(&state, field).await?;
-        let status = crate::catalog::import::start(&shop, &file_name, path, bytes).await?;
+        let status = crate::catalog::import::start(&shop, &file_name, path, bytes, slot).await?;
         return Ok(
             Redirect::to(&format!("/shops/{slug}/products/imports/{}", status.id)).into_response(),
         );

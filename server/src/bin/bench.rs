@@ -317,11 +317,14 @@ async fn drop_databases(admin: &AnyPool, names: &[String]) -> anyhow::Result<()>
 // --- provisioning --------------------------------------------------------------------------
 
 fn bench_config(data_dir: &Path) -> Config {
-    Config {
+    let mut config = Config {
         data_dir: data_dir.to_path_buf(),
         jwt_secret: Some(Secret::new("x".repeat(40))),
         ..Config::default()
-    }
+    };
+    // One benchmark account owns every shop it provisions.
+    config.limits.max_shops_per_account = i64::MAX;
+    config
 }
 
 async fn start(config: Config) -> anyhow::Result<AppState> {

@@ -51,6 +51,7 @@ pub async fn start(
     file_name: &str,
     path: PathBuf,
     bytes_total: i64,
+    slot: super::running::ImportSlot,
 ) -> Result<ImportStatus, AppError> {
     let import_id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO imports (kind, file_name, status, bytes_total, actor, created_at) VALUES ('products', $1, 'queued', $2, $3, $4) RETURNING id",
@@ -76,6 +77,8 @@ pub async fn start(
                 .await;
         }
         let _ = tokio::fs::remove_file(&path).await;
+        // The shop may start its next import only now.
+        drop(slot);
     });
     status(&shop.db, import_id).await
 }

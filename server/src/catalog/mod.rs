@@ -5,6 +5,7 @@
 pub mod csv_format;
 pub mod export;
 pub mod import;
+pub mod running;
 
 use crate::access::{OpenShop, ShopAccess};
 use crate::db::{is_unique_violation, now_ms, Database};
@@ -25,6 +26,8 @@ pub struct Catalog {
     pub access: ShopAccess,
     /// Where uploaded import files wait while they are processed.
     pub upload_dir: PathBuf,
+    /// One running import per shop (see [`running`]).
+    pub running_imports: std::sync::Arc<running::RunningImports>,
 }
 
 /// Product fields after validation.

@@ -9,6 +9,10 @@
 //! unreachable only holds up its own pages. Pages outside a shop (log-in, the shop list) do not
 //! take turns.
 //!
+//! A shop's dashboard and its customer portal take turns in separate queues: anonymous portal
+//! visitors can fill the portal's queue, never the merchants'. Nobody waits without end either:
+//! the router answers 503 to a page that found no turn within `limits.page_wait_secs`.
+//!
 //! [`Config::page_render_limit`]: crate::config::Config::page_render_limit
 
 use std::collections::HashMap;
@@ -17,16 +21,27 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub struct PageTurns {
     per_shop: usize,
-    /// Only shops with a page in progress or waiting have an entry; the last turn to finish
+    /// Only queues with a page in progress or waiting have an entry; the last turn to finish
     /// removes it, so slugs made up by a client cannot make the map grow.
-    shops: Mutex<HashMap<String, Arc<Semaphore>>>,
+    shops: Mutex<HashMap<QueueKey, Arc<Semaphore>>>,
 }
+
+/// The two kinds of page a shop has, each with its own queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageArea {
+    /// `/shops/<slug>/…`: the merchant's dashboard.
+    Dashboard,
+    /// `/s/<slug>/…`: the shop's customer portal.
+    Portal,
+}
+
+type QueueKey = (PageArea, String);
 
 /// A turn held for one page render; given back (and the shop's entry removed when unused)
 /// on drop, also when the request is abandoned while it waits.
 pub struct PageTurn {
     turns: Arc<PageTurns>,
-    slug: String,
+    key: QueueKey,
     semaphore: Arc<Semaphore>,
     permit: Option<OwnedSemaphorePermit>,
 }
@@ -39,22 +54,26 @@ impl PageTurns {
         }
     }
 
-    /// The shop a page path belongs to: `/shops/<slug>/…` (dashboard) or `/s/<slug>/…` (portal).
-    pub fn shop_of(path: &str) -> Option<&str> {
-        let rest = path
-            .strip_prefix("/shops/")
-            .or_else(|| path.strip_prefix("/s/"))?;
+    /// The shop a page path belongs to and which of its queues the page takes:
+    /// `/shops/<slug>/…` (dashboard) or `/s/<slug>/…` (portal).
+    pub fn shop_of(path: &str) -> Option<(PageArea, &str)> {
+        let (area, rest) = match path.strip_prefix("/shops/") {
+            Some(rest) => (PageArea::Dashboard, rest),
+            None => (PageArea::Portal, path.strip_prefix("/s/")?),
+        };
         let slug = rest.split('/').next().unwrap_or_default();
-        (!slug.is_empty() && slug != "new").then_some(slug)
+        (!slug.is_empty() && !(area == PageArea::Dashboard && slug == "new"))
+            .then_some((area, slug))
     }
 
     /// Waits for a turn of the shop `path` belongs to; `None` for pages outside a shop.
     pub async fn wait(self: &Arc<Self>, path: &str) -> Option<PageTurn> {
-        let slug = Self::shop_of(path)?;
+        let (area, slug) = Self::shop_of(path)?;
+        let key = (area, slug.to_string());
         let mut turn = PageTurn {
             turns: Arc::clone(self),
-            slug: slug.to_string(),
-            semaphore: self.semaphore(slug),
+            semaphore: self.semaphore(&key),
+            key,
             permit: None,
         };
         // The semaphore is never closed, so acquiring only fails if that changes; the page then
@@ -63,10 +82,10 @@ impl PageTurns {
         Some(turn)
     }
 
-    /// The turns left for a shop now (all of them when none is taken).
-    pub fn available(&self, slug: &str) -> usize {
+    /// The turns left in one of a shop's queues now (all of them when none is taken).
+    pub fn available(&self, area: PageArea, slug: &str) -> usize {
         self.lock()
-            .get(slug)
+            .get(&(area, slug.to_string()))
             .map_or(self.per_shop, |semaphore| semaphore.available_permits())
     }
 
@@ -75,17 +94,17 @@ impl PageTurns {
         self.lock().len()
     }
 
-    fn semaphore(&self, slug: &str) -> Arc<Semaphore> {
+    fn semaphore(&self, key: &QueueKey) -> Arc<Semaphore> {
         let mut shops = self.lock();
-        if let Some(semaphore) = shops.get(slug) {
+        if let Some(semaphore) = shops.get(key) {
             return Arc::clone(semaphore);
         }
         let semaphore = Arc::new(Semaphore::new(self.per_shop));
-        shops.insert(slug.to_string(), Arc::clone(&semaphore));
+        shops.insert(key.clone(), Arc::clone(&semaphore));
         semaphore
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Semaphore>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<QueueKey, Arc<Semaphore>>> {
         // The map holds no invariant a panicking holder could break half-way.
         self.shops
             .lock()
@@ -102,7 +121,7 @@ impl Drop for PageTurn {
         if Arc::strong_count(&self.semaphore) == 2
             && self.semaphore.available_permits() == self.turns.per_shop
         {
-            shops.remove(&self.slug);
+            shops.remove(&self.key);
         }
     }
 }
@@ -114,9 +133,14 @@ mod tests {
 
     #[test]
     fn pages_belong_to_the_shop_in_their_path() {
-        assert_eq!(PageTurns::shop_of("/shops/acme/orders"), Some("acme"));
-        assert_eq!(PageTurns::shop_of("/shops/acme"), Some("acme"));
-        assert_eq!(PageTurns::shop_of("/s/acme/bulk"), Some("acme"));
+        use PageArea::{Dashboard, Portal};
+        assert_eq!(
+            PageTurns::shop_of("/shops/acme/orders"),
+            Some((Dashboard, "acme"))
+        );
+        assert_eq!(PageTurns::shop_of("/shops/acme"), Some((Dashboard, "acme")));
+        assert_eq!(PageTurns::shop_of("/s/acme/bulk"), Some((Portal, "acme")));
+        assert_eq!(PageTurns::shop_of("/s/new"), Some((Portal, "new")));
         assert_eq!(PageTurns::shop_of("/shops"), None);
         assert_eq!(PageTurns::shop_of("/shops/"), None);
         assert_eq!(PageTurns::shop_of("/shops/new"), None);
@@ -128,8 +152,8 @@ mod tests {
     async fn a_shops_pages_wait_for_its_turns_and_other_shops_do_not() {
         let turns = Arc::new(PageTurns::new(2));
         let first = turns.wait("/shops/acme/orders").await.expect("a shop page");
-        let second = turns.wait("/s/acme/").await.expect("a shop page");
-        assert_eq!(turns.available("acme"), 0);
+        let second = turns.wait("/shops/acme/").await.expect("a shop page");
+        assert_eq!(turns.available(PageArea::Dashboard, "acme"), 0);
 
         let third = turns.wait("/shops/acme/orders/7");
         tokio::pin!(third);
@@ -162,6 +186,25 @@ mod tests {
         assert!(abandoned.await.is_err());
         drop(held);
         assert_eq!(turns.shops_in_progress(), 0);
-        assert_eq!(turns.available("acme"), 1);
+        assert_eq!(turns.available(PageArea::Dashboard, "acme"), 1);
+    }
+
+    #[tokio::test]
+    async fn portal_visitors_never_take_the_dashboards_turns() {
+        let turns = Arc::new(PageTurns::new(1));
+        let visitor = turns.wait("/s/acme/").await.expect("a portal page");
+        let second_visitor = turns.wait("/s/acme/cart");
+        tokio::pin!(second_visitor);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(100), &mut second_visitor)
+                .await
+                .is_err(),
+            "the portal's one turn is taken"
+        );
+        let merchant = tokio::time::timeout(Duration::from_millis(100), turns.wait("/shops/acme"))
+            .await
+            .expect("the merchant's page starts while the portal queue is full");
+        assert_eq!(turns.available(PageArea::Portal, "acme"), 0);
+        drop((visitor, merchant));
     }
 }

@@ -20,6 +20,12 @@ use std::time::Duration;
 pub struct Provisioner {
     pub registry: Registry,
     pub placement: Arc<Placement>,
+    /// Shops one account may create (`limits.max_shops_per_account`).
+    pub max_shops_per_account: i64,
+    /// Shops provisioned at once (`limits.provisioning_concurrency`): creating a database and
+    /// migrating it is the heaviest thing a request can start, so a burst of new shops queues
+    /// here instead of running all at once.
+    pub provisioning_turns: Arc<tokio::sync::Semaphore>,
 }
 
 /// A one-connection pool for provisioning work, closed afterwards.
@@ -55,6 +61,29 @@ impl Provisioner {
         let now = now_ms();
 
         let mut tx = self.registry.db.begin_write().await.map_err(internal)?;
+        // The quota is counted inside the transaction that adds the shop. On SQLite the write
+        // lock taken by `begin_write` serializes creations; on PostgreSQL the owner's row is
+        // locked so that two parallel creations cannot both see room for one more.
+        if self.registry.db.engine == db::Engine::Postgres {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(owner_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(internal)?;
+        }
+        let owned =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM shops WHERE created_by = $1")
+                .bind(owner_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?;
+        if owned >= self.max_shops_per_account {
+            return Err(AppError::Forbidden(format!(
+                "An account can create at most {} shops, and this one has {owned}; remove a shop \
+                 or ask us to raise the limit",
+                self.max_shops_per_account
+            )));
+        }
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO shops (slug, name, currency, timezone, status, provisioning_step, \
              db_server, db_name, schema_version, created_by, created_at, updated_at) \
@@ -114,6 +143,11 @@ impl Provisioner {
     /// Runs the remaining steps of a shop's provisioning. Safe to call again at any point.
     #[tracing::instrument(skip(self), err)]
     pub async fn provision(&self, shop_id: i64) -> anyhow::Result<()> {
+        let _turn = self
+            .provisioning_turns
+            .acquire()
+            .await
+            .context("provisioning turns closed")?;
         let shop = self
             .registry
             .shop_by_id(shop_id)
