@@ -463,6 +463,9 @@ impl TestApp {
             .fetch_one(&db.pool)
             .await
             .expect("stock")
+    }
+}
+
 // ---- Auth hardening (issue 14, identity paths): requests from a given client address ----
 
 impl TestApp {
@@ -520,6 +523,9 @@ impl TestApp {
             .body(Body::empty())
             .expect("request");
         self.send(request).await
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Custom domains: a DNS stand-in on loopback for domain verification. Tests never ask a real DNS
 // server: an app that verifies domains is started with `dns_resolver` pointing here.
@@ -708,6 +714,9 @@ mod custom_domains {
                 .expect("record value")
                 .to_string(),
         )
+    }
+}
+
 // ---- Mail (issue 14, section 1): a local SMTP stand-in and mailbox helpers ----
 
 /// One message the SMTP stand-in accepted.
