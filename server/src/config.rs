@@ -583,8 +583,11 @@ mod tests {
     fn limits_come_from_their_own_table_and_refuse_unknown_keys() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("cartwright.toml");
-        std::fs::write(&path, "[limits]\nmax_upload_bytes = 1000\nmax_shops_per_account = 3\n")
-            .expect("write");
+        std::fs::write(
+            &path,
+            "[limits]\nmax_upload_bytes = 1000\nmax_shops_per_account = 3\n",
+        )
+        .expect("write");
         let mut config = Config::default();
         config.apply_file(&path).expect("valid file");
         assert_eq!(config.limits.max_upload_bytes, 1000);
@@ -595,7 +598,12 @@ mod tests {
             "keys left out keep their defaults"
         );
         std::fs::write(&path, "[limits]\nmax_upload_byte = 1000\n").expect("write");
-        let error = Config::default().apply_file(&path).expect_err("misspelt key");
-        assert!(format!("{error:#}").contains("max_upload_byte"), "{error:#}");
+        let error = Config::default()
+            .apply_file(&path)
+            .expect_err("misspelt key");
+        assert!(
+            format!("{error:#}").contains("max_upload_byte"),
+            "{error:#}"
+        );
     }
 }
