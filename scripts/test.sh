@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make test` (and CI): every test suite, in order
 #   1. setup            scripts/setup.sh (installs what is missing)
-#   2. app tests        cargo test -p app --features ssr
-#   3. server tests     cargo test -p server, with CARTWRIGHT_TEST_PG_URL pointing at a
+#   2. lint             scripts/lint.sh: cargo fmt --check, cargo clippy -D warnings
+#   3. app tests        cargo test -p app --features ssr
+#   4. server tests     cargo test -p server, with CARTWRIGHT_TEST_PG_URL pointing at a
 #                       throw-away PostgreSQL 15 (scripts/pg.sh; stopped on exit)
-#   4. release build    cargo leptos build --release
-#   5. end-to-end       Playwright in Debian chromium against the release build (scripts/e2e.sh)
+#   5. release build    cargo leptos build --release
+#   6. end-to-end       Playwright in Debian chromium against the release build (scripts/e2e.sh)
 # A failing suite does not stop the later ones (except: no build, no end-to-end run);
 # FAIL_FAST=1 stops at the first failure. Logs go to target/test-logs/. The run ends with the
 # runners' own summary lines and exits non-zero if anything failed.
@@ -114,6 +115,9 @@ if [ "${CI:-}" = true ]; then
 fi
 
 step setup setup.log "$ROOT/scripts/setup.sh" || finish
+
+step lint lint.log "$ROOT/scripts/lint.sh"
+fail_fast
 
 step "app tests" app.log cargo test --no-fail-fast -p app --features ssr
 fail_fast

@@ -2,6 +2,8 @@
 //! of orders (placement with stock reservation, the lifecycle, shipments, refunds) through the
 //! JSON API, on SQLite and, when configured, on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 mod support;
 
 use axum::http::{header, Method, StatusCode};

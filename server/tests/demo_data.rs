@@ -2,6 +2,8 @@
 //! services write (reservations match open orders, numbers are sequential, pages and filters
 //! work on it), so the dashboards and benchmarks built on it are honest.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 mod support;
 
 use axum::http::{Method, StatusCode};

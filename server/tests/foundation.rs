@@ -1,6 +1,8 @@
 //! Integration tests of the foundation on real stores: each test runs on SQLite and, when
 //! configured, on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 mod support;
 
 use app::shops::model::NewShopInput;

@@ -2,6 +2,8 @@
 //! on PostgreSQL: customer accounts and shop-bound tokens, the merchant's verification, the
 //! guard of every business operation, quotes and bulk orders.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 mod support;
 
 use axum::body::Body;

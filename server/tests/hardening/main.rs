@@ -1,6 +1,8 @@
 //! Issue 14's hardening tests: each finding of the security review has a test here that failed
 //! before its fix. Races are fired concurrently on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
 #[path = "../support/mod.rs"]
 mod support;
 
