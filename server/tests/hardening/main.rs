@@ -11,3 +11,4 @@ mod domains;
 mod limits;
 mod mail;
 mod races;
+mod routes;
