@@ -19,6 +19,7 @@ use app::products::rules::*;
 use app::services::CatalogService;
 use async_trait::async_trait;
 use sqlx::{Any, Executor, Transaction};
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 #[derive(Clone)]
@@ -528,6 +529,8 @@ impl CatalogService for Catalog {
             return Err(AppError::invalid("variants", "add at least one variant"));
         }
         let mut valid = Vec::with_capacity(variants.len());
+        // A set, not a scan of the variants so far: the check stays linear for a long list.
+        let mut skus: HashSet<Sku> = HashSet::with_capacity(variants.len());
         for (index, variant) in variants.iter().enumerate() {
             let variant =
                 validate_variant(variant, &shop.shop.currency).map_err(|error| match error {
@@ -536,10 +539,7 @@ impl CatalogService for Catalog {
                     }
                     other => other,
                 })?;
-            if valid
-                .iter()
-                .any(|known: &ValidVariant| known.sku == variant.sku)
-            {
+            if !skus.insert(variant.sku.clone()) {
                 return Err(AppError::invalid(
                     &format!("variants[{index}].sku"),
                     format!("{} appears twice", variant.sku.as_str()),

@@ -677,6 +677,42 @@ async fn price_lists_and_price_breaks_over_the_cap_or_with_repeats_are_refused_w
     }
 }
 
+#[tokio::test]
+async fn a_product_with_a_repeated_variant_sku_is_refused_naming_the_variant() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (merchant, slug) = app.merchant_with_shop().await;
+        let variants: Vec<Value> = (0..500)
+            .map(|i| json!({ "sku": format!("V-{i}"), "price": "1.00" }))
+            .chain(std::iter::once(json!({ "sku": "V-7", "price": "1.00" })))
+            .collect();
+        let refused = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/products"),
+                Some(&merchant),
+                Some(json!({ "title": "Many", "variants": variants })),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{engine:?}: {}",
+            refused.text
+        );
+        assert_eq!(
+            refused.json["error"]["field"], "variants[500].sku",
+            "{engine:?}"
+        );
+        assert!(
+            refused.text.contains("V-7 appears twice"),
+            "{engine:?}: {}",
+            refused.text
+        );
+        assert_eq!(app.shop_count(&slug, "products").await, 0, "{engine:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. The CSV export cannot carry formulas into a spreadsheet, and still re-imports unchanged
 
