@@ -184,13 +184,15 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         config.base_domain.clone(),
         Duration::from_secs(30),
     ));
-    let accounts = Arc::new(Accounts::new(
-        platform.clone(),
-        keys.clone(),
-        config.refresh_token_ttl_secs,
-        !config.dev_mode,
-    )?
-    .with_sign_up_limit(config.sign_ups_per_client_per_hour));
+    let accounts = Arc::new(
+        Accounts::new(
+            platform.clone(),
+            keys.clone(),
+            config.refresh_token_ttl_secs,
+            !config.dev_mode,
+        )?
+        .with_sign_up_limit(config.sign_ups_per_client_per_hour),
+    );
     let access = crate::access::ShopAccess {
         registry: registry.clone(),
         pools: pools.clone(),
