@@ -532,14 +532,18 @@ mod tests {
     }
 
     #[test]
-    fn trusted_proxies_come_from_the_file() {
+    fn trusted_proxies_and_the_sign_up_allowance_come_from_the_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("cartwright.toml");
         std::fs::write(&path, "trusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n").expect("write");
         let mut config = Config::default();
         assert!(config.trusted_proxies.is_empty(), "none by default");
+        assert_eq!(config.sign_ups_per_client_per_hour, 10);
         config.apply_file(&path).expect("valid file");
         assert_eq!(config.trusted_proxies.len(), 2);
+        std::fs::write(&path, "sign_ups_per_client_per_hour = 0\n").expect("write");
+        config.apply_file(&path).expect("valid file");
+        assert_eq!(config.sign_ups_per_client_per_hour, 0, "no limit");
         std::fs::write(&path, "trusted_proxies = [\"nonsense\"]\n").expect("write");
         let error = Config::default().apply_file(&path).expect_err("invalid");
         assert!(
