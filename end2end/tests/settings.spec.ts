@@ -2,7 +2,7 @@
 // (name, status) follows every change without a reload.
 import { expect, test, type Page } from "@playwright/test";
 import { publishTxt, startDnsStandIn } from "./dns";
-import { createShop, h1, rand, signUp, visit } from "./support";
+import { createShop, h1, rand, signUp, verifyEmail, visit } from "./support";
 
 test("an owner renames the shop, adds and verifies a domain, invites staff and suspends the shop", async ({ page }) => {
   const stopDns = await startDnsStandIn();
@@ -14,7 +14,9 @@ test("an owner renames the shop, adds and verifies a domain, invites staff and s
 });
 
 async function settingsFlow(page: Page) {
-  await signUp(page);
+  // Custom domains and invitations wait for a verified e-mail address.
+  const owner = await signUp(page);
+  await verifyEmail(page, owner.email);
   const shop = await createShop(page);
   await visit(page, `/shops/${shop.slug}/settings`);
 
@@ -46,7 +48,9 @@ async function settingsFlow(page: Page) {
   const invitee = `staff-${rand()}@example.test`;
   await page.getByLabel("Invite staff by email", { exact: true }).fill(invitee);
   await page.getByRole("button", { name: "Invite", exact: true }).click();
-  await expect(page.getByText(`Invited, not signed up yet: ${invitee}`)).toBeVisible();
+  // Invited by mail: pending (owners see it) until the invitee accepts the link.
+  const pending = page.getByRole("list", { name: "Pending invitations" });
+  await expect(pending.getByText(invitee)).toBeVisible();
 
   await page.getByRole("button", { name: "Suspend shop" }).click();
   await expect(page.getByText("The shop is suspended: its storefront is offline.")).toBeVisible();
@@ -60,5 +64,10 @@ async function settingsFlow(page: Page) {
   await expect(h1(page)).toHaveText(renamed);
   await expect(page.getByRole("button", { name: `Remove domain ${domain}` })).toBeVisible();
   await expect(page.getByText("Verified", { exact: true })).toBeVisible();
-  await expect(page.getByText(`Invited, not signed up yet: ${invitee}`)).toBeVisible();
+  await expect(pending.getByText(invitee)).toBeVisible();
+
+  // Revoking an invitation removes it (its link stops working).
+  await page.getByRole("button", { name: `Revoke invitation for ${invitee}` }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Invitation revoked" })).toBeVisible();
+  await expect(pending).toHaveCount(0);
 }

@@ -59,6 +59,26 @@ export async function signUp(page: Page, user: User = newUser()): Promise<User> 
   return user;
 }
 
+/**
+ * Follows the newest link to `path` (e.g. "/verify-email", "/invitations/") in a mail to
+ * `email`, from the development mailbox (the server runs in development mode, without SMTP).
+ */
+export async function openMailLink(page: Page, email: string, path: string): Promise<void> {
+  await page.goto("/dev/mailbox");
+  const mail = page.locator("article").filter({ hasText: email }).filter({ hasText: path }).first();
+  // The link's text is its address; the subject links (to /dev/mailbox/<id>) do not match.
+  await mail.getByRole("link", { name: path }).first().click();
+  await expect
+    .poll(() => pathname(page).startsWith(path), { message: `expected the link to ${path}` })
+    .toBe(true);
+}
+
+/** Opens the verification link mailed to `email` and checks that it worked. */
+export async function verifyEmail(page: Page, email: string): Promise<void> {
+  await openMailLink(page, email, "/verify-email");
+  await expect(h1(page)).toHaveText("E-mail address verified");
+}
+
 export async function logIn(page: Page, email: string, password: string): Promise<void> {
   await visit(page, "/login");
   await page.getByLabel("Email", { exact: true }).fill(email);

@@ -979,6 +979,17 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no mail to {recipient}"))
     }
 
+    /// The link to `path` in the newest mail to `recipient` that has one (panics if none).
+    pub async fn last_link_to(&self, recipient: &str, path: &str) -> String {
+        self.outbox()
+            .await
+            .into_iter()
+            .rev()
+            .filter(|row| row.recipient == recipient)
+            .find_map(|row| link_in(&row.body_text, path))
+            .unwrap_or_else(|| panic!("no mail to {recipient} with a link to {path}"))
+    }
+
     /// Waits until the outbox row `id` has `status` (panics after ten seconds).
     pub async fn wait_for_mail_status(&self, id: i64, status: &str) -> OutboxRow {
         for _ in 0..500 {
@@ -1006,9 +1017,7 @@ pub fn link_in(text: &str, path: &str) -> Option<String> {
 impl TestApp {
     /// Opens the newest verification link mailed to `email`, as its owner would.
     pub async fn verify_email(&self, email: &str) {
-        let mail = self.last_mail_to(email).await;
-        let link = link_in(&mail.body_text, "/verify-email?token=")
-            .unwrap_or_else(|| panic!("no verification link in: {}", mail.body_text));
+        let link = self.last_link_to(email, "/verify-email?token=").await;
         let token = link.trim_start_matches("/verify-email?token=");
         let response = self
             .api(
@@ -1037,9 +1046,8 @@ impl TestApp {
 impl TestApp {
     /// The token of the newest invitation link mailed to `email`.
     pub async fn invitation_token(&self, email: &str) -> String {
-        let mail = self.last_mail_to(email).await;
-        link_in(&mail.body_text, "/invitations/")
-            .unwrap_or_else(|| panic!("no invitation link in: {}", mail.body_text))
+        self.last_link_to(email, "/invitations/")
+            .await
             .trim_start_matches("/invitations/")
             .to_string()
     }
