@@ -472,6 +472,48 @@ mod tests {
     }
 
     #[test]
+    fn mail_settings_come_from_the_file_and_the_smtp_password_stays_out_of_logs() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cartwright.toml");
+        std::fs::write(
+            &path,
+            "smtp_url = \"smtps://mailer:hunter2@smtp.example.com:465\"\n\
+             mail_from = \"Shop Desk <desk@example.com>\"\n\
+             public_url = \"https://admin.example.com/\"\n",
+        )
+        .expect("write");
+        let mut config = Config::default();
+        config.apply_file(&path).expect("valid file");
+        assert_eq!(
+            config.smtp_url.as_ref().map(Secret::expose),
+            Some("smtps://mailer:hunter2@smtp.example.com:465")
+        );
+        assert!(!format!("{config:?}").contains("hunter2"));
+        assert_eq!(config.mail_from_address(), "Shop Desk <desk@example.com>");
+        let listen: SocketAddr = "127.0.0.1:3000".parse().expect("address");
+        assert_eq!(config.public_origin(listen), "https://admin.example.com");
+    }
+
+    #[test]
+    fn mail_defaults_follow_the_base_domain_and_the_listen_address() {
+        let listen: SocketAddr = "127.0.0.1:4000".parse().expect("address");
+        let config = Config {
+            base_domain: "shops.example.com".into(),
+            ..Config::default()
+        };
+        assert_eq!(
+            config.mail_from_address(),
+            "Cartwright <no-reply@shops.example.com>"
+        );
+        assert_eq!(config.public_origin(listen), "https://shops.example.com");
+        let dev = Config {
+            dev_mode: true,
+            ..config
+        };
+        assert_eq!(dev.public_origin(listen), "http://127.0.0.1:4000");
+    }
+
+    #[test]
     fn shop_servers_are_named_explicitly_or_by_position() {
         let servers = parse_shop_servers("postgres://a:1, eu=postgres://b:2/").expect("valid");
         assert_eq!(servers[0].name, "pg1");

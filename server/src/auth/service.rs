@@ -526,7 +526,7 @@ impl AccountService for Accounts {
             .await
             .map_err(internal)?;
         // The proof of the address travels in the same transaction as the account.
-        super::verification::issue(&mut *tx, &self.mailer, user_id, email.as_str(), &name)
+        super::verification::issue(&mut tx, &self.mailer, user_id, email.as_str(), &name)
             .await
             .map_err(internal)?;
         let tokens = self

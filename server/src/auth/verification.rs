@@ -195,7 +195,7 @@ impl Accounts {
             .await
             .map_err(internal)?;
         issue(
-            &mut *tx,
+            &mut tx,
             &self.mailer,
             session.user_id,
             &account.email,

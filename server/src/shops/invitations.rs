@@ -232,7 +232,7 @@ pub async fn view(
     token: &str,
 ) -> Result<InvitationView, AppError> {
     let mut connection = db.pool.acquire().await.map_err(internal)?;
-    let (invitation, caller) = for_caller(&mut *connection, session, token).await?;
+    let (invitation, caller) = for_caller(&mut connection, session, token).await?;
     Ok(InvitationView {
         shop_name: invitation.shop_name,
         email: invitation.email,
@@ -250,7 +250,7 @@ pub async fn accept(
     token: &str,
 ) -> Result<(i64, String), AppError> {
     let mut tx = db.begin_write().await.map_err(internal)?;
-    let (invitation, caller) = for_caller(&mut *tx, session, token).await?;
+    let (invitation, caller) = for_caller(&mut tx, session, token).await?;
     if caller.email_verified_at.is_none() {
         return Err(verify_first());
     }

@@ -877,9 +877,8 @@ async fn smtp_session(
                 state.attempts += 1;
                 if state.failures.is_empty() {
                     from = command
-                        .splitn(2, ':')
-                        .nth(1)
-                        .unwrap_or("")
+                        .split_once(':')
+                        .map_or("", |(_, rest)| rest)
                         .trim()
                         .to_string();
                     "250 OK".into()
@@ -890,9 +889,8 @@ async fn smtp_session(
             "RCPT" => {
                 to.push(
                     command
-                        .splitn(2, ':')
-                        .nth(1)
-                        .unwrap_or("")
+                        .split_once(':')
+                        .map_or("", |(_, rest)| rest)
                         .trim()
                         .to_string(),
                 );
