@@ -108,7 +108,7 @@ pub async fn current_user() -> Result<UserDto, AppError> {
 #[server(prefix = "/sfn", endpoint = "session_email")]
 pub async fn session_email() -> Result<String, AppError> {
     use crate::services::*;
-    current_session().map(|session| session.email)
+    respond(current_session().map(|session| session.email))
 }
 
 /// The signed-in merchant's account and whether its e-mail address is verified.
