@@ -241,12 +241,12 @@ async fn portal_visitors_cannot_hold_up_the_merchants_pages_and_nobody_waits_for
         .app
         .state
         .page_turns
-        .wait(&format!("/s/{slug}/"))
+        .wait(&format!("/s/{slug}"))
         .await
         .expect("a portal turn");
 
     let started = Instant::now();
-    let visitor = app.page(&format!("/s/{slug}/"), None).await;
+    let visitor = app.page(&format!("/s/{slug}"), None).await;
     assert_eq!(
         visitor.status,
         StatusCode::SERVICE_UNAVAILABLE,
@@ -268,7 +268,7 @@ async fn portal_visitors_cannot_hold_up_the_merchants_pages_and_nobody_waits_for
         "the dashboard has its own queue"
     );
     drop(held);
-    let visitor = app.page(&format!("/s/{slug}/"), None).await;
+    let visitor = app.page(&format!("/s/{slug}"), None).await;
     assert_eq!(
         visitor.status,
         StatusCode::OK,
