@@ -412,7 +412,7 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
             )
             .await?;
         let variant_count = if sized { rng.gen_range(2..=3) } else { 1 };
-        for position in 0..variant_count {
+        for size in SIZES.iter().take(variant_count) {
             let price = (base_price as f64 * rng.gen_range(0.85..1.25)).round() as i64;
             let price = if spec.currency == "JPY" {
                 price / 10 * 10
@@ -425,13 +425,13 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
                     "{}-{product_id:05}{}",
                     spec.sku_prefix,
                     if sized {
-                        format!("-{}", SIZES[position])
+                        format!("-{size}")
                     } else {
                         String::new()
                     }
                 ),
                 title: if sized {
-                    format!("{title} — {}", SIZES[position])
+                    format!("{title} — {size}")
                 } else {
                     title.clone()
                 },

@@ -23,6 +23,9 @@ const SUB_BATCH_ROWS: usize = 100;
 /// Row errors kept for display; the count covers all of them.
 const STORED_ERRORS: i64 = 500;
 
+/// Rows travel in batches over a channel, once each; boxing the large variant would cost an
+/// allocation per row for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Item {
     Row {
@@ -34,6 +37,7 @@ enum Item {
     Error(ImportRowError),
 }
 
+#[allow(clippy::large_enum_variant)]
 enum Message {
     /// Sent first: which columns the file has.
     Columns(Header),

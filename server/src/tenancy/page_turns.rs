@@ -62,8 +62,8 @@ impl PageTurns {
             None => (PageArea::Portal, path.strip_prefix("/s/")?),
         };
         let slug = rest.split('/').next().unwrap_or_default();
-        (!slug.is_empty() && !(area == PageArea::Dashboard && slug == "new"))
-            .then_some((area, slug))
+        let new_shop_page = area == PageArea::Dashboard && slug == "new";
+        (!slug.is_empty() && !new_shop_page).then_some((area, slug))
     }
 
     /// Waits for a turn of the shop `path` belongs to; `None` for pages outside a shop.

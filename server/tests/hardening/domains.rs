@@ -70,7 +70,9 @@ async fn a_custom_domain_serves_its_shop_only_after_its_txt_record_proves_owners
     for engine in engines() {
         let dns = DnsStandIn::start().await;
         let app = TestApp::start_with_dns(engine, dns.addr).await;
-        let owner = app.sign_up_verified(&format!("{}@example.com", unique("d"))).await;
+        let owner = app
+            .sign_up_verified(&format!("{}@example.com", unique("d")))
+            .await;
         let slug = unique("domained");
         app.create_shop(&owner, &slug).await;
         let hostname = format!("{}.merchant-example.com", unique("shop"));
@@ -210,7 +212,9 @@ async fn verification_times_out_with_a_clear_message_when_the_dns_server_does_no
     for engine in engines() {
         let silent = SilentDns::start().await;
         let app = TestApp::start_with_dns(engine, silent.addr).await;
-        let owner = app.sign_up_verified(&format!("{}@example.com", unique("t"))).await;
+        let owner = app
+            .sign_up_verified(&format!("{}@example.com", unique("t")))
+            .await;
         let slug = unique("silent");
         app.create_shop(&owner, &slug).await;
         let hostname = format!("{}.merchant-example.com", unique("shop"));
@@ -252,7 +256,9 @@ async fn verification_times_out_with_a_clear_message_when_the_dns_server_does_no
 async fn the_platforms_own_hosts_cannot_be_claimed_as_custom_domains() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
-        let owner = app.sign_up_verified(&format!("{}@example.com", unique("p"))).await;
+        let owner = app
+            .sign_up_verified(&format!("{}@example.com", unique("p")))
+            .await;
         let slug = unique("claims");
         app.create_shop(&owner, &slug).await;
         for hostname in [
@@ -290,10 +296,14 @@ async fn an_unverified_claim_does_not_block_the_owner_who_proves_the_domain() {
     for engine in engines() {
         let dns = DnsStandIn::start().await;
         let app = TestApp::start_with_dns(engine, dns.addr).await;
-        let squatter = app.sign_up_verified(&format!("{}@example.com", unique("sq"))).await;
+        let squatter = app
+            .sign_up_verified(&format!("{}@example.com", unique("sq")))
+            .await;
         let squat_slug = unique("squat");
         app.create_shop(&squatter, &squat_slug).await;
-        let owner = app.sign_up_verified(&format!("{}@example.com", unique("ow"))).await;
+        let owner = app
+            .sign_up_verified(&format!("{}@example.com", unique("ow")))
+            .await;
         let slug = unique("rightful");
         app.create_shop(&owner, &slug).await;
         let hostname = format!("{}.merchant-example.com", unique("shop"));
@@ -333,7 +343,9 @@ async fn a_request_on_one_shops_host_cannot_address_another_shop() {
         let dns = DnsStandIn::start().await;
         let app = TestApp::start_with_dns(engine, dns.addr).await;
         // One merchant owns both shops, so only the host can keep them apart.
-        let owner = app.sign_up_verified(&format!("{}@example.com", unique("m"))).await;
+        let owner = app
+            .sign_up_verified(&format!("{}@example.com", unique("m")))
+            .await;
         let (a, b) = (unique("shop-a"), unique("shop-b"));
         app.create_shop(&owner, &a).await;
         app.create_shop(&owner, &b).await;

@@ -63,79 +63,369 @@ fn routes() -> Vec<Route> {
         route(Method::GET, "/dev/mailbox", Public, None),
         route(Method::GET, "/dev/mailbox/{id}", Public, None),
         route(Method::GET, "/api/v1/openapi.json", Public, None),
-        route(Method::POST, "/api/v1/auth/signup", Public, Some(json!({ "name": "N", "email": "route-walk@example.com", "password": "a long enough password" }))),
-        route(Method::POST, "/api/v1/auth/login", Public, Some(json!({ "email": "nobody@example.com", "password": "x" }))),
-        route(Method::POST, "/api/v1/auth/refresh", Public, Some(json!({ "refresh_token": "bogus" }))),
+        route(
+            Method::POST,
+            "/api/v1/auth/signup",
+            Public,
+            Some(
+                json!({ "name": "N", "email": "route-walk@example.com", "password": "a long enough password" }),
+            ),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/auth/login",
+            Public,
+            Some(json!({ "email": "nobody@example.com", "password": "x" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            Public,
+            Some(json!({ "refresh_token": "bogus" })),
+        ),
         route(Method::POST, "/api/v1/auth/logout", Public, Some(json!({}))),
-        route(Method::POST, "/api/v1/auth/verify-email", Public, Some(json!({ "token": "bogus" }))),
-        route(Method::POST, "/api/v1/auth/password", Account, Some(json!({ "current_password": "x", "new_password": "a long enough password" }))),
-        route(Method::POST, "/api/v1/auth/verification-mail", Account, None),
+        route(
+            Method::POST,
+            "/api/v1/auth/verify-email",
+            Public,
+            Some(json!({ "token": "bogus" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/auth/password",
+            Account,
+            Some(json!({ "current_password": "x", "new_password": "a long enough password" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/auth/verification-mail",
+            Account,
+            None,
+        ),
         route(Method::GET, "/api/v1/me", Account, None),
         route(Method::GET, "/api/v1/invitations/{token}", Account, None),
-        route(Method::POST, "/api/v1/invitations/{token}/accept", Account, None),
+        route(
+            Method::POST,
+            "/api/v1/invitations/{token}/accept",
+            Account,
+            None,
+        ),
         route(Method::GET, "/api/v1/shops", Account, None),
-        route(Method::POST, "/api/v1/shops", Account, Some(json!({ "name": "Walk", "slug": "route-walk-shop", "currency": "EUR", "timezone": "UTC" }))),
+        route(
+            Method::POST,
+            "/api/v1/shops",
+            Account,
+            Some(
+                json!({ "name": "Walk", "slug": "route-walk-shop", "currency": "EUR", "timezone": "UTC" }),
+            ),
+        ),
         route(Method::GET, "/api/v1/storefront", Public, None),
         route(Method::GET, "/api/v1/shops/{slug}", Member, None),
-        route(Method::PATCH, "/api/v1/shops/{slug}", Owner, Some(json!({ "name": "Renamed", "timezone": "UTC" }))),
-        route(Method::GET, "/api/v1/shops/{slug}/provisioning", Member, None),
+        route(
+            Method::PATCH,
+            "/api/v1/shops/{slug}",
+            Owner,
+            Some(json!({ "name": "Renamed", "timezone": "UTC" })),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/provisioning",
+            Member,
+            None,
+        ),
         route(Method::GET, "/api/v1/shops/{slug}/overview", Member, None),
         route(Method::POST, "/api/v1/shops/{slug}/suspend", Owner, None),
         route(Method::POST, "/api/v1/shops/{slug}/reactivate", Owner, None),
-        route(Method::POST, "/api/v1/shops/{slug}/domains", Owner, Some(json!({ "hostname": "walk.example.com" }))),
-        route(Method::DELETE, "/api/v1/shops/{slug}/domains/{hostname}", Owner, None),
-        route(Method::POST, "/api/v1/shops/{slug}/domains/{hostname}/verify", Owner, None),
-        route(Method::POST, "/api/v1/shops/{slug}/members", Owner, Some(json!({ "email": "invitee@example.com" }))),
-        route(Method::DELETE, "/api/v1/shops/{slug}/members/{email}", Owner, None),
-        route(Method::DELETE, "/api/v1/shops/{slug}/invitations/{email}", Owner, None),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/domains",
+            Owner,
+            Some(json!({ "hostname": "walk.example.com" })),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/shops/{slug}/domains/{hostname}",
+            Owner,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/domains/{hostname}/verify",
+            Owner,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/members",
+            Owner,
+            Some(json!({ "email": "invitee@example.com" })),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/shops/{slug}/members/{email}",
+            Owner,
+            None,
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/shops/{slug}/invitations/{email}",
+            Owner,
+            None,
+        ),
         route(Method::GET, "/api/v1/shops/{slug}/products", Member, None),
-        route(Method::POST, "/api/v1/shops/{slug}/products", Member, Some(product)),
-        route(Method::GET, "/api/v1/shops/{slug}/products/export", Member, None),
-        route(Method::POST, "/api/v1/shops/{slug}/products/import", Member, None),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/products",
+            Member,
+            Some(product),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/products/export",
+            Member,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/products/import",
+            Member,
+            None,
+        ),
         route(Method::POST, "/shops/{slug}/products/imports", Member, None),
-        route(Method::GET, "/api/v1/shops/{slug}/products/imports/{id}", Member, None),
-        route(Method::GET, "/api/v1/shops/{slug}/products/{id}", Member, None),
-        route(Method::PATCH, "/api/v1/shops/{slug}/products/{id}", Member, Some(json!({ "expected_version": 1, "title": "Mug" }))),
-        route(Method::POST, "/api/v1/shops/{slug}/products/{id}/variants", Member, Some(variant.clone())),
-        route(Method::PATCH, "/api/v1/shops/{slug}/variants/{id}", Member, Some(variant)),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/products/imports/{id}",
+            Member,
+            None,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/products/{id}",
+            Member,
+            None,
+        ),
+        route(
+            Method::PATCH,
+            "/api/v1/shops/{slug}/products/{id}",
+            Member,
+            Some(json!({ "expected_version": 1, "title": "Mug" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/products/{id}/variants",
+            Member,
+            Some(variant.clone()),
+        ),
+        route(
+            Method::PATCH,
+            "/api/v1/shops/{slug}/variants/{id}",
+            Member,
+            Some(variant),
+        ),
         route(Method::GET, "/api/v1/shops/{slug}/inventory", Member, None),
-        route(Method::POST, "/api/v1/shops/{slug}/inventory", Member, Some(json!({ "sku": "RW-1", "delta": "1", "reason": "count" }))),
-        route(Method::GET, "/api/v1/shops/{slug}/inventory/{variant_id}/history", Member, None),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/inventory",
+            Member,
+            Some(json!({ "sku": "RW-1", "delta": "1", "reason": "count" })),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/inventory/{variant_id}/history",
+            Member,
+            None,
+        ),
         route(Method::GET, "/api/v1/shops/{slug}/orders", Member, None),
-        route(Method::POST, "/api/v1/shops/{slug}/orders", Member, Some(json!({ "customer_email": "c@example.com", "customer_name": "C", "shipping_address": address.clone(), "lines": [{ "sku": "RW-1", "quantity": 1 }] }))),
-        route(Method::GET, "/api/v1/shops/{slug}/orders/{id}", Member, None),
-        route(Method::POST, "/api/v1/shops/{slug}/orders/{id}/transitions", Member, Some(json!({ "action": "approve", "expected_version": 1 }))),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/orders",
+            Member,
+            Some(
+                json!({ "customer_email": "c@example.com", "customer_name": "C", "shipping_address": address.clone(), "lines": [{ "sku": "RW-1", "quantity": 1 }] }),
+            ),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/orders/{id}",
+            Member,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/orders/{id}/transitions",
+            Member,
+            Some(json!({ "action": "approve", "expected_version": 1 })),
+        ),
         route(Method::GET, "/api/v1/shops/{slug}/customers", Member, None),
-        route(Method::POST, "/api/v1/shops/{slug}/customers/signup", Public, Some(json!({ "email": "walker@example.com", "password": "a long enough password", "name": "W", "account_type": "individual" }))),
-        route(Method::POST, "/api/v1/shops/{slug}/customers/login", Public, Some(json!({ "email": "nobody@example.com", "password": "x" }))),
-        route(Method::POST, "/api/v1/shops/{slug}/customers/logout", Public, None),
-        route(Method::POST, "/api/v1/shops/{slug}/customers/invitations/accept", Public, Some(json!({ "token": "bogus", "name": "N", "password": "a long enough password" }))),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/customers/signup",
+            Public,
+            Some(
+                json!({ "email": "walker@example.com", "password": "a long enough password", "name": "W", "account_type": "individual" }),
+            ),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/customers/login",
+            Public,
+            Some(json!({ "email": "nobody@example.com", "password": "x" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/customers/logout",
+            Public,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/customers/invitations/accept",
+            Public,
+            Some(json!({ "token": "bogus", "name": "N", "password": "a long enough password" })),
+        ),
         route(Method::GET, "/api/v1/shops/{slug}/catalog", Public, None),
-        route(Method::GET, "/api/v1/shops/{slug}/customers/me", Customer, None),
-        route(Method::GET, "/api/v1/shops/{slug}/customers/me/orders", Customer, None),
-        route(Method::GET, "/api/v1/shops/{slug}/customers/{id}", Member, None),
-        route(Method::POST, "/api/v1/shops/{slug}/customers/{id}/verification", Member, Some(json!({ "decision": "verify" }))),
-        route(Method::PUT, "/api/v1/shops/{slug}/customers/{id}/price-list", Member, Some(json!({ "name": "" }))),
-        route(Method::PUT, "/api/v1/shops/{slug}/price-lists/{name}", Member, Some(json!({ "lines": "RW-1, 1.00" }))),
-        route(Method::PUT, "/api/v1/shops/{slug}/variants/{id}/terms", Member, Some(json!({}))),
-        route(Method::GET, "/api/v1/shops/{slug}/quotes", MemberOrCustomer, None),
-        route(Method::POST, "/api/v1/shops/{slug}/quotes", Customer, Some(json!({ "lines": "RW-1, 10" }))),
-        route(Method::GET, "/api/v1/shops/{slug}/quotes/{id}", MemberOrCustomer, None),
-        route(Method::POST, "/api/v1/shops/{slug}/quotes/{id}/answer", Member, Some(json!({ "expected_version": 1, "unit_prices": ["1.00"], "expires_on": "2099-01-01" }))),
-        route(Method::POST, "/api/v1/shops/{slug}/quotes/{id}/accept", Customer, Some(json!({ "expected_version": 1 }))),
-        route(Method::POST, "/api/v1/shops/{slug}/quotes/{id}/decline", Customer, Some(json!({ "expected_version": 1 }))),
-        route(Method::POST, "/api/v1/shops/{slug}/quotes/{id}/messages", MemberOrCustomer, Some(json!({ "body": "Hello" }))),
-        route(Method::POST, "/api/v1/shops/{slug}/bulk-orders", Customer, Some(json!({ "lines": "RW-1, 10" }))),
-        route(Method::POST, "/api/v1/shops/{slug}/bulk-orders/check", Customer, Some(json!({ "lines": "RW-1, 10" }))),
-        route(Method::GET, "/api/v1/shops/{slug}/bulk-orders/reorder/{order_id}", Customer, None),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/customers/me",
+            Customer,
+            None,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/customers/me/orders",
+            Customer,
+            None,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/customers/{id}",
+            Member,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/customers/{id}/verification",
+            Member,
+            Some(json!({ "decision": "verify" })),
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/shops/{slug}/customers/{id}/price-list",
+            Member,
+            Some(json!({ "name": "" })),
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/shops/{slug}/price-lists/{name}",
+            Member,
+            Some(json!({ "lines": "RW-1, 1.00" })),
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/shops/{slug}/variants/{id}/terms",
+            Member,
+            Some(json!({})),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/quotes",
+            MemberOrCustomer,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/quotes",
+            Customer,
+            Some(json!({ "lines": "RW-1, 10" })),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/quotes/{id}",
+            MemberOrCustomer,
+            None,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/quotes/{id}/answer",
+            Member,
+            Some(
+                json!({ "expected_version": 1, "unit_prices": ["1.00"], "expires_on": "2099-01-01" }),
+            ),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/quotes/{id}/accept",
+            Customer,
+            Some(json!({ "expected_version": 1 })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/quotes/{id}/decline",
+            Customer,
+            Some(json!({ "expected_version": 1 })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/quotes/{id}/messages",
+            MemberOrCustomer,
+            Some(json!({ "body": "Hello" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/bulk-orders",
+            Customer,
+            Some(json!({ "lines": "RW-1, 10" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/bulk-orders/check",
+            Customer,
+            Some(json!({ "lines": "RW-1, 10" })),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/shops/{slug}/bulk-orders/reorder/{order_id}",
+            Customer,
+            None,
+        ),
         route(Method::GET, "/api/v1/shops/{slug}/cart", Customer, None),
-        route(Method::POST, "/api/v1/shops/{slug}/cart/items", Customer, Some(json!({ "sku": "RW-1", "quantity": "1" }))),
-        route(Method::PUT, "/api/v1/shops/{slug}/cart/items/{sku}", Customer, Some(json!({ "quantity": "1" }))),
-        route(Method::POST, "/api/v1/shops/{slug}/checkout", Customer, Some(json!({ "shipping_address": address }))),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/cart/items",
+            Customer,
+            Some(json!({ "sku": "RW-1", "quantity": "1" })),
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/shops/{slug}/cart/items/{sku}",
+            Customer,
+            Some(json!({ "quantity": "1" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/checkout",
+            Customer,
+            Some(json!({ "shipping_address": address })),
+        ),
         route(Method::GET, "/api/v1/shops/{slug}/company", Customer, None),
-        route(Method::POST, "/api/v1/shops/{slug}/company/buyers", Customer, Some(json!({ "email": "buyer@example.com", "name": "B" }))),
-        route(Method::PUT, "/api/v1/shops/{slug}/company/buyers/{id}/limit", Customer, Some(json!({ "spending_limit": "100", "period": "month" }))),
-        route(Method::POST, "/api/v1/shops/{slug}/company/approvals/{id}", Customer, Some(json!({ "decision": "approve" }))),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/company/buyers",
+            Customer,
+            Some(json!({ "email": "buyer@example.com", "name": "B" })),
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/shops/{slug}/company/buyers/{id}/limit",
+            Customer,
+            Some(json!({ "spending_limit": "100", "period": "month" })),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/company/approvals/{id}",
+            Customer,
+            Some(json!({ "decision": "approve" })),
+        ),
     ]
 }
 
@@ -211,14 +501,21 @@ enum Credential<'a> {
     CrossOriginCookie(&'a str),
 }
 
-async fn call(app: &TestApp, route: &Route, slug: &str, credential: Credential<'_>) -> TestResponse {
+async fn call(
+    app: &TestApp,
+    route: &Route,
+    slug: &str,
+    credential: Credential<'_>,
+) -> TestResponse {
     let mut builder = Request::builder()
         .method(route.method.clone())
         .uri(concrete(route.path, slug))
         .header(header::HOST, "127.0.0.1:3000");
     builder = match credential {
         Credential::None => builder,
-        Credential::Bearer(token) => builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
+        Credential::Bearer(token) => {
+            builder.header(header::AUTHORIZATION, format!("Bearer {token}"))
+        }
         Credential::CrossOriginCookie(token) => builder
             .header(header::COOKIE, format!("{}={token}", app::ACCESS_COOKIE))
             .header(header::ORIGIN, "https://evil.example"),
@@ -270,12 +567,14 @@ async fn cast(engine: Engine) -> Cast {
         .fetch_one(platform)
         .await
         .expect("staff user");
-    sqlx::query("INSERT INTO memberships (shop_id, user_id, role, created_at) VALUES ($1, $2, 'staff', 0)")
-        .bind(shop_id)
-        .bind(staff_id)
-        .execute(platform)
-        .await
-        .expect("staff membership");
+    sqlx::query(
+        "INSERT INTO memberships (shop_id, user_id, role, created_at) VALUES ($1, $2, 'staff', 0)",
+    )
+    .bind(shop_id)
+    .bind(staff_id)
+    .execute(platform)
+    .await
+    .expect("staff membership");
     app.app.state.provisioner.registry.memberships_changed();
     let (_, foreign_customer) = app
         .shop_customer(&other_slug, ShopCustomer::CompanyAdmin)
@@ -300,7 +599,10 @@ async fn every_route_is_in_the_access_table() {
         "routes without an entry in the access table of hardening/routes.rs: {missing:?}"
     );
     let stale: Vec<_> = listed.difference(&in_sources).collect();
-    assert!(stale.is_empty(), "entries for routes that no longer exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "entries for routes that no longer exist: {stale:?}"
+    );
 }
 
 #[tokio::test]
@@ -310,38 +612,90 @@ async fn every_route_refuses_the_callers_it_must_refuse() {
         let mut wrong = Vec::new();
         for route in routes() {
             let name = format!("{engine:?} {} {}", route.method, route.path);
-            let expect = |who: &str, answer: &TestResponse, status: StatusCode, wrong: &mut Vec<String>| {
-                if answer.status != status {
-                    wrong.push(format!("{name} as {who}: {} (expected {status}): {}", answer.status, answer.text.chars().take(160).collect::<String>()));
-                }
-            };
+            let expect =
+                |who: &str, answer: &TestResponse, status: StatusCode, wrong: &mut Vec<String>| {
+                    if answer.status != status {
+                        wrong.push(format!(
+                            "{name} as {who}: {} (expected {status}): {}",
+                            answer.status,
+                            answer.text.chars().take(160).collect::<String>()
+                        ));
+                    }
+                };
             if route.access != Public {
                 let answer = call(&cast.app, &route, &cast.slug, Credential::None).await;
                 expect("anonymous", &answer, StatusCode::UNAUTHORIZED, &mut wrong);
             }
             if matches!(route.access, Member | Owner | MemberOrCustomer) {
-                let answer = call(&cast.app, &route, &cast.slug, Credential::Bearer(&cast.stranger)).await;
-                expect("another shop's merchant", &answer, StatusCode::NOT_FOUND, &mut wrong);
+                let answer = call(
+                    &cast.app,
+                    &route,
+                    &cast.slug,
+                    Credential::Bearer(&cast.stranger),
+                )
+                .await;
+                expect(
+                    "another shop's merchant",
+                    &answer,
+                    StatusCode::NOT_FOUND,
+                    &mut wrong,
+                );
             }
             if route.access == Owner {
-                let answer = call(&cast.app, &route, &cast.slug, Credential::Bearer(&cast.staff)).await;
+                let answer = call(
+                    &cast.app,
+                    &route,
+                    &cast.slug,
+                    Credential::Bearer(&cast.staff),
+                )
+                .await;
                 expect("staff", &answer, StatusCode::FORBIDDEN, &mut wrong);
             }
             if matches!(route.access, Customer | MemberOrCustomer) {
-                let answer = call(&cast.app, &route, &cast.slug, Credential::Bearer(&cast.foreign_customer)).await;
-                expect("another shop's customer", &answer, StatusCode::FORBIDDEN, &mut wrong);
+                let answer = call(
+                    &cast.app,
+                    &route,
+                    &cast.slug,
+                    Credential::Bearer(&cast.foreign_customer),
+                )
+                .await;
+                expect(
+                    "another shop's customer",
+                    &answer,
+                    StatusCode::FORBIDDEN,
+                    &mut wrong,
+                );
             }
             if route.method != Method::GET {
-                let answer = call(&cast.app, &route, &cast.slug, Credential::CrossOriginCookie(&cast.owner)).await;
-                expect("a cross-origin cookie request", &answer, StatusCode::FORBIDDEN, &mut wrong);
+                let answer = call(
+                    &cast.app,
+                    &route,
+                    &cast.slug,
+                    Credential::CrossOriginCookie(&cast.owner),
+                )
+                .await;
+                expect(
+                    "a cross-origin cookie request",
+                    &answer,
+                    StatusCode::FORBIDDEN,
+                    &mut wrong,
+                );
             }
         }
-        assert!(wrong.is_empty(), "{} refusals missing:\n{}", wrong.len(), wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "{} refusals missing:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
     }
 }
 
-/// Server functions, by name: who may call each.
-fn server_functions() -> Vec<(&'static str, Access, &'static [(&'static str, &'static str)])> {
+/// Form arguments of a server function call: `(name, value)`, `{slug}` for the shop.
+type Args = &'static [(&'static str, &'static str)];
+
+/// Server functions, by name: who may call each, and arguments that decode.
+fn server_functions() -> Vec<(&'static str, Access, Args)> {
     const SLUG: &str = "{slug}";
     vec![
         ("sign_up", Public, &[]),
@@ -350,49 +704,143 @@ fn server_functions() -> Vec<(&'static str, Access, &'static [(&'static str, &'s
         ("verify_email", Public, &[]),
         ("get_invitation", Account, &[("token", "no-such-token")]),
         ("accept_invitation", Account, &[("token", "no-such-token")]),
-        ("change_password", Account, &[("current_password", "x"), ("new_password", "a long enough password")]),
+        (
+            "change_password",
+            Account,
+            &[
+                ("current_password", "x"),
+                ("new_password", "a long enough password"),
+            ],
+        ),
         ("current_user", Account, &[]),
         ("session_email", Account, &[]),
         ("account_status", Account, &[]),
         ("resend_verification", Account, &[]),
         ("list_shops", Account, &[]),
         ("get_shop_frame", Account, &[]),
-        ("create_shop", Account, &[("name", "Walk"), ("slug", "walk-sfn"), ("currency", "EUR"), ("timezone", "UTC")]),
+        (
+            "create_shop",
+            Account,
+            &[
+                ("name", "Walk"),
+                ("slug", "walk-sfn"),
+                ("currency", "EUR"),
+                ("timezone", "UTC"),
+            ],
+        ),
         ("provisioning_status", Member, &[("slug", SLUG)]),
         ("shop_detail", Member, &[("slug", SLUG)]),
         ("shop_overview", Member, &[("slug", SLUG)]),
-        ("update_shop", Owner, &[("slug", SLUG), ("name", "Renamed"), ("timezone", "UTC")]),
-        ("set_shop_suspended", Owner, &[("slug", SLUG), ("suspended", "true")]),
-        ("add_domain", Owner, &[("slug", SLUG), ("hostname", "walk.example.com")]),
-        ("remove_domain", Owner, &[("slug", SLUG), ("hostname", "walk.example.com")]),
-        ("verify_domain", Owner, &[("slug", SLUG), ("hostname", "walk.example.com")]),
-        ("invite_member", Owner, &[("slug", SLUG), ("email", "invitee@example.com")]),
-        ("remove_member", Owner, &[("slug", SLUG), ("email", "nobody@example.com")]),
-        ("revoke_invitation", Owner, &[("slug", SLUG), ("email", "nobody@example.com")]),
+        (
+            "update_shop",
+            Owner,
+            &[("slug", SLUG), ("name", "Renamed"), ("timezone", "UTC")],
+        ),
+        (
+            "set_shop_suspended",
+            Owner,
+            &[("slug", SLUG), ("suspended", "true")],
+        ),
+        (
+            "add_domain",
+            Owner,
+            &[("slug", SLUG), ("hostname", "walk.example.com")],
+        ),
+        (
+            "remove_domain",
+            Owner,
+            &[("slug", SLUG), ("hostname", "walk.example.com")],
+        ),
+        (
+            "verify_domain",
+            Owner,
+            &[("slug", SLUG), ("hostname", "walk.example.com")],
+        ),
+        (
+            "invite_member",
+            Owner,
+            &[("slug", SLUG), ("email", "invitee@example.com")],
+        ),
+        (
+            "remove_member",
+            Owner,
+            &[("slug", SLUG), ("email", "nobody@example.com")],
+        ),
+        (
+            "revoke_invitation",
+            Owner,
+            &[("slug", SLUG), ("email", "nobody@example.com")],
+        ),
         ("list_orders", Member, &[]),
         ("get_order", Member, &[("slug", SLUG), ("id", "1")]),
         ("create_order", Member, &[]),
-        ("transition_order", Member, &[("slug", SLUG), ("id", "1"), ("action", "approve"), ("expected_version", "1")]),
-        ("bulk_orders", Member, &[("slug", SLUG), ("action", "approve")]),
-        ("bulk_ship_orders", Member, &[("slug", SLUG), ("tracking", "1001, DHL, 1")]),
+        (
+            "transition_order",
+            Member,
+            &[
+                ("slug", SLUG),
+                ("id", "1"),
+                ("action", "approve"),
+                ("expected_version", "1"),
+            ],
+        ),
+        (
+            "bulk_orders",
+            Member,
+            &[("slug", SLUG), ("action", "approve")],
+        ),
+        (
+            "bulk_ship_orders",
+            Member,
+            &[("slug", SLUG), ("tracking", "1001, DHL, 1")],
+        ),
         ("list_products", Member, &[]),
         ("get_product", Member, &[("slug", SLUG), ("id", "1")]),
         ("create_product", Member, &[]),
         ("update_product", Member, &[]),
         ("add_variant", Member, &[]),
         ("update_variant", Member, &[]),
-        ("adjust_inventory", Member, &[("slug", SLUG), ("sku", "RW-1"), ("delta", "1"), ("reason", "count")]),
+        (
+            "adjust_inventory",
+            Member,
+            &[
+                ("slug", SLUG),
+                ("sku", "RW-1"),
+                ("delta", "1"),
+                ("reason", "count"),
+            ],
+        ),
         ("import_status", Member, &[("slug", SLUG), ("id", "1")]),
         ("list_customers", Member, &[]),
         ("get_customer", Member, &[("slug", SLUG), ("id", "1")]),
-        ("decide_business", Member, &[("slug", SLUG), ("id", "1"), ("decision", "verify")]),
-        ("save_customer_price_list", Member, &[("slug", SLUG), ("id", "1"), ("name", "")]),
+        (
+            "decide_business",
+            Member,
+            &[("slug", SLUG), ("id", "1"), ("decision", "verify")],
+        ),
+        (
+            "save_customer_price_list",
+            Member,
+            &[("slug", SLUG), ("id", "1"), ("name", "")],
+        ),
         ("list_quotes", Member, &[("slug", SLUG)]),
         ("get_quote", Member, &[("slug", SLUG), ("id", "1")]),
         ("answer_quote", Member, &[]),
-        ("merchant_quote_message", Member, &[("slug", SLUG), ("id", "1"), ("body", "Hello")]),
-        ("save_variant_terms", Member, &[("slug", SLUG), ("variant_id", "1")]),
-        ("get_variant_terms", Member, &[("slug", SLUG), ("product_id", "1")]),
+        (
+            "merchant_quote_message",
+            Member,
+            &[("slug", SLUG), ("id", "1"), ("body", "Hello")],
+        ),
+        (
+            "save_variant_terms",
+            Member,
+            &[("slug", SLUG), ("variant_id", "1")],
+        ),
+        (
+            "get_variant_terms",
+            Member,
+            &[("slug", SLUG), ("product_id", "1")],
+        ),
         ("portal_sign_up", Public, &[]),
         ("portal_log_in", Public, &[]),
         ("portal_log_out", Public, &[]),
@@ -401,19 +849,60 @@ fn server_functions() -> Vec<(&'static str, Access, &'static [(&'static str, &'s
         ("get_portal_catalog", Public, &[]),
         ("portal_business", Customer, &[("shop", SLUG)]),
         ("portal_orders", Customer, &[("shop", SLUG)]),
-        ("portal_reorder", Customer, &[("shop", SLUG), ("order_id", "1")]),
+        (
+            "portal_reorder",
+            Customer,
+            &[("shop", SLUG), ("order_id", "1")],
+        ),
         ("portal_quotes", Customer, &[("shop", SLUG)]),
         ("portal_quote", Customer, &[("shop", SLUG), ("id", "1")]),
-        ("portal_request_quote", Customer, &[("shop", SLUG), ("lines", "RW-1, 10")]),
-        ("portal_decide_quote", Customer, &[("shop", SLUG), ("id", "1"), ("expected_version", "1"), ("decision", "accept")]),
-        ("portal_quote_message", Customer, &[("shop", SLUG), ("id", "1"), ("body", "Hello")]),
-        ("portal_bulk_order", Customer, &[("shop", SLUG), ("lines", "RW-1, 10")]),
+        (
+            "portal_request_quote",
+            Customer,
+            &[("shop", SLUG), ("lines", "RW-1, 10")],
+        ),
+        (
+            "portal_decide_quote",
+            Customer,
+            &[
+                ("shop", SLUG),
+                ("id", "1"),
+                ("expected_version", "1"),
+                ("decision", "accept"),
+            ],
+        ),
+        (
+            "portal_quote_message",
+            Customer,
+            &[("shop", SLUG), ("id", "1"), ("body", "Hello")],
+        ),
+        (
+            "portal_bulk_order",
+            Customer,
+            &[("shop", SLUG), ("lines", "RW-1, 10")],
+        ),
         ("portal_company", Customer, &[("shop", SLUG)]),
-        ("portal_invite_buyer", Customer, &[("shop", SLUG), ("email", "b@example.com"), ("name", "B")]),
-        ("portal_set_buyer_limit", Customer, &[("shop", SLUG), ("buyer_id", "1")]),
-        ("portal_decide_company_order", Customer, &[("shop", SLUG), ("id", "1"), ("decision", "approve")]),
+        (
+            "portal_invite_buyer",
+            Customer,
+            &[("shop", SLUG), ("email", "b@example.com"), ("name", "B")],
+        ),
+        (
+            "portal_set_buyer_limit",
+            Customer,
+            &[("shop", SLUG), ("buyer_id", "1")],
+        ),
+        (
+            "portal_decide_company_order",
+            Customer,
+            &[("shop", SLUG), ("id", "1"), ("decision", "approve")],
+        ),
         ("portal_cart", Customer, &[("shop", SLUG)]),
-        ("portal_change_cart", Customer, &[("shop", SLUG), ("sku", "RW-1"), ("quantity", "1")]),
+        (
+            "portal_change_cart",
+            Customer,
+            &[("shop", SLUG), ("sku", "RW-1"), ("quantity", "1")],
+        ),
         ("portal_checkout", Customer, &[("shop", SLUG)]),
     ]
 }
@@ -426,9 +915,15 @@ async fn every_server_function_is_in_the_access_table_and_refuses_who_it_must() 
     let table = server_functions();
     let listed: BTreeSet<String> = table.iter().map(|(name, _, _)| name.to_string()).collect();
     let missing: Vec<_> = registered.difference(&listed).collect();
-    assert!(missing.is_empty(), "server functions without an entry in the access table: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "server functions without an entry in the access table: {missing:?}"
+    );
     let stale: Vec<_> = listed.difference(&registered).collect();
-    assert!(stale.is_empty(), "entries for server functions that no longer exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "entries for server functions that no longer exist: {stale:?}"
+    );
 
     let cast = cast(Engine::Sqlite).await;
     let mut wrong = Vec::new();
@@ -437,7 +932,10 @@ async fn every_server_function_is_in_the_access_table_and_refuses_who_it_must() 
             .iter()
             .map(|(key, value)| (*key, value.replace("{slug}", &cast.slug)))
             .collect();
-        let form: Vec<(&str, &str)> = form.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        let form: Vec<(&str, &str)> = form
+            .iter()
+            .map(|(key, value)| (*key, value.as_str()))
+            .collect();
         let send = |credential: Option<&str>, origin: Option<&str>| {
             let body = form
                 .iter()
@@ -456,7 +954,8 @@ async fn every_server_function_is_in_the_access_table_and_refuses_who_it_must() 
             if let Some(origin) = origin {
                 builder = builder.header(header::ORIGIN, origin);
             }
-            cast.app.send(builder.body(Body::from(body)).expect("request"))
+            cast.app
+                .send(builder.body(Body::from(body)).expect("request"))
         };
         // Every server function changes or reads state through POST: a foreign page may not.
         let answer = send(Some(&cast.owner), Some("https://evil.example")).await;
@@ -467,13 +966,20 @@ async fn every_server_function_is_in_the_access_table_and_refuses_who_it_must() 
         if *access != Public && !args.is_empty() || matches!(access, Account) {
             let answer = send(None, None).await;
             if answer.status != StatusCode::UNAUTHORIZED {
-                wrong.push(format!("{name} anonymous: {} {}", answer.status, answer.text.chars().take(120).collect::<String>()));
+                wrong.push(format!(
+                    "{name} anonymous: {} {}",
+                    answer.status,
+                    answer.text.chars().take(120).collect::<String>()
+                ));
             }
         }
         if matches!(access, Member | Owner) && !args.is_empty() {
             let answer = send(Some(&cast.stranger), None).await;
             if answer.status != StatusCode::NOT_FOUND {
-                wrong.push(format!("{name} as another shop's merchant: {}", answer.status));
+                wrong.push(format!(
+                    "{name} as another shop's merchant: {}",
+                    answer.status
+                ));
             }
         }
         if *access == Owner {
@@ -483,7 +989,12 @@ async fn every_server_function_is_in_the_access_table_and_refuses_who_it_must() 
             }
         }
     }
-    assert!(wrong.is_empty(), "{} refusals missing:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} refusals missing:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 fn urlencoding(raw: &str) -> String {
