@@ -602,7 +602,6 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                             }
                         }).collect_view()}
                     </ul>
-                    <ActionOutcome value=move || actions.revoke.value().get() success="Invitation revoked: its link no longer works."/>
                 })}
                 {is_owner.then(|| view! {
                     <ActionForm action=actions.invite attr:class="mt-4 space-y-2">
@@ -611,6 +610,8 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                         <input id="invite-email" name="email" type="email" required class=INPUT_CLASS/>
                         <ActionOutcome value=move || actions.invite.value().get() success="Invitation sent. They join once they accept it from the mail."/>
                         <ActionOutcome value=move || actions.remove_member.value().get() success="Member removed."/>
+                        // Outside the pending list, which is gone once its last invitation is revoked.
+                        <ActionOutcome value=move || actions.revoke.value().get() success="Invitation revoked: its link no longer works."/>
                         <button type="submit" class=BUTTON_CLASS>"Invite"</button>
                     </ActionForm>
                 })}
