@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$ROOT"
 
 CARGO_LEPTOS_VERSION=0.3.10
+CARGO_AUDIT_VERSION=0.22.2
 WASM_TARGET=wasm32-unknown-unknown
 WANT_BROWSER="${SETUP_BROWSER:-${SETUP_SYSTEM:-1}}"
 WANT_PG="${SETUP_PG:-${SETUP_SYSTEM:-1}}"
@@ -76,6 +77,23 @@ else
     say "cargo install cargo-leptos --version $CARGO_LEPTOS_VERSION --locked (about 15 min on 2 cores)"
     cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
     cargo_leptos_ok || die "cargo-leptos $CARGO_LEPTOS_VERSION still not reported by 'cargo leptos --version'"
+fi
+
+# cargo-audit: the advisories step (scripts/audit.sh). 0.22.2 needs rustc 1.88; --locked keeps its
+# tested deps. Built at low priority so that it does not starve a build running beside it.
+cargo_audit_ok() {
+    cargo audit --version 2>/dev/null | grep -qw "$CARGO_AUDIT_VERSION"
+}
+
+if ! cargo_audit_ok; then
+    wait_for_other_install cargo-audit
+fi
+if cargo_audit_ok; then
+    note "cargo-audit $CARGO_AUDIT_VERSION: present"
+else
+    say "cargo install cargo-audit --version $CARGO_AUDIT_VERSION --locked (about 10 min on 2 cores)"
+    nice -n 10 cargo install cargo-audit --version "$CARGO_AUDIT_VERSION" --locked
+    cargo_audit_ok || die "cargo-audit $CARGO_AUDIT_VERSION still not reported by 'cargo audit --version'"
 fi
 
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
@@ -169,4 +187,4 @@ else
     note "postgresql: skipped"
 fi
 
-say "setup done in $((SECONDS - start))s: cargo-leptos $CARGO_LEPTOS_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, $(tailwindcss --help 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | grep -o 'tailwindcss v[0-9.]*' | head -n1), wasm-opt $(wasm-opt --version | awk '{print $3}'), playwright $(playwright --version | awk '{print $2}')"
+say "setup done in $((SECONDS - start))s: cargo-leptos $CARGO_LEPTOS_VERSION, cargo-audit $CARGO_AUDIT_VERSION, wasm-bindgen $WASM_BINDGEN_VERSION, $(tailwindcss --help 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | grep -o 'tailwindcss v[0-9.]*' | head -n1), wasm-opt $(wasm-opt --version | awk '{print $3}'), playwright $(playwright --version | awk '{print $2}')"

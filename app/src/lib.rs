@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=auth::pages::HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=auth::pages::LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=auth::pages::SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup/confirm") view=auth::pages::ConfirmSignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/account") view=auth::pages::AccountPage ssr=SsrMode::Async/>
                 <Route path=path!("/verify-email") view=auth::pages::VerifyEmailPage ssr=SsrMode::Async/>
                 <Route path=path!("/invitations/:token") view=shops::pages::InvitationPage ssr=SsrMode::Async/>
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/s/:shop") view=portal::pages::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=portal::pages::PortalCatalogPage/>
                     <Route path=path!("signup") view=portal::pages::PortalSignUpPage/>
+                    <Route path=path!("signup/confirm") view=portal::pages::PortalConfirmSignUpPage/>
                     <Route path=path!("login") view=portal::pages::PortalLogInPage/>
                     <Route path=path!("account") view=portal::pages::PortalAccountPage/>
                     <Route path=path!("quotes") view=portal::pages::PortalQuotesPage/>

@@ -1,7 +1,7 @@
 //! The backend interfaces that server functions call, implemented once in the `server` crate and
 //! shared with the JSON API so both apply the same rules and permission checks.
 
-use crate::auth::model::{AccountDto, Session, SignUpInput, UserDto};
+use crate::auth::model::{AccountDto, Session, SignUpInput, SignUpReceipt, UserDto};
 use crate::bulk::rules::BulkCheck;
 use crate::customers::model::{
     CompanyAccount, CustomerDetail, CustomerProfile, CustomerQuery, CustomerRow,
@@ -49,11 +49,22 @@ pub struct ClientInfo {
 
 #[async_trait]
 pub trait AccountService: Send + Sync + 'static {
+    /// Records a sign-up and mails its confirmation link (or, for an address that has an
+    /// account, a note saying so); answers the same either way.
     async fn sign_up(
         &self,
         input: SignUpInput,
         client: &ClientInfo,
-    ) -> Result<AuthOutcome, AppError>;
+    ) -> Result<SignUpReceipt, AppError>;
+    /// Opens a sign-up confirmation link with the password chosen at sign-up (so that whoever
+    /// typed someone else's address cannot have its owner confirm an account whose password
+    /// they know): creates the account (its address is proven) and starts a session. Also
+    /// returns the path the sign-up asked to continue to.
+    async fn confirm_sign_up(
+        &self,
+        token: &str,
+        password: &str,
+    ) -> Result<(AuthOutcome, String), AppError>;
     async fn log_in(
         &self,
         email: &str,
@@ -293,11 +304,22 @@ pub struct PortalCaller {
 /// the caller is a verified business of this shop (`require_verified_business`).
 #[async_trait]
 pub trait PortalService: Send + Sync + 'static {
+    /// Records a customer sign-up and mails its confirmation link (or a note that the address
+    /// has an account at this shop); answers the same either way.
     async fn sign_up(
         &self,
         slug: &str,
         input: CustomerSignUpInput,
         client: &ClientInfo,
+    ) -> Result<SignUpReceipt, AppError>;
+    /// Opens a customer sign-up confirmation link of shop `slug`: creates the login (or attaches
+    /// it to the customer row the shop already has for that address, now that the address is
+    /// proven) and starts a session.
+    async fn confirm_sign_up(
+        &self,
+        slug: &str,
+        token: &str,
+        password: &str,
     ) -> Result<PortalSession, AppError>;
     async fn log_in(
         &self,

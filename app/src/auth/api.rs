@@ -4,13 +4,15 @@ use super::model::UserDto;
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// Records a sign-up; the account is made when the link mailed to the address is opened
+/// ([`confirm_sign_up`]). Answers the same whether or not the address has an account.
 #[server(prefix = "/sfn", endpoint = "sign_up")]
 pub async fn sign_up(
     name: String,
     email: String,
     password: String,
     next: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<super::model::SignUpReceipt, AppError> {
     use crate::auth::model::SignUpInput;
     use crate::services::*;
     respond(
@@ -20,11 +22,26 @@ pub async fn sign_up(
                 name,
                 email,
                 password,
+                next: next.unwrap_or_default(),
             };
-            let outcome = services.accounts.sign_up(input, &client_info()).await?;
+            services.accounts.sign_up(input, &client_info()).await
+        }
+        .await,
+    )
+}
+
+/// Opens a sign-up link (`/signup/confirm?token=…`, by its button: a mail scanner fetching the
+/// link creates nothing): makes the account, logs it in, and continues where the sign-up
+/// started (an invitation link) or to the shops.
+#[server(prefix = "/sfn", endpoint = "confirm_sign_up")]
+pub async fn confirm_sign_up(token: String, password: String) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let services = services()?;
+            let (outcome, next) = services.accounts.confirm_sign_up(&token, &password).await?;
             append_set_cookies(services.accounts.session_cookies(&outcome.tokens));
-            // Back to where the new merchant came from (an invitation link), or their shops.
-            redirect(&safe_next_path(next.as_deref()))?;
+            redirect(&safe_next_path(Some(next.as_str())))?;
             Ok(())
         }
         .await,

@@ -1,6 +1,8 @@
 //! Sign-up, log-in and account pages. Forms are `ActionForm`s, so they work before hydration.
 
-use super::api::{account_status, verify_email, ChangePassword, LogIn, ResendVerification, SignUp};
+use super::api::{
+    account_status, verify_email, ChangePassword, ConfirmSignUp, LogIn, ResendVerification, SignUp,
+};
 use crate::components::{
     page_resource, ActionOutcome, ErrorAlert, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS,
     SECONDARY_BUTTON_CLASS,
@@ -76,31 +78,78 @@ pub fn SignUpPage() -> impl IntoView {
     let pending = sign_up.pending();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let sent = move || sign_up.value().get().and_then(Result::ok);
     view! {
-        <AuthCard title="Create your account">
-            <ActionForm action=sign_up attr:class="space-y-4">
-                <input type="hidden" name="next" prop:value=next/>
+        <Show
+            when=move || sent().is_none()
+            fallback=move || view! {
+                <AuthCard title="Check your inbox">
+                    <p role="status" class="text-sm text-slate-700">
+                        {move || sent().map(|receipt| format!("We sent a link to {}. Open it to confirm the address and finish creating your account; it works for 48 hours.", receipt.email))}
+                    </p>
+                    <p class="mt-4 text-sm text-slate-600">"No mail after a few minutes? Look in the spam folder, or sign up again to get a new link. If the address already has an account, the mail says so."</p>
+                    <p class="mt-4 text-sm text-slate-600">
+                        <a href=move || with_next("/login", &next()) class="text-indigo-700 underline">"Go to log in"</a>
+                    </p>
+                </AuthCard>
+            }
+        >
+            <AuthCard title="Create your account">
+                <ActionForm action=sign_up attr:class="space-y-4">
+                    <input type="hidden" name="next" prop:value=next/>
+                    <div>
+                        <label for="signup-name" class=LABEL_CLASS>"Name"</label>
+                        <input id="signup-name" name="name" type="text" autocomplete="name" required class=INPUT_CLASS/>
+                    </div>
+                    <div>
+                        <label for="signup-email" class=LABEL_CLASS>"Email"</label>
+                        <input id="signup-email" name="email" type="email" autocomplete="email" required class=INPUT_CLASS/>
+                    </div>
+                    <div>
+                        <label for="signup-password" class=LABEL_CLASS>"Password"</label>
+                        <input id="signup-password" name="password" type="password" autocomplete="new-password" required minlength="10" class=INPUT_CLASS/>
+                        <p class="mt-1 text-xs text-slate-500">"At least 10 characters."</p>
+                    </div>
+                    {move || sign_up.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                    <button type="submit" class=BUTTON_CLASS disabled=pending>
+                        {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                    </button>
+                </ActionForm>
+                <p class="mt-4 text-sm text-slate-600">
+                    "Already have an account? "
+                    <a href=move || with_next("/login", &next()) class="text-indigo-700 underline">"Log in"</a>
+                </p>
+            </AuthCard>
+        </Show>
+    }
+}
+
+/// `/signup/confirm?token=…`: the link of a sign-up mail. Nothing happens on opening it (mail
+/// scanners open links); the button confirms.
+#[component]
+pub fn ConfirmSignUpPage() -> impl IntoView {
+    let confirm = ServerAction::<ConfirmSignUp>::new();
+    let pending = confirm.pending();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <AuthCard title="Finish creating your account">
+            <ActionForm action=confirm attr:class="space-y-4">
+                <input type="hidden" name="token" prop:value=token/>
+                <p class="text-sm text-slate-700">"Enter the password you chose when signing up to confirm this e-mail address; your account is then ready."</p>
                 <div>
-                    <label for="signup-name" class=LABEL_CLASS>"Name"</label>
-                    <input id="signup-name" name="name" type="text" autocomplete="name" required class=INPUT_CLASS/>
+                    <label for="confirm-password" class=LABEL_CLASS>"Password"</label>
+                    <input id="confirm-password" name="password" type="password" autocomplete="current-password" required class=INPUT_CLASS/>
                 </div>
-                <div>
-                    <label for="signup-email" class=LABEL_CLASS>"Email"</label>
-                    <input id="signup-email" name="email" type="email" autocomplete="email" required class=INPUT_CLASS/>
-                </div>
-                <div>
-                    <label for="signup-password" class=LABEL_CLASS>"Password"</label>
-                    <input id="signup-password" name="password" type="password" autocomplete="new-password" required minlength="10" class=INPUT_CLASS/>
-                    <p class="mt-1 text-xs text-slate-500">"At least 10 characters."</p>
-                </div>
-                {move || sign_up.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                {move || confirm.value().get().and_then(Result::err).map(|error| view! {
+                    <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{link_error_text(&error)}</p>
+                })}
                 <button type="submit" class=BUTTON_CLASS disabled=pending>
-                    {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                    {move || if pending.get() { "Opening your account…" } else { "Confirm and open my account" }}
                 </button>
             </ActionForm>
             <p class="mt-4 text-sm text-slate-600">
-                "Already have an account? "
-                <a href=move || with_next("/login", &next()) class="text-indigo-700 underline">"Log in"</a>
+                "Already confirmed? " <a href="/login" class="text-indigo-700 underline">"Log in"</a>
             </p>
         </AuthCard>
     }

@@ -20,7 +20,7 @@ pub async fn portal_sign_up(
     #[server(default)] company_name: String,
     #[server(default)] tax_id: String,
     #[server(default)] billing_address: Address,
-) -> Result<(), AppError> {
+) -> Result<crate::auth::model::SignUpReceipt, AppError> {
     use crate::customers::model::CustomerSignUpInput;
     use crate::services::*;
     respond(
@@ -36,7 +36,25 @@ pub async fn portal_sign_up(
                 tax_id,
                 billing_address,
             };
-            let session = portal.sign_up(&shop, input, &client_info()).await?;
+            portal.sign_up(&shop, input, &client_info()).await
+        }
+        .await,
+    )
+}
+
+/// Opens a customer's sign-up link by its button: makes the login and logs it in.
+#[server(prefix = "/sfn", endpoint = "portal_confirm_sign_up")]
+pub async fn portal_confirm_sign_up(
+    shop: String,
+    token: String,
+    password: String,
+) -> Result<(), AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let shop = checked_slug(&shop)?;
+            let portal = services()?.portal;
+            let session = portal.confirm_sign_up(&shop, &token, &password).await?;
             append_set_cookies(vec![portal.session_cookie(&shop, Some(&session))]);
             redirect(&format!("/s/{shop}/account"))?;
             Ok(())

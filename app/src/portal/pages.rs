@@ -291,35 +291,74 @@ pub fn PortalSignUpPage() -> impl IntoView {
     let shop = use_shop();
     let sign_up = ServerAction::<PortalSignUp>::new();
     let pending = sign_up.pending();
+    let sent = move || sign_up.value().get().and_then(Result::ok);
     view! {
-        <h1 class="text-2xl font-semibold">"Create your account"</h1>
-        <ActionForm action=sign_up attr:class=format!("mt-6 max-w-xl space-y-4 {CARD}")>
+        <Show
+            when=move || sent().is_none()
+            fallback=move || view! {
+                <h1 class="text-2xl font-semibold">"Check your inbox"</h1>
+                <div class=format!("mt-6 max-w-xl space-y-4 {CARD}")>
+                    <p role="status" class="text-sm text-slate-700">
+                        {move || sent().map(|receipt| format!("We sent a link to {}. Open it to confirm the address and finish creating your account; it works for 48 hours.", receipt.email))}
+                    </p>
+                    <p class="text-sm text-slate-600">"No mail after a few minutes? Look in the spam folder, or sign up again to get a new link. If the address already has an account at this shop, the mail says so."</p>
+                    <p class="text-sm text-slate-600"><a class="text-indigo-700 underline" href=move || format!("/s/{}/login", shop.get())>"Go to log in"</a></p>
+                </div>
+            }
+        >
+            <h1 class="text-2xl font-semibold">"Create your account"</h1>
+            <ActionForm action=sign_up attr:class=format!("mt-6 max-w-xl space-y-4 {CARD}")>
+                <input type="hidden" name="shop" value=move || shop.get()/>
+                <fieldset>
+                    <legend class=LABEL_CLASS>"Account type"</legend>
+                    <div class="mt-2 flex gap-6 text-sm">
+                        <label class="flex items-center gap-2"><input type="radio" name="account_type" value="individual" checked=true/>"Individual"</label>
+                        <label class="flex items-center gap-2"><input type="radio" name="account_type" value="business"/>"Business"</label>
+                    </div>
+                </fieldset>
+                {text_field("signup-name", "name", "Your name", "text", true)}
+                {text_field("signup-email", "email", "E-mail", "email", true)}
+                {text_field("signup-password", "password", "Password (at least 10 characters)", "password", true)}
+                <fieldset class="space-y-4 rounded-md border border-slate-200 p-4">
+                    <legend class="px-1 text-sm font-medium text-slate-700">"Business accounts"</legend>
+                    <p class="text-xs text-slate-500">"Business accounts are verified by the shop before quotes and bulk orders open."</p>
+                    {text_field("signup-company", "company_name", "Company name", "text", false)}
+                    {text_field("signup-tax-id", "tax_id", "Tax id (EU VAT number or US EIN)", "text", false)}
+                    {text_field("signup-line1", "billing_address[line1]", "Billing address", "text", false)}
+                    <div class="grid grid-cols-3 gap-3">
+                        {text_field("signup-postal", "billing_address[postal_code]", "Postal code", "text", false)}
+                        {text_field("signup-city", "billing_address[city]", "City", "text", false)}
+                        {text_field("signup-country", "billing_address[country]", "Country (e.g. DE)", "text", false)}
+                    </div>
+                </fieldset>
+                {move || sign_up.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                <button type="submit" class=BUTTON_CLASS disabled=move || pending.get()>"Create account"</button>
+                <p class="text-sm text-slate-600">"Already have an account? "<a class="text-indigo-700 underline" href=move || format!("/s/{}/login", shop.get())>"Log in"</a></p>
+            </ActionForm>
+        </Show>
+    }
+}
+
+/// `/s/<shop>/signup/confirm?token=…`: the link of a customer's sign-up mail. Opening it does
+/// nothing (mail scanners open links); the button confirms.
+#[component]
+pub fn PortalConfirmSignUpPage() -> impl IntoView {
+    let shop = use_shop();
+    let query = use_query_map();
+    let confirm = ServerAction::<PortalConfirmSignUp>::new();
+    let pending = confirm.pending();
+    view! {
+        <h1 class="text-2xl font-semibold">"Finish creating your account"</h1>
+        <ActionForm action=confirm attr:class=format!("mt-6 max-w-md space-y-4 {CARD}")>
             <input type="hidden" name="shop" value=move || shop.get()/>
-            <fieldset>
-                <legend class=LABEL_CLASS>"Account type"</legend>
-                <div class="mt-2 flex gap-6 text-sm">
-                    <label class="flex items-center gap-2"><input type="radio" name="account_type" value="individual" checked=true/>"Individual"</label>
-                    <label class="flex items-center gap-2"><input type="radio" name="account_type" value="business"/>"Business"</label>
-                </div>
-            </fieldset>
-            {text_field("signup-name", "name", "Your name", "text", true)}
-            {text_field("signup-email", "email", "E-mail", "email", true)}
-            {text_field("signup-password", "password", "Password (at least 10 characters)", "password", true)}
-            <fieldset class="space-y-4 rounded-md border border-slate-200 p-4">
-                <legend class="px-1 text-sm font-medium text-slate-700">"Business accounts"</legend>
-                <p class="text-xs text-slate-500">"Business accounts are verified by the shop before quotes and bulk orders open."</p>
-                {text_field("signup-company", "company_name", "Company name", "text", false)}
-                {text_field("signup-tax-id", "tax_id", "Tax id (EU VAT number or US EIN)", "text", false)}
-                {text_field("signup-line1", "billing_address[line1]", "Billing address", "text", false)}
-                <div class="grid grid-cols-3 gap-3">
-                    {text_field("signup-postal", "billing_address[postal_code]", "Postal code", "text", false)}
-                    {text_field("signup-city", "billing_address[city]", "City", "text", false)}
-                    {text_field("signup-country", "billing_address[country]", "Country (e.g. DE)", "text", false)}
-                </div>
-            </fieldset>
-            {move || sign_up.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
-            <button type="submit" class=BUTTON_CLASS disabled=move || pending.get()>"Create account"</button>
-            <p class="text-sm text-slate-600">"Already have an account? "<a class="text-indigo-700 underline" href=move || format!("/s/{}/login", shop.get())>"Log in"</a></p>
+            <input type="hidden" name="token" value=move || query.read().get("token").unwrap_or_default()/>
+            <p class="text-sm text-slate-700">"Enter the password you chose when signing up to confirm this e-mail address; your account is then ready."</p>
+            {text_field("confirm-password", "password", "Password", "password", true)}
+            {move || confirm.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+            <button type="submit" class=BUTTON_CLASS disabled=move || pending.get()>
+                {move || if pending.get() { "Opening your account…" } else { "Confirm and open my account" }}
+            </button>
+            <p class="text-sm text-slate-600">"Already confirmed? "<a class="text-indigo-700 underline" href=move || format!("/s/{}/login", shop.get())>"Log in"</a></p>
         </ActionForm>
     }
 }

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/auth/signup", post(sign_up))
+        .route("/auth/signup/confirm", post(confirm_sign_up))
         .route("/auth/login", post(log_in))
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(log_out))
@@ -124,7 +125,27 @@ fn client(parts: &axum::http::Extensions) -> ClientInfo {
 async fn sign_up(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
     let client = client(request.extensions());
     let ApiJson(input) = ApiJson::<SignUpInput>::from_request(request, &state).await?;
-    let outcome = state.accounts.sign_up(input, &client).await?;
+    let receipt = state.accounts.sign_up(input, &client).await?;
+    // The same answer whether or not the address has an account: the rest goes by mail.
+    Ok((StatusCode::ACCEPTED, Json(receipt)).into_response())
+}
+
+#[derive(Deserialize)]
+struct LinkBody {
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Opens a sign-up link: the account is made and logged in.
+async fn confirm_sign_up(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LinkBody>,
+) -> ApiResult<Response> {
+    let (outcome, _next) = state
+        .accounts
+        .confirm_sign_up(&body.token, &body.password)
+        .await?;
     Ok(token_response(
         &state,
         StatusCode::CREATED,

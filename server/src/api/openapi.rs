@@ -66,7 +66,8 @@ pub fn spec() -> Value {
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
         "paths": {
-            "/auth/signup": { "post": operation("Create a merchant account", false, vec![], Some(body("SignUp")), vec![("201", ok("Signed up", Some("Tokens"))), ("400", error("Invalid field")), ("409", error("Email already registered"))]) },
+            "/auth/signup": { "post": operation("Ask for a merchant account: a confirmation link is mailed to the address (or, if it has an account already, a note saying so); the answer is the same either way", false, vec![], Some(body("SignUp")), vec![("202", ok("The mail is on its way", Some("SignUpReceipt"))), ("400", error("Invalid field")), ("429", error("Too many sign-ups from this client"))]) },
+            "/auth/signup/confirm": { "post": operation("Open a sign-up link (body: {\"token\", \"password\"}, the password chosen at sign-up): creates the account and logs it in", false, vec![], None, vec![("201", ok("Signed up", Some("Tokens"))), ("400", error("Not the password chosen at sign-up")), ("404", error("Unknown link")), ("409", error("Link used or expired, or the address has an account already"))]) },
             "/auth/login": { "post": operation("Log in", false, vec![], Some(body("Login")), vec![("200", ok("Logged in", Some("Tokens"))), ("400", error("Invalid field")), ("401", error("Invalid email or password")), ("429", error("Too many failed attempts"))]) },
             "/auth/refresh": { "post": operation("Exchange a refresh token (rotated on use)", false, vec![], Some(body("Refresh")), vec![("200", ok("New tokens", Some("Tokens"))), ("401", error("Expired, revoked or reused token"))]) },
             "/auth/logout": { "post": operation("Revoke the session", false, vec![], None, vec![("204", ok("Logged out", None))]) },
@@ -124,7 +125,8 @@ pub fn spec() -> Value {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": { "code": { "type": "string" }, "message": { "type": "string" }, "field": { "type": ["string", "null"] } } } } },
-                "SignUp": { "type": "object", "required": ["name", "email", "password"], "properties": { "name": { "type": "string" }, "email": { "type": "string", "format": "email" }, "password": { "type": "string", "minLength": 10 } } },
+                "SignUp": { "type": "object", "required": ["name", "email", "password"], "properties": { "name": { "type": "string" }, "email": { "type": "string", "format": "email" }, "password": { "type": "string", "minLength": 10 }, "next": { "type": "string", "description": "a same-origin path to continue to after the link is opened" } } },
+                "SignUpReceipt": { "type": "object", "required": ["email"], "properties": { "email": { "type": "string", "description": "where the mail went" } } },
                 "Login": { "type": "object", "required": ["email", "password"], "properties": { "email": { "type": "string" }, "password": { "type": "string" } } },
                 "Refresh": { "type": "object", "required": ["refresh_token"], "properties": { "refresh_token": { "type": "string" } } },
                 "ChangePassword": { "type": "object", "required": ["current_password", "new_password"], "properties": { "current_password": { "type": "string" }, "new_password": { "type": "string", "minLength": 10 } } },
@@ -178,7 +180,7 @@ fn ok_array(description: &str, schema: &str) -> Value {
 /// The customer portal (`/customers`, `/quotes`, `/bulk-orders`) and the merchant's side of it.
 fn add_portal(document: &mut Value) {
     let guard = || error("Not a verified business customer of this shop (the message says why)");
-    let customer_auth = "Customer endpoints take the customer's token from `/customers/login` or `/customers/signup` (audience: this shop; a token of another shop is refused with 403).";
+    let customer_auth = "Customer endpoints take the customer's token from `/customers/login` or `/customers/signup/confirm` (audience: this shop; a token of another shop is refused with 403).";
     let paths = [
         (
             "/shops/{slug}/customers",
@@ -186,7 +188,11 @@ fn add_portal(document: &mut Value) {
         ),
         (
             "/shops/{slug}/customers/signup",
-            json!({ "post": operation("Customer: create an account (business accounts start unverified)", false, vec![slug_param()], Some(body("CustomerSignUp")), vec![("201", ok("Signed up", Some("CustomerSession"))), ("400", error("Invalid field (tax_id, billing_address.city, …)")), ("404", error("No open shop with this slug")), ("409", error("E-mail already has an account at this shop"))]) }),
+            json!({ "post": operation("Customer: ask for an account; a confirmation link is mailed to the address (or a note if it has a login at this shop already); the answer is the same either way. Business accounts start unverified", false, vec![slug_param()], Some(body("CustomerSignUp")), vec![("202", ok("The mail is on its way", Some("SignUpReceipt"))), ("400", error("Invalid field (tax_id, billing_address.city, …)")), ("404", error("No open shop with this slug")), ("429", error("Too many sign-ups from this client"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/signup/confirm",
+            json!({ "post": operation("Customer: open a sign-up link (body: {\"token\", \"password\"}, the password chosen at sign-up): creates the login, or attaches it to the shop's customer row for the proven address", false, vec![slug_param()], None, vec![("201", ok("Signed up", Some("CustomerSession"))), ("400", error("Not the password chosen at sign-up")), ("404", error("Unknown link, or a link of another shop")), ("409", error("Link used or expired, the address has a login, or a company invitation"))]) }),
         ),
         (
             "/shops/{slug}/customers/login",

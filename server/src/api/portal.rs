@@ -27,6 +27,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/shops/{slug}/customers", get(list_customers))
         .route("/shops/{slug}/customers/signup", post(sign_up))
+        .route(
+            "/shops/{slug}/customers/signup/confirm",
+            post(confirm_sign_up),
+        )
         .route("/shops/{slug}/customers/login", post(log_in))
         .route("/shops/{slug}/customers/logout", post(log_out))
         .route("/shops/{slug}/customers/me", get(me))
@@ -171,7 +175,26 @@ async fn sign_up(
     Client(client): Client,
     ApiJson(input): ApiJson<CustomerSignUpInput>,
 ) -> ApiResult<Response> {
-    let session = state.portal.sign_up(&slug, input, &client).await?;
+    let receipt = state.portal.sign_up(&slug, input, &client).await?;
+    Ok((StatusCode::ACCEPTED, Json(receipt)).into_response())
+}
+
+#[derive(Deserialize)]
+struct LinkBody {
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn confirm_sign_up(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<LinkBody>,
+) -> ApiResult<Response> {
+    let session = state
+        .portal
+        .confirm_sign_up(&slug, &body.token, &body.password)
+        .await?;
     Ok(session_response(StatusCode::CREATED, session))
 }
 

@@ -4,5 +4,6 @@ pub mod cutoffs;
 pub mod middleware;
 pub mod passwords;
 pub mod service;
+pub mod sign_up_requests;
 pub mod tokens;
 pub mod verification;

@@ -4,14 +4,15 @@
 
 use super::cutoffs::{issued_in_time, SessionCutoffs};
 use super::passwords::{hash_password, PasswordWork};
+use super::sign_up_requests::{self, NewSignUp, SignUpKind};
 use super::tokens::{hash_refresh_token, new_refresh_token, AccessClaims, TokenKeys};
 use crate::db::{is_unique_violation, now_ms, Database, Engine};
 use crate::error::internal;
 use crate::tenancy::registry::audit;
-use app::auth::model::{AccountDto, Session, SignUpInput, UserDto};
+use app::auth::model::{AccountDto, Session, SignUpInput, SignUpReceipt, UserDto};
 use app::auth::rules::{parse_person_name, Email, NewPassword};
 use app::error::AppError;
-use app::services::{AccountService, AuthOutcome, ClientInfo, TokenPair};
+use app::services::{is_same_origin_path, AccountService, AuthOutcome, ClientInfo, TokenPair};
 use app::shops::rules::Role;
 use async_trait::async_trait;
 use rand::RngCore;
@@ -492,56 +493,129 @@ impl AccountService for Accounts {
         &self,
         input: SignUpInput,
         client: &ClientInfo,
-    ) -> Result<AuthOutcome, AppError> {
+    ) -> Result<SignUpReceipt, AppError> {
         let name = parse_person_name(&input.name)?;
         let email = Email::parse(&input.email)?;
         let password = NewPassword::parse("password", &input.password)?;
+        let next_path = if is_same_origin_path(&input.next) {
+            input.next.clone()
+        } else {
+            String::new()
+        };
         self.reserve_sign_up(client).await?;
+        // Hashed whether or not the address has an account, so the answer takes as long.
         let password_hash = self.passwords.hash(password.expose().to_string()).await?;
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
+        let detail = client.ip.clone().unwrap_or_default();
+        audit(&mut *tx, None, None, "auth.sign_up_requested", &detail)
+            .await
+            .map_err(internal)?;
+        let existing = sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal)?;
+        match existing {
+            Some(_) => {
+                sign_up_requests::note_existing_account(
+                    &mut tx,
+                    &self.mailer,
+                    email.as_str(),
+                    "Cartwright",
+                    "/login",
+                )
+                .await
+            }
+            None => {
+                let request = NewSignUp {
+                    kind: SignUpKind::Merchant,
+                    email: email.as_str(),
+                    name: &name,
+                    password_hash: &password_hash,
+                    details: "",
+                    next_path: &next_path,
+                    place: "Cartwright",
+                    confirm_path: "/signup/confirm",
+                };
+                sign_up_requests::record(&mut tx, &self.mailer, &request).await
+            }
+        }
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        self.mailer.wake();
+        Ok(SignUpReceipt {
+            email: email.as_str().into(),
+        })
+    }
+
+    #[tracing::instrument(skip_all, err(level = "info"))]
+    async fn confirm_sign_up(
+        &self,
+        token: &str,
+        password: &str,
+    ) -> Result<(AuthOutcome, String), AppError> {
+        // Checked outside the write transaction: argon2 takes a while.
+        let mut connection = self.db.pool.acquire().await.map_err(internal)?;
+        let request =
+            sign_up_requests::find_open(&mut connection, SignUpKind::Merchant, token).await?;
+        drop(connection);
+        sign_up_requests::check_password(&self.passwords, &request, password).await?;
         let now = now_ms();
         let mut tx = self.db.begin_write().await.map_err(internal)?;
+        if !sign_up_requests::mark_used(&mut tx, &request)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::Conflict(
+                "This sign-up link was already used: log in with the address and password you chose."
+                    .into(),
+            ));
+        }
+        // Opening the link proves the address: the account starts verified.
         let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO users (email, name, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+            "INSERT INTO users (email, name, password_hash, created_at, updated_at, email_verified_at) \
+             VALUES ($1, $2, $3, $4, $4, $4) RETURNING id",
         )
-        .bind(email.as_str())
-        .bind(&name)
-        .bind(&password_hash)
+        .bind(&request.email)
+        .bind(&request.name)
+        .bind(&request.password_hash)
         .bind(now)
         .fetch_one(&mut *tx)
         .await;
         let user_id = match inserted {
             Ok(id) => id,
+            // Two sign-ups of one address, both confirmed: the first made the account.
             Err(error) if is_unique_violation(&error) => {
                 return Err(AppError::Conflict(
-                    "An account with this email already exists".into(),
+                    "An account with this e-mail already exists: log in instead".into(),
                 ))
             }
             Err(error) => return Err(internal(error)),
         };
-        // Invitations to this address stay invitations: typing an address proves nothing, so
-        // they are accepted by link once the address is verified (shops::invitations).
-        let detail = client.ip.clone().unwrap_or_default();
-        audit(&mut *tx, Some(user_id), None, "auth.signed_up", &detail)
-            .await
-            .map_err(internal)?;
-        // The proof of the address travels in the same transaction as the account.
-        super::verification::issue(&mut tx, &self.mailer, user_id, email.as_str(), &name)
-            .await
-            .map_err(internal)?;
+        // Invitations to this address stay invitations: they are accepted by their own link
+        // (shops::invitations).
+        audit(
+            &mut *tx,
+            Some(user_id),
+            None,
+            "auth.signed_up",
+            "confirmed by link",
+        )
+        .await
+        .map_err(internal)?;
         let tokens = self
-            .issue_tokens(&mut tx, user_id, email.as_str(), None, now)
+            .issue_tokens(&mut tx, user_id, &request.email, None, now)
             .await?;
         tx.commit().await.map_err(internal)?;
-        self.mailer.wake();
-        Ok(AuthOutcome {
+        let outcome = AuthOutcome {
             user: UserDto {
                 id: user_id,
-                email: email.as_str().into(),
-                name,
+                email: request.email,
+                name: request.name,
             },
             tokens,
-        })
+        };
+        Ok((outcome, request.next_path))
     }
 
     #[tracing::instrument(skip_all, err(level = "info"))]

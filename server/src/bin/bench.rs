@@ -11,8 +11,7 @@
 //! durable PostgreSQL; progress goes to stderr, the results block to stdout.
 
 use anyhow::{anyhow, bail, Context};
-use app::auth::model::SignUpInput;
-use app::services::{AccountService, ClientInfo};
+
 use app::shops::model::NewShopInput;
 use server::config::{Config, Secret, ShopServer};
 use server::startup::Application;
@@ -352,20 +351,13 @@ async fn provision_shops(
     count: usize,
     progress: Option<&str>,
 ) -> anyhow::Result<Run> {
-    let owner_id = state
-        .accounts
-        .sign_up(
-            SignUpInput {
-                name: "Bench Owner".into(),
-                email: "bench@cartwright.localhost".into(),
-                password: "bench-password-0123".into(),
-            },
-            &ClientInfo::default(),
-        )
-        .await
-        .map_err(|error| anyhow!("signing up the benchmark's owner: {error}"))?
-        .user
-        .id;
+    let owner_id = server::demo::create_verified_merchant(
+        state,
+        "bench@cartwright.localhost",
+        "Bench Owner",
+        "bench-password-0123",
+    )
+    .await?;
 
     let started = Instant::now();
     let mut timings = Vec::with_capacity(count);

@@ -11,10 +11,10 @@
 //! stderr, the results block to stdout.
 
 use anyhow::{bail, Context};
-use app::auth::model::{Session, SignUpInput};
+use app::auth::model::Session;
 use app::customers::model::{CustomerSignUpInput, VerificationInput};
 use app::orders::model::Address;
-use app::services::{AccountService, ClientInfo, CustomerService, PortalCaller, PortalService};
+use app::services::{ClientInfo, CustomerService, PortalCaller, PortalService};
 use app::shops::model::NewShopInput;
 use server::config::{Config, Secret};
 use server::demo::{fill_shop, FillSpec};
@@ -88,22 +88,17 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     let Application { state, .. } = server::startup::build(config)
         .await
         .context("starting the application")?;
-    let merchant = state
-        .accounts
-        .sign_up(
-            SignUpInput {
-                name: "Bench Merchant".into(),
-                email: "bench@cartwright.localhost".into(),
-                password: "benchmark password 2026".into(),
-            },
-            &ClientInfo::default(),
-        )
-        .await
-        .map_err(|error| anyhow::anyhow!("sign-up: {error}"))?;
+    let merchant_id = server::demo::create_verified_merchant(
+        &state,
+        "bench@cartwright.localhost",
+        "Bench Merchant",
+        "benchmark password 2026",
+    )
+    .await?;
     eprintln!("generating {} products …", options.products);
     let db = server::demo::provision_shop(
         &state,
-        merchant.user.id,
+        merchant_id,
         NewShopInput {
             name: "Bench Bulk".into(),
             slug: SLUG.into(),
@@ -162,7 +157,7 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
         })
         .collect();
 
-    let session = state
+    state
         .portal
         .sign_up(
             SLUG,
@@ -184,9 +179,29 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
         )
         .await
         .map_err(|error| anyhow::anyhow!("customer sign-up: {error}"))?;
+    // The buyer opens the link of the sign-up mail, as a person would.
+    let mail: String = sqlx::query_scalar(
+        "SELECT body_text FROM mail_outbox WHERE recipient = 'buyer@bench.example' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&state.platform.pool)
+    .await
+    .context("the buyer's sign-up mail")?;
+    let token = mail
+        .split_whitespace()
+        .find_map(|word| {
+            word.split_once("/signup/confirm?token=")
+                .map(|(_, token)| token)
+        })
+        .context("a sign-up link in the buyer's mail")?
+        .to_string();
+    let session = state
+        .portal
+        .confirm_sign_up(SLUG, &token, "benchmark password 2026")
+        .await
+        .map_err(|error| anyhow::anyhow!("confirming the customer sign-up: {error}"))?;
     let merchant_session = Session {
-        user_id: merchant.user.id,
-        email: merchant.user.email.clone(),
+        user_id: merchant_id,
+        email: "bench@cartwright.localhost".into(),
     };
     state
         .customers

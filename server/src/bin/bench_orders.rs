@@ -13,8 +13,7 @@
 //! stderr, the results block to stdout.
 
 use anyhow::{bail, Context};
-use app::auth::model::SignUpInput;
-use app::services::{AccountService, ClientInfo};
+
 use app::shops::model::NewShopInput;
 use http_body_util::BodyExt;
 use hyper::body::Bytes;
@@ -120,18 +119,13 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     let Application { state, .. } = server::startup::build(config)
         .await
         .context("starting the application")?;
-    let user = state
-        .accounts
-        .sign_up(
-            SignUpInput {
-                name: "Bench Merchant".into(),
-                email: "bench@cartwright.localhost".into(),
-                password: PASSWORD.into(),
-            },
-            &ClientInfo::default(),
-        )
-        .await
-        .map_err(|error| anyhow::anyhow!("sign-up: {error}"))?;
+    let user_id = server::demo::create_verified_merchant(
+        &state,
+        "bench@cartwright.localhost",
+        "Bench Merchant",
+        PASSWORD,
+    )
+    .await?;
 
     // The shop under load.
     eprintln!(
@@ -141,7 +135,7 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let db = server::demo::provision_shop(
         &state,
-        user.user.id,
+        user_id,
         NewShopInput {
             name: "Bench Orders".into(),
             slug: SLUG.into(),
@@ -179,7 +173,7 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
     let import = if options.import_rows > 0 {
         let db = server::demo::provision_shop(
             &state,
-            user.user.id,
+            user_id,
             NewShopInput {
                 name: "Bench Import".into(),
                 slug: "bench-import".into(),
@@ -197,7 +191,8 @@ async fn run(options: &Options, scratch: &Path) -> anyhow::Result<()> {
             .await?;
         eprintln!("importing {} CSV rows …", options.import_rows);
         let started = Instant::now();
-        server::catalog::import::run(&db, "EUR", import_id, &file, "bench").await?;
+        let ending = server::catalog::import::run(&db, "EUR", import_id, &file, "bench").await?;
+        server::catalog::import::record_ending(&db, import_id, &ending).await?;
         let elapsed = started.elapsed();
         let (status, created, failed): (String, i64, i64) =
             sqlx::query_as("SELECT status, rows_created, rows_failed FROM imports WHERE id = $1")

@@ -71,30 +71,67 @@ pub async fn start(
     let currency = shop.shop.currency.clone();
     let actor = shop.actor.clone();
     tokio::spawn(async move {
-        if let Err(error) = run(&db, &currency, import_id, &path, &actor).await {
-            tracing::error!(import_id, error = %format!("{error:#}"), "import failed");
-            let _ = sqlx::query("UPDATE imports SET status = 'failed', failure = $1, finished_at = $2 WHERE id = $3")
-                .bind("The import stopped because of a problem on our side; rows written so far are kept.")
-                .bind(now_ms())
-                .bind(import_id)
-                .execute(&db.pool)
-                .await;
-        }
+        let ending = match run(&db, &currency, import_id, &path, &actor).await {
+            Ok(ending) => ending,
+            Err(error) => {
+                tracing::error!(import_id, error = %format!("{error:#}"), "import failed");
+                Ending::Failed(
+                    "The import stopped because of a problem on our side; rows written so far are kept."
+                        .into(),
+                )
+            }
+        };
         let _ = tokio::fs::remove_file(&path).await;
-        // The shop may start its next import only now.
+        // The shop's slot is freed before the ending is visible, so whoever sees the import
+        // finished (or failed) can start the next one at once.
         drop(slot);
+        if let Err(error) = record_ending(&db, import_id, &ending).await {
+            tracing::error!(import_id, error = %format!("{error:#}"), "recording the end of an import failed");
+        }
     });
     status(&shop.db, import_id).await
 }
 
-/// Runs an import to the end (also used directly by the benchmark).
+/// How an import's work ended; [`record_ending`] makes it visible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Finished,
+    /// The file as a whole was refused, or the import stopped; the reason is shown to the merchant.
+    Failed(String),
+}
+
+/// Marks the import finished or failed.
+pub async fn record_ending(db: &Database, import_id: i64, ending: &Ending) -> anyhow::Result<()> {
+    match ending {
+        Ending::Finished => {
+            sqlx::query("UPDATE imports SET status = 'finished', bytes_read = bytes_total, finished_at = $1 WHERE id = $2")
+                .bind(now_ms())
+                .bind(import_id)
+                .execute(&db.pool)
+                .await?;
+        }
+        Ending::Failed(reason) => {
+            sqlx::query("UPDATE imports SET status = 'failed', failure = $1, finished_at = $2 WHERE id = $3")
+                .bind(reason)
+                .bind(now_ms())
+                .bind(import_id)
+                .execute(&db.pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Does an import's work (also used directly by the benchmark) and says how it ended, without
+/// recording the ending: the caller first frees the shop's import slot, then calls
+/// [`record_ending`].
 pub async fn run(
     db: &Database,
     currency: &str,
     import_id: i64,
     path: &std::path::Path,
     actor: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Ending> {
     sqlx::query("UPDATE imports SET status = 'running' WHERE id = $1")
         .bind(import_id)
         .execute(&db.pool)
@@ -110,13 +147,11 @@ pub async fn run(
         match message {
             Message::Columns(header) => columns = Some(header),
             Message::Refused(reason) => {
-                sqlx::query("UPDATE imports SET status = 'failed', failure = $1, finished_at = $2 WHERE id = $3")
-                    .bind(reason)
-                    .bind(now_ms())
-                    .bind(import_id)
-                    .execute(&db.pool)
-                    .await?;
-                return Ok(());
+                // The reader stops after sending this; wait for it so no thread outlives the
+                // import. The refusal is the ending whatever the reader says after it.
+                drop(receiver);
+                let _ = reader.await;
+                return Ok(Ending::Failed(reason));
             }
             Message::Batch { items, bytes_read } => {
                 let header = columns.as_ref().context("rows arrived before the header")?;
@@ -165,12 +200,7 @@ pub async fn run(
         }
     }
     reader.await.context("joining the CSV reader")??;
-    sqlx::query("UPDATE imports SET status = 'finished', bytes_read = bytes_total, finished_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(import_id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+    Ok(Ending::Finished)
 }
 
 fn row_error(line: i64, field: &str, message: impl Into<String>) -> Item {

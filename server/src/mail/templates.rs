@@ -131,3 +131,83 @@ mod tests {
         );
     }
 }
+
+/// Where a sign-up happened: Cartwright itself (a merchant) or one shop's portal (a customer).
+pub fn sign_up_place(shop: Option<&str>) -> String {
+    match shop {
+        Some(shop) => format!("the shop \u{201c}{shop}\u{201d}"),
+        None => "Cartwright".to_string(),
+    }
+}
+
+/// The link that proves a sign-up's address and creates the account.
+pub fn sign_up_confirmation(
+    to: &str,
+    name: &str,
+    place: &str,
+    link: &str,
+    valid_hours: i64,
+) -> Mail {
+    let text = format!(
+        "Hello {name},\n\n\
+         someone, probably you, asked to create an account at {place} with {to}. Open this link \
+         to confirm the address and open your account:\n\n\
+         {link}\n\n\
+         The link works once and expires in {valid_hours} hours. If you did not sign up, ignore \
+         this mail: no account is created.\n"
+    );
+    let html = html_page(
+        &[
+            format!("Hello {},", escaped(name)),
+            format!(
+                "someone, probably you, asked to create an account at {} with {}.",
+                escaped(place),
+                escaped(to)
+            ),
+            format!(
+                "The link works once and expires in {valid_hours} hours. If you did not sign \
+                 up, ignore this mail: no account is created."
+            ),
+        ],
+        link,
+        "Confirm and open my account",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: "Confirm your e-mail address to finish signing up".into(),
+        text,
+        html: Some(html),
+    }
+}
+
+/// Sent instead of a confirmation when the address already has an account, so that sign-up
+/// itself says nothing about which addresses have one.
+pub fn already_registered(to: &str, place: &str, log_in_link: &str) -> Mail {
+    let text = format!(
+        "Hello,\n\n\
+         someone asked to create an account at {place} with {to}, but this address already has \
+         one. Log in here instead:\n\n\
+         {log_in_link}\n\n\
+         If it was not you, you need not do anything: your account is unchanged.\n"
+    );
+    let html = html_page(
+        &[
+            "Hello,".to_string(),
+            format!(
+                "someone asked to create an account at {} with {}, but this address already \
+                 has one.",
+                escaped(place),
+                escaped(to)
+            ),
+            "If it was not you, you need not do anything: your account is unchanged.".to_string(),
+        ],
+        log_in_link,
+        "Log in",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: "You already have an account".into(),
+        text,
+        html: Some(html),
+    }
+}

@@ -15,13 +15,16 @@ pub mod quotes;
 pub mod tokens;
 
 use crate::auth::service::Accounts;
+use crate::auth::sign_up_requests::{self, NewSignUp, SignUpKind, SignUpRequest};
 use crate::db::{is_unique_violation, now_ms, Database};
 use crate::error::internal;
+use crate::mail::templates;
 use crate::orders::{
     address_from_json, address_json, order_row, validate_address, OrderRowTuple, ORDER_ROW_COLUMNS,
 };
 use crate::tenancy::pools::ShopPools;
 use crate::tenancy::registry::{Registry, ShopRecord};
+use app::auth::model::SignUpReceipt;
 use app::auth::rules::{parse_person_name, Email, NewPassword};
 use app::bulk::rules::BulkCheck;
 use app::customers::model::{
@@ -215,23 +218,32 @@ impl Portal {
     }
 }
 
-struct ValidSignUp {
-    email: Email,
-    password: NewPassword,
+/// A customer's account type and company as a sign-up typed them; kept with the sign-up
+/// request until its link is opened.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SignUpDetails {
+    account_type: String,
+    #[serde(default)]
+    company_name: String,
+    #[serde(default)]
+    tax_id: String,
+    #[serde(default)]
+    billing_address: Address,
+}
+
+struct ValidProfile {
     name: String,
     account_type: AccountType,
     company: Option<(String, TaxId, String)>,
 }
 
-fn validate_sign_up(input: &CustomerSignUpInput) -> Result<ValidSignUp, AppError> {
-    let email = Email::parse(&input.email)?;
-    let password = NewPassword::parse("password", &input.password)?;
-    let name = parse_person_name(&input.name)?;
-    let account_type = AccountType::parse(&input.account_type)?;
+fn validate_profile(name: &str, details: &SignUpDetails) -> Result<ValidProfile, AppError> {
+    let name = parse_person_name(name)?;
+    let account_type = AccountType::parse(&details.account_type)?;
     let company = match account_type {
         AccountType::Individual => None,
         AccountType::Business => {
-            let company_name = input.company_name.trim().to_string();
+            let company_name = details.company_name.trim().to_string();
             if company_name.is_empty() {
                 return Err(AppError::invalid(
                     "company_name",
@@ -244,8 +256,8 @@ fn validate_sign_up(input: &CustomerSignUpInput) -> Result<ValidSignUp, AppError
                     "must be at most 200 characters",
                 ));
             }
-            let tax_id = TaxId::parse(&input.tax_id)?;
-            let address = validate_address(&input.billing_address, "billing_address")?;
+            let tax_id = TaxId::parse(&details.tax_id)?;
+            let address = validate_address(&details.billing_address, "billing_address")?;
             for (value, field) in [
                 (&address.line1, "billing_address.line1"),
                 (&address.city, "billing_address.city"),
@@ -261,48 +273,44 @@ fn validate_sign_up(input: &CustomerSignUpInput) -> Result<ValidSignUp, AppError
             Some((company_name, tax_id, address_json(&address)))
         }
     };
-    Ok(ValidSignUp {
-        email,
-        password,
+    Ok(ValidProfile {
         name,
         account_type,
         company,
     })
 }
 
-#[async_trait]
-impl PortalService for Portal {
-    #[tracing::instrument(skip_all, fields(slug), err(level = "info"))]
-    async fn sign_up(
+fn already_has_login() -> AppError {
+    AppError::Conflict(
+        "This e-mail already has an account at this shop: log in with its password".into(),
+    )
+}
+
+impl Portal {
+    /// Makes the customer login a confirmed sign-up asked for, inside the shop's database: a new
+    /// customer, or the login of the row the shop already has for this address (its orders
+    /// stay the merchant's; the portal shows only orders placed through the login). Opening the
+    /// link twice (or a crash before the link was marked used) finds the login already made
+    /// with this very password hash and answers with it.
+    async fn create_login(
         &self,
-        slug: &str,
-        input: CustomerSignUpInput,
-        client: &ClientInfo,
-    ) -> Result<PortalSession, AppError> {
-        let shop = self.open_shop(slug).await?;
-        let valid = validate_sign_up(&input)?;
-        self.accounts.reserve_sign_up(client).await?;
-        let password_hash = self
-            .accounts
-            .passwords
-            .hash(valid.password.expose().to_string())
-            .await?;
+        shop: &PortalShop,
+        request: &SignUpRequest,
+    ) -> Result<i64, AppError> {
+        let details: SignUpDetails = serde_json::from_str(&request.details).map_err(internal)?;
+        let valid = validate_profile(&request.name, &details)?;
         let now = now_ms();
         let mut tx = shop.db.begin_write().await.map_err(internal)?;
         let existing = sqlx::query_as::<_, (i64, String, Option<String>)>(
             "SELECT id, password_hash, invitation_hash FROM customers WHERE email = $1",
         )
-        .bind(valid.email.as_str())
+        .bind(&request.email)
         .fetch_optional(&mut *tx)
         .await
         .map_err(internal)?;
-        let taken = || {
-            AppError::Conflict(
-                "This e-mail already has an account at this shop: log in instead".into(),
-            )
-        };
         match &existing {
-            Some((_, hash, _)) if !hash.is_empty() => return Err(taken()),
+            Some((id, hash, _)) if *hash == request.password_hash => return Ok(*id),
+            Some((_, hash, _)) if !hash.is_empty() => return Err(already_has_login()),
             Some((_, _, Some(_))) => {
                 return Err(AppError::Conflict(
                     "This e-mail has an invitation to a company account: use the link from the company's admin".into(),
@@ -327,43 +335,141 @@ impl PortalService for Portal {
         };
         let company_name = valid.company.as_ref().map(|(name, _, _)| name.clone());
         let company_role = if company_id.is_some() { "admin" } else { "" };
-        // A customer known from earlier orders (no log-in yet) gets the log-in; the portal only
-        // ever shows orders placed through the log-in, never those earlier ones.
         let customer_id = match existing {
             Some((id, _, _)) => {
-                sqlx::query("UPDATE customers SET name = $1, account_type = $2, company_name = $3, password_hash = $4, company_id = $5, company_role = $6 WHERE id = $7 AND password_hash = ''")
+                // Conditional: of two parallel openings only one attaches the login.
+                let attached = sqlx::query("UPDATE customers SET name = $1, account_type = $2, company_name = $3, password_hash = $4, company_id = $5, company_role = $6 WHERE id = $7 AND password_hash = '' AND invitation_hash IS NULL")
                     .bind(&valid.name)
                     .bind(valid.account_type.as_str())
                     .bind(company_name.as_deref())
-                    .bind(&password_hash)
+                    .bind(&request.password_hash)
                     .bind(company_id)
                     .bind(company_role)
                     .bind(id)
                     .execute(&mut *tx)
                     .await
                     .map_err(internal)?;
+                if attached.rows_affected() != 1 {
+                    return Err(already_has_login());
+                }
                 id
             }
             None => sqlx::query_scalar::<_, i64>(
                 "INSERT INTO customers (email, name, account_type, company_name, verified, created_at, password_hash, company_id, company_role) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8) RETURNING id",
             )
-            .bind(valid.email.as_str())
+            .bind(&request.email)
             .bind(&valid.name)
             .bind(valid.account_type.as_str())
             .bind(company_name.as_deref())
             .bind(now)
-            .bind(&password_hash)
+            .bind(&request.password_hash)
             .bind(company_id)
             .bind(company_role)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|error| if is_unique_violation(&error) { taken() } else { internal(error) })?,
+            .map_err(|error| if is_unique_violation(&error) { already_has_login() } else { internal(error) })?,
         };
         tx.commit().await.map_err(internal)?;
+        tracing::info!(shop = %shop.shop.slug, customer_id, account_type = valid.account_type.as_str(), "customer signed up");
+        Ok(customer_id)
+    }
+}
+
+#[async_trait]
+impl PortalService for Portal {
+    #[tracing::instrument(skip_all, fields(slug), err(level = "info"))]
+    async fn sign_up(
+        &self,
+        slug: &str,
+        input: CustomerSignUpInput,
+        client: &ClientInfo,
+    ) -> Result<SignUpReceipt, AppError> {
+        let shop = self.open_shop(slug).await?;
+        let email = Email::parse(&input.email)?;
+        let password = NewPassword::parse("password", &input.password)?;
+        let details = SignUpDetails {
+            account_type: input.account_type.clone(),
+            company_name: input.company_name.clone(),
+            tax_id: input.tax_id.clone(),
+            billing_address: input.billing_address.clone(),
+        };
+        let valid = validate_profile(&input.name, &details)?;
+        self.accounts.reserve_sign_up(client).await?;
+        // Hashed whether or not the address has a login, so the answer takes as long.
+        let password_hash = self
+            .accounts
+            .passwords
+            .hash(password.expose().to_string())
+            .await?;
+        let has_login = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM customers WHERE email = $1 AND password_hash <> ''",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&shop.db.pool)
+        .await
+        .map_err(internal)?
+        .is_some();
+        let place = templates::sign_up_place(Some(&shop.shop.name));
+        let slug = &shop.shop.slug;
+        // The request and its mail live in the platform database, in one transaction.
+        let mailer = &self.accounts.mailer;
+        let mut tx = self.accounts.db.begin_write().await.map_err(internal)?;
+        if has_login {
+            sign_up_requests::note_existing_account(
+                &mut tx,
+                mailer,
+                email.as_str(),
+                &place,
+                &format!("/s/{slug}/login"),
+            )
+            .await
+        } else {
+            let details = serde_json::to_string(&details).map_err(internal)?;
+            let request = NewSignUp {
+                kind: SignUpKind::Customer {
+                    shop_id: shop.shop.id,
+                },
+                email: email.as_str(),
+                name: &valid.name,
+                password_hash: &password_hash,
+                details: &details,
+                next_path: "",
+                place: &place,
+                confirm_path: &format!("/s/{slug}/signup/confirm"),
+            };
+            sign_up_requests::record(&mut tx, mailer, &request).await
+        }
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        mailer.wake();
+        Ok(SignUpReceipt {
+            email: email.as_str().into(),
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(slug), err(level = "info"))]
+    async fn confirm_sign_up(
+        &self,
+        slug: &str,
+        token: &str,
+        password: &str,
+    ) -> Result<PortalSession, AppError> {
+        let shop = self.open_shop(slug).await?;
+        let kind = SignUpKind::Customer {
+            shop_id: shop.shop.id,
+        };
+        let mut connection = self.accounts.db.pool.acquire().await.map_err(internal)?;
+        let request = sign_up_requests::find_open(&mut connection, kind, token).await?;
+        sign_up_requests::check_password(&self.accounts.passwords, &request, password).await?;
+        // The login is made first, then the link is marked used: a crash between the two leaves
+        // a link that answers with the login it made (see `create_login`).
+        let customer_id = self.create_login(&shop, &request).await?;
+        sign_up_requests::mark_used(&mut connection, &request)
+            .await
+            .map_err(internal)?;
         let customer = load_customer(&shop.db, customer_id)
             .await?
             .ok_or(AppError::Internal)?;
-        tracing::info!(shop = %shop.shop.slug, customer_id, account_type = valid.account_type.as_str(), "customer signed up");
         self.session(&shop, &customer)
     }
 

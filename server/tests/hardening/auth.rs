@@ -24,12 +24,7 @@ fn peer(ip: &str) -> SocketAddr {
 /// Signs up a merchant; returns the whole token answer.
 async fn merchant(app: &TestApp, email: &str) -> Value {
     let response = app
-        .api(
-            Method::POST,
-            "/auth/signup",
-            None,
-            Some(json!({ "name": "Merchant", "email": email, "password": PASSWORD })),
-        )
+        .sign_up_with(json!({ "name": "Merchant", "email": email, "password": PASSWORD }))
         .await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
     response.json
@@ -361,7 +356,9 @@ async fn parallel_wrong_customer_passwords_get_at_most_the_allowance_then_429() 
                 Some(customer_body(&email)),
             )
             .await;
-        assert_eq!(signed_up.status, StatusCode::CREATED, "{}", signed_up.text);
+        assert_eq!(signed_up.status, StatusCode::ACCEPTED, "{}", signed_up.text);
+        let confirmed = app.confirm_customer_sign_up(&slug, &email).await;
+        assert_eq!(confirmed.status, StatusCode::CREATED, "{}", confirmed.text);
 
         // Act
         let path = format!("/shops/{slug}/customers/login");
@@ -399,7 +396,7 @@ async fn parallel_wrong_customer_passwords_get_at_most_the_allowance_then_429() 
 }
 
 #[tokio::test]
-async fn the_eleventh_merchant_sign_up_from_one_address_gets_429_and_creates_no_user() {
+async fn the_eleventh_merchant_sign_up_from_one_address_gets_429_and_records_nothing() {
     for engine in engines() {
         // Arrange
         let app = TestApp::start(engine).await;
@@ -423,12 +420,13 @@ async fn the_eleventh_merchant_sign_up_from_one_address_gets_429_and_creates_no_
             let response = sign_up(flood).await;
             assert_eq!(
                 response.status,
-                StatusCode::CREATED,
+                StatusCode::ACCEPTED,
                 "{engine:?}: sign-up {index}: {}",
                 response.text
             );
         }
-        let users_before = app.count("users").await;
+        let requests_before = app.count("sign_up_requests").await;
+        let mails_before = app.count("mail_outbox").await;
 
         // Act
         let refused = sign_up(flood).await;
@@ -440,11 +438,16 @@ async fn the_eleventh_merchant_sign_up_from_one_address_gets_429_and_creates_no_
             "{engine:?}: {}",
             refused.text
         );
-        assert_eq!(app.count("users").await, users_before, "{engine:?}");
+        assert_eq!(
+            app.count("sign_up_requests").await,
+            requests_before,
+            "{engine:?}"
+        );
+        assert_eq!(app.count("mail_outbox").await, mails_before, "{engine:?}");
         let other = sign_up(peer("203.0.113.11")).await;
         assert_eq!(
             other.status,
-            StatusCode::CREATED,
+            StatusCode::ACCEPTED,
             "{engine:?}: {}",
             other.text
         );
@@ -452,7 +455,7 @@ async fn the_eleventh_merchant_sign_up_from_one_address_gets_429_and_creates_no_
 }
 
 #[tokio::test]
-async fn the_eleventh_customer_sign_up_from_one_address_gets_429_and_creates_no_customer() {
+async fn the_eleventh_customer_sign_up_from_one_address_gets_429_and_records_nothing() {
     for engine in engines() {
         // Arrange
         let app = TestApp::start(engine).await;
@@ -473,12 +476,13 @@ async fn the_eleventh_customer_sign_up_from_one_address_gets_429_and_creates_no_
             let response = sign_up(flood).await;
             assert_eq!(
                 response.status,
-                StatusCode::CREATED,
+                StatusCode::ACCEPTED,
                 "{engine:?}: sign-up {index}: {}",
                 response.text
             );
         }
-        let customers_before = app.shop_count(&slug, "customers").await;
+        let requests_before = app.count("sign_up_requests").await;
+        let mails_before = app.count("mail_outbox").await;
 
         // Act
         let refused = sign_up(flood).await;
@@ -491,14 +495,15 @@ async fn the_eleventh_customer_sign_up_from_one_address_gets_429_and_creates_no_
             refused.text
         );
         assert_eq!(
-            app.shop_count(&slug, "customers").await,
-            customers_before,
+            app.count("sign_up_requests").await,
+            requests_before,
             "{engine:?}"
         );
+        assert_eq!(app.count("mail_outbox").await, mails_before, "{engine:?}");
         let other = sign_up(peer("203.0.113.21")).await;
         assert_eq!(
             other.status,
-            StatusCode::CREATED,
+            StatusCode::ACCEPTED,
             "{engine:?}: {}",
             other.text
         );
@@ -555,7 +560,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_address_is_recorded() {
             Some(json!({ "name": "Proxied", "email": email, "password": PASSWORD })),
         )
         .await;
-    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.text);
     let untrusted = app
         .api_from(
             peer("198.51.100.5"),
@@ -566,10 +571,10 @@ async fn behind_a_trusted_proxy_the_forwarded_client_address_is_recorded() {
             Some(json!({ "name": "Direct", "email": format!("{}@example.com", unique("direct")), "password": PASSWORD })),
         )
         .await;
-    assert_eq!(untrusted.status, StatusCode::CREATED, "{}", untrusted.text);
+    assert_eq!(untrusted.status, StatusCode::ACCEPTED, "{}", untrusted.text);
 
     let recorded: Vec<String> = sqlx::query_scalar(
-        "SELECT detail FROM audit_log WHERE action = 'auth.signed_up' ORDER BY id",
+        "SELECT detail FROM audit_log WHERE action = 'auth.sign_up_requested' ORDER BY id",
     )
     .fetch_all(&app.app.state.platform.pool)
     .await

@@ -178,6 +178,65 @@ async fn a_shop_runs_one_import_at_a_time() {
     }
 }
 
+/// Whoever sees an import finished or failed may start the next one at once: the shop's slot is
+/// free before the ending is visible (CI once saw a 409 right after "finished").
+#[tokio::test]
+async fn an_import_seen_ended_frees_the_shop_for_the_next_at_once() {
+    for engine in engines() {
+        let (app, token, slug) = shop_with(engine, |_| {}).await;
+        let refused = "handle,title,colour\nmug,Mug,red\n";
+        for round in 0..20 {
+            let file = if round % 2 == 0 { CSV } else { refused };
+            let started = app
+                .api_raw(
+                    Method::POST,
+                    &format!("/shops/{slug}/products/import"),
+                    Some(&token),
+                    "text/csv",
+                    file.as_bytes().to_vec(),
+                )
+                .await;
+            assert_eq!(
+                started.status,
+                StatusCode::ACCEPTED,
+                "{engine:?}, round {round}: {}",
+                started.text
+            );
+            let id = started.json["id"].as_i64().expect("import id");
+            let waiting = Instant::now();
+            loop {
+                let status = app
+                    .api(
+                        Method::GET,
+                        &format!("/shops/{slug}/products/imports/{id}"),
+                        Some(&token),
+                        None,
+                    )
+                    .await;
+                let state = status.json["state"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                if state == "finished" || state == "failed" {
+                    let expected = if round % 2 == 0 { "finished" } else { "failed" };
+                    assert_eq!(
+                        state, expected,
+                        "{engine:?}, round {round}: {}",
+                        status.text
+                    );
+                    break;
+                }
+                assert!(
+                    waiting.elapsed() < Duration::from_secs(20),
+                    "{engine:?}: import {id} did not end: {}",
+                    status.text
+                );
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_stalled_upload_and_a_stalled_request_body_are_answered_408() {
     let (app, token, slug) = shop_with(Engine::Sqlite, |config| {

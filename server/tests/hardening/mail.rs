@@ -206,11 +206,11 @@ async fn open_verification(app: &TestApp, token: &str) -> TestResponse {
 }
 
 #[tokio::test]
-async fn sign_up_mails_a_verification_link_that_works_once() {
+async fn a_verification_link_of_an_unverified_account_works_once() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
         let email = format!("{}@example.com", unique("ver"));
-        let token = app.sign_up(&email).await;
+        let token = app.sign_up_unverified(&email).await;
 
         let before = app.server_fn("account_status", &token, &[]).await;
         assert_eq!(before.status, StatusCode::OK, "{}", before.text);
@@ -250,7 +250,7 @@ async fn an_expired_or_unknown_verification_link_is_refused_clearly() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
         let email = format!("{}@example.com", unique("exp"));
-        let session = app.sign_up(&email).await;
+        let session = app.sign_up_unverified(&email).await;
         let link_token = verification_token(&app.last_mail_to(&email).await);
         sqlx::query("UPDATE email_verifications SET expires_at = 1")
             .execute(&app.app.state.platform.pool)
@@ -271,22 +271,21 @@ async fn an_expired_or_unknown_verification_link_is_refused_clearly() {
 }
 
 #[tokio::test]
-async fn a_failed_sign_up_mails_nothing() {
+async fn a_refused_sign_up_mails_nothing() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
-        let email = format!("{}@example.com", unique("dup"));
-        app.sign_up(&email).await;
-        let twice = app
+        let refused = app
             .api(
                 axum::http::Method::POST,
                 "/auth/signup",
                 None,
-                Some(serde_json::json!({ "name": "Again", "email": email, "password": "a long enough password" })),
+                Some(serde_json::json!({ "name": "Short", "email": "short@example.com", "password": "short" })),
             )
             .await;
-        assert_eq!(twice.status, StatusCode::CONFLICT, "{engine:?}");
-        assert_eq!(app.count("mail_outbox").await, 1, "{engine:?}");
-        assert_eq!(app.count("email_verifications").await, 1, "{engine:?}");
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{engine:?}");
+        assert_eq!(refused.json["error"]["field"], "password");
+        assert_eq!(app.count("mail_outbox").await, 0, "{engine:?}");
+        assert_eq!(app.count("sign_up_requests").await, 0, "{engine:?}");
     }
 }
 
@@ -295,7 +294,7 @@ async fn resending_the_verification_mail_replaces_the_older_link() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
         let email = format!("{}@example.com", unique("re"));
-        let session = app.sign_up(&email).await;
+        let session = app.sign_up_unverified(&email).await;
         let first = verification_token(&app.last_mail_to(&email).await);
 
         let resent = app
@@ -343,7 +342,7 @@ async fn an_unverified_merchant_uses_the_dashboard_but_cannot_invite_or_add_doma
     for engine in engines() {
         let app = TestApp::start(engine).await;
         let email = format!("{}@example.com", unique("unv"));
-        let token = app.sign_up(&email).await;
+        let token = app.sign_up_unverified(&email).await;
         let slug = unique("unverified");
         app.create_shop(&token, &slug).await;
 
@@ -457,19 +456,32 @@ async fn signing_up_with_an_invited_address_grants_nothing_without_the_link() {
             mail.subject
         );
 
-        // Someone who knows the address, not the link, registers it first.
-        let squatter = app.sign_up(&invited).await;
-        let shops = app.api(Method::GET, "/shops", Some(&squatter), None).await;
-        assert_eq!(shops.json, json!([]), "{engine:?}");
-        let shop = app
+        // Someone who knows the address, not the mail, signs up with it first: the link goes
+        // to the address, so no account exists and no log-in works.
+        let squatter = app
             .api(
-                Method::GET,
-                &format!("/shops/{slug}"),
-                Some(&squatter),
+                Method::POST,
+                "/auth/signup",
                 None,
+                Some(json!({ "name": "Squatter", "email": invited, "password": "the squatters password" })),
             )
             .await;
-        assert_eq!(shop.status, StatusCode::NOT_FOUND, "{engine:?}");
+        assert_eq!(squatter.status, StatusCode::ACCEPTED, "{engine:?}");
+        let log_in = app
+            .api(
+                Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({ "email": invited, "password": "the squatters password" })),
+            )
+            .await;
+        assert_eq!(log_in.status, StatusCode::UNAUTHORIZED, "{engine:?}");
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = $1")
+            .bind(&invited)
+            .fetch_one(&app.app.state.platform.pool)
+            .await
+            .expect("count");
+        assert_eq!(users, 0, "{engine:?}: no account without the link");
         assert_eq!(
             app.count("memberships").await,
             1,
@@ -492,7 +504,7 @@ async fn an_invitation_is_accepted_only_by_the_logged_in_verified_invitee() {
         let app = TestApp::start(engine).await;
         let (owner, slug) = owner_with_shop(&app).await;
         let bo_email = format!("{}@example.com", unique("bo"));
-        let bo = app.sign_up(&bo_email).await;
+        let bo = app.sign_up_unverified(&bo_email).await;
         let eve_email = format!("{}@example.com", unique("eve"));
         let eve = app.sign_up_verified(&eve_email).await;
 
@@ -695,7 +707,7 @@ async fn the_verification_and_invitation_pages_say_what_happened() {
     let app = TestApp::start(Engine::Sqlite).await;
     let (owner, slug) = owner_with_shop(&app).await;
     let email = format!("{}@example.com", unique("page"));
-    let session = app.sign_up(&email).await;
+    let session = app.sign_up_unverified(&email).await;
 
     let bad = app.page("/verify-email?token=nonsense", None).await;
     assert_eq!(bad.status, StatusCode::NOT_FOUND);

@@ -12,3 +12,4 @@ mod limits;
 mod mail;
 mod races;
 mod routes;
+mod sign_up;

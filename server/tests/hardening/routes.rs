@@ -73,6 +73,12 @@ fn routes() -> Vec<Route> {
         ),
         route(
             Method::POST,
+            "/api/v1/auth/signup/confirm",
+            Public,
+            Some(json!({ "token": "bogus", "password": "x" })),
+        ),
+        route(
+            Method::POST,
             "/api/v1/auth/login",
             Public,
             Some(json!({ "email": "nobody@example.com", "password": "x" })),
@@ -264,6 +270,12 @@ fn routes() -> Vec<Route> {
             Some(
                 json!({ "email": "walker@example.com", "password": "a long enough password", "name": "W", "account_type": "individual" }),
             ),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/shops/{slug}/customers/signup/confirm",
+            Public,
+            Some(json!({ "token": "bogus", "password": "x" })),
         ),
         route(
             Method::POST,
@@ -699,6 +711,7 @@ fn server_functions() -> Vec<(&'static str, Access, Args)> {
     const SLUG: &str = "{slug}";
     vec![
         ("sign_up", Public, &[]),
+        ("confirm_sign_up", Public, &[]),
         ("log_in", Public, &[]),
         ("log_out", Public, &[]),
         ("verify_email", Public, &[]),
@@ -842,6 +855,7 @@ fn server_functions() -> Vec<(&'static str, Access, Args)> {
             &[("slug", SLUG), ("product_id", "1")],
         ),
         ("portal_sign_up", Public, &[]),
+        ("portal_confirm_sign_up", Public, &[]),
         ("portal_log_in", Public, &[]),
         ("portal_log_out", Public, &[]),
         ("portal_accept_invitation", Public, &[]),
