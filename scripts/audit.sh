@@ -55,8 +55,8 @@ find_db() {
     return 1
 }
 
-src="$(find_db)" || die "no RustSec advisory database snapshot found (looked at \$ADVISORY_DB, \
-$ROOT/../shared/advisory-db, $HOME/.cache/cartwright/advisory-db); make one with \
+src="$(find_db)" || die "no RustSec advisory database snapshot found (looked at \
+${ADVISORY_DB:-\$ADVISORY_DB (unset)}, $ROOT/../shared/advisory-db, $HOME/.cache/cartwright/advisory-db); make one with \
 scripts/refresh-advisory-db.sh PATH-TO-ADVISORY-DB (see README, Security)"
 
 tmp="$(mktemp -d)"

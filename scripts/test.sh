@@ -2,11 +2,13 @@
 # `make test` (and CI): every test suite, in order
 #   1. setup            scripts/setup.sh (installs what is missing)
 #   2. lint             scripts/lint.sh: cargo fmt --check, cargo clippy -D warnings
-#   3. app tests        cargo test -p app --features ssr
-#   4. server tests     cargo test -p server, with CARTWRIGHT_TEST_PG_URL pointing at a
+#   3. advisories       scripts/audit.sh --self-test: cargo audit of Cargo.lock against a RustSec
+#                       advisory database snapshot, offline (a vulnerable fixture must fail first)
+#   4. app tests        cargo test -p app --features ssr
+#   5. server tests     cargo test -p server, with CARTWRIGHT_TEST_PG_URL pointing at a
 #                       throw-away PostgreSQL 15 (scripts/pg.sh; stopped on exit)
-#   5. release build    cargo leptos build --release
-#   6. end-to-end       Playwright in Debian chromium against the release build (scripts/e2e.sh)
+#   6. release build    cargo leptos build --release
+#   7. end-to-end       Playwright in Debian chromium against the release build (scripts/e2e.sh)
 # A failing suite does not stop the later ones (except: no build, no end-to-end run);
 # FAIL_FAST=1 stops at the first failure. Logs go to target/test-logs/. The run ends with the
 # runners' own summary lines and exits non-zero if anything failed.
@@ -80,6 +82,25 @@ summary() {
                 echo "$name (cargo test): $(cargo_totals "$log")"
                 grep -E '^test result:' "$log" | sed 's/^/    /'
                 ;;
+            advisories)
+                echo
+                echo "advisories (cargo audit):"
+                # The self-test's verdict, then what the audit of Cargo.lock reported, one line each.
+                grep -E 'self-test: (the vulnerable|cargo audit (passed|failed))|no RustSec|cargo-audit not found' "$log" |
+                    sed 's/^ *//; s/^/  /'
+                sed -n '/^==> cargo audit --file /,$p' "$log" | awk '
+                    function flush() {
+                        if (c != "") printf "  %s %s: %s%s\n", c, v, id, (w != "" ? " (" w ")" : "")
+                        c = v = w = id = ""
+                    }
+                    /^Crate:/ { flush(); c = $2 }
+                    /^Version:/ { v = $2 }
+                    /^Warning:/ { w = $2 }
+                    /^ID:/ { id = $2 }
+                    /^$/ { flush() }
+                    /^(error|warning): / { flush(); print "  " $0 }
+                    END { flush() }'
+                ;;
             end-to-end)
                 echo
                 echo "end-to-end (playwright):"
@@ -117,6 +138,9 @@ fi
 step setup setup.log "$ROOT/scripts/setup.sh" || finish
 
 step lint lint.log "$ROOT/scripts/lint.sh"
+fail_fast
+
+step advisories advisories.log "$ROOT/scripts/audit.sh" --self-test
 fail_fast
 
 step "app tests" app.log cargo test --no-fail-fast -p app --features ssr

@@ -7,7 +7,9 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import {
   createProductViaApi,
   createShop,
+  expectHydrated,
   expectPath,
+  openMailLink,
   pathname,
   rand,
   randomSku,
@@ -37,7 +39,8 @@ async function customerSignUp(page: Page, shop: Shop, kind: "individual" | "busi
   await page.getByLabel(kind === "business" ? "Business" : "Individual", { exact: true }).check();
   await page.getByLabel("Your name", { exact: true }).fill(customer.name);
   await page.getByLabel("E-mail", { exact: true }).fill(customer.email);
-  await page.getByLabel("Password (at least 10 characters)", { exact: true }).fill(`pw-${rand()}-Secret!`);
+  const password = `pw-${rand()}-Secret!`;
+  await page.getByLabel("Password (at least 10 characters)", { exact: true }).fill(password);
   if (kind === "business") {
     customer.company = `Hopper Tools ${r}`;
     await page.getByLabel("Company name", { exact: true }).fill(customer.company);
@@ -48,6 +51,13 @@ async function customerSignUp(page: Page, shop: Shop, kind: "individual" | "busi
     await page.getByLabel("Country (e.g. DE)", { exact: true }).fill("DE");
   }
   await page.getByRole("button", { name: "Create account" }).click();
+  // No account until the link mailed to the address is opened with the chosen password.
+  await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: customer.email })).toBeVisible();
+  await openMailLink(page, customer.email, `/s/${shop.slug}/signup/confirm`);
+  await expectHydrated(page);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Confirm and open my account" }).click();
   await expectPath(page, `/s/${shop.slug}/account`);
   await expect(page.getByText(customer.email)).toBeVisible();
   return customer;

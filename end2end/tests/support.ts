@@ -48,12 +48,29 @@ export const h1 = (page: Page): Locator => page.getByRole("heading", { level: 1 
 export const alertWith = (page: Page, text: string | RegExp): Locator =>
   page.getByRole("alert").filter({ hasText: text });
 
-export async function signUp(page: Page, user: User = newUser()): Promise<User> {
+/** Fills and sends the sign-up form; ends on its "Check your inbox" answer (no account yet). */
+export async function requestSignUp(page: Page, user: User = newUser()): Promise<User> {
   await visit(page, "/signup");
   await page.getByLabel("Name", { exact: true }).fill(user.name);
   await page.getByLabel("Email", { exact: true }).fill(user.email);
   await page.getByLabel("Password", { exact: true }).fill(user.password);
   await page.getByRole("button", { name: "Create account" }).click();
+  await expect(h1(page)).toHaveText("Check your inbox");
+  await expect(page.getByRole("status").filter({ hasText: user.email.toLowerCase() })).toBeVisible();
+  return user;
+}
+
+/**
+ * Signs up the way a person does: the form, then the link from the development mailbox, opened
+ * with the chosen password. Ends on the shops page, logged in, with a verified address.
+ */
+export async function signUp(page: Page, user: User = newUser()): Promise<User> {
+  await requestSignUp(page, user);
+  await openMailLink(page, user.email, "/signup/confirm");
+  await expectHydrated(page);
+  await expect(h1(page)).toHaveText("Finish creating your account");
+  await page.getByLabel("Password", { exact: true }).fill(user.password);
+  await page.getByRole("button", { name: "Confirm and open my account" }).click();
   await expectPath(page, "/shops");
   await expect(h1(page)).toHaveText("Your shops");
   return user;
