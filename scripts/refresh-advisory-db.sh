@@ -48,7 +48,7 @@ if [ -n "$gitdir" ]; then
     subject="$(git --git-dir="$gitdir" log -1 --format=%s HEAD)"
 elif [ -d "$SRC/crates" ]; then
     for f in "${KEEP[@]}"; do
-        [ -e "$SRC/$f" ] && cp -R "$SRC/$f" "$new/"
+        if [ -e "$SRC/$f" ]; then cp -R "$SRC/$f" "$new/"; fi
     done
     commit="$(sed -n 's/^commit: *//p' "$SRC/SNAPSHOT" 2>/dev/null || true)"
     date="$(sed -n 's/^date: *//p' "$SRC/SNAPSHOT" 2>/dev/null || true)"
@@ -59,8 +59,9 @@ else
     die "$SRC is neither a git repository nor an advisory-db directory (no crates/)"
 fi
 
-[ -d "$new/crates" ] && [ -d "$new/rust" ] && [ -f "$new/support.toml" ] ||
+if [ ! -d "$new/crates" ] || [ ! -d "$new/rust" ] || [ ! -f "$new/support.toml" ]; then
     die "$SRC lacks crates/, rust/ or support.toml: not the RustSec advisory database?"
+fi
 count="$(find "$new/crates" "$new/rust" -name '*.md' | wc -l)"
 [ "$count" -gt 0 ] || die "no advisories (*.md) in $SRC"
 

@@ -208,6 +208,13 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         Duration::from_secs(config.shop_pool_idle_secs),
         config.max_open_shop_pools,
     ));
+    // Mail written in shops' own outboxes that a crash kept from being handed over.
+    crate::mail::shop_outbox::spawn_sweeper(
+        platform.clone(),
+        registry.clone(),
+        pools.clone(),
+        mailer.clone(),
+    );
     let provisioner = Provisioner {
         registry: registry.clone(),
         placement,
@@ -243,7 +250,11 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let orders = Arc::new(crate::orders::Orders {
         access: access.clone(),
     });
-    let customers = Arc::new(crate::portal::merchant::CustomerAdmin { access });
+    let customers = Arc::new(crate::portal::merchant::CustomerAdmin {
+        access,
+        mailer: mailer.clone(),
+        platform: platform.clone(),
+    });
     let portal = Arc::new(crate::portal::Portal {
         registry: registry.clone(),
         pools: pools.clone(),

@@ -6,6 +6,7 @@
 //! never mails anyone, and a committed one is delivered even if the process dies right after.
 
 pub mod mailbox;
+pub mod shop_outbox;
 pub mod templates;
 pub mod transport;
 pub mod worker;
@@ -70,6 +71,11 @@ impl Mailer {
         .execute(executor)
         .await
         .map(|_| ())
+    }
+
+    /// A fresh `Message-ID` for a mail of this sender.
+    pub(crate) fn new_message_id(&self) -> String {
+        new_message_id(&self.id_domain)
     }
 
     /// Tells the worker that mail was committed (a no-op if it is busy: it looks again anyway).

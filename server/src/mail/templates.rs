@@ -211,3 +211,94 @@ pub fn already_registered(to: &str, place: &str, log_in_link: &str) -> Mail {
         html: Some(html),
     }
 }
+
+/// The confirmation of an order placed in a shop's portal.
+pub fn order_confirmation(to: &str, shop: &str, number: i64, total: &str, link: &str) -> Mail {
+    let text = format!(
+        "Hello,\n\n\
+         thank you for your order #{number} at {shop}, total {total}. We will let you know when \
+         it ships.\n\n\
+         Your orders: {link}\n"
+    );
+    let html = html_page(
+        &[
+            "Hello,".to_string(),
+            format!(
+                "thank you for your order #{number} at {}, total {}. We will let you know when \
+                 it ships.",
+                escaped(shop),
+                escaped(total)
+            ),
+        ],
+        link,
+        "See your orders",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: format!("Your order #{number} at {shop}"),
+        text,
+        html: Some(html),
+    }
+}
+
+/// A shop answered a quote request with prices.
+pub fn quote_answered(to: &str, shop: &str, number: i64, valid_until: &str, link: &str) -> Mail {
+    let text = format!(
+        "Hello,\n\n\
+         {shop} answered your quote request Q-{number}. The prices hold until {valid_until}; \
+         accept or decline them here:\n\n\
+         {link}\n"
+    );
+    let html = html_page(
+        &[
+            "Hello,".to_string(),
+            format!(
+                "{} answered your quote request Q-{number}. The prices hold until {}.",
+                escaped(shop),
+                escaped(valid_until)
+            ),
+        ],
+        link,
+        "Open the quote",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: format!("Your quote Q-{number} from {shop} is ready"),
+        text,
+        html: Some(html),
+    }
+}
+
+/// A company admin invites a buyer to order for the company at a shop.
+pub fn buyer_invitation(to: &str, company: &str, shop: &str, inviter: &str, link: &str) -> Mail {
+    let text = format!(
+        "Hello,\n\n\
+         {inviter} invites you to order for {company} at {shop}. Open this link to choose your \
+         password and join:\n\n\
+         {link}\n\n\
+         The link works once. If you do not know {inviter}, ignore this mail.\n"
+    );
+    let html = html_page(
+        &[
+            "Hello,".to_string(),
+            format!(
+                "{} invites you to order for {} at {}.",
+                escaped(inviter),
+                escaped(company),
+                escaped(shop)
+            ),
+            format!(
+                "The link works once. If you do not know {}, ignore this mail.",
+                escaped(inviter)
+            ),
+        ],
+        link,
+        "Join the company account",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: format!("Join {company} at {shop}"),
+        text,
+        html: Some(html),
+    }
+}

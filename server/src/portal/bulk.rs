@@ -286,6 +286,7 @@ pub async fn submit(
     }
     let submission = place_or_file(&mut tx, business, &checked, lines, notes).await?;
     tx.commit().await.map_err(internal)?;
+    business.shop.mail.hand_over_or_log().await;
     Ok(submission)
 }
 
@@ -340,7 +341,7 @@ async fn place_checked(
     let input = company_order_input(business, lines, notes.trim())?;
     let (order_id, number, total_minor) = place_portal_order(
         tx,
-        &business.shop.shop.currency,
+        &business.shop,
         (business.customer.id, &business.customer.email),
         Some(business.company_id),
         &input,
@@ -381,6 +382,7 @@ pub async fn place_approved(
         return Err(AppError::Conflict("This order was already decided".into()));
     }
     tx.commit().await.map_err(internal)?;
+    business.shop.mail.hand_over_or_log().await;
     Ok(placed)
 }
 
@@ -408,15 +410,19 @@ pub fn company_order_input(
 
 /// A portal order at the agreed `locked` unit prices, recorded as placed by the customer (and for
 /// the company); returns its id, number and total.
+///
+/// The order confirmation to the customer is queued in the same transaction: the caller hands it
+/// over after the commit (`shop.mail.hand_over_or_log()`).
 pub async fn place_portal_order(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    currency: &str,
+    shop: &super::PortalShop,
     customer: (i64, &str),
     company_id: Option<i64>,
     input: &NewOrderInput,
     locked: &HashMap<String, i64>,
 ) -> Result<(i64, i64, i64), AppError> {
     let (customer_id, customer_email) = customer;
+    let currency = shop.shop.currency.as_str();
     let order_id = place_order(tx, currency, customer_email, input, Some(locked)).await?;
     sqlx::query("UPDATE orders SET placed_by_customer_id = $1, company_id = $2, updated_at = $3 WHERE id = $4")
         .bind(customer_id)
@@ -432,5 +438,20 @@ pub async fn place_portal_order(
             .fetch_one(&mut **tx)
             .await
             .map_err(internal)?;
+    let link = shop
+        .mail
+        .mailer
+        .link(&format!("/s/{}/account", shop.shop.slug));
+    let mail = crate::mail::templates::order_confirmation(
+        customer_email,
+        &shop.shop.name,
+        number,
+        &app::money::amount_text(total_minor, currency),
+        &link,
+    );
+    shop.mail
+        .enqueue(&mut **tx, &mail)
+        .await
+        .map_err(internal)?;
     Ok((order_id, number, total_minor))
 }

@@ -183,6 +183,7 @@ pub async fn checkout(
             super::bulk::place_or_file(&mut tx, &business, &check, &lines, notes).await?;
         clear(&mut tx, business.customer.id).await?;
         tx.commit().await.map_err(internal)?;
+        business.shop.mail.hand_over_or_log().await;
         return Ok(submission);
     }
     let address = validate_address(address, "shipping_address")?;
@@ -229,7 +230,7 @@ pub async fn checkout(
     };
     let (order_id, number, total_minor) = place_portal_order(
         &mut tx,
-        &shop.shop.currency,
+        &shop,
         (customer.id, &customer.email),
         None,
         &input,
@@ -238,6 +239,7 @@ pub async fn checkout(
     .await?;
     clear(&mut tx, customer.id).await?;
     tx.commit().await.map_err(internal)?;
+    shop.mail.hand_over_or_log().await;
     Ok(BulkSubmission {
         message: format!("Order #{number} placed"),
         order: Some(PlacedOrder {

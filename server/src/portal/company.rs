@@ -192,6 +192,17 @@ pub async fn invite(
     let email = Email::parse(email)?;
     let name = parse_person_name(name)?;
     let token = new_refresh_token();
+    let shop = &business.shop;
+    let path = format!("/s/{}/invite/{token}", shop.shop.slug);
+    let company = business.customer.company_name.clone().unwrap_or_default();
+    let mail = crate::mail::templates::buyer_invitation(
+        email.as_str(),
+        &company,
+        &shop.shop.name,
+        &business.customer.name,
+        &shop.mail.mailer.link(&path),
+    );
+    let mut tx = shop.db.begin_write().await.map_err(internal)?;
     let inserted = sqlx::query(
         "INSERT INTO customers (email, name, account_type, company_name, verified, created_at, company_id, company_role, invitation_hash) VALUES ($1, $2, 'business', $3, 1, $4, $5, 'buyer', $6)",
     )
@@ -201,18 +212,25 @@ pub async fn invite(
     .bind(now_ms())
     .bind(business.company_id)
     .bind(hash_refresh_token(&token))
-    .execute(&business.shop.db.pool)
+    .execute(&mut *tx)
     .await;
     match inserted {
-        Ok(_) => Ok(InvitationDto {
-            email: email.as_str().to_string(),
-            link: format!("/s/{}/invite/{token}", business.shop.shop.slug),
-        }),
-        Err(error) if is_unique_violation(&error) => Err(AppError::Conflict(
-            "This e-mail already has an account at this shop".into(),
-        )),
-        Err(error) => Err(internal(error)),
+        Ok(_) => {}
+        Err(error) if is_unique_violation(&error) => {
+            return Err(AppError::Conflict(
+                "This e-mail already has an account at this shop".into(),
+            ))
+        }
+        Err(error) => return Err(internal(error)),
     }
+    // The link goes to the invitee by mail, in the same transaction as the invitation.
+    shop.mail.enqueue(&mut tx, &mail).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    shop.mail.hand_over_or_log().await;
+    Ok(InvitationDto {
+        email: email.as_str().to_string(),
+        link: path,
+    })
 }
 
 /// The invited buyer sets their password; the invitation works once.
@@ -310,6 +328,7 @@ pub async fn decide(
             shop: super::PortalShop {
                 shop: business.shop.shop.clone(),
                 db: db.clone(),
+                mail: business.shop.mail.clone(),
             },
             customer: buyer,
             company_id: business.company_id,

@@ -22,6 +22,9 @@ use async_trait::async_trait;
 
 pub struct CustomerAdmin {
     pub access: ShopAccess,
+    /// For mail to customers (quote answers), through the shop's outbox.
+    pub mailer: crate::mail::Mailer,
+    pub platform: crate::db::Database,
 }
 
 type CustomerRowTuple = (
@@ -304,7 +307,15 @@ impl CustomerService for CustomerAdmin {
         input: QuoteAnswerInput,
     ) -> Result<QuoteDetail, AppError> {
         let shop = self.access.open(session, slug).await?;
-        quotes::answer(&shop.db, &shop.shop.currency, &shop.actor, id, input).await
+        let mail = crate::mail::shop_outbox::ShopMail {
+            mailer: self.mailer.clone(),
+            platform: self.platform.clone(),
+            shop_id: shop.shop.id,
+            shop_db: shop.db.clone(),
+        };
+        let answered = quotes::answer(&shop, &mail, id, input).await?;
+        mail.hand_over_or_log().await;
+        Ok(answered)
     }
 
     async fn merchant_quote_message(

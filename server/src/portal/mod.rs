@@ -60,6 +60,8 @@ pub struct Portal {
 pub struct PortalShop {
     pub shop: ShopRecord,
     pub db: Database,
+    /// Mail caused by changes in this shop (see `mail::shop_outbox`).
+    pub mail: crate::mail::shop_outbox::ShopMail,
 }
 
 /// A customer row with their company, as every guarded call loads it.
@@ -155,7 +157,13 @@ impl Portal {
             .filter(|shop| shop.status() == ShopStatus::Active)
             .ok_or_else(|| AppError::NotFound("Shop not found".into()))?;
         let db = self.pools.get(&shop).map_err(internal)?;
-        Ok(PortalShop { shop, db })
+        let mail = crate::mail::shop_outbox::ShopMail {
+            mailer: self.accounts.mailer.clone(),
+            platform: self.accounts.db.clone(),
+            shop_id: shop.id,
+            shop_db: db.clone(),
+        };
+        Ok(PortalShop { shop, db, mail })
     }
 
     /// The logged-in customer of this shop: 401 without a valid session, 403 for another shop's.

@@ -347,7 +347,7 @@ pub async fn accept(
     let input = company_order_input(business, order_lines, &notes)?;
     let (order_id, ..) = place_portal_order(
         &mut tx,
-        &business.shop.shop.currency,
+        &business.shop,
         (business.customer.id, &business.customer.email),
         Some(business.company_id),
         &input,
@@ -356,6 +356,7 @@ pub async fn accept(
     .await?;
     write_status(&mut tx, id, expected_version, next, Some(order_id)).await?;
     tx.commit().await.map_err(internal)?;
+    business.shop.mail.hand_over_or_log().await;
     tracing::info!(quote = id, order_id, "quote accepted");
     detail(db, &business.shop.shop.currency, id, scope).await
 }
@@ -379,13 +380,17 @@ pub async fn decline(
 }
 
 /// The merchant's answer or revision: a new version with one price per line and an expiry.
+/// The merchant answers a quote request with prices; the customer is mailed (through the shop's
+/// outbox, in the same transaction; the caller hands the mail over after this returns).
 pub async fn answer(
-    db: &Database,
-    currency: &str,
-    actor: &str,
+    shop: &crate::access::OpenShop,
+    mail: &crate::mail::shop_outbox::ShopMail,
     id: i64,
     input: QuoteAnswerInput,
 ) -> Result<QuoteDetail, AppError> {
+    let db = &shop.db;
+    let currency = shop.shop.currency.as_str();
+    let actor = shop.actor.as_str();
     let now = now_ms();
     let expires_at = parse_date_ms(&input.expires_on, "expires_on")?
         .map(end_of_day_ms)
@@ -468,6 +473,24 @@ pub async fn answer(
             "The quote changed since you opened it; reload it to see the latest version".into(),
         ));
     }
+    let (email, number) = sqlx::query_as::<_, (String, i64)>(
+        "SELECT c.email, q.number FROM quotes q JOIN customers c ON c.id = q.customer_id WHERE q.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(internal)?;
+    let link = mail
+        .mailer
+        .link(&format!("/s/{}/quotes/{id}", shop.shop.slug));
+    let notice = crate::mail::templates::quote_answered(
+        &email,
+        &shop.shop.name,
+        number,
+        &app::dates::format_date(expires_at),
+        &link,
+    );
+    mail.enqueue(&mut tx, &notice).await.map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     detail(db, currency, id, QuoteScope::Shop).await
 }

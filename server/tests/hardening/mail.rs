@@ -755,3 +755,254 @@ async fn the_verification_and_invitation_pages_say_what_happened() {
     let account = app.page("/account", Some(&session)).await;
     assert!(account.text.contains("verified"), "{}", account.text);
 }
+
+// ---- Mail caused by changes in a shop's database ----
+
+/// The e-mail address of customer `id` of shop `slug`.
+async fn customer_email(app: &TestApp, slug: &str, id: i64) -> String {
+    let (_, db) = app.shop_database(slug).await;
+    sqlx::query_scalar("SELECT email FROM customers WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .expect("customer")
+}
+
+fn mails_to(outbox: &[OutboxRow], recipient: &str) -> Vec<String> {
+    outbox
+        .iter()
+        .filter(|row| row.recipient == recipient)
+        .map(|row| row.subject.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_placed_portal_order_mails_its_confirmation_and_a_refused_one_mails_nothing() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (merchant, slug) = app.merchant_with_shop().await;
+        app.add_product(&merchant, &slug, "BOLT-1", "1.25", 100)
+            .await;
+        let (buyer_id, buyer) = app.shop_customer(&slug, ShopCustomer::CompanyAdmin).await;
+        let email = customer_email(&app, &slug, buyer_id).await;
+        let bulk = format!("/shops/{slug}/bulk-orders");
+
+        let refused = app
+            .api(
+                Method::POST,
+                &bulk,
+                Some(&buyer),
+                Some(json!({ "lines": "BOLT-1, 1000" })),
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{engine:?}: {}",
+            refused.text
+        );
+        let placed = app
+            .api(
+                Method::POST,
+                &bulk,
+                Some(&buyer),
+                Some(json!({ "lines": "BOLT-1, 8" })),
+            )
+            .await;
+        assert_eq!(
+            placed.status,
+            StatusCode::CREATED,
+            "{engine:?}: {}",
+            placed.text
+        );
+        let number = placed.json["order"]["number"].as_i64().expect("number");
+
+        let outbox = app.outbox().await;
+        assert_eq!(
+            mails_to(&outbox, &email),
+            vec![format!("Your order #{number} at Shop {slug}")],
+            "{engine:?}: one confirmation, none for the refused order"
+        );
+        let mail = app.last_mail_to(&email).await;
+        assert!(
+            mail.body_text.contains("€10.00") || mail.body_text.contains("10.00"),
+            "{}",
+            mail.body_text
+        );
+        assert!(
+            link_in(&mail.body_text, &format!("/s/{slug}/account")).is_some(),
+            "{}",
+            mail.body_text
+        );
+        assert_eq!(
+            app.shop_count(&slug, "mail_outbox").await,
+            0,
+            "{engine:?}: handed over"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_company_admin_invites_a_buyer_by_mail() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (_, slug) = app.merchant_with_shop().await;
+        let (_, admin) = app.shop_customer(&slug, ShopCustomer::CompanyAdmin).await;
+        let invitee = format!("{}@example.com", unique("buyer"));
+        let invited = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/company/buyers"),
+                Some(&admin),
+                Some(json!({ "email": invitee, "name": "Bea Buyer" })),
+            )
+            .await;
+        assert_eq!(
+            invited.status,
+            StatusCode::CREATED,
+            "{engine:?}: {}",
+            invited.text
+        );
+        let mail = app.last_mail_to(&invitee).await;
+        assert_eq!(
+            mail.subject,
+            format!("Join Hopper Hardware GmbH at Shop {slug}")
+        );
+        let link = link_in(&mail.body_text, &format!("/s/{slug}/invite/")).expect("a link");
+        assert_eq!(
+            link,
+            invited.json["link"].as_str().expect("link"),
+            "{engine:?}"
+        );
+
+        let twice = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/company/buyers"),
+                Some(&admin),
+                Some(json!({ "email": invitee, "name": "Bea Buyer" })),
+            )
+            .await;
+        assert_eq!(twice.status, StatusCode::CONFLICT, "{engine:?}");
+        assert_eq!(
+            mails_to(&app.outbox().await, &invitee).len(),
+            1,
+            "{engine:?}: no mail for a refused invitation"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_quote_answer_is_mailed_to_the_customer() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (merchant, slug) = app.merchant_with_shop().await;
+        app.add_product(&merchant, &slug, "BOLT-1", "1.25", 100)
+            .await;
+        let (buyer_id, buyer) = app.shop_customer(&slug, ShopCustomer::CompanyAdmin).await;
+        let email = customer_email(&app, &slug, buyer_id).await;
+        let requested = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/quotes"),
+                Some(&buyer),
+                Some(json!({ "lines": "BOLT-1, 500", "message": "Best price for 500?" })),
+            )
+            .await;
+        assert_eq!(
+            requested.status,
+            StatusCode::CREATED,
+            "{engine:?}: {}",
+            requested.text
+        );
+        let id = requested.json["id"].as_i64().expect("quote id");
+        let number = requested.json["number"].as_i64().expect("quote number");
+        let version = requested.json["version"].as_i64().expect("version");
+        let answered = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/quotes/{id}/answer"),
+                Some(&merchant),
+                Some(json!({ "unit_prices": ["1.00"], "expires_on": "2099-12-31", "note": "", "expected_version": version })),
+            )
+            .await;
+        assert_eq!(
+            answered.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            answered.text
+        );
+        let mail = app.last_mail_to(&email).await;
+        assert_eq!(
+            mail.subject,
+            format!("Your quote Q-{number} from Shop {slug} is ready")
+        );
+        assert!(
+            link_in(&mail.body_text, &format!("/s/{slug}/quotes/{id}")).is_some(),
+            "{}",
+            mail.body_text
+        );
+    }
+}
+
+#[tokio::test]
+async fn shop_mail_left_behind_by_a_crash_is_handed_over_once_by_the_sweeper() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (_, slug) = app.merchant_with_shop().await;
+        let (shop_id, db) = app.shop_database(&slug).await;
+        let state = &app.app.state;
+        let shop_mail = server::mail::shop_outbox::ShopMail {
+            mailer: state.mailer.clone(),
+            platform: state.platform.clone(),
+            shop_id,
+            shop_db: db.clone(),
+        };
+        // A change committed with its mail, then the process "died" before the hand-over.
+        let mut tx = db.begin_write().await.expect("tx");
+        shop_mail
+            .enqueue(&mut tx, &mail("left@example.com", "Left behind"))
+            .await
+            .expect("enqueue");
+        tx.commit().await.expect("commit");
+        // And a rolled-back one, whose mail must never go out.
+        let mut tx = db.begin_write().await.expect("tx");
+        shop_mail
+            .enqueue(&mut tx, &mail("never@example.com", "Rolled back"))
+            .await
+            .expect("enqueue");
+        tx.rollback().await.expect("rollback");
+        let registry = &state.shops.registry;
+        let sweep = || {
+            server::mail::shop_outbox::sweep(&state.platform, registry, &state.pools, &state.mailer)
+        };
+        assert_eq!(
+            sweep().await.expect("sweep"),
+            0,
+            "{engine:?}: too fresh a mark waits"
+        );
+
+        sqlx::query("UPDATE shop_mail_due SET marked_at = marked_at - 3600000")
+            .execute(&state.platform.pool)
+            .await
+            .expect("age the mark");
+        assert_eq!(sweep().await.expect("sweep"), 1, "{engine:?}");
+        assert_eq!(
+            sweep().await.expect("sweep"),
+            0,
+            "{engine:?}: the mark is cleared"
+        );
+        // A repeated hand-over (say the sweeper died after copying) copies nothing twice.
+        shop_mail.hand_over().await.expect("hand over");
+        let outbox = app.outbox().await;
+        assert_eq!(
+            mails_to(&outbox, "left@example.com"),
+            vec!["Left behind".to_string()]
+        );
+        assert!(
+            mails_to(&outbox, "never@example.com").is_empty(),
+            "{engine:?}"
+        );
+        assert_eq!(app.shop_count(&slug, "mail_outbox").await, 0);
+    }
+}
