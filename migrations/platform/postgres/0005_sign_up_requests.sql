@@ -19,7 +19,6 @@ CREATE TABLE sign_up_requests (
 );
 CREATE INDEX sign_up_requests_email ON sign_up_requests (email);
 CREATE INDEX sign_up_requests_expiry ON sign_up_requests (expires_at);
-CREATE INDEX sign_up_requests_expiry ON sign_up_requests (expires_at);
 
 -- Shops that may hold mail not yet handed over from their own mail_outbox: marked before the
 -- shop transaction that writes the mail, so the sweeper finds what a crash left behind without

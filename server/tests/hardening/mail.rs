@@ -730,7 +730,8 @@ async fn the_verification_and_invitation_pages_say_what_happened() {
         anonymous
             .text
             .contains(&format!("/login?next=/invitations/{token}")),
-        "{}",
+        "{}: {}",
+        anonymous.status,
         anonymous.text
     );
     let invitee = app
