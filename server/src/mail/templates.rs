@@ -91,47 +91,6 @@ pub fn staff_invitation(to: &str, shop: &str, inviter: &str, link: &str, valid_d
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_verification_mail_carries_the_link_in_both_parts() {
-        let mail = email_verification(
-            "ana@example.com",
-            "Ana",
-            "https://admin.example.com/verify-email?token=abc",
-            48,
-        );
-        assert_eq!(mail.to, "ana@example.com");
-        assert!(mail
-            .text
-            .contains("https://admin.example.com/verify-email?token=abc"));
-        assert!(mail.text.contains("48 hours"));
-        let html = mail.html.expect("html part");
-        assert!(html.contains("href=\"https://admin.example.com/verify-email?token=abc\""));
-    }
-
-    #[test]
-    fn names_typed_by_users_are_escaped_in_html() {
-        let mail = staff_invitation(
-            "bo@example.com",
-            "<b>Shop</b>",
-            "Eve <eve@example.com>",
-            "https://x.example/invitations/t",
-            7,
-        );
-        let html = mail.html.expect("html part");
-        assert!(!html.contains("<b>Shop</b>"), "{html}");
-        assert!(html.contains("&lt;b&gt;Shop&lt;/b&gt;"), "{html}");
-        assert!(mail.text.contains("7 days"));
-        assert!(
-            mail.subject.contains("<b>Shop</b>"),
-            "subjects are plain text"
-        );
-    }
-}
-
 /// Where a sign-up happened: Cartwright itself (a merchant) or one shop's portal (a customer).
 pub fn sign_up_place(shop: Option<&str>) -> String {
     match shop {
@@ -300,5 +259,46 @@ pub fn buyer_invitation(to: &str, company: &str, shop: &str, inviter: &str, link
         subject: format!("Join {company} at {shop}"),
         text,
         html: Some(html),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verification_mail_carries_the_link_in_both_parts() {
+        let mail = email_verification(
+            "ana@example.com",
+            "Ana",
+            "https://admin.example.com/verify-email?token=abc",
+            48,
+        );
+        assert_eq!(mail.to, "ana@example.com");
+        assert!(mail
+            .text
+            .contains("https://admin.example.com/verify-email?token=abc"));
+        assert!(mail.text.contains("48 hours"));
+        let html = mail.html.expect("html part");
+        assert!(html.contains("href=\"https://admin.example.com/verify-email?token=abc\""));
+    }
+
+    #[test]
+    fn names_typed_by_users_are_escaped_in_html() {
+        let mail = staff_invitation(
+            "bo@example.com",
+            "<b>Shop</b>",
+            "Eve <eve@example.com>",
+            "https://x.example/invitations/t",
+            7,
+        );
+        let html = mail.html.expect("html part");
+        assert!(!html.contains("<b>Shop</b>"), "{html}");
+        assert!(html.contains("&lt;b&gt;Shop&lt;/b&gt;"), "{html}");
+        assert!(mail.text.contains("7 days"));
+        assert!(
+            mail.subject.contains("<b>Shop</b>"),
+            "subjects are plain text"
+        );
     }
 }

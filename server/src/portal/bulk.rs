@@ -449,9 +449,6 @@ pub async fn place_portal_order(
         &app::money::amount_text(total_minor, currency),
         &link,
     );
-    shop.mail
-        .enqueue(&mut **tx, &mail)
-        .await
-        .map_err(internal)?;
+    shop.mail.enqueue(tx, &mail).await.map_err(internal)?;
     Ok((order_id, number, total_minor))
 }
