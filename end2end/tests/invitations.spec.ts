@@ -42,7 +42,7 @@ test("an invitee joins through the mailed link; someone who only knows an invite
   const otherPage = await otherContext.newPage();
   await requestSignUp(otherPage, squatted);
   await logIn(otherPage, squatted.email, squatted.password);
-  await expect(alertWith(otherPage, "E-mail or password is not correct")).toBeVisible();
+  await expect(alertWith(otherPage, "Invalid email or password")).toBeVisible();
   await expectPath(otherPage, "/login");
   await otherPage.goto(`/shops/${shop.slug}`);
   await expectPath(otherPage, "/login");
