@@ -354,7 +354,9 @@ pub fn PortalConfirmSignUpPage() -> impl IntoView {
             <input type="hidden" name="token" value=move || query.read().get("token").unwrap_or_default()/>
             <p class="text-sm text-slate-700">"Enter the password you chose when signing up to confirm this e-mail address; your account is then ready."</p>
             {text_field("confirm-password", "password", "Password", "password", true)}
-            {move || confirm.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+            {move || confirm.value().get().and_then(Result::err).map(|error| view! {
+                <p role="alert" class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{crate::auth::pages::link_error_text(&error)}</p>
+            })}
             <button type="submit" class=BUTTON_CLASS disabled=move || pending.get()>
                 {move || if pending.get() { "Opening your account…" } else { "Confirm and open my account" }}
             </button>

@@ -240,7 +240,7 @@ pub async fn check_password(
 fn wrong_password() -> AppError {
     AppError::invalid(
         "password",
-        "is not the password chosen when signing up (if you did not sign up yourself, ignore the mail)",
+        "This is not the password you chose when signing up. If you did not sign up yourself, ignore the mail: no account is made.",
     )
 }
 
