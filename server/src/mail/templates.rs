@@ -262,6 +262,43 @@ pub fn buyer_invitation(to: &str, company: &str, shop: &str, inviter: &str, link
     }
 }
 
+/// A business customer accepted a quote: the merchant hears of the order it became.
+pub fn quote_accepted(
+    to: &str,
+    shop: &str,
+    number: i64,
+    company: &str,
+    total: &str,
+    link: &str,
+) -> Mail {
+    let text = format!(
+        "Hello,\n\n\
+         {company} accepted quote Q-{number} at {shop}; it is now an order of {total} (invoice, \
+         pay later).\n\n\
+         The quote and its order: {link}\n"
+    );
+    let html = html_page(
+        &[
+            "Hello,".to_string(),
+            format!(
+                "{} accepted quote Q-{number} at {}; it is now an order of {} (invoice, pay \
+                 later).",
+                escaped(company),
+                escaped(shop),
+                escaped(total)
+            ),
+        ],
+        link,
+        "Open the quote",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: format!("Quote Q-{number} accepted by {company}"),
+        text,
+        html: Some(html),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -291,6 +291,15 @@ pub async fn accept(
 ) -> Result<QuoteDetail, AppError> {
     let scope = QuoteScope::Company(business.company_id);
     let db = &business.shop.db;
+    // Who hears of the acceptance: the shop's owners (read before the shop's transaction).
+    let owners = sqlx::query_scalar::<_, String>(
+        "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.shop_id = $1 AND m.role = 'owner' ORDER BY u.id",
+    )
+    .bind(business.shop.shop.id)
+    .fetch_all(&business.shop.mail.platform.pool)
+    .await
+    .map_err(internal)?;
     let mut tx = db.begin_write().await.map_err(internal)?;
     // The buyer first: the limit below is decided on what they spent, counted under their lock.
     super::company::lock_customer(&mut tx, db.engine, business.customer.id).await?;
@@ -355,6 +364,29 @@ pub async fn accept(
     )
     .await?;
     write_status(&mut tx, id, expected_version, next, Some(order_id)).await?;
+    let link = business
+        .shop
+        .mail
+        .mailer
+        .link(&format!("/shops/{}/quotes/{id}", business.shop.shop.slug));
+    let company = business.customer.company_name.clone().unwrap_or_default();
+    let total_text = app::money::amount_text(total, &business.shop.shop.currency);
+    for owner in &owners {
+        let notice = crate::mail::templates::quote_accepted(
+            owner,
+            &business.shop.shop.name,
+            number,
+            &company,
+            &total_text,
+            &link,
+        );
+        business
+            .shop
+            .mail
+            .enqueue(&mut tx, &notice)
+            .await
+            .map_err(internal)?;
+    }
     tx.commit().await.map_err(internal)?;
     business.shop.mail.hand_over_or_log().await;
     tracing::info!(quote = id, order_id, "quote accepted");

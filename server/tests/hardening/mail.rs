@@ -894,11 +894,11 @@ async fn a_company_admin_invites_a_buyer_by_mail() {
 }
 
 #[tokio::test]
-async fn a_quote_answer_is_mailed_to_the_customer() {
+async fn a_quote_answer_is_mailed_to_the_customer_and_its_acceptance_to_the_owner() {
     for engine in engines() {
         let app = TestApp::start(engine).await;
         let (merchant, slug) = app.merchant_with_shop().await;
-        app.add_product(&merchant, &slug, "BOLT-1", "1.25", 100)
+        app.add_product(&merchant, &slug, "BOLT-1", "1.25", 1000)
             .await;
         let (buyer_id, buyer) = app.shop_customer(&slug, ShopCustomer::CompanyAdmin).await;
         let email = customer_email(&app, &slug, buyer_id).await;
@@ -942,6 +942,46 @@ async fn a_quote_answer_is_mailed_to_the_customer() {
             link_in(&mail.body_text, &format!("/s/{slug}/quotes/{id}")).is_some(),
             "{}",
             mail.body_text
+        );
+
+        let accepted = app
+            .api(
+                Method::POST,
+                &format!("/shops/{slug}/quotes/{id}/accept"),
+                Some(&buyer),
+                Some(json!({ "expected_version": answered.json["version"] })),
+            )
+            .await;
+        assert_eq!(
+            accepted.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            accepted.text
+        );
+        let outbox = app.outbox().await;
+        let notices: Vec<&OutboxRow> = outbox
+            .iter()
+            .filter(|row| {
+                row.subject == format!("Quote Q-{number} accepted by Hopper Hardware GmbH")
+            })
+            .collect();
+        assert_eq!(notices.len(), 1, "{engine:?}: one owner, one notice");
+        assert_ne!(
+            notices[0].recipient, email,
+            "{engine:?}: the notice goes to the merchant"
+        );
+        assert!(
+            notices[0].body_text.contains("500.00"),
+            "{}",
+            notices[0].body_text
+        );
+        let confirmations = mails_to(&outbox, &email)
+            .into_iter()
+            .filter(|subject| subject.starts_with("Your order #"))
+            .count();
+        assert_eq!(
+            confirmations, 1,
+            "{engine:?}: the buyer gets the order's confirmation"
         );
     }
 }
