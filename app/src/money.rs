@@ -4,8 +4,17 @@
 use crate::error::AppError;
 pub use crate::shops::rules::{currency_exponent, format_money, push_amount, push_integer};
 
-/// Parses a decimal amount into minor units of `currency`, naming `field` in errors.
-/// Accepts an optional thousands separator (`,`) and at most as many decimals as the currency has.
+/// Parses an amount as people type it into minor units of `currency`, naming `field` in errors.
+///
+/// One rule for every money field (forms, API, CSV, quotes, price lists):
+/// - `12.50` and `12,50` are 12.50: a single `.` or `,` followed by one, two (or, for a
+///   currency with three decimals, three) digits is the decimal mark;
+/// - `1,250.00`, `1.250,00`, `1 250,00` and `1'250.00` are 1250.00: with both marks, the last one
+///   is the decimal mark and the other groups thousands; spaces (also no-break spaces) and
+///   apostrophes group thousands too; groups are checked (threes after the first);
+/// - `1,250` or `1.250` (one mark, exactly three digits after it) could be 1250 or 1.25, so it is
+///   refused with both readings, unless the currency has no decimals (JPY: 1250);
+/// - at most as many decimals as the currency has; no signs, letters or currency symbols.
 pub fn parse_amount(text: &str, currency: &str, field: &str) -> Result<i64, AppError> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
@@ -15,17 +24,27 @@ pub fn parse_amount(text: &str, currency: &str, field: &str) -> Result<i64, AppE
         return Err(AppError::invalid(field, "must not be negative"));
     }
     let exponent = usize::from(currency_exponent(currency));
-    let cleaned: String = trimmed.chars().filter(|c| *c != ',').collect();
-    let (whole, fraction) = match cleaned.split_once('.') {
-        Some((whole, fraction)) => (whole, fraction),
-        None => (cleaned.as_str(), ""),
-    };
-    let digits_only = |part: &str| part.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() && fraction.is_empty() || !digits_only(whole) || !digits_only(fraction) {
-        return Err(AppError::invalid(
+    let not_an_amount = || {
+        AppError::invalid(
             field,
-            format!("\"{trimmed}\" is not an amount (use digits and a decimal point, e.g. 12.50)"),
-        ));
+            format!("\"{trimmed}\" is not an amount (write it like 12.50, 12,50 or 1,250.00)"),
+        )
+    };
+    if !trimmed
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',' || is_group_space(c))
+    {
+        return Err(not_an_amount());
+    }
+    let (integer, fraction) = split_decimal(trimmed, exponent, field)?;
+    let whole = grouped_digits(integer).ok_or_else(|| {
+        AppError::invalid(
+            field,
+            format!("\"{trimmed}\" is not an amount: group thousands in threes (1,250,000.00) or leave them out (1250000.00)"),
+        )
+    })?;
+    if !fraction.chars().all(|c| c.is_ascii_digit()) || whole.is_empty() && fraction.is_empty() {
+        return Err(not_an_amount());
     }
     if fraction.len() > exponent {
         return Err(AppError::invalid(
@@ -54,6 +73,86 @@ pub fn parse_amount(text: &str, currency: &str, field: &str) -> Result<i64, AppE
         .and_then(|value| value.checked_add(fraction_value))
         .filter(|value| *value <= MAX_AMOUNT_MINOR)
         .ok_or_else(too_large)
+}
+
+/// Characters that group thousands besides `,` and `.`: spaces (also no-break and narrow
+/// no-break spaces) and apostrophes (Switzerland).
+fn is_group_space(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '\u{2019}')
+}
+
+/// Splits `text` at its decimal mark: `(integer part with its grouping, fraction digits)`.
+fn split_decimal<'a>(
+    text: &'a str,
+    exponent: usize,
+    field: &str,
+) -> Result<(&'a str, &'a str), AppError> {
+    let commas = text.matches(',').count();
+    let dots = text.matches('.').count();
+    let last_mark = text.rfind([',', '.']);
+    let Some(at) = last_mark else {
+        return Ok((text, ""));
+    };
+    let (mark, other) = if text[at..].starts_with(',') {
+        (',', '.')
+    } else {
+        ('.', ',')
+    };
+    let (marks, others) = if mark == ',' {
+        (commas, dots)
+    } else {
+        (dots, commas)
+    };
+    let (before, after) = (&text[..at], &text[at + 1..]);
+    if others > 0 {
+        // Both marks: the last one is the decimal mark, written once, after every group mark.
+        if marks > 1 || before.contains(mark) {
+            return Err(AppError::invalid(
+                field,
+                format!("\"{text}\" is not an amount (more than one decimal mark)"),
+            ));
+        }
+        if before.contains(other) || before.chars().any(is_group_space) {
+            return Ok((before, after));
+        }
+    }
+    if marks > 1 {
+        // One mark, written more than once: it groups thousands (1.250.000).
+        return Ok((text, ""));
+    }
+    if after.len() == 3 && !before.is_empty() && after.chars().all(|c| c.is_ascii_digit()) {
+        if exponent == 0 {
+            return Ok((text, ""));
+        }
+        {
+            let digits = before.replace(is_group_space, "");
+            let example: String = after.chars().take(exponent).collect();
+            return Err(AppError::invalid(
+                field,
+                format!(
+                    "\"{text}\" could mean {digits}{after} or {digits}.{after}: write {digits}{after} (or {digits}{after}.00) for thousands, or at most {exponent} decimals (like {digits}.{example})"
+                ),
+            ));
+        }
+    }
+    Ok((before, after))
+}
+
+/// The digits of an integer part, its group marks (`,` `.` spaces apostrophes) checked: the first
+/// group has one to three digits, every later group exactly three. `None` for a bad grouping.
+fn grouped_digits(integer: &str) -> Option<String> {
+    let groups: Vec<&str> = integer
+        .split(|c: char| c == ',' || c == '.' || is_group_space(c))
+        .collect();
+    if groups.len() > 1 {
+        let first_ok = (1..=3).contains(&groups[0].len());
+        let rest_ok = groups[1..].iter().all(|group| group.len() == 3);
+        if !first_ok || !rest_ok {
+            return None;
+        }
+    }
+    let digits: String = groups.concat();
+    digits.chars().all(|c| c.is_ascii_digit()).then_some(digits)
 }
 
 /// An optional amount: blank means absent.
@@ -115,7 +214,7 @@ mod tests {
 
     #[test]
     fn too_many_decimals_negative_and_junk_amounts_are_refused_naming_the_field() {
-        let error = parse_amount("12.505", "EUR", "price").expect_err("3 decimals");
+        let error = parse_amount("12.5055", "EUR", "price").expect_err("4 decimals");
         assert_eq!(error.status_code(), 400);
         assert!(error
             .to_string()
@@ -159,5 +258,121 @@ mod tests {
             parse_optional_amount("3", "EUR", "compare_at_price"),
             Ok(Some(300))
         );
+    }
+
+    #[test]
+    fn a_decimal_comma_is_a_decimal_mark_never_hundreds() {
+        assert_eq!(parse_amount("12,50", "EUR", "price"), Ok(1250));
+        assert_eq!(parse_amount("12,5", "EUR", "price"), Ok(1250));
+        assert_eq!(parse_amount("179,00", "USD", "price"), Ok(17_900));
+        assert_eq!(parse_amount("0,99", "EUR", "price"), Ok(99));
+        assert_eq!(parse_amount(",99", "EUR", "price"), Ok(99));
+    }
+
+    #[test]
+    fn thousands_are_read_in_every_common_writing() {
+        for text in [
+            "1,250.00",
+            "1.250,00",
+            "1 250,00",
+            "1\u{a0}250,00",
+            "1\u{202f}250.00",
+            "1'250.00",
+            "1250",
+            "1250.00",
+            "1250,00",
+        ] {
+            assert_eq!(parse_amount(text, "EUR", "price"), Ok(125_000), "{text:?}");
+        }
+        assert_eq!(
+            parse_amount("1.250.000,50", "EUR", "price"),
+            Ok(125_000_050)
+        );
+        assert_eq!(parse_amount("1,250,000", "USD", "price"), Ok(125_000_000));
+        assert_eq!(parse_amount("1,250", "JPY", "price"), Ok(1250));
+        assert_eq!(parse_amount("1.250", "JPY", "price"), Ok(1250));
+    }
+
+    #[test]
+    fn an_amount_with_two_readings_is_refused_with_both() {
+        for text in ["1,250", "1.250", "12.000", "1 250,000"] {
+            let error = parse_amount(text, "EUR", "shipping").expect_err(text);
+            let message = error.to_string();
+            assert!(message.starts_with("shipping: "), "{message}");
+            assert!(message.contains("could mean"), "{message}");
+        }
+        let message = parse_amount("1,250", "EUR", "price")
+            .expect_err("ambiguous")
+            .to_string();
+        assert!(
+            message.contains("1250") && message.contains("1.250"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn bad_groupings_and_doubled_decimal_marks_are_refused() {
+        for text in [
+            "12 50",
+            "1,25.00",
+            "1.250.000.00,5",
+            "1,250.000.00",
+            "1,2,3",
+            "1..5",
+            "12,50,",
+        ] {
+            let error = parse_amount(text, "EUR", "price").expect_err(text);
+            assert_eq!(error.status_code(), 400, "{text}");
+            assert!(error.to_string().starts_with("price: "), "{text}: {error}");
+        }
+        assert!(parse_amount("12,50", "JPY", "price")
+            .expect_err("JPY has no decimals")
+            .to_string()
+            .contains("JPY amounts have no decimals"));
+    }
+
+    /// The amount as the dashboard shows it (`push_amount`: `1,234.56`), and as a continental
+    /// merchant writes it (`1.234,56`, `1 234,56`).
+    fn writings(minor: i64, exponent: u8) -> Vec<String> {
+        let mut shown = String::new();
+        push_amount(&mut shown, minor, exponent);
+        let continental: String = shown
+            .chars()
+            .map(|c| match c {
+                ',' => '.',
+                '.' => ',',
+                other => other,
+            })
+            .collect();
+        let spaced = continental.replace('.', " ");
+        vec![shown, continental, spaced]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn formatting_then_parsing_gives_every_amount_back(
+            minor in 0_i64..=MAX_AMOUNT_MINOR,
+            currency in proptest::sample::select(
+                crate::shops::rules::CURRENCIES.iter().map(|(code, _)| *code).collect::<Vec<_>>()
+            ),
+        ) {
+            let exponent = currency_exponent(currency);
+            for text in writings(minor, exponent) {
+                proptest::prop_assert_eq!(parse_amount(&text, currency, "price"), Ok(minor), "{}", text);
+            }
+            let plain = amount_text(minor, currency);
+            proptest::prop_assert_eq!(parse_amount(&plain, currency, "price"), Ok(minor));
+        }
+
+        #[test]
+        fn d_comma_dd_is_never_hundreds(whole in 0_i64..1_000_000, cents in 0_i64..100) {
+            let text = format!("{whole},{cents:02}");
+            proptest::prop_assert_eq!(parse_amount(&text, "EUR", "price"), Ok(whole * 100 + cents));
+            let one_decimal = format!("{whole},{}", cents / 10);
+            proptest::prop_assert_eq!(
+                parse_amount(&one_decimal, "EUR", "price"),
+                Ok(whole * 100 + cents / 10 * 10)
+            );
+        }
     }
 }

@@ -1645,3 +1645,67 @@ async fn the_openapi_document_describes_the_catalog_inventory_and_order_endpoint
         );
     }
 }
+
+/// Issue 15: a decimal comma is a decimal mark in the CSV import and the API, never hundreds,
+/// and an amount with two readings is refused naming the line and the field.
+#[tokio::test]
+async fn decimal_commas_in_an_import_and_the_api_are_read_as_typed() {
+    for engine in engines() {
+        let shop = Shop::open(engine).await;
+        let csv = format!(
+            "{HEADER}\n\
+             mug,Mug,,active,,,,,,,MUG-1,\"12,50\",\"1.250,00\",,,4\n\
+             cup,Cup,,active,,,,,,,CUP-1,\"1 250,00\",,,,4\n\
+             jug,Jug,,active,,,,,,,JUG-1,\"1,250\",,,,4\n"
+        );
+        let status = shop.import(csv).await;
+        assert_eq!(status["rows_created"], 2, "{engine:?}: {status}");
+        assert_eq!(
+            errors_of(&status),
+            vec![(4, "price".to_string())],
+            "{engine:?}: {status}"
+        );
+        let message = status["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("could mean"), "{message}");
+        let mug = shop.product_by_handle("mug").await;
+        assert_eq!(mug["variants"][0]["price_minor"], 1250, "{engine:?}: {mug}");
+        assert_eq!(
+            mug["variants"][0]["compare_at_minor"], 125_000,
+            "{engine:?}"
+        );
+        let cup = shop.product_by_handle("cup").await;
+        assert_eq!(cup["variants"][0]["price_minor"], 125_000, "{engine:?}");
+
+        let created = shop
+            .post(
+                "/products",
+                json!({ "title": "Bowl", "status": "active", "variants": [{ "sku": "BOWL-1", "price": "179,00", "on_hand": 1 }] }),
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{engine:?}: {}",
+            created.text
+        );
+        assert_eq!(
+            created.json["variants"][0]["price_minor"], 17_900,
+            "{engine:?}"
+        );
+        let ambiguous = shop
+            .post(
+                "/products",
+                json!({ "title": "Vase", "status": "active", "variants": [{ "sku": "VASE-1", "price": "2.500", "on_hand": 1 }] }),
+            )
+            .await;
+        assert_eq!(ambiguous.status, StatusCode::BAD_REQUEST, "{engine:?}");
+        assert!(
+            ambiguous.json["error"]["field"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("price"),
+            "{}",
+            ambiguous.text
+        );
+    }
+}

@@ -184,7 +184,8 @@ pub fn check_price_break(min_quantity: i64, discount_bp: i64) -> Result<PriceBre
 /// Parses a percentage like `5`, `12.5` or `7.25 %` into basis points.
 pub fn parse_percent(raw: &str, field: &str) -> Result<i64, AppError> {
     let text = raw.trim().trim_end_matches('%').trim();
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    // `12.5` and `12,5` alike (a percentage has no thousands).
+    let (whole, fraction) = text.split_once(['.', ',']).unwrap_or((text, ""));
     let digits_ok = !whole.is_empty()
         && whole.bytes().all(|b| b.is_ascii_digit())
         && fraction.bytes().all(|b| b.is_ascii_digit());
@@ -608,6 +609,8 @@ mod tests {
         assert_eq!(unit_price(999, 10, &breaks), (949, 500));
         assert_eq!(parse_percent("12.5 %", "discount"), Ok(1_250));
         assert_eq!(parse_percent("5", "discount"), Ok(500));
+        assert_eq!(parse_percent("12,5 %", "discount"), Ok(1_250), "a decimal comma");
+        assert!(parse_percent("1,2,5", "discount").is_err());
         assert!(parse_percent("5.555", "discount").is_err());
         assert!(parse_percent("-5", "discount").is_err());
         assert!(check_price_break(1, 500).is_err());
