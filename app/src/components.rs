@@ -309,3 +309,65 @@ mod tests {
         assert_round_trip::<Result<ShopFrame, AppError>>(Err(AppError::unauthenticated()));
     }
 }
+
+/// What a money field's text will be stored as, for the note beside it: `= EUR 12.50`, or why it
+/// cannot be read (the server's own rule, [`crate::money::parse_amount`]); blank for no text.
+pub fn money_preview(text: &str, currency: &str) -> String {
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    match crate::money::parse_amount(text, currency, "amount") {
+        Ok(minor) => format!("= {}", crate::money::format_money(minor, currency)),
+        Err(AppError::Invalid { message, .. }) => message,
+        Err(other) => other.to_string(),
+    }
+}
+
+/// A money input that says, as the merchant types, what will be stored (`= EUR 12.50`) or why
+/// the text cannot be read, before the form is sent. Without Wasm the note shows the initial
+/// value and the server's answer does the rest.
+#[component]
+pub fn MoneyInput(
+    #[prop(into)] id: String,
+    #[prop(into)] name: String,
+    #[prop(into)] currency: String,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] disabled: bool,
+    #[prop(optional, into)] label: Option<String>,
+) -> impl IntoView {
+    let (typed, set_typed) = signal(value.clone());
+    let note_id = format!("{id}-stored");
+    let preview = move || money_preview(&typed.read(), &currency);
+    view! {
+        <input
+            id=id
+            name=name
+            type="text"
+            inputmode="decimal"
+            autocomplete="off"
+            required=required
+            disabled=disabled
+            value=value
+            aria-label=label
+            aria-describedby=note_id.clone()
+            class=INPUT_CLASS
+            on:input=move |event| set_typed.set(event_target_value(&event))
+        />
+        <span id=note_id class="mt-1 block min-h-4 text-xs text-slate-600" aria-live="polite" data-testid="stored-amount">{preview}</span>
+    }
+}
+
+#[cfg(test)]
+mod money_preview_tests {
+    use super::money_preview;
+
+    #[test]
+    fn the_note_says_what_will_be_stored_or_why_not() {
+        assert_eq!(money_preview("12,50", "EUR"), "= EUR 12.50");
+        assert_eq!(money_preview("1.250,00", "EUR"), "= EUR 1,250.00");
+        assert_eq!(money_preview("  ", "EUR"), "");
+        assert!(money_preview("1,250", "EUR").contains("could mean"));
+        assert!(money_preview("12 EUR", "EUR").contains("is not an amount"));
+    }
+}

@@ -39,7 +39,14 @@ test("a merchant creates a product with two variants", async ({ page }) => {
   await page.getByLabel("Option 1 name", { exact: true }).fill("Size");
   await page.getByLabel("SKU", { exact: true }).fill(small);
   await page.getByLabel("Option 1 value", { exact: true }).fill("S");
-  await page.getByLabel("Price", { exact: true }).fill("12.50");
+  // A merchant who types a decimal comma sees what will be stored before sending, and an
+  // amount with two readings is named as such.
+  const price = page.getByLabel("Price", { exact: true });
+  const stored = page.getByTestId("stored-amount").first();
+  await price.fill("1,250");
+  await expect(stored).toContainText("could mean 1250 or 1.250");
+  await price.fill("12,50");
+  await expect(stored).toHaveText("= EUR 12.50");
   await page.getByLabel("Stock on hand", { exact: true }).fill("7");
   await page.getByRole("button", { name: "Create product" }).click();
 
@@ -63,7 +70,8 @@ test("a merchant creates a product with two variants", async ({ page }) => {
   const add = page.getByRole("region", { name: "Add a variant", exact: true });
   await add.getByLabel("SKU", { exact: true }).fill(medium);
   await add.getByLabel("Option 1 value", { exact: true }).fill("M");
-  await add.getByLabel("Price", { exact: true }).fill("14.00");
+  await add.getByLabel("Price", { exact: true }).fill("14,00");
+  await expect(add.getByTestId("stored-amount").first()).toHaveText("= EUR 14.00");
   await add.getByLabel("Stock on hand", { exact: true }).fill("3");
   await add.getByRole("button", { name: "Add variant", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Variant added." })).toBeVisible();

@@ -609,7 +609,11 @@ mod tests {
         assert_eq!(unit_price(999, 10, &breaks), (949, 500));
         assert_eq!(parse_percent("12.5 %", "discount"), Ok(1_250));
         assert_eq!(parse_percent("5", "discount"), Ok(500));
-        assert_eq!(parse_percent("12,5 %", "discount"), Ok(1_250), "a decimal comma");
+        assert_eq!(
+            parse_percent("12,5 %", "discount"),
+            Ok(1_250),
+            "a decimal comma"
+        );
         assert!(parse_percent("1,2,5", "discount").is_err());
         assert!(parse_percent("5.555", "discount").is_err());
         assert!(parse_percent("-5", "discount").is_err());

@@ -5,6 +5,7 @@
 use super::api::*;
 use super::model::{BulkOutcome, OrderDetail, OrderQuery, OrderRow};
 use super::rules::OrderStatus;
+use crate::components::MoneyInput;
 use crate::components::{page_resource, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::dates::format_date_time;
 use crate::error::AppError;
@@ -513,7 +514,7 @@ fn OrderView(
                         {hidden_fields(refund_slug, id, version, "refund")}
                         <div>
                             <label for="refund-amount" class=LABEL_CLASS>{format!("Amount (up to {})", format_money(refundable, &currency))}</label>
-                            <input id="refund-amount" name="amount" type="text" inputmode="decimal" required value=amount_text(refundable, &currency) class=INPUT_CLASS/>
+                            <MoneyInput id="refund-amount" name="amount" currency=currency.clone() required=true value=amount_text(refundable, &currency)/>
                         </div>
                         <div>
                             <label for="refund-reason" class=LABEL_CLASS>"Reason"</label>

@@ -4,6 +4,7 @@
 use super::api::*;
 use super::model::{ImportState, ImportStatus, ProductDetail, ProductQuery, VariantDto};
 use super::rules::ProductStatus;
+use crate::components::MoneyInput;
 use crate::components::{ActionOutcome, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::dates::format_date_time;
 use crate::money::{amount_text, format_money};
@@ -172,6 +173,7 @@ fn VariantFields(
     let id = move |name: &str| format!("{prefix}-{name}");
     let name = |field: &str| format!("variant[{field}]");
     let value = variant.clone();
+    let money_currency = currency.clone();
     let text = move |pick: fn(&VariantDto, &str) -> String| {
         value
             .as_ref()
@@ -194,11 +196,11 @@ fn VariantFields(
             </div>
             <div>
                 <label for=id("price") class=LABEL_CLASS>"Price"</label>
-                <input id=id("price") name=name("price") type="text" inputmode="decimal" required class=INPUT_CLASS value=text(|v, c| amount_text(v.price_minor, c))/>
+                <MoneyInput id=id("price") name=name("price") currency=money_currency.clone() required=true value=text(|v, c| amount_text(v.price_minor, c))/>
             </div>
             <div>
                 <label for=id("compare") class=LABEL_CLASS>"Compare-at price"</label>
-                <input id=id("compare") name=name("compare_at_price") type="text" inputmode="decimal" class=INPUT_CLASS value=text(|v, c| v.compare_at_minor.map(|m| amount_text(m, c)).unwrap_or_default())/>
+                <MoneyInput id=id("compare") name=name("compare_at_price") currency=money_currency.clone() value=text(|v, c| v.compare_at_minor.map(|m| amount_text(m, c)).unwrap_or_default())/>
             </div>
             <div>
                 <label for=id("weight") class=LABEL_CLASS>"Weight (g)"</label>

@@ -3,6 +3,7 @@
 
 use super::api::*;
 use super::rules::QuoteStatus;
+use crate::components::MoneyInput;
 use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
@@ -125,7 +126,7 @@ pub fn QuotePage() -> impl IntoView {
                                                     <td class=TD>{line.title.clone()}</td>
                                                     <td class="px-3 py-2 text-right">{line.quantity}</td>
                                                     <td class="px-3 py-2 text-right">{format_money(line.list_price_minor, &currency)}</td>
-                                                    <td class=TD><input name=format!("unit_prices[{index}]") aria-label=format!("Unit price for {}", line.sku) value=amount_text(current, &currency) required=true class=INPUT_CLASS disabled=!can_answer/></td>
+                                                    <td class=TD><MoneyInput id=format!("unit-price-{index}") name=format!("unit_prices[{index}]") label=format!("Unit price for {}", line.sku) currency=currency.clone() value=amount_text(current, &currency) required=true disabled=!can_answer/></td>
                                                 </tr>
                                             }
                                         }).collect_view()}
