@@ -160,3 +160,12 @@ test("logged-out visitors are sent to the login page", async ({ page }) => {
   await expectHydrated(page);
   await expect(page.getByRole("button", { name: "Log in" })).toBeVisible();
 });
+
+test("every page names an icon the server has", async ({ page, request }) => {
+  await visit(page, "/login");
+  const href = await page.locator('link[rel="icon"]').getAttribute("href");
+  expect(href, "the page names its icon").toBeTruthy();
+  const icon = await request.get(href!);
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["content-type"]).toContain("image/svg+xml");
+});
