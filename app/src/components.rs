@@ -78,12 +78,7 @@ pub fn account_menu(email: String, log_out: ServerAction<LogOut>) -> impl IntoVi
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::NOT_FOUND);
-        }
-    }
+    answer_not_found();
     view! {
         <Title text="Page not found"/>
         <section class="py-16 text-center">
@@ -307,6 +302,16 @@ mod tests {
             shops: Vec::new(),
         }));
         assert_round_trip::<Result<ShopFrame, AppError>>(Err(AppError::unauthenticated()));
+    }
+}
+
+/// Gives the server-rendered page the status 404 (a no-op in the browser).
+pub fn answer_not_found() {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::NOT_FOUND);
+        }
     }
 }
 

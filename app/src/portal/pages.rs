@@ -54,13 +54,16 @@ fn portal_error(shop: &str, error: AppError) -> AnyView {
             </section>
         }
         .into_any(),
-        AppError::NotFound(_) => view! {
+        AppError::NotFound(_) => {
+            crate::components::answer_not_found();
+            view! {
             <section class="py-12 text-center">
                 <h2 class="text-xl font-semibold">"Not found"</h2>
                 <a href=format!("/s/{shop}") class="mt-4 inline-block text-indigo-700 underline">"Back to the catalog"</a>
             </section>
+            }
+            .into_any()
         }
-        .into_any(),
         other => view! { <ErrorAlert error=other/> }.into_any(),
     }
 }
@@ -123,8 +126,10 @@ pub fn PortalLayout() -> impl IntoView {
                     })}
                 </Transition>
                 <nav aria-label="Portal" class="flex flex-wrap items-center gap-4">
-                    <a class=nav_link href=move || format!("/s/{}", shop.get())>"Catalog"</a>
                     <Transition fallback=|| ()>
+                        {move || matches!(context.get(), Some(Ok(_))).then(|| view! {
+                            <a class=nav_link href=format!("/s/{}", shop.get())>"Catalog"</a>
+                        })}
                         <BusinessOnly>
                             <a class=nav_link href=move || format!("/s/{}/quotes", shop.get())>"Quotes"</a>
                             <a class=nav_link href=move || format!("/s/{}/bulk", shop.get())>"Bulk order"</a>
@@ -140,7 +145,8 @@ pub fn PortalLayout() -> impl IntoView {
                                 <button type="submit" class=SECONDARY_BUTTON>"Log out"</button>
                             </ActionForm>
                         </AuthOnly>
-                        {move || customer_of(&context.get()).is_none().then(|| view! {
+                        // Only a shop that exists offers log-in and sign-up (a missing one is a 404).
+                        {move || matches!(context.get(), Some(Ok(ref known)) if known.customer.is_none()).then(|| view! {
                             <a class=nav_link href=format!("/s/{}/login", shop.get())>"Log in"</a>
                             <a class=BUTTON_CLASS href=format!("/s/{}/signup", shop.get())>"Create account"</a>
                         })}

@@ -129,6 +129,10 @@ pub fn ShopLayout() -> impl IntoView {
     let changed = ShopChanged(RwSignal::new(0));
     provide_context(changed);
     let frame = page_resource(move || (slug.get(), changed.0.get()), |_| get_shop_frame());
+    // Whether the caller has this shop, by slug only: the page below is rendered only then (an
+    // unknown or foreign shop is the 404 page and nothing of the page it replaced), and a header
+    // change (a rename) refreshes the header without remounting the page.
+    let access = page_resource(move || slug.get(), |_| get_shop_frame());
     let log_out = ServerAction::<LogOut>::new();
     view! {
         <Transition fallback=|| shop_frame(None, loading().into_any())>
@@ -146,7 +150,17 @@ pub fn ShopLayout() -> impl IntoView {
                 }
             })}
         </Transition>
-        <main class="mx-auto max-w-6xl px-4 pb-8 pt-6"><Outlet/></main>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let current = slug.get();
+                match access.await {
+                    Ok(ShopFrame { shops, .. }) if shops.iter().any(|shop| shop.slug == current) => {
+                        view! { <main class="mx-auto max-w-6xl px-4 pb-8 pt-6"><Outlet/></main> }.into_any()
+                    }
+                    _ => ().into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -231,9 +245,13 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
 }
 
 /// Child pages render nothing for a shop the layout already reported as not found.
+/// What a page under a shop shows when its data did not load: the 404 page for an unknown or
+/// foreign record (an order, product, customer or quote id), nothing when the session ended (the
+/// layout says so), the message otherwise.
 pub(crate) fn child_error(error: AppError) -> AnyView {
     match error {
-        AppError::NotFound(_) | AppError::Unauthorized(_) => ().into_any(),
+        AppError::NotFound(_) => view! { <NotFound/> }.into_any(),
+        AppError::Unauthorized(_) => ().into_any(),
         other => view! { <ErrorAlert error=other/> }.into_any(),
     }
 }
