@@ -322,6 +322,12 @@ pub fn money_preview(text: &str, currency: &str) -> String {
         return String::new();
     }
     match crate::money::parse_amount(text, currency, "amount") {
+        // A form that does not know the shop's currency (a new product) shows the amount alone.
+        Ok(minor) if currency.is_empty() => {
+            let mut text = String::from("= ");
+            crate::money::push_amount(&mut text, minor, crate::money::currency_exponent(currency));
+            text
+        }
         Ok(minor) => format!("= {}", crate::money::format_money(minor, currency)),
         Err(AppError::Invalid { message, .. }) => message,
         Err(other) => other.to_string(),
@@ -372,6 +378,7 @@ mod money_preview_tests {
         assert_eq!(money_preview("12,50", "EUR"), "= EUR 12.50");
         assert_eq!(money_preview("1.250,00", "EUR"), "= EUR 1,250.00");
         assert_eq!(money_preview("  ", "EUR"), "");
+        assert_eq!(money_preview("12,50", ""), "= 12.50", "no currency known");
         assert!(money_preview("1,250", "EUR").contains("could mean"));
         assert!(money_preview("12 EUR", "EUR").contains("is not an amount"));
     }

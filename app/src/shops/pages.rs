@@ -7,8 +7,8 @@ use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
 use crate::auth::api::{LogOut, ResendVerification};
 use crate::auth::pages::{encode_query_value, link_error_text, VerifyBanner};
 use crate::components::{
-    account_menu, page_resource, top_bar, ActionOutcome, ErrorAlert, ErrorPage, NotFound,
-    PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
+    account_menu, answer_not_found, page_resource, top_bar, ActionOutcome, ErrorAlert, ErrorPage,
+    NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -129,10 +129,6 @@ pub fn ShopLayout() -> impl IntoView {
     let changed = ShopChanged(RwSignal::new(0));
     provide_context(changed);
     let frame = page_resource(move || (slug.get(), changed.0.get()), |_| get_shop_frame());
-    // Whether the caller has this shop, by slug only: the page below is rendered only then (an
-    // unknown or foreign shop is the 404 page and nothing of the page it replaced), and a header
-    // change (a rename) refreshes the header without remounting the page.
-    let access = page_resource(move || slug.get(), |_| get_shop_frame());
     let log_out = ServerAction::<LogOut>::new();
     view! {
         <Transition fallback=|| shop_frame(None, loading().into_any())>
@@ -142,7 +138,12 @@ pub fn ShopLayout() -> impl IntoView {
                     Ok(ShopFrame { email, shops }) => {
                         let header = match shops.iter().find(|shop| shop.slug == current).cloned() {
                             Some(shop) => view! { <ShopHeader shop=shop shops=shops/> }.into_any(),
-                            None => view! { <NotFound/> }.into_any(),
+                            // The page below shows the 404 page itself (`child_error`); the
+                            // status is set here for the pages that load nothing.
+                            None => {
+                                answer_not_found();
+                                ().into_any()
+                            }
                         };
                         shop_frame(Some(account_menu(email, log_out).into_any()), header)
                     }
@@ -150,17 +151,7 @@ pub fn ShopLayout() -> impl IntoView {
                 }
             })}
         </Transition>
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                let current = slug.get();
-                match access.await {
-                    Ok(ShopFrame { shops, .. }) if shops.iter().any(|shop| shop.slug == current) => {
-                        view! { <main class="mx-auto max-w-6xl px-4 pb-8 pt-6"><Outlet/></main> }.into_any()
-                    }
-                    _ => ().into_any(),
-                }
-            })}
-        </Transition>
+        <main class="mx-auto max-w-6xl px-4 pb-8 pt-6"><Outlet/></main>
     }
 }
 
