@@ -130,11 +130,13 @@ async fn sign_up(State(state): State<AppState>, request: Request) -> ApiResult<R
     Ok((StatusCode::ACCEPTED, Json(receipt)).into_response())
 }
 
+/// The body of a sign-up confirmation (merchant or customer): the link's token and the
+/// password chosen at sign-up.
 #[derive(Deserialize)]
-struct LinkBody {
-    token: String,
+pub(crate) struct LinkBody {
+    pub(crate) token: String,
     #[serde(default)]
-    password: String,
+    pub(crate) password: String,
 }
 
 /// Opens a sign-up link: the account is made and logged in.

@@ -179,17 +179,10 @@ async fn sign_up(
     Ok((StatusCode::ACCEPTED, Json(receipt)).into_response())
 }
 
-#[derive(Deserialize)]
-struct LinkBody {
-    token: String,
-    #[serde(default)]
-    password: String,
-}
-
 async fn confirm_sign_up(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-    ApiJson(body): ApiJson<LinkBody>,
+    ApiJson(body): ApiJson<super::LinkBody>,
 ) -> ApiResult<Response> {
     let session = state
         .portal

@@ -566,10 +566,7 @@ impl AccountService for Accounts {
             .await
             .map_err(internal)?
         {
-            return Err(AppError::Conflict(
-                "This sign-up link was already used: log in with the address and password you chose."
-                    .into(),
-            ));
+            return Err(sign_up_requests::already_used());
         }
         // Opening the link proves the address: the account starts verified.
         let inserted = sqlx::query_scalar::<_, i64>(

@@ -151,6 +151,14 @@ async fn recent_mails(
     .await
 }
 
+/// 409 for a sign-up link opened after it made its account.
+pub fn already_used() -> AppError {
+    AppError::Conflict(
+        "This sign-up link was already used: log in with the address and password you chose."
+            .into(),
+    )
+}
+
 fn invalid_link() -> AppError {
     AppError::NotFound(
         "This sign-up link is not valid. Open the newest link we sent you, or sign up again."
@@ -198,10 +206,7 @@ pub async fn find_open(
         return Err(invalid_link());
     }
     if used_at.is_some() {
-        return Err(AppError::Conflict(
-            "This sign-up link was already used: log in with the address and password you chose."
-                .into(),
-        ));
+        return Err(already_used());
     }
     if expires_at <= now_ms() {
         return Err(AppError::Conflict(

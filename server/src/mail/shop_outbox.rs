@@ -69,7 +69,27 @@ impl ShopMail {
         connection: &mut AnyConnection,
         mail: &Mail,
     ) -> Result<(), sqlx::Error> {
+        self.enqueue_all(connection, std::slice::from_ref(mail))
+            .await
+    }
+
+    /// [`ShopMail::enqueue`] for several mails of one transaction, marking the shop due once.
+    pub async fn enqueue_all(
+        &self,
+        connection: &mut AnyConnection,
+        mails: &[Mail],
+    ) -> Result<(), sqlx::Error> {
+        if mails.is_empty() {
+            return Ok(());
+        }
         self.mark_due().await?;
+        for mail in mails {
+            self.insert(&mut *connection, mail).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert(&self, connection: &mut AnyConnection, mail: &Mail) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO mail_outbox (message_id, recipient, subject, body_text, body_html, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",

@@ -371,22 +371,25 @@ pub async fn accept(
         .link(&format!("/shops/{}/quotes/{id}", business.shop.shop.slug));
     let company = business.customer.company_name.clone().unwrap_or_default();
     let total_text = app::money::amount_text(total, &business.shop.shop.currency);
-    for owner in &owners {
-        let notice = crate::mail::templates::quote_accepted(
-            owner,
-            &business.shop.shop.name,
-            number,
-            &company,
-            &total_text,
-            &link,
-        );
-        business
-            .shop
-            .mail
-            .enqueue(&mut tx, &notice)
-            .await
-            .map_err(internal)?;
-    }
+    let notices: Vec<_> = owners
+        .iter()
+        .map(|owner| {
+            crate::mail::templates::quote_accepted(
+                owner,
+                &business.shop.shop.name,
+                number,
+                &company,
+                &total_text,
+                &link,
+            )
+        })
+        .collect();
+    business
+        .shop
+        .mail
+        .enqueue_all(&mut tx, &notices)
+        .await
+        .map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     business.shop.mail.hand_over_or_log().await;
     tracing::info!(quote = id, order_id, "quote accepted");
