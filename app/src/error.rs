@@ -18,6 +18,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// An idempotency key sent again with a different request (422).
+    #[error("{0}")]
+    KeyReused(String),
     /// A request body over the size the endpoint accepts.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -55,6 +58,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests(_) => 429,
+            AppError::KeyReused(_) => 422,
             AppError::PayloadTooLarge(_) => 413,
             AppError::RequestTimeout(_) => 408,
             AppError::Internal => 500,
@@ -71,6 +75,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::KeyReused(_) => "idempotency_key_reused",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::RequestTimeout(_) => "request_timeout",
             AppError::Internal => "internal",

@@ -9,6 +9,7 @@ pub mod dates;
 pub mod error;
 pub mod html;
 pub mod money;
+pub mod once;
 pub mod orders;
 pub mod portal;
 pub mod products;

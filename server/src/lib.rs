@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod dns;
 pub mod error;
+pub mod idempotency;
 pub mod machine;
 pub mod mail;
 pub mod orders;

@@ -302,6 +302,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         crate::demo::seed_if_empty(&state).await?;
     }
     spawn_pool_reaper(pools);
+    crate::idempotency::spawn_pruner(state.platform.clone());
     let router = router(state.clone());
     Ok(Application {
         state,
@@ -425,6 +426,11 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
+        ))
+        // Inside the session layer: a key belongs to the caller the session names.
+        .layer(middleware::from_fn_with_state(
+            state.platform.clone(),
+            crate::idempotency::layer,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), session_layer))
         .layer(middleware::from_fn(same_origin_layer))

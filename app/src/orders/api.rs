@@ -45,10 +45,12 @@ pub async fn create_order(
     shipping: String,
     tax: String,
     notes: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
     use super::model::{NewOrderInput, NewOrderLine};
     use super::rules::parse_order_lines;
     use crate::services::*;
+    let _ = form_token; // read by the idempotency layer in front of every server function
     respond(
         async {
             let session = current_session()?;

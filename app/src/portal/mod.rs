@@ -5,7 +5,10 @@ pub mod api;
 pub mod model;
 pub mod pages;
 
+/// The start of every shop's customer session cookie name.
+pub const CUSTOMER_COOKIE_PREFIX: &str = "cw_c_";
+
 /// The cookie holding a customer's session token for shop `slug`.
 pub fn customer_cookie_name(slug: &str) -> String {
-    format!("cw_c_{slug}")
+    format!("{CUSTOMER_COOKIE_PREFIX}{slug}")
 }

@@ -10,6 +10,7 @@ mod auth;
 mod domains;
 mod limits;
 mod mail;
+mod once;
 mod races;
 mod routes;
 mod sign_up;
