@@ -42,7 +42,9 @@ pub async fn decide_business(
     id: i64,
     decision: String,
     #[server(default)] reason: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use super::model::VerificationInput;
     use crate::services::*;
     respond(
@@ -65,7 +67,9 @@ pub async fn save_customer_price_list(
     id: i64,
     name: String,
     #[server(default)] lines: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {

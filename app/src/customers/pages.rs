@@ -11,6 +11,7 @@ use crate::components::{
 };
 use crate::dates::format_date_time;
 use crate::money::format_money;
+use crate::once::OnceForm;
 use crate::products::pages::use_id;
 use crate::shops::pages::{child_error, loading, use_slug, CARD};
 use leptos::prelude::*;
@@ -156,15 +157,15 @@ pub fn CustomerPage() -> impl IntoView {
                                         {(!company.rejection_reason.is_empty()).then(|| view! { <p class="text-sm text-red-700">{format!("Rejected: {}", company.rejection_reason)}</p> })}
                                         <div class="flex flex-wrap items-start gap-6">
                                             {pending.then(|| view! {
-                                                <ActionForm action=decide>
+                                                <OnceForm action=decide>
                                                     <input type="hidden" name="slug" value=verify_slug.clone()/>
                                                     <input type="hidden" name="id" value=customer.id/>
                                                     <input type="hidden" name="decision" value="verify"/>
                                                     <button type="submit" class=BUTTON_CLASS>"Verify business"</button>
-                                                </ActionForm>
+                                                </OnceForm>
                                             })}
                                             {rejectable.then(|| view! {
-                                                <ActionForm action=decide attr:class="flex items-end gap-2">
+                                                <OnceForm action=decide attr:class="flex items-end gap-2">
                                                     <input type="hidden" name="slug" value=reject_slug.clone()/>
                                                     <input type="hidden" name="id" value=customer.id/>
                                                     <input type="hidden" name="decision" value="reject"/>
@@ -173,11 +174,11 @@ pub fn CustomerPage() -> impl IntoView {
                                                         <input id="reject-reason" name="reason" type="text" class=INPUT_CLASS/>
                                                     </div>
                                                     <button type="submit" class=SECONDARY_BUTTON>"Reject"</button>
-                                                </ActionForm>
+                                                </OnceForm>
                                             })}
                                         </div>
                                         {move || decide.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
-                                        <ActionForm action=price_list attr:class="space-y-2 border-t border-slate-100 pt-3" attr:aria-label="Price list">
+                                        <OnceForm action=price_list attr:class="space-y-2 border-t border-slate-100 pt-3" attr:aria-label="Price list">
                                             <input type="hidden" name="slug" value=list_slug.clone()/>
                                             <input type="hidden" name="id" value=customer.id/>
                                             <div>
@@ -190,7 +191,7 @@ pub fn CustomerPage() -> impl IntoView {
                                             </div>
                                             <button type="submit" class=SECONDARY_BUTTON>"Save price list"</button>
                                             {move || price_list.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
-                                        </ActionForm>
+                                        </OnceForm>
                                     </section>
                                 }
                             })}

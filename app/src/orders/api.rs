@@ -105,7 +105,9 @@ pub async fn transition_order(
     #[server(default)] tracking_number: String,
     #[server(default)] tracking_url: String,
     #[server(default)] quantities: Option<HashMap<String, String>>,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use super::model::{ShipLine, TransitionInput};
     use crate::services::*;
     respond(
@@ -151,7 +153,9 @@ pub async fn bulk_orders(
     slug: String,
     action: String,
     #[server(default)] selected: Option<HashMap<String, String>>,
+    #[server(default)] form_token: String,
 ) -> Result<Vec<BulkOutcome>, AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -179,7 +183,9 @@ pub async fn bulk_orders(
 pub async fn bulk_ship_orders(
     slug: String,
     tracking: String,
+    #[server(default)] form_token: String,
 ) -> Result<Vec<BulkOutcome>, AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {

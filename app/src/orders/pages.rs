@@ -11,6 +11,7 @@ use crate::dates::format_date_time;
 use crate::error::AppError;
 use crate::html::HtmlBuf;
 use crate::money::{amount_text, format_money};
+use crate::once::OnceForm;
 use crate::products::pages::encode_query;
 use crate::shops::pages::{child_error, loading, use_slug, CARD};
 use leptos::prelude::*;
@@ -222,7 +223,7 @@ pub fn OrdersPage() -> impl IntoView {
         // Only the table's body and foot wait for the page of orders: on the server the
         // `Transition` builds its children's view twice, and the form around them is the same
         // for every page.
-        <ActionForm action=bulk attr:class="mt-4" attr:aria-label="Bulk actions">
+        <OnceForm action=bulk attr:class="mt-4" attr:aria-label="Bulk actions">
             <input type="hidden" name="slug" value=move || slug.get()/>
             <div class="mb-2 flex flex-wrap items-center gap-2 text-sm">
                 <span class="text-slate-600">"With selected:"</span>
@@ -266,16 +267,16 @@ pub fn OrdersPage() -> impl IntoView {
                     })}
                 </Transition>
             </table>
-        </ActionForm>
+        </OnceForm>
         <section class=format!("mt-8 {CARD}") aria-labelledby="bulk-ship-heading">
             <h3 id="bulk-ship-heading" class="text-base font-semibold">"Mark orders shipped"</h3>
-            <ActionForm action=bulk_ship attr:class="mt-3 space-y-3">
+            <OnceForm action=bulk_ship attr:class="mt-3 space-y-3">
                 <input type="hidden" name="slug" value=move || slug.get()/>
                 <label for="bulk-tracking" class=LABEL_CLASS>"Tracking numbers (one order per line: order number, carrier, tracking number[, tracking URL])"</label>
                 <textarea id="bulk-tracking" name="tracking" rows="4" class=INPUT_CLASS placeholder="1001, DHL, JD014600003828"></textarea>
                 {move || outcomes_view(bulk_ship.value().get())}
                 <button type="submit" class=BUTTON_CLASS>"Mark shipped"</button>
-            </ActionForm>
+            </OnceForm>
         </section>
     }
 }
@@ -295,7 +296,7 @@ pub fn NewOrderPage() -> impl IntoView {
     };
     view! {
         <h2 class="text-lg font-semibold">"New order"</h2>
-        <ActionForm action=create attr:class=format!("mt-4 space-y-6 {CARD}")>
+        <OnceForm action=create attr:class=format!("mt-4 space-y-6 {CARD}")>
             <input type="hidden" name="slug" value=move || slug.get()/>
             <fieldset class="grid gap-3 sm:grid-cols-2">
                 <legend class="mb-2 text-sm font-semibold">"Customer"</legend>
@@ -335,7 +336,7 @@ pub fn NewOrderPage() -> impl IntoView {
             </div>
             {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
             <button type="submit" class=BUTTON_CLASS disabled=pending>{move || if pending.get() { "Placing…" } else { "Place order" }}</button>
-        </ActionForm>
+        </OnceForm>
     }
 }
 
@@ -394,10 +395,10 @@ fn OrderView(
         let slug = slug.clone();
         allowed(action).then(move || {
             view! {
-                <ActionForm action=transition>
+                <OnceForm action=transition>
                     {hidden_fields(slug, id, version, action)}
                     <button type="submit" class=BUTTON_CLASS>{label}</button>
-                </ActionForm>
+                </OnceForm>
             }
         })
     };
@@ -423,14 +424,14 @@ fn OrderView(
             {simple_action("approve", "Approve")}
             {simple_action("deliver", "Mark delivered")}
             {allowed("cancel").then(move || view! {
-                <ActionForm action=transition attr:class="flex items-end gap-2">
+                <OnceForm action=transition attr:class="flex items-end gap-2">
                     {hidden_fields(cancel_slug, id, version, "cancel")}
                     <div>
                         <label for="cancel-reason" class=LABEL_CLASS>"Cancellation reason"</label>
                         <input id="cancel-reason" name="note" type="text" class=INPUT_CLASS/>
                     </div>
                     <button type="submit" class=SECONDARY_BUTTON>"Cancel order"</button>
-                </ActionForm>
+                </OnceForm>
             })}
         </section>
         <div class="mt-6 grid gap-6 lg:grid-cols-3">
@@ -475,7 +476,7 @@ fn OrderView(
             {allowed("ship").then(move || view! {
                 <section class=CARD aria-labelledby="ship-heading">
                     <h3 id="ship-heading" class="text-base font-semibold">"Ship items"</h3>
-                    <ActionForm action=transition attr:class="mt-3 space-y-3">
+                    <OnceForm action=transition attr:class="mt-3 space-y-3">
                         {hidden_fields(ship_slug, id, version, "ship")}
                         <div class="grid gap-3 sm:grid-cols-2">
                             <div>
@@ -504,13 +505,13 @@ fn OrderView(
                             }).collect_view()}
                         </fieldset>
                         <button type="submit" class=BUTTON_CLASS>"Ship"</button>
-                    </ActionForm>
+                    </OnceForm>
                 </section>
             })}
             {(allowed("refund") && refundable > 0).then(move || view! {
                 <section class=CARD aria-labelledby="refund-heading">
                     <h3 id="refund-heading" class="text-base font-semibold">"Refund"</h3>
-                    <ActionForm action=transition attr:class="mt-3 space-y-3">
+                    <OnceForm action=transition attr:class="mt-3 space-y-3">
                         {hidden_fields(refund_slug, id, version, "refund")}
                         <div>
                             <label for="refund-amount" class=LABEL_CLASS>{format!("Amount (up to {})", format_money(refundable, &currency))}</label>
@@ -521,7 +522,7 @@ fn OrderView(
                             <input id="refund-reason" name="note" type="text" class=INPUT_CLASS/>
                         </div>
                         <button type="submit" class=SECONDARY_BUTTON>"Refund"</button>
-                    </ActionForm>
+                    </OnceForm>
                 </section>
             })}
         </div>

@@ -190,7 +190,9 @@ pub async fn portal_request_quote(
     lines: String,
     #[server(default)] message: String,
     #[server(default)] needed_by: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::quotes::model::QuoteRequestInput;
     use crate::services::*;
     respond(
@@ -218,7 +220,9 @@ pub async fn portal_decide_quote(
     id: i64,
     expected_version: i64,
     decision: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -236,7 +240,13 @@ pub async fn portal_decide_quote(
 }
 
 #[server(prefix = "/sfn", endpoint = "portal_quote_message")]
-pub async fn portal_quote_message(shop: String, id: i64, body: String) -> Result<(), AppError> {
+pub async fn portal_quote_message(
+    shop: String,
+    id: i64,
+    body: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -258,7 +268,9 @@ pub async fn portal_bulk_order(
     lines: String,
     #[server(default)] notes: String,
     #[server(default)] intent: String,
+    #[server(default)] form_token: String,
 ) -> Result<BulkOrderResult, AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -302,7 +314,9 @@ pub async fn portal_invite_buyer(
     shop: String,
     email: String,
     name: String,
+    #[server(default)] form_token: String,
 ) -> Result<crate::customers::model::InvitationDto, AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -321,7 +335,9 @@ pub async fn portal_set_buyer_limit(
     buyer_id: i64,
     #[server(default)] spending_limit: String,
     #[server(default)] period: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -341,7 +357,9 @@ pub async fn portal_decide_company_order(
     shop: String,
     id: i64,
     decision: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -396,7 +414,9 @@ pub async fn portal_change_cart(
     sku: String,
     quantity: String,
     #[server(default)] mode: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -415,7 +435,9 @@ pub async fn portal_checkout(
     shop: String,
     #[server(default)] shipping_address: Address,
     #[server(default)] notes: String,
+    #[server(default)] form_token: String,
 ) -> Result<super::model::BulkSubmission, AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {

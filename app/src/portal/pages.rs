@@ -18,6 +18,7 @@ use crate::customers::rules::{AccountType, Verification};
 use crate::dates::{format_date, format_date_time};
 use crate::error::AppError;
 use crate::money::format_money;
+use crate::once::OnceForm;
 use crate::products::pages::use_id;
 use crate::quotes::model::QuoteDetail;
 use crate::quotes::rules::QuoteStatus;
@@ -254,13 +255,13 @@ pub fn PortalCatalogPage() -> impl IntoView {
                                                 <td class="px-3 py-2 text-right">{variant.available}</td>
                                                 <td class=TD>
                                                     {logged_in.then(|| view! {
-                                                        <ActionForm action=add attr:class="flex items-center gap-2">
+                                                        <OnceForm action=add attr:class="flex items-center gap-2">
                                                             <input type="hidden" name="shop" value=row_shop.clone()/>
                                                             <input type="hidden" name="sku" value=sku.clone()/>
                                                             <input type="hidden" name="mode" value="add"/>
                                                             <input name="quantity" value=variant.min_quantity.max(variant.pack_size) aria-label=add_label.clone() class="w-20 rounded-md border border-slate-300 px-2 py-1"/>
                                                             <button type="submit" class=SECONDARY_BUTTON>"Add"</button>
-                                                        </ActionForm>
+                                                        </OnceForm>
                                                     })}
                                                 </td>
                                             </tr>
@@ -515,7 +516,7 @@ pub fn PortalNewQuotePage() -> impl IntoView {
                 let shop_value = shop.get_untracked();
                 match guard.await {
                     Ok(_) => view! {
-                        <ActionForm action=request attr:class=format!("mt-6 max-w-2xl space-y-4 {CARD}")>
+                        <OnceForm action=request attr:class=format!("mt-6 max-w-2xl space-y-4 {CARD}")>
                             <input type="hidden" name="shop" value=shop_value.clone()/>
                             <div>
                                 <label for="quote-lines" class=LABEL_CLASS>"Items (one per line: SKU, quantity)"</label>
@@ -531,7 +532,7 @@ pub fn PortalNewQuotePage() -> impl IntoView {
                             </div>
                             {move || request.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
                             <button type="submit" class=BUTTON_CLASS disabled=move || pending.get()>"Send request"</button>
-                        </ActionForm>
+                        </OnceForm>
                     }.into_any(),
                     Err(error) => {
                         portal_error(&shop_value, error)
@@ -637,24 +638,24 @@ pub fn PortalQuotePage() -> impl IntoView {
                             {quote_lines_table(&quote)}
                             {quote.order_number.map(|number| view! { <p role="status" class="mt-4 text-sm text-emerald-700">{format!("Accepted: order #{number} was placed at these prices.")}</p> })}
                             {can_decide.then(|| view! {
-                                <ActionForm action=decide attr:class="mt-4 flex gap-3">
+                                <OnceForm action=decide attr:class="mt-4 flex gap-3">
                                     <input type="hidden" name="shop" value=decide_shop.clone()/>
                                     <input type="hidden" name="id" value=quote.id/>
                                     <input type="hidden" name="expected_version" value=quote.version/>
                                     <button type="submit" name="decision" value="accept" class=BUTTON_CLASS>"Accept and order"</button>
                                     <button type="submit" name="decision" value="decline" class=SECONDARY_BUTTON>"Decline"</button>
-                                </ActionForm>
+                                </OnceForm>
                             })}
                             {move || decide.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
                             {quote_history(&quote)}
-                            <ActionForm action=message attr:class="mt-4 space-y-2">
+                            <OnceForm action=message clear_on_success=true attr:class="mt-4 space-y-2">
                                 <input type="hidden" name="shop" value=message_shop.clone()/>
                                 <input type="hidden" name="id" value=quote.id/>
                                 <label for="quote-reply" class=LABEL_CLASS>"Write to the shop"</label>
                                 <textarea id="quote-reply" name="body" rows="3" required=true class=INPUT_CLASS></textarea>
                                 {move || message.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
                                 <button type="submit" class=SECONDARY_BUTTON>"Send message"</button>
-                            </ActionForm>
+                            </OnceForm>
                         }.into_any()
                     }
                     Err(error) => {
@@ -753,6 +754,16 @@ pub fn PortalBulkPage() -> impl IntoView {
     let bulk = ServerAction::<PortalBulkOrder>::new();
     let pending = bulk.pending();
     let lines = RwSignal::new(String::new());
+    // A placed order empties the pad: the next order starts from nothing, and a second click
+    // on "Place order" has no lines to send (the form's token is new by then, too).
+    Effect::new(move || {
+        let placed = bulk
+            .value()
+            .with(|value| matches!(value, Some(Ok(result)) if result.placed.is_some()));
+        if placed {
+            lines.set(String::new());
+        }
+    });
     view! {
         <h1 class="text-2xl font-semibold">"Bulk order"</h1>
         <Transition fallback=loading>
@@ -767,7 +778,7 @@ pub fn PortalBulkPage() -> impl IntoView {
                     }
                 }
                 view! {
-                    <ActionForm action=bulk attr:class=format!("mt-6 space-y-4 {CARD}")>
+                    <OnceForm action=bulk attr:class=format!("mt-6 space-y-4 {CARD}")>
                         <input type="hidden" name="shop" value=shop_value.clone()/>
                         <div>
                             <label for="bulk-lines" class=LABEL_CLASS>"Items (one per line: SKU, quantity; a CSV with sku,quantity columns works too)"</label>
@@ -784,7 +795,7 @@ pub fn PortalBulkPage() -> impl IntoView {
                             <button type="submit" name="intent" value="check" class=SECONDARY_BUTTON disabled=move || pending.get()>"Check lines"</button>
                             <button type="submit" name="intent" value="place" class=BUTTON_CLASS disabled=move || pending.get()>"Place order"</button>
                         </div>
-                    </ActionForm>
+                    </OnceForm>
                     <section class="mt-6 space-y-3" aria-label="Bulk order check">
                         {move || match bulk.value().get() {
                             None => ().into_any(),
@@ -889,7 +900,7 @@ pub fn PortalCompanyPage() -> impl IntoView {
                                         <td class=TD>
                                             {if buyer.role == "buyer" {
                                                 view! {
-                                                    <ActionForm action=limit attr:class="flex items-end gap-2" attr:aria-label=format!("Limit for {}", buyer.email)>
+                                                    <OnceForm action=limit attr:class="flex items-end gap-2" attr:aria-label=format!("Limit for {}", buyer.email)>
                                                         <input type="hidden" name="shop" value=row_shop.clone()/>
                                                         <input type="hidden" name="buyer_id" value=buyer.id/>
                                                         <input name="spending_limit" value=current.clone() placeholder="no limit" aria-label=limit_label.clone() class="w-28 rounded-md border border-slate-300 px-2 py-1"/>
@@ -898,7 +909,7 @@ pub fn PortalCompanyPage() -> impl IntoView {
                                                             <option value="quarter" selected=quarter>"per quarter"</option>
                                                         </select>
                                                         <button type="submit" class=SECONDARY_BUTTON>"Save"</button>
-                                                    </ActionForm>
+                                                    </OnceForm>
                                                 }.into_any()
                                             } else {
                                                 view! { <span class="text-slate-500">"no limit (admin)"</span> }.into_any()
@@ -910,12 +921,12 @@ pub fn PortalCompanyPage() -> impl IntoView {
                         </tbody>
                     </table>
                     {move || limit.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
-                    <ActionForm action=invite attr:class=format!("mt-6 flex flex-wrap items-end gap-3 {CARD}") attr:aria-label="Invite a buyer">
+                    <OnceForm action=invite clear_on_success=true attr:class=format!("mt-6 flex flex-wrap items-end gap-3 {CARD}") attr:aria-label="Invite a buyer">
                         <input type="hidden" name="shop" value=invite_shop.clone()/>
                         <div><label for="invite-name" class=LABEL_CLASS>"Buyer's name"</label><input id="invite-name" name="name" required=true class=INPUT_CLASS/></div>
                         <div><label for="invite-email" class=LABEL_CLASS>"Buyer's e-mail"</label><input id="invite-email" name="email" type="email" required=true class=INPUT_CLASS/></div>
                         <button type="submit" class=BUTTON_CLASS>"Invite buyer"</button>
-                    </ActionForm>
+                    </OnceForm>
                     {move || match invite.value().get() {
                         Some(Ok(invitation)) => view! { <p role="status" class="mt-2 text-sm text-emerald-700">{format!("Send {} this link to join: ", invitation.email)}<code data-testid="invitation-link">{invitation.link}</code></p> }.into_any(),
                         Some(Err(error)) => view! { <div class="mt-2"><ErrorAlert error/></div> }.into_any(),
@@ -932,12 +943,12 @@ pub fn PortalCompanyPage() -> impl IntoView {
                                     <p>{format!("{} ({}) · {} · {}", approval.buyer_name, approval.buyer_email, format_money(approval.total_minor, &currency), approval.status)}{approval.order_number.map(|number| format!(" · order #{number}"))}</p>
                                     <pre class="mt-1 whitespace-pre-wrap font-mono text-xs text-slate-600">{approval.lines.clone()}</pre>
                                     {waiting.then(|| view! {
-                                        <ActionForm action=decide attr:class="mt-2 flex gap-2">
+                                        <OnceForm action=decide attr:class="mt-2 flex gap-2">
                                             <input type="hidden" name="shop" value=approval_shop.clone()/>
                                             <input type="hidden" name="id" value=approval.id/>
                                             <button type="submit" name="decision" value="approve" class=BUTTON_CLASS>"Approve and order"</button>
                                             <button type="submit" name="decision" value="decline" class=SECONDARY_BUTTON>"Decline"</button>
-                                        </ActionForm>
+                                        </OnceForm>
                                     })}
                                 </li>
                             }
@@ -1023,13 +1034,13 @@ pub fn PortalCartPage() -> impl IntoView {
                                         <td class=TD>{line.title.clone()}</td>
                                         <td class=format!("{TD} font-mono text-xs")>{line.sku.clone()}</td>
                                         <td class=TD>
-                                            <ActionForm action=change attr:class="flex items-center gap-2">
+                                            <OnceForm action=change attr:class="flex items-center gap-2">
                                                 <input type="hidden" name="shop" value=row_shop.clone()/>
                                                 <input type="hidden" name="sku" value=sku.clone()/>
                                                 <input type="hidden" name="mode" value="set"/>
                                                 <input name="quantity" value=line.quantity aria-label=label.clone() class="w-20 rounded-md border border-slate-300 px-2 py-1"/>
                                                 <button type="submit" class=SECONDARY_BUTTON>"Update"</button>
-                                            </ActionForm>
+                                            </OnceForm>
                                         </td>
                                         <td class="px-3 py-2 text-right">{format_money(line.unit_price_minor, &currency)}{discount}</td>
                                         <td class="px-3 py-2 text-right">{format_money(line.line_total_minor, &currency)}</td>
@@ -1040,7 +1051,7 @@ pub fn PortalCartPage() -> impl IntoView {
                         </tbody>
                     </table>
                     <p class="mt-2 text-right text-sm font-medium" data-testid="cart-subtotal">{format!("Subtotal {}", format_money(subtotal, &cart.currency))}</p>
-                    <ActionForm action=checkout attr:class=format!("mt-6 max-w-xl space-y-4 {CARD}") attr:aria-label="Checkout">
+                    <OnceForm action=checkout attr:class=format!("mt-6 max-w-xl space-y-4 {CARD}") attr:aria-label="Checkout">
                         <input type="hidden" name="shop" value=checkout_shop.clone()/>
                         {if business {
                             view! { <p class="text-sm text-slate-600">"Ships to your company's billing address; invoiced to your company."</p> }.into_any()
@@ -1058,7 +1069,7 @@ pub fn PortalCartPage() -> impl IntoView {
                         }}
                         {text_field("checkout-notes", "notes", "Note or purchase order number", "text", false)}
                         <button type="submit" class=BUTTON_CLASS disabled=!orderable>"Place order (pay later)"</button>
-                    </ActionForm>
+                    </OnceForm>
                 }.into_any()
             })}
         </Transition>

@@ -39,7 +39,9 @@ pub async fn create_product(
     slug: String,
     product: ProductInput,
     variant: VariantInput,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -61,7 +63,9 @@ pub async fn update_product(
     id: i64,
     version: i64,
     product: ProductInput,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -81,7 +85,9 @@ pub async fn add_variant(
     slug: String,
     product_id: i64,
     variant: VariantInput,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -101,7 +107,9 @@ pub async fn update_variant(
     slug: String,
     variant_id: i64,
     variant: VariantInput,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -122,7 +130,9 @@ pub async fn adjust_inventory(
     sku: String,
     delta: String,
     reason: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {

@@ -8,6 +8,7 @@ use crate::components::MoneyInput;
 use crate::components::{ActionOutcome, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::dates::format_date_time;
 use crate::money::{amount_text, format_money};
+use crate::once::OnceForm;
 use crate::shops::pages::{child_error, loading, use_slug, RefreshWithoutWasm, CARD};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -275,7 +276,7 @@ pub fn NewProductPage() -> impl IntoView {
     let pending = create.pending();
     view! {
         <h2 class="text-lg font-semibold">"New product"</h2>
-        <ActionForm action=create attr:class=format!("mt-4 space-y-6 {CARD}")>
+        <OnceForm action=create attr:class=format!("mt-4 space-y-6 {CARD}")>
             <input type="hidden" name="slug" value=move || slug.get()/>
             <ProductFields/>
             <fieldset>
@@ -284,7 +285,7 @@ pub fn NewProductPage() -> impl IntoView {
             </fieldset>
             {move || create.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
             <button type="submit" class=BUTTON_CLASS disabled=pending>{move || if pending.get() { "Creating…" } else { "Create product" }}</button>
-        </ActionForm>
+        </OnceForm>
     }
 }
 
@@ -381,17 +382,17 @@ fn ProductEditor(
         <div class="mt-6 grid gap-6 lg:grid-cols-2">
             <section class=CARD aria-labelledby="add-variant-heading">
                 <h3 id="add-variant-heading" class="mb-3 text-base font-semibold">"Add a variant"</h3>
-                <ActionForm action=add attr:class="space-y-4">
+                <OnceForm action=add clear_on_success=true attr:class="space-y-4">
                     <input type="hidden" name="slug" value=add_slug/>
                     <input type="hidden" name="product_id" value=product.id/>
                     <VariantFields prefix="add-variant" currency=add_currency/>
                     <ActionOutcome value=move || add.value().get() success="Variant added."/>
                     <button type="submit" class=BUTTON_CLASS>"Add variant"</button>
-                </ActionForm>
+                </OnceForm>
             </section>
             <section class=CARD aria-labelledby="adjust-heading">
                 <h3 id="adjust-heading" class="mb-3 text-base font-semibold">"Adjust stock"</h3>
-                <ActionForm action=adjust attr:class="space-y-3">
+                <OnceForm action=adjust clear_on_success=true attr:class="space-y-3">
                     <input type="hidden" name="slug" value=adjust_slug/>
                     <div>
                         <label for="adjust-sku" class=LABEL_CLASS>"Variant"</label>
@@ -409,19 +410,19 @@ fn ProductEditor(
                     </div>
                     <ActionOutcome value=move || adjust.value().get() success="Stock adjusted."/>
                     <button type="submit" class=BUTTON_CLASS>"Adjust stock"</button>
-                </ActionForm>
+                </OnceForm>
             </section>
         </div>
         <section class=format!("mt-6 {CARD}") aria-labelledby="details-heading">
             <h3 id="details-heading" class="mb-3 text-base font-semibold">"Product details"</h3>
-            <ActionForm action=update attr:class="space-y-4">
+            <OnceForm action=update attr:class="space-y-4">
                 <input type="hidden" name="slug" value=update_slug/>
                 <input type="hidden" name="id" value=product.id/>
                 <input type="hidden" name="version" value=product.version/>
                 <ProductFields product=product.clone()/>
                 <ActionOutcome value=move || update.value().get() success="Saved."/>
                 <button type="submit" class=BUTTON_CLASS>"Save product"</button>
-            </ActionForm>
+            </OnceForm>
         </section>
         <section class=format!("mt-6 {CARD}") aria-labelledby="edit-variants-heading">
             <h3 id="edit-variants-heading" class="mb-3 text-base font-semibold">"Edit variants"</h3>
@@ -429,12 +430,12 @@ fn ProductEditor(
                 let prefix = format!("edit-{}", variant.id);
                 let (slug, currency, sku) = (edit_slug.clone(), edit_currency.clone(), variant.sku.clone());
                 view! {
-                    <ActionForm action=edit_variant attr:class="mb-4 space-y-3 border-b border-slate-100 pb-4">
+                    <OnceForm action=edit_variant attr:class="mb-4 space-y-3 border-b border-slate-100 pb-4">
                         <input type="hidden" name="slug" value=slug/>
                         <input type="hidden" name="variant_id" value=variant.id/>
                         <VariantFields prefix variant=variant.clone() currency with_stock=false/>
                         <button type="submit" class=BUTTON_CLASS>{format!("Save {sku}")}</button>
-                    </ActionForm>
+                    </OnceForm>
                 }
             }).collect_view()}
             <ActionOutcome value=move || edit_variant.value().get() success="Variant saved."/>

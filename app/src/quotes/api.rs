@@ -43,7 +43,9 @@ pub async fn answer_quote(
     #[server(default)] unit_prices: Vec<String>,
     expires_on: String,
     #[server(default)] note: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use super::model::QuoteAnswerInput;
     use crate::services::*;
     respond(
@@ -66,7 +68,13 @@ pub async fn answer_quote(
 }
 
 #[server(prefix = "/sfn", endpoint = "merchant_quote_message")]
-pub async fn merchant_quote_message(slug: String, id: i64, body: String) -> Result<(), AppError> {
+pub async fn merchant_quote_message(
+    slug: String,
+    id: i64,
+    body: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -88,7 +96,9 @@ pub async fn save_variant_terms(
     #[server(default)] min_quantity: String,
     #[server(default)] pack_size: String,
     #[server(default)] price_breaks: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {

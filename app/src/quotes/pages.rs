@@ -10,6 +10,7 @@ use crate::components::{
 };
 use crate::dates::{format_date, format_date_time};
 use crate::money::{amount_text, format_money};
+use crate::once::OnceForm;
 use crate::portal::pages::quote_history;
 use crate::products::pages::use_id;
 use crate::shops::pages::{child_error, loading, use_slug, CARD};
@@ -109,7 +110,7 @@ pub fn QuotePage() -> impl IntoView {
                             {quote.order_id.zip(quote.order_number).map(|(order_id, number)| view! {
                                 <p role="status" class="mt-2 text-sm text-emerald-700">"Accepted: "<a class="underline" href=format!("/shops/{slug_value}/orders/{order_id}")>{format!("order #{number}")}</a></p>
                             })}
-                            <ActionForm action=answer attr:class=format!("mt-4 space-y-4 {CARD}") attr:aria-label="Answer">
+                            <OnceForm action=answer attr:class=format!("mt-4 space-y-4 {CARD}") attr:aria-label="Answer">
                                 <input type="hidden" name="slug" value=slug_value.clone()/>
                                 <input type="hidden" name="id" value=quote.id/>
                                 <input type="hidden" name="expected_version" value=quote.version/>
@@ -146,16 +147,16 @@ pub fn QuotePage() -> impl IntoView {
                                     </div>
                                 })}
                                 {move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
-                            </ActionForm>
+                            </OnceForm>
                             {history}
-                            <ActionForm action=message attr:class="mt-4 space-y-2">
+                            <OnceForm action=message clear_on_success=true attr:class="mt-4 space-y-2">
                                 <input type="hidden" name="slug" value=message_slug.clone()/>
                                 <input type="hidden" name="id" value=quote.id/>
                                 <label for="merchant-reply" class=LABEL_CLASS>"Write to the customer"</label>
                                 <textarea id="merchant-reply" name="body" rows="3" required=true class=INPUT_CLASS></textarea>
                                 {move || message.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
                                 <button type="submit" class=SECONDARY_BUTTON>"Send message"</button>
-                            </ActionForm>
+                            </OnceForm>
                         }.into_any()
                     }
                     Err(error) => child_error(error),
@@ -190,7 +191,7 @@ pub fn VariantTermsSection(product_id: i64) -> impl IntoView {
                                 let sku = row.sku.clone();
                                 let form_slug = slug_value.clone();
                                 view! {
-                                    <ActionForm action=save attr:class="mt-4 grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-4" attr:aria-label=format!("Business terms for {sku}")>
+                                    <OnceForm action=save attr:class="mt-4 grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-4" attr:aria-label=format!("Business terms for {sku}")>
                                         <input type="hidden" name="slug" value=form_slug.clone()/>
                                         <input type="hidden" name="variant_id" value=row.variant_id/>
                                         <p class="font-mono text-xs sm:col-span-4">{row.sku.clone()}</p>
@@ -207,7 +208,7 @@ pub fn VariantTermsSection(product_id: i64) -> impl IntoView {
                                             <textarea id=format!("breaks-{}", row.variant_id) name="price_breaks" rows="2" class=INPUT_CLASS>{breaks}</textarea>
                                         </div>
                                         <div class="self-end"><button type="submit" class=SECONDARY_BUTTON>"Save terms"</button></div>
-                                    </ActionForm>
+                                    </OnceForm>
                                 }
                             }).collect_view().into_any()
                         }

@@ -40,7 +40,9 @@ pub async fn create_shop(
     slug: String,
     currency: String,
     timezone: String,
+    #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     use crate::shops::model::NewShopInput;
     respond(
@@ -97,7 +99,13 @@ pub async fn get_shop_overview(slug: String) -> Result<ShopOverview, AppError> {
 }
 
 #[server(prefix = "/sfn", endpoint = "update_shop")]
-pub async fn update_shop(slug: String, name: String, timezone: String) -> Result<(), AppError> {
+pub async fn update_shop(
+    slug: String,
+    name: String,
+    timezone: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     use crate::shops::model::UpdateShopInput;
     respond(
@@ -115,7 +123,12 @@ pub async fn update_shop(slug: String, name: String, timezone: String) -> Result
 }
 
 #[server(prefix = "/sfn", endpoint = "set_shop_suspended")]
-pub async fn set_shop_suspended(slug: String, suspended: bool) -> Result<(), AppError> {
+pub async fn set_shop_suspended(
+    slug: String,
+    suspended: bool,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -131,7 +144,12 @@ pub async fn set_shop_suspended(slug: String, suspended: bool) -> Result<(), App
 }
 
 #[server(prefix = "/sfn", endpoint = "add_domain")]
-pub async fn add_domain(slug: String, hostname: String) -> Result<(), AppError> {
+pub async fn add_domain(
+    slug: String,
+    hostname: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -147,7 +165,12 @@ pub async fn add_domain(slug: String, hostname: String) -> Result<(), AppError> 
 }
 
 #[server(prefix = "/sfn", endpoint = "remove_domain")]
-pub async fn remove_domain(slug: String, hostname: String) -> Result<(), AppError> {
+pub async fn remove_domain(
+    slug: String,
+    hostname: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -165,7 +188,12 @@ pub async fn remove_domain(slug: String, hostname: String) -> Result<(), AppErro
 /// Checks the domain's `_cartwright-verify` TXT record; once it holds the token, the domain
 /// serves the shop.
 #[server(prefix = "/sfn", endpoint = "verify_domain")]
-pub async fn verify_domain(slug: String, hostname: String) -> Result<(), AppError> {
+pub async fn verify_domain(
+    slug: String,
+    hostname: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -181,7 +209,12 @@ pub async fn verify_domain(slug: String, hostname: String) -> Result<(), AppErro
 }
 
 #[server(prefix = "/sfn", endpoint = "invite_member")]
-pub async fn invite_member(slug: String, email: String) -> Result<(), AppError> {
+pub async fn invite_member(
+    slug: String,
+    email: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -197,7 +230,12 @@ pub async fn invite_member(slug: String, email: String) -> Result<(), AppError> 
 }
 
 #[server(prefix = "/sfn", endpoint = "remove_member")]
-pub async fn remove_member(slug: String, email: String) -> Result<(), AppError> {
+pub async fn remove_member(
+    slug: String,
+    email: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -214,7 +252,12 @@ pub async fn remove_member(slug: String, email: String) -> Result<(), AppError> 
 
 /// Owners only: the invitation to `email` stops working.
 #[server(prefix = "/sfn", endpoint = "revoke_invitation")]
-pub async fn revoke_invitation(slug: String, email: String) -> Result<(), AppError> {
+pub async fn revoke_invitation(
+    slug: String,
+    email: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {
@@ -244,7 +287,11 @@ pub async fn get_invitation(token: String) -> Result<super::model::InvitationVie
 
 /// Accepts an invitation and opens the shop joined.
 #[server(prefix = "/sfn", endpoint = "accept_invitation")]
-pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+pub async fn accept_invitation(
+    token: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
     use crate::services::*;
     respond(
         async {

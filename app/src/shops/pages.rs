@@ -11,6 +11,7 @@ use crate::components::{
     NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::error::AppError;
+use crate::once::OnceForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -81,7 +82,7 @@ pub fn NewShopPage() -> impl IntoView {
         <Title text="New shop"/>
         <PageFrame>
             <h1 class="text-2xl font-bold">"New shop"</h1>
-            <ActionForm action=create attr:class="mt-6 max-w-lg space-y-4 rounded-lg border border-slate-200 bg-white p-6">
+            <OnceForm action=create attr:class="mt-6 max-w-lg space-y-4 rounded-lg border border-slate-200 bg-white p-6">
                 <div>
                     <label for="shop-name" class=LABEL_CLASS>"Shop name"</label>
                     <input id="shop-name" name="name" type="text" required maxlength="80" class=INPUT_CLASS/>
@@ -109,7 +110,7 @@ pub fn NewShopPage() -> impl IntoView {
                 <button type="submit" class=BUTTON_CLASS disabled=pending>
                     {move || if pending.get() { "Creating…" } else { "Create shop" }}
                 </button>
-            </ActionForm>
+            </OnceForm>
         </PageFrame>
     }
 }
@@ -479,7 +480,7 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
         <div class="grid gap-6 lg:grid-cols-2">
             <section class=CARD aria-labelledby="details-heading">
                 <h2 id="details-heading" class="mb-4 text-lg font-semibold">"Shop details"</h2>
-                <ActionForm action=actions.update attr:class="space-y-4">
+                <OnceForm action=actions.update attr:class="space-y-4">
                     <input type="hidden" name="slug" value=slug.clone()/>
                     <div>
                         <label for="settings-name" class=LABEL_CLASS>"Shop name"</label>
@@ -496,7 +497,7 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                     <p class="text-sm text-slate-600">{format!("Currency: {} (chosen when the shop was created)", detail.shop.currency)}</p>
                     <ActionOutcome value=move || actions.update.value().get() success="Saved."/>
                     {is_owner.then(|| view! { <button type="submit" class=BUTTON_CLASS>"Save details"</button> })}
-                </ActionForm>
+                </OnceForm>
             </section>
 
             <section class=CARD aria-labelledby="domains-heading">
@@ -515,11 +516,11 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                                 <div class="flex items-center justify-between">
                                     <span>{domain.hostname.clone()} <span class="text-slate-500">{format!(" ({})", domain.kind)}</span></span>
                                     {removable.then(|| view! {
-                                        <ActionForm action=actions.remove_domain>
+                                        <OnceForm action=actions.remove_domain>
                                             <input type="hidden" name="slug" value=slug/>
                                             <input type="hidden" name="hostname" value=hostname.clone()/>
                                             <button type="submit" class="text-red-700 underline" aria-label=format!("Remove domain {hostname}")>"Remove"</button>
-                                        </ActionForm>
+                                        </OnceForm>
                                     })}
                                 </div>
                                 {(custom && domain.verified).then(|| view! {
@@ -534,13 +535,13 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                                             <code class="break-all">{record.record_value}</code>
                                         </p>
                                         {is_owner.then(|| view! {
-                                            <ActionForm action=actions.verify_domain>
+                                            <OnceForm action=actions.verify_domain>
                                                 <input type="hidden" name="slug" value=verify_slug/>
                                                 <input type="hidden" name="hostname" value=verify_hostname.clone()/>
                                                 <button type="submit" class="text-sky-700 underline" aria-label=format!("Verify domain {verify_hostname}") disabled=move || actions.verify_domain.pending().get()>
                                                     {move || if actions.verify_domain.pending().get() { "Verifying…" } else { "Verify" }}
                                                 </button>
-                                            </ActionForm>
+                                            </OnceForm>
                                         })}
                                     </div>
                                 })}
@@ -550,13 +551,13 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                 </ul>
                 <ActionOutcome value=move || actions.verify_domain.value().get() success="Domain verified."/>
                 {is_owner.then(|| view! {
-                    <ActionForm action=actions.add_domain attr:class="mt-4 space-y-2">
+                    <OnceForm action=actions.add_domain clear_on_success=true attr:class="mt-4 space-y-2">
                         <input type="hidden" name="slug" value=domain_slug/>
                         <label for="custom-domain" class=LABEL_CLASS>"Custom domain"</label>
                         <input id="custom-domain" name="hostname" type="text" placeholder="shop.example.com" required class=INPUT_CLASS/>
                         <ActionOutcome value=move || actions.add_domain.value().get() success="Domain added."/>
                         <button type="submit" class=BUTTON_CLASS>"Add domain"</button>
-                    </ActionForm>
+                    </OnceForm>
                 })}
             </section>
 
@@ -576,11 +577,11 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                                     <td>{member.role.as_str()}</td>
                                     <td class="text-right">
                                         {removable.then(|| view! {
-                                            <ActionForm action=actions.remove_member>
+                                            <OnceForm action=actions.remove_member>
                                                 <input type="hidden" name="slug" value=slug/>
                                                 <input type="hidden" name="email" value=email.clone()/>
                                                 <button type="submit" class="text-red-700 underline" aria-label=format!("Remove {email}")>"Remove"</button>
-                                            </ActionForm>
+                                            </OnceForm>
                                         })}
                                     </td>
                                 </tr>
@@ -602,18 +603,18 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                             view! {
                                 <li class="flex items-center justify-between">
                                     <span>{invitation.email.clone()}<span class="text-slate-500">{format!(" ({state})")}</span></span>
-                                    <ActionForm action=actions.revoke>
+                                    <OnceForm action=actions.revoke>
                                         <input type="hidden" name="slug" value=slug/>
                                         <input type="hidden" name="email" value=email.clone()/>
                                         <button type="submit" class="text-red-700 underline" aria-label=format!("Revoke invitation for {email}")>"Revoke"</button>
-                                    </ActionForm>
+                                    </OnceForm>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                 })}
                 {is_owner.then(|| view! {
-                    <ActionForm action=actions.invite attr:class="mt-4 space-y-2">
+                    <OnceForm action=actions.invite clear_on_success=true attr:class="mt-4 space-y-2">
                         <input type="hidden" name="slug" value=team_slug/>
                         <label for="invite-email" class=LABEL_CLASS>"Invite staff by email"</label>
                         <input id="invite-email" name="email" type="email" required class=INPUT_CLASS/>
@@ -622,7 +623,7 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                         // Outside the pending list, which is gone once its last invitation is revoked.
                         <ActionOutcome value=move || actions.revoke.value().get() success="Invitation revoked: its link no longer works."/>
                         <button type="submit" class=BUTTON_CLASS>"Invite"</button>
-                    </ActionForm>
+                    </OnceForm>
                 })}
             </section>
 
@@ -632,14 +633,14 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                     <p class="mb-4 text-sm text-slate-600">
                         {if suspended { "The shop is suspended: its storefront is offline." } else { "The shop is active." }}
                     </p>
-                    <ActionForm action=actions.suspend>
+                    <OnceForm action=actions.suspend>
                         <input type="hidden" name="slug" value=status_slug/>
                         <input type="hidden" name="suspended" value=(!suspended).to_string()/>
                         <ActionOutcome value=move || actions.suspend.value().get() success="Status changed."/>
                         <button type="submit" class=if suspended { BUTTON_CLASS } else { "rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700" }>
                             {if suspended { "Reactivate shop" } else { "Suspend shop" }}
                         </button>
-                    </ActionForm>
+                    </OnceForm>
                 </section>
             })}
         </div>
@@ -667,11 +668,11 @@ pub fn InvitationPage() -> impl IntoView {
                             Ok(invitation) if invitation.email_verified => view! {
                                 <h1 class="mb-4 text-2xl font-bold">{format!("Join {}", invitation.shop_name)}</h1>
                                 <p class="text-sm text-slate-700">{format!("{} invited {} to work on this shop as {}.", invitation.invited_by, invitation.email, invitation.role.as_str())}</p>
-                                <ActionForm action=accept attr:class="mt-6 space-y-2">
+                                <OnceForm action=accept attr:class="mt-6 space-y-2">
                                     <input type="hidden" name="token" value=token/>
                                     {move || accept.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
                                     <button type="submit" class=BUTTON_CLASS disabled=accept.pending()>"Accept invitation"</button>
-                                </ActionForm>
+                                </OnceForm>
                             }.into_any(),
                             Ok(invitation) => view! {
                                 <h1 class="mb-4 text-2xl font-bold">"Verify your e-mail address first"</h1>
