@@ -151,6 +151,7 @@ pub const TD_CLASS: &str = "px-3 py-2";
 mod tests {
     use super::PageData;
     use crate::error::AppError;
+    use crate::orders::lifecycle::{FulfilmentStatus, OrderState, PaymentStatus, PaymentTerms};
     use crate::orders::model::{
         Address, OrderDetail, OrderEventDto, OrderLineDto, OrderPage, OrderRow, PaymentDto,
         ShipmentDto,
@@ -181,6 +182,10 @@ mod tests {
             status,
             channel: "portal".into(),
             total_minor: -5 + id * 1_999,
+            payment_status: PaymentStatus::PartiallyRefunded,
+            fulfilment_status: FulfilmentStatus::Fulfilled,
+            payment_due_at_ms: (id % 2 == 0).then_some(1_767_225_600_000),
+            overdue: id % 2 == 0,
         }
     }
 
@@ -221,6 +226,13 @@ mod tests {
             id: 7,
             number: 1007,
             status: OrderStatus::PartiallyShipped,
+            state: OrderState::Open,
+            payment_status: PaymentStatus::Pending,
+            fulfilment_status: FulfilmentStatus::PartiallyFulfilled,
+            approved_at_ms: Some(1_767_225_600_000),
+            payment_terms: PaymentTerms::Net30,
+            payment_due_at_ms: Some(1_769_817_600_000),
+            overdue: false,
             version: 4,
             channel: "dashboard".into(),
             currency: "EUR".into(),

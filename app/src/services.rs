@@ -494,6 +494,15 @@ pub trait CustomerService: Send + Sync + 'static {
         id: i64,
         name: &str,
     ) -> Result<CustomerDetail, AppError>;
+    /// Sets the payment terms of the company of customer `id` (owners only): the terms its next
+    /// portal orders are placed on.
+    async fn set_payment_terms(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        terms: &str,
+    ) -> Result<CustomerDetail, AppError>;
     /// The business terms of every variant of a product.
     async fn variant_terms(
         &self,

@@ -219,7 +219,7 @@ test("an invalid transition shows the error", async ({ page }) => {
   await bulk.getByRole("checkbox", { name: `Select order #${order.number}`, exact: true }).check();
   await bulk.getByRole("button", { name: "Approve", exact: true }).click();
   await expect(
-    alertWith(page, `Order #${order.number}: Cannot approve an order that is pending (it must be paid first)`),
+    alertWith(page, `Order #${order.number}: Cannot approve an order that is pending (it must be paid first, or be on payment terms)`),
   ).toBeVisible();
 
   // Nothing changed.
@@ -242,4 +242,26 @@ test("an order for more than the stock is refused, naming the SKU", async ({ pag
   // No order was placed and nothing stays reserved.
   await visit(page, `/shops/${shop.slug}/orders`);
   await expect(page.getByText("No orders match these filters.")).toBeVisible();
+});
+
+test("a double-clicked Place order gives one order", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("BOLT");
+  await createProductViaApi(page, shop, { title: `Bolt ${rand()}`, variants: [{ sku, price: "2.00", on_hand: "50" }] });
+
+  await visit(page, `/shops/${shop.slug}/orders/new`);
+  await page.getByLabel("Customer email", { exact: true }).fill(`ada-${rand()}@example.test`);
+  await page.getByLabel("Items (one per line: SKU, quantity)", { exact: true }).fill(`${sku}, 3`);
+  await page.getByRole("button", { name: "Place order" }).dblclick();
+  const orderUrl = new RegExp(`^/shops/${shop.slug}/orders/(\\d+)$`);
+  await expect.poll(() => pathname(page), { message: "expected the new order's page" }).toMatch(orderUrl);
+
+  const listed = await page.request.get(`/api/v1/shops/${shop.slug}/orders`);
+  expect(listed.status()).toBe(200);
+  const orders = (await listed.json()).orders;
+  expect(orders, JSON.stringify(orders)).toHaveLength(1);
+  // Back on the form, it starts empty: nothing of the placed order is there to send again.
+  await page.goBack();
+  await expectPath(page, `/shops/${shop.slug}/orders/new`);
+  await expect(page.getByLabel("Items (one per line: SKU, quantity)", { exact: true })).toHaveValue("");
 });

@@ -160,11 +160,13 @@ test("a bulk order shows a bad line inline and is placed after the fix", async (
   await expect(buyer.getByTestId("bulk-placed")).toHaveCount(0);
 
   await lines.fill(`${bolt}, 20\n${nut}, 40`);
-  await buyer.getByRole("button", { name: "Place order" }).click();
+  // A double click places one order, and the pad is empty for the next one.
+  await buyer.getByRole("button", { name: "Place order" }).dblclick();
   const placed = buyer.getByTestId("bulk-placed");
   await expect(placed).toBeVisible();
   await expect(placed).toContainText(/60\.00/);
   await expect(buyer.getByTestId("bulk-line-error")).toHaveCount(0);
+  await expect(lines).toHaveValue("");
 
   await visit(buyer, `/s/${shop.slug}/account`);
   await expect(buyer.getByRole("table", { name: "Your orders" }).getByRole("row")).toHaveCount(2);
@@ -208,4 +210,52 @@ test("an individual customer cannot reach the quote or bulk pages, and buys thro
   await person.getByRole("button", { name: "Place order (pay later)" }).click();
   await expect(person.getByTestId("checkout-placed")).toContainText(/Order #\d+ placed: .*25\.00/);
   await person.context().close();
+});
+
+test("an invoice order on net 30 is shipped before it is paid and later marked paid", async ({ page, browser }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("BOLT");
+  await createProductViaApi(page, shop, { title: `Bolt ${rand()}`, variants: [{ sku, price: "2.00", on_hand: "500" }] });
+  const buyer = await customerPage(browser);
+  const customer = await customerSignUp(buyer, shop, "business");
+  await verifyFromQueue(page, shop, customer);
+
+  // The merchant gives the company net 30 on its customer page.
+  const terms = page.getByRole("form", { name: "Payment terms" });
+  await terms.getByLabel("Payment terms").selectOption("net_30");
+  await terms.getByRole("button", { name: "Save terms" }).click();
+  await expect(terms.getByRole("status")).toHaveText("Payment terms saved.");
+  await page.reload();
+  await expect(page.getByLabel("Payment terms")).toHaveValue("net_30");
+
+  // The buyer orders; the order is on net 30, unpaid.
+  await visit(buyer, `/s/${shop.slug}/bulk`);
+  await buyer.getByLabel(/^Items \(one per line: SKU, quantity/).fill(`${sku}, 25`);
+  await buyer.getByRole("button", { name: "Place order" }).click();
+  const placed = buyer.getByTestId("bulk-placed");
+  await expect(placed).toBeVisible();
+  const number = (await placed.textContent())!.match(/#(\d+)/)![1];
+
+  await visit(page, `/shops/${shop.slug}/orders?payment=pending`);
+  await page.getByRole("link", { name: `#${number}`, exact: true }).click();
+  await expect(page.getByTestId("payment-terms")).toHaveText("Net 30");
+  await expect(page.getByTestId("payment-status")).toHaveText("Payment pending");
+  await expect(page.getByTestId("payment-due")).toBeVisible();
+
+  // Approved and shipped before payment.
+  await page.getByRole("button", { name: "Approve (invoice, unpaid)" }).click();
+  await expect(page.getByTestId("order-status")).toHaveText("Approved");
+  await page.getByLabel("Carrier").fill("DHL");
+  await page.getByLabel("Tracking number").fill(`JD${rand()}`);
+  await page.getByRole("button", { name: "Ship", exact: true }).click();
+  await expect(page.getByTestId("fulfilment-status")).toHaveText("Fulfilled");
+  await expect(page.getByTestId("payment-status")).toHaveText("Payment pending");
+  await expect(page.getByTestId("order-overdue")).toHaveCount(0);
+
+  // The money arrives: the merchant marks it paid.
+  await page.getByRole("button", { name: "Mark as paid" }).click();
+  await expect(page.getByTestId("payment-status")).toHaveText("Paid");
+  await visit(page, `/shops/${shop.slug}/orders?payment=pending`);
+  await expect(page.getByRole("link", { name: `#${number}`, exact: true })).toHaveCount(0);
+  await buyer.context().close();
 });

@@ -5,6 +5,9 @@ use crate::db::{now_ms, Database, Engine, PoolShape};
 use crate::sql::{SqlBuilder, Value};
 use crate::state::AppState;
 use anyhow::Context;
+use app::orders::lifecycle::{
+    FulfilmentStatus, Lifecycle, OrderAction, PaymentStatus, PaymentTerms,
+};
 use app::shops::model::NewShopInput;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -111,16 +114,82 @@ const COMPANIES: &[&str] = &[
     "Cedar & Pine Ltd",
     "Kaiser Gastronomie",
 ];
-const STATUSES: &[(&str, u32)] = &[
-    ("delivered", 55),
+/// How far demo orders got, with weights: each is a sequence of lifecycle actions (see
+/// [`demo_lifecycle`]), so every combination of payment and fulfilment the product knows occurs.
+const SCENARIOS: &[(&str, u32)] = &[
+    ("delivered", 50),
     ("shipped", 10),
-    ("partially_shipped", 2),
+    ("partially_shipped", 3),
     ("approved", 8),
-    ("paid", 10),
+    ("paid", 8),
+    ("part_paid", 2),
     ("pending", 7),
-    ("cancelled", 5),
+    ("cancelled", 4),
+    ("cancelled_paid", 2),
     ("refunded", 3),
+    ("part_refunded", 3),
 ];
+
+/// The terms a demo business's order is on: mostly prepaid, some on invoice.
+const BUSINESS_TERMS: &[(&str, u32)] = &[("prepaid", 6), ("net_30", 3), ("due_on_receipt", 1)];
+
+/// Where a demo order stands after `scenario`'s actions. On invoice terms an order is approved
+/// and shipped before it is paid, so payment comes last (and, for some, not yet).
+fn demo_lifecycle(scenario: &str, terms: PaymentTerms, paid_late: bool) -> Lifecycle {
+    use OrderAction as A;
+    let pay = A::MarkPaid { settles: true };
+    let ship = A::Ship {
+        everything_shipped: true,
+    };
+    let mut actions: Vec<OrderAction> = match scenario {
+        "delivered" => vec![pay, A::Approve, ship, A::Deliver],
+        "shipped" => vec![pay, A::Approve, ship],
+        "partially_shipped" => vec![
+            pay,
+            A::Approve,
+            A::Ship {
+                everything_shipped: false,
+            },
+        ],
+        "approved" => vec![pay, A::Approve],
+        "paid" => vec![pay],
+        "part_paid" => vec![A::MarkPaid { settles: false }],
+        "cancelled" => vec![A::Cancel],
+        "cancelled_paid" => vec![pay, A::Cancel],
+        "refunded" => vec![
+            pay,
+            A::Refund {
+                fully_refunded: true,
+            },
+        ],
+        "part_refunded" => vec![
+            pay,
+            A::Approve,
+            ship,
+            A::Deliver,
+            A::Refund {
+                fully_refunded: false,
+            },
+        ],
+        _ => Vec::new(),
+    };
+    if terms.is_invoice() && actions.contains(&A::Approve) {
+        actions.retain(|action| *action != pay);
+        let refund_at = actions
+            .iter()
+            .position(|action| matches!(action, A::Refund { .. }))
+            .unwrap_or(actions.len());
+        if paid_late || refund_at < actions.len() {
+            actions.insert(refund_at, pay);
+        }
+    }
+    actions
+        .into_iter()
+        .fold(Lifecycle::placed(terms), |at, action| {
+            at.apply(action).unwrap_or(at)
+        })
+}
+
 const ADJECTIVES: &[&str] = &[
     "Classic",
     "Heritage",
@@ -613,6 +682,12 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
                 "tags",
                 "version",
                 "updated_at",
+                "state",
+                "payment_status",
+                "fulfilment_status",
+                "approved_at",
+                "payment_terms",
+                "payment_due_at",
             ],
         );
         let mut lines = BulkInsert::new(
@@ -663,9 +738,16 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
         for (offset, placed_at) in chunk.iter().enumerate() {
             let order_id = (chunk_index * 5000 + offset) as i64 + 1;
             let number = 1000 + order_id;
-            let status = pick(&mut rng, STATUSES);
+            let scenario = pick(&mut rng, SCENARIOS);
             let customer_index = rng.gen_range(0..customers.len());
             let customer = &customers[customer_index];
+            let terms = if customer.business.is_some() {
+                PaymentTerms::parse(pick(&mut rng, BUSINESS_TERMS), "payment_terms")?
+            } else {
+                PaymentTerms::Prepaid
+            };
+            let lifecycle = demo_lifecycle(scenario, terms, rng.gen_bool(0.7));
+            let status = lifecycle.stage().as_str();
             let line_count = rng.gen_range(1..=4);
             let mut order_lines = Vec::with_capacity(line_count);
             for _ in 0..line_count {
@@ -686,24 +768,29 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
                 .sum();
             let shipping = if subtotal > 10_000 { 0 } else { 490 };
             let total = subtotal + shipping;
-            let paid =
-                if matches!(status, "pending") || (status == "cancelled" && rng.gen_bool(0.5)) {
-                    0
-                } else {
-                    total
-                };
-            let refunded = if status == "refunded" { total } else { 0 };
+            let paid = match lifecycle.payment {
+                PaymentStatus::Paid
+                | PaymentStatus::PartiallyRefunded
+                | PaymentStatus::Refunded => total,
+                PaymentStatus::PartiallyPaid => total / 2,
+                _ => 0,
+            };
+            let refunded = match lifecycle.payment {
+                PaymentStatus::Refunded => total,
+                PaymentStatus::PartiallyRefunded => total / 4,
+                _ => 0,
+            };
             let channel = pick(&mut rng, CHANNEL_WEIGHTS);
             let updated = (*placed_at + rng.gen_range(3_600_000..7 * 86_400_000)).min(now);
             orders
-                .push(&mut tx, vec![int(order_id), int(number), int(customer_index as i64 + 1), text(status), text(spec.currency), int(total), text(channel), int(*placed_at), text(customer.email.clone()), text(customer.name.clone()), text(if customer.business.is_some() { "business" } else { "individual" }), text(customer.business.unwrap_or("")), text(r#"{"name":"","line1":"1 Demo Street","line2":"","city":"Springfield","region":"","postal_code":"12345","country":"US"}"#), text(""), int(subtotal), int(0), int(shipping), int(0), int(paid), int(refunded), text(""), text(""), int(1), int(updated)])
+                .push(&mut tx, vec![int(order_id), int(number), int(customer_index as i64 + 1), text(status), text(spec.currency), int(total), text(channel), int(*placed_at), text(customer.email.clone()), text(customer.name.clone()), text(if customer.business.is_some() { "business" } else { "individual" }), text(customer.business.unwrap_or("")), text(r#"{"name":"","line1":"1 Demo Street","line2":"","city":"Springfield","region":"","postal_code":"12345","country":"US"}"#), text(""), int(subtotal), int(0), int(shipping), int(0), int(paid), int(refunded), text(""), text(""), int(1), int(updated), text(lifecycle.state.as_str()), text(lifecycle.payment.as_str()), text(lifecycle.fulfilment.as_str()), Value::OptionalInt(lifecycle.approved.then_some(updated)), text(terms.as_str()), Value::OptionalInt(terms.due_at(*placed_at))])
                 .await?;
-            let shipped_all = matches!(status, "shipped" | "delivered" | "refunded");
-            let partially = status == "partially_shipped";
-            let holds = matches!(
-                status,
-                "pending" | "paid" | "approved" | "partially_shipped"
+            let shipped_all = matches!(
+                lifecycle.fulfilment,
+                FulfilmentStatus::Fulfilled | FulfilmentStatus::Delivered
             );
+            let partially = lifecycle.fulfilment == FulfilmentStatus::PartiallyFulfilled;
+            let holds = lifecycle.holds_reservation();
             let ships = shipped_all || partially;
             if ships {
                 shipment_id += 1;

@@ -1,5 +1,5 @@
 //! The order service: placement with stock reservation, the lifecycle (through
-//! `OrderStatus::transition` only), payments and refunds, shipments that commit stock, the
+//! `Lifecycle::apply` only: payment, fulfilment and the order's state apart), payments and refunds, shipments that commit stock, the
 //! timeline, and the order list with keyset pagination. Every change checks the version the
 //! caller saw, so a concurrent edit is a 409 instead of a silently lost update.
 
@@ -14,6 +14,9 @@ use app::bulk::rules::MAX_BULK_LINES;
 use app::dates::{end_of_day_ms, parse_date_ms};
 use app::error::AppError;
 use app::money::{format_money, parse_amount};
+use app::orders::lifecycle::{
+    FulfilmentStatus, Lifecycle, OrderAction, OrderState, PaymentStatus, PaymentTerms,
+};
 use app::orders::model::*;
 use app::orders::rules::*;
 use app::products::rules::{parse_quantity, parse_tags, Sku};
@@ -93,26 +96,73 @@ pub(crate) fn address_from_json(text: &str) -> Address {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-/// The columns of an order list row, in the order `order_row` reads them.
-/// The orders list's columns (the list indexes carry them all; see migration 0005).
+/// The columns of an order list row, in the order `order_row` reads them (the list indexes
+/// carry them all; see migrations 0005 and 0008).
 pub const ORDER_ROW_COLUMNS: &str =
-    "id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor";
+    "id, number, placed_at, customer_name, customer_email, customer_type, status, channel, total_minor, payment_status, fulfilment_status, payment_due_at";
 
-pub(crate) type OrderRowTuple = (i64, i64, i64, String, String, String, String, String, i64);
+pub(crate) type OrderRowTuple = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<i64>,
+);
 
-pub(crate) fn order_row(row: OrderRowTuple) -> OrderRow {
-    OrderRow {
-        id: row.0,
+/// A value read from the database that no version of this program writes: an error in the
+/// log (with what was read), never a silent default.
+pub(crate) fn stored<T>(
+    parsed: Result<T, AppError>,
+    what: &str,
+    order_id: i64,
+) -> Result<T, AppError> {
+    parsed.map_err(|error| {
+        tracing::error!(order_id, %error, "unknown {what} stored for an order");
+        AppError::Internal
+    })
+}
+
+/// Whether an order with this payment status and due date is an unpaid invoice past due.
+fn is_overdue(payment: PaymentStatus, due_at_ms: Option<i64>, now_ms: i64) -> bool {
+    matches!(
+        payment,
+        PaymentStatus::Pending | PaymentStatus::PartiallyPaid
+    ) && due_at_ms.is_some_and(|due| now_ms > due)
+}
+
+pub(crate) fn order_row(row: OrderRowTuple, now_ms: i64) -> Result<OrderRow, AppError> {
+    let id = row.0;
+    let payment = stored(
+        PaymentStatus::parse(&row.9, "payment_status"),
+        "payment status",
+        id,
+    )?;
+    Ok(OrderRow {
+        id,
         number: row.1,
         placed_at_ms: row.2,
         customer_name: row.3,
         customer_email: row.4,
         customer_type: row.5,
-        // The column is only ever written from `OrderStatus::as_str`.
-        status: OrderStatus::parse(&row.6).unwrap_or(OrderStatus::Pending),
+        status: stored(OrderStatus::parse(&row.6), "status", id)?,
         channel: row.7,
         total_minor: row.8,
-    }
+        payment_status: payment,
+        fulfilment_status: stored(
+            FulfilmentStatus::parse(&row.10, "fulfilment_status"),
+            "fulfilment status",
+            id,
+        )?,
+        payment_due_at_ms: row.11,
+        overdue: is_overdue(payment, row.11, now_ms),
+    })
 }
 
 /// A placed line after looking up its variant.
@@ -128,7 +178,6 @@ struct PricedLine {
 struct OrderRecord {
     id: i64,
     number: i64,
-    status: String,
     version: i64,
     channel: String,
     currency: String,
@@ -149,14 +198,39 @@ struct OrderRecord {
     tags: String,
     placed_at: i64,
     updated_at: i64,
+    state: String,
+    payment_status: String,
+    fulfilment_status: String,
+    approved_at: Option<i64>,
+    payment_terms: String,
+    payment_due_at: Option<i64>,
 }
 
-const ORDER_COLUMNS: &str = "id, number, status, version, channel, currency, customer_email, customer_name, customer_type, company_name, shipping_address, billing_address, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, paid_minor, refunded_minor, notes, tags, placed_at, updated_at";
+/// The summary `status` is not read: it is derived from the lifecycle columns (`Lifecycle::stage`).
+const ORDER_COLUMNS: &str = "id, number, version, channel, currency, customer_email, customer_name, customer_type, company_name, shipping_address, billing_address, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, paid_minor, refunded_minor, notes, tags, placed_at, updated_at, state, payment_status, fulfilment_status, approved_at, payment_terms, payment_due_at";
 
 impl OrderRecord {
-    fn status(&self) -> OrderStatus {
-        // Only ever written from `OrderStatus::as_str`.
-        OrderStatus::parse(&self.status).unwrap_or(OrderStatus::Pending)
+    /// Where the order stands, read fallibly: a value no version writes is an error.
+    fn lifecycle(&self) -> Result<Lifecycle, AppError> {
+        Ok(Lifecycle {
+            state: stored(OrderState::parse(&self.state, "state"), "state", self.id)?,
+            payment: stored(
+                PaymentStatus::parse(&self.payment_status, "payment_status"),
+                "payment status",
+                self.id,
+            )?,
+            fulfilment: stored(
+                FulfilmentStatus::parse(&self.fulfilment_status, "fulfilment_status"),
+                "fulfilment status",
+                self.id,
+            )?,
+            approved: self.approved_at.is_some(),
+            terms: stored(
+                PaymentTerms::parse(&self.payment_terms, "payment_terms"),
+                "payment terms",
+                self.id,
+            )?,
+        })
     }
 }
 
@@ -235,6 +309,16 @@ pub async fn place_order(
         ));
     }
     let tags = parse_tags(&input.tags)?.join(",");
+    let terms = match input.payment_terms.trim() {
+        "" => PaymentTerms::Prepaid,
+        raw => PaymentTerms::parse(raw, "payment_terms")?,
+    };
+    if terms.is_invoice() && customer_type != "business" {
+        return Err(AppError::invalid(
+            "payment_terms",
+            "only business customers buy on payment terms; leave it as prepaid",
+        ));
+    }
     if input.lines.is_empty() {
         return Err(AppError::invalid("lines", "add at least one line"));
     }
@@ -387,8 +471,8 @@ pub async fn place_order(
         "dashboard"
     };
     let order_id = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO orders (number, customer_id, status, currency, total_minor, channel, placed_at, customer_email, customer_name, customer_type, company_name, shipping_address, billing_address, subtotal_minor, discount_minor, shipping_minor, tax_minor, paid_minor, refunded_minor, notes, tags, version, updated_at) \
-         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0, 0, $17, $18, 1, $6) RETURNING id",
+        "INSERT INTO orders (number, customer_id, status, currency, total_minor, channel, placed_at, customer_email, customer_name, customer_type, company_name, shipping_address, billing_address, subtotal_minor, discount_minor, shipping_minor, tax_minor, paid_minor, refunded_minor, notes, tags, version, updated_at, state, payment_status, fulfilment_status, payment_terms, payment_due_at) \
+         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0, 0, $17, $18, 1, $6, 'open', 'pending', 'unfulfilled', $19, $20) RETURNING id",
     )
     .bind(number)
     .bind(customer_id)
@@ -408,6 +492,8 @@ pub async fn place_order(
     .bind(totals.tax_minor)
     .bind(&notes)
     .bind(&tags)
+    .bind(terms.as_str())
+    .bind(terms.due_at(now))
     .fetch_one(&mut **tx)
     .await
     .map_err(internal)?;
@@ -541,11 +627,18 @@ impl Orders {
         .into_iter()
         .map(|(kind, message, actor, created_at_ms)| OrderEventDto { kind, message, actor, created_at_ms })
         .collect();
-        let status = order.status();
+        let lifecycle = order.lifecycle()?;
         Ok(Some(OrderDetail {
             id: order.id,
             number: order.number,
-            status,
+            status: lifecycle.stage(),
+            state: lifecycle.state,
+            payment_status: lifecycle.payment,
+            fulfilment_status: lifecycle.fulfilment,
+            approved_at_ms: order.approved_at,
+            payment_terms: lifecycle.terms,
+            payment_due_at_ms: order.payment_due_at,
+            overdue: lifecycle.is_overdue(order.payment_due_at, now_ms()),
             version: order.version,
             channel: order.channel,
             currency: order.currency,
@@ -575,7 +668,7 @@ impl Orders {
             payments,
             shipments,
             events,
-            actions: status
+            actions: lifecycle
                 .offered_actions()
                 .into_iter()
                 .filter(|action| *action != "refund" || order.paid_minor > order.refunded_minor)
@@ -598,54 +691,74 @@ impl Orders {
                 order.number, input.expected_version, order.version
             )));
         }
-        let from = order.status();
+        let from = order.lifecycle()?;
         let now = now_ms();
         let mut paid = order.paid_minor;
         let mut refunded = order.refunded_minor;
         let (to, event_kind, message) = match action_name {
             "mark_paid" => {
-                let to = from.transition(OrderAction::MarkPaid)?;
+                // Refused first if the order takes no payment now.
+                from.apply(OrderAction::MarkPaid { settles: true })?;
                 let due = order.total_minor - order.paid_minor;
-                if !input.amount.trim().is_empty()
-                    && parse_amount(&input.amount, currency, "amount")? != due
-                {
+                let amount = if input.amount.trim().is_empty() {
+                    due
+                } else {
+                    parse_amount(&input.amount, currency, "amount")?
+                };
+                if amount <= 0 && due > 0 {
+                    return Err(AppError::invalid("amount", "must be more than zero"));
+                }
+                if amount > due {
                     return Err(AppError::invalid(
                         "amount",
-                        format!("must be the amount due, {}", format_money(due, currency)),
+                        format!(
+                            "is more than the amount due, {}",
+                            format_money(due, currency)
+                        ),
                     ));
                 }
+                let settles = amount == due;
+                let to = from.apply(OrderAction::MarkPaid { settles })?;
                 let method = if input.note.trim().is_empty() {
                     "manual"
                 } else {
                     input.note.trim()
                 };
-                if due > 0 {
+                if amount > 0 {
                     sqlx::query("INSERT INTO payments (order_id, kind, amount_minor, method, note, actor, created_at) VALUES ($1, 'payment', $2, $3, '', $4, $5)")
-                        .bind(id).bind(due).bind(method).bind(&shop.actor).bind(now)
+                        .bind(id).bind(amount).bind(method).bind(&shop.actor).bind(now)
                         .execute(&mut *tx).await.map_err(internal)?;
                 }
-                paid += due;
+                paid += amount;
+                let scope = if settles { "Payment" } else { "Part payment" };
                 (
                     to,
                     "paid",
                     format!(
-                        "Payment of {} recorded ({method})",
-                        format_money(due, currency)
+                        "{scope} of {} recorded ({method})",
+                        format_money(amount, currency)
                     ),
                 )
             }
             "approve" => (
-                from.transition(OrderAction::Approve)?,
+                from.apply(OrderAction::Approve)?,
                 "approved",
-                "Approved for fulfilment".to_string(),
+                if from.terms.is_invoice() && !from.payment.is_settled() {
+                    format!(
+                        "Approved for fulfilment on {} terms, before payment",
+                        from.terms.label()
+                    )
+                } else {
+                    "Approved for fulfilment".to_string()
+                },
             ),
             "deliver" => (
-                from.transition(OrderAction::Deliver)?,
+                from.apply(OrderAction::Deliver)?,
                 "delivered",
                 "Marked as delivered".to_string(),
             ),
             "cancel" => {
-                let to = from.transition(OrderAction::Cancel)?;
+                let to = from.apply(OrderAction::Cancel)?;
                 release_reservations(&mut tx, id).await?;
                 let reason = input.note.trim();
                 (
@@ -659,16 +772,15 @@ impl Orders {
                 )
             }
             "refund" => {
-                if from == OrderStatus::Pending || from == OrderStatus::Refunded {
-                    from.transition(OrderAction::Refund {
-                        fully_refunded: true,
-                    })?;
-                }
+                // Refused first if nothing can be refunded in this state.
+                from.apply(OrderAction::Refund {
+                    fully_refunded: true,
+                })?;
                 let amount = parse_amount(&input.amount, currency, "amount")?;
                 let fully_refunded = check_refund(amount, order.paid_minor, order.refunded_minor)?;
-                let to = from.transition(OrderAction::Refund { fully_refunded })?;
+                let to = from.apply(OrderAction::Refund { fully_refunded })?;
                 // A fully refunded order will never ship: what it still holds goes back to stock.
-                if to == OrderStatus::Refunded && from.holds_reservation() {
+                if from.holds_reservation() && !to.holds_reservation() {
                     release_reservations(&mut tx, id).await?;
                 }
                 let reason = input.note.trim();
@@ -696,8 +808,8 @@ impl Orders {
                 )
             }
             "ship" => {
-                // The status check comes first so an unapproved order gets the lifecycle error.
-                from.transition(OrderAction::Ship {
+                // The lifecycle check comes first so an unapproved order gets the lifecycle error.
+                from.apply(OrderAction::Ship {
                     everything_shipped: true,
                 })?;
                 let message = ship(&mut tx, shop, &order, input).await?;
@@ -708,20 +820,29 @@ impl Orders {
                     .map_err(internal)?
                     == 0;
                 (
-                    from.transition(OrderAction::Ship { everything_shipped })?,
+                    from.apply(OrderAction::Ship { everything_shipped })?,
                     "shipped",
                     message,
                 )
             }
             _ => return Err(AppError::invalid("action", "is not supported")),
         };
-        let updated = sqlx::query("UPDATE orders SET status = $1, paid_minor = $2, refunded_minor = $3, version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6")
-            .bind(to.as_str())
+        let approved_at = match (order.approved_at, to.approved) {
+            (Some(at), _) => Some(at),
+            (None, true) => Some(now),
+            (None, false) => None,
+        };
+        let updated = sqlx::query("UPDATE orders SET status = $1, paid_minor = $2, refunded_minor = $3, version = version + 1, updated_at = $4, state = $7, payment_status = $8, fulfilment_status = $9, approved_at = $10 WHERE id = $5 AND version = $6")
+            .bind(to.stage().as_str())
             .bind(paid)
             .bind(refunded)
             .bind(now)
             .bind(id)
             .bind(order.version)
+            .bind(to.state.as_str())
+            .bind(to.payment.as_str())
+            .bind(to.fulfilment.as_str())
+            .bind(approved_at)
             .execute(&mut *tx)
             .await
             .map_err(internal)?;
@@ -731,8 +852,18 @@ impl Orders {
                 order.number
             )));
         }
-        let message = if to != from {
-            format!("{message} · {} → {}", from.label(), to.label())
+        let message = if to.stage() != from.stage() {
+            format!(
+                "{message} · {} → {}",
+                from.stage().label(),
+                to.stage().label()
+            )
+        } else if to.payment != from.payment {
+            format!(
+                "{message} · {} → {}",
+                from.payment.label(),
+                to.payment.label()
+            )
         } else {
             message
         };
@@ -955,6 +1086,32 @@ impl OrderService for Orders {
             let placeholder = sql.text(status.as_str());
             sql.push(&format!(" AND o.status = {placeholder}"));
         }
+        if !query.payment.trim().is_empty() {
+            let payment = PaymentStatus::parse(&query.payment, "payment")?;
+            let placeholder = sql.text(payment.as_str());
+            sql.push(&format!(" AND o.payment_status = {placeholder}"));
+        }
+        if !query.fulfilment.trim().is_empty() {
+            let fulfilment = FulfilmentStatus::parse(&query.fulfilment, "fulfilment")?;
+            let placeholder = sql.text(fulfilment.as_str());
+            sql.push(&format!(" AND o.fulfilment_status = {placeholder}"));
+        }
+        let now = now_ms();
+        match query.overdue.trim() {
+            "" | "false" => {}
+            "true" | "on" => {
+                let placeholder = sql.int(now);
+                sql.push(&format!(
+                    " AND o.payment_due_at < {placeholder} AND o.payment_status IN ('pending', 'partially_paid')"
+                ));
+            }
+            other => {
+                return Err(AppError::invalid(
+                    "overdue",
+                    format!("\"{other}\" is not true or false"),
+                ))
+            }
+        }
         let channel = query.channel.trim();
         if !channel.is_empty() {
             if !CHANNELS.contains(&channel) {
@@ -1035,7 +1192,10 @@ impl OrderService for Orders {
         };
         Ok(OrderPage {
             currency: shop.shop.currency.clone(),
-            orders: rows.into_iter().map(order_row).collect(),
+            orders: rows
+                .into_iter()
+                .map(|row| order_row(row, now))
+                .collect::<Result<_, _>>()?,
             next_cursor,
         })
     }

@@ -9,6 +9,8 @@ use sqlx::{Any, FromRow};
 #[derive(Debug, Clone)]
 pub enum Value {
     Int(i64),
+    /// An integer column that may be NULL.
+    OptionalInt(Option<i64>),
     Text(String),
 }
 
@@ -94,6 +96,7 @@ impl SqlBuilder {
         for value in self.values {
             query = match value {
                 Value::Int(value) => query.bind(value),
+                Value::OptionalInt(value) => query.bind(value),
                 Value::Text(value) => query.bind(value),
             };
         }
@@ -105,6 +108,7 @@ impl SqlBuilder {
         for value in self.values {
             query = match value {
                 Value::Int(value) => query.bind(value),
+                Value::OptionalInt(value) => query.bind(value),
                 Value::Text(value) => query.bind(value),
             };
         }

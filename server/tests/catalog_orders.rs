@@ -988,7 +988,7 @@ async fn out_of_order_transitions_and_stale_versions_are_refused_with_409() {
         assert_eq!(approve.json["error"]["code"], "conflict");
         assert_eq!(
             error_message(&approve),
-            "Cannot approve an order that is pending (it must be paid first)",
+            "Cannot approve an order that is pending (it must be paid first, or be on payment terms)",
             "{engine:?}"
         );
         let ship = shop

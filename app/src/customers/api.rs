@@ -61,6 +61,29 @@ pub async fn decide_business(
 }
 
 /// Saves price list `name` from `SKU, price` lines and assigns it to the customer's company.
+/// The payment terms of a business customer's company (owners only).
+#[server(prefix = "/sfn", endpoint = "set_customer_payment_terms")]
+pub async fn set_customer_payment_terms(
+    slug: String,
+    id: i64,
+    payment_terms: String,
+    #[server(default)] form_token: String,
+) -> Result<(), AppError> {
+    let _ = form_token; // read by the idempotency layer (`crate::once`)
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .customers
+                .set_payment_terms(&session, &slug, id, &payment_terms)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/sfn", endpoint = "save_customer_price_list")]
 pub async fn save_customer_price_list(
     slug: String,

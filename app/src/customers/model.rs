@@ -33,6 +33,10 @@ pub struct CompanyDto {
     pub verification: Verification,
     /// Why the merchant rejected the business (shown to the customer).
     pub rejection_reason: String,
+    /// When the company pays for its orders (set by the shop's owners); the merchant's view
+    /// has it, the portal's does not read it.
+    #[serde(default)]
+    pub payment_terms: Option<crate::orders::lifecycle::PaymentTerms>,
 }
 
 /// The logged-in customer as the portal shows them.

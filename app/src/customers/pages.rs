@@ -12,6 +12,7 @@ use crate::components::{
 use crate::dates::format_date_time;
 use crate::money::format_money;
 use crate::once::OnceForm;
+use crate::orders::lifecycle::PaymentTerms;
 use crate::products::pages::use_id;
 use crate::shops::pages::{child_error, loading, use_slug, CARD};
 use leptos::prelude::*;
@@ -110,12 +111,24 @@ pub fn CustomersPage() -> impl IntoView {
     }
 }
 
+/// A payment-terms option as the merchant picks it.
+fn terms_choice(terms: PaymentTerms) -> &'static str {
+    match terms {
+        PaymentTerms::Prepaid => "Prepaid (paid before approval)",
+        PaymentTerms::DueOnReceipt => "Invoice, due on receipt",
+        PaymentTerms::Net15 => "Invoice, net 15 days",
+        PaymentTerms::Net30 => "Invoice, net 30 days",
+        PaymentTerms::Net60 => "Invoice, net 60 days",
+    }
+}
+
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let slug = use_slug();
     let id = use_id("id");
     let decide = ServerAction::<DecideBusiness>::new();
     let price_list = ServerAction::<SaveCustomerPriceList>::new();
+    let terms = ServerAction::<SetCustomerPaymentTerms>::new();
     let detail = Resource::new(
         move || {
             (
@@ -123,6 +136,7 @@ pub fn CustomerPage() -> impl IntoView {
                 id.get(),
                 decide.version().get(),
                 price_list.version().get(),
+                terms.version().get(),
             )
         },
         |(slug, id, ..)| get_customer(slug, id),
@@ -138,6 +152,7 @@ pub fn CustomerPage() -> impl IntoView {
                         let company = detail.company.clone();
                         let (verify_slug, reject_slug) = (slug_value.clone(), slug_value.clone());
                         let list_slug = slug_value.clone();
+                        let terms_slug = slug_value.clone();
                         let (list_name, list_lines) = detail.price_list.clone().map(|list| {
                             let lines: String = list.items.iter().map(|(sku, price)| format!("{sku}, {}\n", crate::money::amount_text(*price, &currency))).collect();
                             (list.name, lines)
@@ -178,6 +193,25 @@ pub fn CustomerPage() -> impl IntoView {
                                             })}
                                         </div>
                                         {move || decide.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                                        <OnceForm action=terms attr:class="flex flex-wrap items-end gap-2 border-t border-slate-100 pt-3" attr:aria-label="Payment terms">
+                                            <input type="hidden" name="slug" value=terms_slug.clone()/>
+                                            <input type="hidden" name="id" value=customer.id/>
+                                            <div>
+                                                <label for="payment-terms" class=LABEL_CLASS>"Payment terms"</label>
+                                                <select id="payment-terms" name="payment_terms" class=INPUT_CLASS>
+                                                    {PaymentTerms::ALL.iter().map(|option| view! {
+                                                        <option value=option.as_str() selected=company.payment_terms == Some(*option)>{terms_choice(*option)}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                            </div>
+                                            <button type="submit" class=SECONDARY_BUTTON>"Save terms"</button>
+                                            <p class="w-full text-xs text-slate-500">"On an invoice term, the company's portal orders can be approved and shipped before they are paid; they are due that many days after the order and show as overdue after it."</p>
+                                            {move || match terms.value().get() {
+                                                Some(Err(error)) => view! { <ErrorAlert error/> }.into_any(),
+                                                Some(Ok(())) => view! { <p role="status" class="w-full text-sm text-emerald-700">"Payment terms saved."</p> }.into_any(),
+                                                None => ().into_any(),
+                                            }}
+                                        </OnceForm>
                                         <OnceForm action=price_list attr:class="space-y-2 border-t border-slate-100 pt-3" attr:aria-label="Price list">
                                             <input type="hidden" name="slug" value=list_slug.clone()/>
                                             <input type="hidden" name="id" value=customer.id/>

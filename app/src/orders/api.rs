@@ -45,6 +45,7 @@ pub async fn create_order(
     shipping: String,
     tax: String,
     notes: String,
+    #[server(default)] payment_terms: String,
     #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
     use super::model::{NewOrderInput, NewOrderLine};
@@ -77,6 +78,7 @@ pub async fn create_order(
                 tax,
                 notes,
                 tags: String::new(),
+                payment_terms,
                 channel: "dashboard".into(),
             };
             let order = services()?

@@ -1,5 +1,6 @@
 //! Types exchanged about orders between the dashboard, the API and the services.
 
+use super::lifecycle::{FulfilmentStatus, OrderState, PaymentStatus, PaymentTerms};
 use super::rules::{OrderStatus, OrderTotals};
 use crate::products::model::text_or_number;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,15 @@ pub struct OrderQuery {
     pub q: String,
     #[serde(default)]
     pub status: String,
+    /// A payment status (`pending`, `paid`, `partially_refunded`, ...).
+    #[serde(default)]
+    pub payment: String,
+    /// A fulfilment status (`unfulfilled`, `partially_fulfilled`, `fulfilled`, `delivered`).
+    #[serde(default)]
+    pub fulfilment: String,
+    /// `true` (or `on`, from a checkbox): only invoices past their due date and not paid.
+    #[serde(default)]
+    pub overdue: String,
     /// `dashboard`, `portal`, `api`, `marketplace`.
     #[serde(default)]
     pub channel: String,
@@ -41,6 +51,12 @@ pub struct OrderRow {
     pub status: OrderStatus,
     pub channel: String,
     pub total_minor: i64,
+    pub payment_status: PaymentStatus,
+    pub fulfilment_status: FulfilmentStatus,
+    /// When an invoice is due (orders on payment terms).
+    pub payment_due_at_ms: Option<i64>,
+    /// Past its due date and not paid.
+    pub overdue: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,7 +156,15 @@ pub struct OrderEventDto {
 pub struct OrderDetail {
     pub id: i64,
     pub number: i64,
+    /// The summary of the fields below, as one status.
     pub status: OrderStatus,
+    pub state: OrderState,
+    pub payment_status: PaymentStatus,
+    pub fulfilment_status: FulfilmentStatus,
+    pub approved_at_ms: Option<i64>,
+    pub payment_terms: PaymentTerms,
+    pub payment_due_at_ms: Option<i64>,
+    pub overdue: bool,
     /// Incremented on every change; a transition must name the version it was decided on.
     pub version: i64,
     pub channel: String,
@@ -199,6 +223,10 @@ pub struct NewOrderInput {
     pub notes: String,
     #[serde(default)]
     pub tags: String,
+    /// `prepaid` (default: paid before approval), or an invoice: `due_on_receipt`, `net_15`,
+    /// `net_30`, `net_60` (business customers only).
+    #[serde(default)]
+    pub payment_terms: String,
     /// Set by the server: `dashboard` for the dashboard, `api` for the API.
     #[serde(skip)]
     pub channel: String,

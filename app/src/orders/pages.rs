@@ -3,6 +3,7 @@
 //! lifecycle actions allowed now.
 
 use super::api::*;
+use super::lifecycle::{FulfilmentStatus, PaymentStatus, PaymentTerms};
 use super::model::{BulkOutcome, OrderDetail, OrderQuery, OrderRow};
 use super::rules::OrderStatus;
 use crate::components::MoneyInput;
@@ -86,7 +87,17 @@ pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -
             .raw(status_colour(order.status))
             .raw(r#"">"#)
             .text(order.status.label())
-            .raw("</span></td><td>")
+            .raw("</span>");
+        if order.overdue {
+            html.raw(r#" <span data-testid="order-overdue" class=""#)
+                .raw(BADGE_CLASS)
+                .raw(r#" bg-red-100 text-red-800">Overdue</span>"#);
+        }
+        html.raw(r#"<small data-testid="order-payment-fulfilment">"#)
+            .text(order.payment_status.label())
+            .raw(" · ")
+            .text(order.fulfilment_status.label())
+            .raw("</small></td><td>")
             .money(order.total_minor, currency)
             .raw("</td></tr>");
     }
@@ -126,6 +137,9 @@ pub fn OrdersPage() -> impl IntoView {
         OrderQuery {
             q: get("q"),
             status: get("status"),
+            payment: get("payment"),
+            fulfilment: get("fulfilment"),
+            overdue: get("overdue"),
             channel: get("channel"),
             customer_type: get("customer_type"),
             from: get("from"),
@@ -166,6 +180,18 @@ pub fn OrdersPage() -> impl IntoView {
             .into_iter()
             .map(|status| (status.as_str(), status.label())),
     );
+    let mut payments = vec![("", "All")];
+    payments.extend(
+        PaymentStatus::ALL
+            .iter()
+            .map(|status| (status.as_str(), status.label())),
+    );
+    let mut fulfilments = vec![("", "All")];
+    fulfilments.extend(
+        FulfilmentStatus::ALL
+            .iter()
+            .map(|status| (status.as_str(), status.label())),
+    );
     // One reactive closure for the whole form: it is redrawn when the query changes (a
     // client-side navigation between filters), and the server renders plain options.
     let filters = move || {
@@ -199,6 +225,12 @@ pub fn OrdersPage() -> impl IntoView {
                     <input id="order-search" name="q" type="search" placeholder="Number, email, name or SKU" value=current.q.clone() class=INPUT_CLASS/>
                 </div>
                 {select("status", "order-status", "Status", statuses.clone(), &current.status)}
+                {select("payment", "order-payment", "Payment", payments.clone(), &current.payment)}
+                {select("fulfilment", "order-fulfilment", "Fulfilment", fulfilments.clone(), &current.fulfilment)}
+                <div class="flex items-center gap-2 pb-2">
+                    <input id="order-overdue" name="overdue" type="checkbox" value="true" checked=matches!(current.overdue.as_str(), "true" | "on") class="h-4 w-4"/>
+                    <label for="order-overdue" class="text-sm">"Overdue only"</label>
+                </div>
                 {select("channel", "order-channel", "Channel", vec![("", "All"), ("dashboard", "Dashboard"), ("portal", "Portal"), ("api", "API"), ("marketplace", "Marketplace")], &current.channel)}
                 {select("customer_type", "order-customer-type", "Customer", vec![("", "All"), ("business", "Business (B2B)"), ("individual", "Individual (B2C)")], &current.customer_type)}
                 <div>
@@ -252,7 +284,7 @@ pub fn OrdersPage() -> impl IntoView {
                         };
                         let next = next_cursor.map(|cursor| {
                             let current = query.get_untracked();
-                            let params = [("q", current.q), ("status", current.status), ("channel", current.channel), ("customer_type", current.customer_type), ("from", current.from), ("to", current.to), ("sort", current.sort), ("after", cursor)];
+                            let params = [("q", current.q), ("status", current.status), ("payment", current.payment), ("fulfilment", current.fulfilment), ("overdue", current.overdue), ("channel", current.channel), ("customer_type", current.customer_type), ("from", current.from), ("to", current.to), ("sort", current.sort), ("after", cursor)];
                             format!("?{}", encode_query(&params))
                         });
                         view! {
@@ -310,6 +342,12 @@ pub fn NewOrderPage() -> impl IntoView {
                     </select>
                 </div>
                 {field("order-company", "company_name", "Company (business customers)", false)}
+                <div>
+                    <label for="order-terms" class=LABEL_CLASS>"Payment terms (business customers)"</label>
+                    <select id="order-terms" name="payment_terms" class=INPUT_CLASS>
+                        {PaymentTerms::ALL.iter().map(|terms| view! { <option value=terms.as_str()>{terms.label()}</option> }).collect_view()}
+                    </select>
+                </div>
             </fieldset>
             <fieldset class="grid gap-3 sm:grid-cols-2">
                 <legend class="mb-2 text-sm font-semibold">"Shipping address"</legend>
@@ -403,6 +441,7 @@ fn OrderView(
         })
     };
     let (cancel_slug, ship_slug, refund_slug) = (slug.clone(), slug.clone(), slug.clone());
+    let pay_slug = slug.clone();
     let remaining_lines: Vec<_> = order
         .lines
         .iter()
@@ -418,10 +457,34 @@ fn OrderView(
             {status_badge(order.status)}
             <span class="text-sm text-slate-500">{format!("placed {} via {}", format_date_time(order.placed_at_ms), order.channel)}</span>
         </div>
+        <dl class="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm" aria-label="Payment and fulfilment">
+            <div class="flex gap-1"><dt class="text-slate-500">"Payment:"</dt><dd data-testid="payment-status" class="font-medium">{order.payment_status.label()}</dd></div>
+            <div class="flex gap-1"><dt class="text-slate-500">"Fulfilment:"</dt><dd data-testid="fulfilment-status" class="font-medium">{order.fulfilment_status.label()}</dd></div>
+            <div class="flex gap-1"><dt class="text-slate-500">"Terms:"</dt><dd data-testid="payment-terms">{order.payment_terms.label()}</dd></div>
+            {order.payment_due_at_ms.map(|due| view! {
+                <div class="flex gap-1"><dt class="text-slate-500">"Due:"</dt><dd data-testid="payment-due">{format_date_time(due)}</dd></div>
+            })}
+            {order.overdue.then(|| view! {
+                <span data-testid="order-overdue" class=format!("{BADGE_CLASS} bg-red-100 text-red-800")>"Overdue"</span>
+            })}
+        </dl>
         {move || transition.value().get().and_then(Result::err).map(|error| view! { <div class="mt-3"><ErrorAlert error/></div> })}
         <section aria-label="Actions" class="mt-4 flex flex-wrap items-start gap-3">
-            {simple_action("mark_paid", "Mark as paid")}
-            {simple_action("approve", "Approve")}
+            {allowed("mark_paid").then(|| {
+                let currency = currency.clone();
+                let due = totals.total_minor - order.paid_minor;
+                view! {
+                    <OnceForm action=transition attr:class="flex items-end gap-2" attr:aria-label="Record a payment">
+                        {hidden_fields(pay_slug.clone(), id, version, "mark_paid")}
+                        <div>
+                            <label for="payment-amount" class=LABEL_CLASS>{format!("Payment received (due {})", format_money(due, &currency))}</label>
+                            <MoneyInput id="payment-amount" name="amount" currency=currency.clone() required=false value=amount_text(due, &currency)/>
+                        </div>
+                        <button type="submit" class=BUTTON_CLASS>"Mark as paid"</button>
+                    </OnceForm>
+                }
+            })}
+            {simple_action("approve", if order.payment_terms.is_invoice() && !order.payment_status.is_settled() { "Approve (invoice, unpaid)" } else { "Approve" })}
             {simple_action("deliver", "Mark delivered")}
             {allowed("cancel").then(move || view! {
                 <OnceForm action=transition attr:class="flex items-end gap-2">
@@ -595,6 +658,18 @@ mod tests {
             status,
             channel: "portal".into(),
             total_minor: 26_256,
+            payment_status: if status == OrderStatus::Pending {
+                PaymentStatus::Pending
+            } else {
+                PaymentStatus::Paid
+            },
+            fulfilment_status: if status == OrderStatus::Delivered {
+                FulfilmentStatus::Delivered
+            } else {
+                FulfilmentStatus::Unfulfilled
+            },
+            payment_due_at_ms: None,
+            overdue: status == OrderStatus::Pending,
         }
     }
 
@@ -620,5 +695,13 @@ mod tests {
         assert!(html.contains(">Pending<"));
         assert!(html.contains("EUR 262.56"));
         assert!(html.contains(&format_date_time(1_795_334_005_779)));
+        assert!(html
+            .contains(r#"<small data-testid="order-payment-fulfilment">Paid · Delivered</small>"#));
+        assert!(html.contains("Payment pending · Unfulfilled"));
+        assert_eq!(
+            html.matches(r#"data-testid="order-overdue""#).count(),
+            1,
+            "only #1008 is overdue"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The order lifecycle as one state machine, totals arithmetic, and the parsing of order lines
+//! The summary order status (see `lifecycle` for the state machine), totals arithmetic, and the parsing of order lines
 //! and tracking lists typed by people.
 
 use crate::error::AppError;
@@ -17,31 +17,6 @@ pub enum OrderStatus {
     Delivered,
     Cancelled,
     Refunded,
-}
-
-/// What someone asks an order to do. `Ship` and `Refund` carry the facts that decide between
-/// partial and complete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderAction {
-    MarkPaid,
-    Approve,
-    Ship { everything_shipped: bool },
-    Deliver,
-    Cancel,
-    Refund { fully_refunded: bool },
-}
-
-impl OrderAction {
-    pub fn verb(self) -> &'static str {
-        match self {
-            OrderAction::MarkPaid => "mark as paid",
-            OrderAction::Approve => "approve",
-            OrderAction::Ship { .. } => "ship",
-            OrderAction::Deliver => "mark as delivered",
-            OrderAction::Cancel => "cancel",
-            OrderAction::Refund { .. } => "refund",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,49 +78,8 @@ impl OrderStatus {
             .ok_or_else(|| AppError::invalid("status", format!("\"{raw}\" is not an order status")))
     }
 
-    /// Whether stock is still held for the unshipped part of the order.
-    pub fn holds_reservation(self) -> bool {
-        matches!(
-            self,
-            Self::Pending | Self::Paid | Self::Approved | Self::PartiallyShipped
-        )
-    }
-
-    /// The only place an order's status changes.
-    pub fn transition(self, action: OrderAction) -> Result<OrderStatus, InvalidTransition> {
-        use OrderAction as A;
-        use OrderStatus as S;
-        let next = match (self, action) {
-            (S::Pending, A::MarkPaid) => Some(S::Paid),
-            (S::Paid, A::Approve) => Some(S::Approved),
-            (S::Approved | S::PartiallyShipped, A::Ship { everything_shipped }) => {
-                Some(if everything_shipped {
-                    S::Shipped
-                } else {
-                    S::PartiallyShipped
-                })
-            }
-            (S::Shipped, A::Deliver) => Some(S::Delivered),
-            (S::Pending | S::Paid | S::Approved, A::Cancel) => Some(S::Cancelled),
-            (
-                S::Paid
-                | S::Approved
-                | S::PartiallyShipped
-                | S::Shipped
-                | S::Delivered
-                | S::Cancelled,
-                A::Refund { fully_refunded },
-            ) => Some(if fully_refunded { S::Refunded } else { self }),
-            _ => None,
-        };
-        next.ok_or(InvalidTransition {
-            from: self.label_lower(),
-            action: action.verb(),
-            hint: hint(self, action),
-        })
-    }
-
-    fn label_lower(self) -> &'static str {
+    /// The status in a sentence ("an order that is partially shipped").
+    pub(crate) fn label_lower(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Paid => "paid",
@@ -156,48 +90,6 @@ impl OrderStatus {
             Self::Cancelled => "cancelled",
             Self::Refunded => "refunded",
         }
-    }
-
-    /// The actions the dashboard offers for an order in this status.
-    pub fn offered_actions(self) -> Vec<&'static str> {
-        let candidates = [
-            ("mark_paid", OrderAction::MarkPaid),
-            ("approve", OrderAction::Approve),
-            (
-                "ship",
-                OrderAction::Ship {
-                    everything_shipped: true,
-                },
-            ),
-            ("deliver", OrderAction::Deliver),
-            ("cancel", OrderAction::Cancel),
-            (
-                "refund",
-                OrderAction::Refund {
-                    fully_refunded: false,
-                },
-            ),
-        ];
-        candidates
-            .into_iter()
-            .filter(|(_, action)| self.transition(*action).is_ok())
-            .map(|(name, _)| name)
-            .collect()
-    }
-}
-
-fn hint(from: OrderStatus, action: OrderAction) -> &'static str {
-    use OrderAction as A;
-    use OrderStatus as S;
-    match (from, action) {
-        (S::Pending, A::Approve) => " (it must be paid first)",
-        (S::Pending | S::Paid, A::Ship { .. }) => " (it must be approved first)",
-        (S::Approved | S::PartiallyShipped, A::Deliver) => " (it must be shipped completely first)",
-        (S::PartiallyShipped | S::Shipped | S::Delivered, A::Cancel) => {
-            " (items have shipped; refund instead)"
-        }
-        (S::Pending, A::Refund { .. }) => " (nothing has been paid)",
-        _ => "",
     }
 }
 
@@ -441,141 +333,6 @@ pub fn check_shipment(lines: &[(i64, i64, i64)]) -> Result<bool, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use OrderAction as A;
-    use OrderStatus as S;
-
-    fn all_actions() -> Vec<OrderAction> {
-        vec![
-            A::MarkPaid,
-            A::Approve,
-            A::Ship {
-                everything_shipped: true,
-            },
-            A::Ship {
-                everything_shipped: false,
-            },
-            A::Deliver,
-            A::Cancel,
-            A::Refund {
-                fully_refunded: true,
-            },
-            A::Refund {
-                fully_refunded: false,
-            },
-        ]
-    }
-
-    /// The whole table: every (status, action) pair and what it leads to, or `None` if refused.
-    fn expected(from: OrderStatus, action: OrderAction) -> Option<OrderStatus> {
-        match (from, action) {
-            (S::Pending, A::MarkPaid) => Some(S::Paid),
-            (S::Pending, A::Cancel) => Some(S::Cancelled),
-            (S::Paid, A::Approve) => Some(S::Approved),
-            (S::Paid, A::Cancel) => Some(S::Cancelled),
-            (S::Approved, A::Cancel) => Some(S::Cancelled),
-            (
-                S::Approved | S::PartiallyShipped,
-                A::Ship {
-                    everything_shipped: true,
-                },
-            ) => Some(S::Shipped),
-            (
-                S::Approved | S::PartiallyShipped,
-                A::Ship {
-                    everything_shipped: false,
-                },
-            ) => Some(S::PartiallyShipped),
-            (S::Shipped, A::Deliver) => Some(S::Delivered),
-            (
-                S::Paid
-                | S::Approved
-                | S::PartiallyShipped
-                | S::Shipped
-                | S::Delivered
-                | S::Cancelled,
-                A::Refund {
-                    fully_refunded: true,
-                },
-            ) => Some(S::Refunded),
-            (
-                S::Paid
-                | S::Approved
-                | S::PartiallyShipped
-                | S::Shipped
-                | S::Delivered
-                | S::Cancelled,
-                A::Refund {
-                    fully_refunded: false,
-                },
-            ) => Some(from),
-            _ => None,
-        }
-    }
-
-    #[test]
-    fn every_allowed_and_refused_transition_matches_the_lifecycle_table() {
-        let mut allowed = 0;
-        let mut refused = 0;
-        for from in OrderStatus::ALL {
-            for action in all_actions() {
-                let result = from.transition(action);
-                match expected(from, action) {
-                    Some(to) => {
-                        assert_eq!(result, Ok(to), "{from:?} + {action:?}");
-                        allowed += 1;
-                    }
-                    None => {
-                        assert!(result.is_err(), "{from:?} + {action:?} should be refused");
-                        refused += 1;
-                    }
-                }
-            }
-        }
-        assert_eq!((allowed, refused), (22, 42));
-    }
-
-    #[test]
-    fn refusals_explain_what_is_missing() {
-        let error = S::Pending.transition(A::Approve).expect_err("unpaid");
-        assert_eq!(
-            error.to_string(),
-            "Cannot approve an order that is pending (it must be paid first)"
-        );
-        let error = S::Paid
-            .transition(A::Ship {
-                everything_shipped: true,
-            })
-            .expect_err("unapproved");
-        assert_eq!(
-            error.to_string(),
-            "Cannot ship an order that is paid (it must be approved first)"
-        );
-        let app_error: AppError = S::Delivered
-            .transition(A::Cancel)
-            .expect_err("shipped")
-            .into();
-        assert_eq!(app_error.status_code(), 409);
-        assert!(app_error.to_string().contains("refund instead"));
-    }
-
-    #[test]
-    fn terminal_states_offer_nothing_but_refund_where_money_was_taken() {
-        assert!(S::Refunded.offered_actions().is_empty());
-        assert_eq!(S::Cancelled.offered_actions(), vec!["refund"]);
-        assert_eq!(S::Pending.offered_actions(), vec!["mark_paid", "cancel"]);
-        assert_eq!(
-            S::Approved.offered_actions(),
-            vec!["ship", "cancel", "refund"]
-        );
-    }
-
-    #[test]
-    fn reservations_are_held_only_until_shipping_or_cancellation() {
-        assert!(S::Pending.holds_reservation());
-        assert!(S::PartiallyShipped.holds_reservation());
-        assert!(!S::Shipped.holds_reservation());
-        assert!(!S::Cancelled.holds_reservation());
-    }
 
     #[test]
     fn totals_add_up_in_minor_units() {

@@ -115,7 +115,7 @@ pub fn spec() -> Value {
             },
             "/shops/{slug}/inventory/{variant_id}/history": { "get": operation("Adjustment history (who, when, why), newest first", true, vec![slug_param(), id_param("variant_id")], None, vec![("200", json!({ "description": "Adjustments", "content": { "application/json": { "schema": { "type": "array", "items": { "type": "object", "properties": { "delta": { "type": "integer" }, "on_hand_after": { "type": "integer" }, "reason": { "type": "string" }, "actor": { "type": "string" }, "created_at_ms": { "type": "integer" } } } } } } })), ("404", not_found())]) },
             "/shops/{slug}/orders": {
-                "get": operation("Orders: q (number, email, name or SKU), status, channel, customer_type, from/to (YYYY-MM-DD, UTC), sort (newest, oldest, total_desc, total_asc), keyset page (after); 50 per page", true, vec![slug_param(), query_param("q"), query_param("status"), query_param("channel"), query_param("customer_type"), query_param("from"), query_param("to"), query_param("sort"), query_param("after")], None, vec![("200", ok("A page of orders", Some("OrderPage"))), ("400", error("Invalid filter")), ("404", not_found())]),
+                "get": operation("Orders: q (number, email, name or SKU), status, payment (a payment status), fulfilment (a fulfilment status), overdue (true: unpaid invoices past due), channel, customer_type, from/to (YYYY-MM-DD, UTC), sort (newest, oldest, total_desc, total_asc), keyset page (after); 50 per page", true, vec![slug_param(), query_param("q"), query_param("status"), query_param("payment"), query_param("fulfilment"), query_param("overdue"), query_param("channel"), query_param("customer_type"), query_param("from"), query_param("to"), query_param("sort"), query_param("after")], None, vec![("200", ok("A page of orders", Some("OrderPage"))), ("400", error("Invalid filter")), ("404", not_found())]),
                 "post": operation("Place an order; stock is reserved for every line or nothing happens", true, vec![slug_param()], Some(body("NewOrder")), vec![("201", ok("The order", Some("OrderDetail"))), ("400", error("Invalid field, unknown SKU or not enough stock")), ("404", not_found())])
             },
             "/shops/{slug}/orders/{id}": { "get": operation("Order with lines, totals, payments, shipments and timeline", true, vec![slug_param(), id_param("id")], None, vec![("200", ok("The order", Some("OrderDetail"))), ("404", not_found())]) },
@@ -152,11 +152,14 @@ pub fn spec() -> Value {
                 "InventoryLevel": { "type": "object", "properties": { "variant_id": { "type": "integer" }, "product_id": { "type": "integer" }, "sku": { "type": "string" }, "title": { "type": "string" }, "on_hand": { "type": "integer" }, "reserved": { "type": "integer" }, "available": { "type": "integer" } } },
                 "Adjustment": { "type": "object", "required": ["sku", "delta", "reason"], "properties": { "sku": { "type": "string" }, "delta": { "type": ["string", "integer"], "description": "signed whole number" }, "reason": { "type": "string" } } },
                 "Address": { "type": "object", "properties": { "name": { "type": "string" }, "line1": { "type": "string" }, "line2": { "type": "string" }, "city": { "type": "string" }, "region": { "type": "string" }, "postal_code": { "type": "string" }, "country": { "type": "string", "description": "ISO 3166-1 alpha-2" } } },
-                "NewOrder": { "type": "object", "required": ["customer_email", "lines"], "properties": { "customer_email": { "type": "string" }, "customer_name": { "type": "string" }, "customer_type": { "enum": ["individual", "business"] }, "company_name": { "type": "string" }, "shipping_address": { "$ref": "#/components/schemas/Address" }, "billing_address": { "$ref": "#/components/schemas/Address" }, "lines": { "type": "array", "items": { "type": "object", "required": ["sku", "quantity"], "properties": { "sku": { "type": "string" }, "quantity": { "type": ["string", "integer"] } } } }, "discount": { "$ref": "#/components/schemas/Decimal" }, "shipping": { "$ref": "#/components/schemas/Decimal" }, "tax": { "$ref": "#/components/schemas/Decimal" }, "notes": { "type": "string" }, "tags": { "type": "string" } } },
-                "Transition": { "type": "object", "required": ["action", "expected_version"], "properties": { "action": { "enum": ["mark_paid", "approve", "ship", "deliver", "cancel", "refund"] }, "expected_version": { "type": "integer" }, "amount": { "$ref": "#/components/schemas/Decimal" }, "note": { "type": "string", "description": "payment method, cancellation or refund reason" }, "carrier": { "type": "string" }, "tracking_number": { "type": "string" }, "tracking_url": { "type": "string" }, "lines": { "type": "array", "items": { "type": "object", "properties": { "line_id": { "type": "integer" }, "quantity": { "type": ["string", "integer"] } } } } } },
-                "OrderStatus": { "enum": ["pending", "paid", "approved", "partially_shipped", "shipped", "delivered", "cancelled", "refunded"] },
-                "OrderPage": { "type": "object", "properties": { "currency": { "type": "string" }, "orders": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "placed_at_ms": { "type": "integer" }, "customer_name": { "type": "string" }, "customer_email": { "type": "string" }, "customer_type": { "type": "string" }, "status": { "$ref": "#/components/schemas/OrderStatus" }, "channel": { "type": "string" }, "total_minor": { "$ref": "#/components/schemas/Money" } } } }, "next_cursor": { "type": ["string", "null"] } } },
-                "OrderDetail": { "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "status": { "$ref": "#/components/schemas/OrderStatus" }, "version": { "type": "integer" }, "channel": { "type": "string" }, "currency": { "type": "string" }, "customer_email": { "type": "string" }, "lines": { "type": "array", "items": { "type": "object" } }, "totals": { "type": "object", "properties": { "subtotal_minor": { "type": "integer" }, "discount_minor": { "type": "integer" }, "shipping_minor": { "type": "integer" }, "tax_minor": { "type": "integer" }, "total_minor": { "type": "integer" } } }, "paid_minor": { "type": "integer" }, "refunded_minor": { "type": "integer" }, "payments": { "type": "array", "items": { "type": "object" } }, "shipments": { "type": "array", "items": { "type": "object" } }, "events": { "type": "array", "items": { "type": "object" } }, "actions": { "type": "array", "items": { "type": "string" } } } },
+                "NewOrder": { "type": "object", "required": ["customer_email", "lines"], "properties": { "customer_email": { "type": "string" }, "customer_name": { "type": "string" }, "customer_type": { "enum": ["individual", "business"] }, "company_name": { "type": "string" }, "shipping_address": { "$ref": "#/components/schemas/Address" }, "billing_address": { "$ref": "#/components/schemas/Address" }, "lines": { "type": "array", "items": { "type": "object", "required": ["sku", "quantity"], "properties": { "sku": { "type": "string" }, "quantity": { "type": ["string", "integer"] } } } }, "discount": { "$ref": "#/components/schemas/Decimal" }, "shipping": { "$ref": "#/components/schemas/Decimal" }, "tax": { "$ref": "#/components/schemas/Decimal" }, "notes": { "type": "string" }, "tags": { "type": "string" }, "payment_terms": { "$ref": "#/components/schemas/PaymentTerms" } } },
+                "PaymentTerms": { "enum": ["prepaid", "due_on_receipt", "net_15", "net_30", "net_60"], "description": "prepaid (default): paid before approval; otherwise an invoice due that many days after the order (business customers only), which may be approved and shipped unpaid" },
+                "PaymentStatus": { "enum": ["pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided"] },
+                "FulfilmentStatus": { "enum": ["unfulfilled", "partially_fulfilled", "fulfilled", "delivered"] },
+                "Transition": { "type": "object", "required": ["action", "expected_version"], "properties": { "action": { "enum": ["mark_paid", "approve", "ship", "deliver", "cancel", "refund"] }, "expected_version": { "type": "integer" }, "amount": { "$ref": "#/components/schemas/Decimal", "description": "refund: required; mark_paid: the payment received (default: everything due; less is a part payment)" }, "note": { "type": "string", "description": "payment method, cancellation or refund reason" }, "carrier": { "type": "string" }, "tracking_number": { "type": "string" }, "tracking_url": { "type": "string" }, "lines": { "type": "array", "items": { "type": "object", "properties": { "line_id": { "type": "integer" }, "quantity": { "type": ["string", "integer"] } } } } } },
+                "OrderStatus": { "enum": ["pending", "paid", "approved", "partially_shipped", "shipped", "delivered", "cancelled", "refunded"], "description": "A summary of state, payment_status, fulfilment_status and the approval: refunded in full, else cancelled, else how far it shipped, else approved, else paid, else pending" },
+                "OrderPage": { "type": "object", "properties": { "currency": { "type": "string" }, "orders": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "placed_at_ms": { "type": "integer" }, "customer_name": { "type": "string" }, "customer_email": { "type": "string" }, "customer_type": { "type": "string" }, "status": { "$ref": "#/components/schemas/OrderStatus" }, "channel": { "type": "string" }, "total_minor": { "$ref": "#/components/schemas/Money" }, "payment_status": { "$ref": "#/components/schemas/PaymentStatus" }, "fulfilment_status": { "$ref": "#/components/schemas/FulfilmentStatus" }, "payment_due_at_ms": { "type": ["integer", "null"] }, "overdue": { "type": "boolean" } } } }, "next_cursor": { "type": ["string", "null"] } } },
+                "OrderDetail": { "type": "object", "properties": { "id": { "type": "integer" }, "number": { "type": "integer" }, "status": { "$ref": "#/components/schemas/OrderStatus" }, "state": { "enum": ["open", "closed", "cancelled"] }, "payment_status": { "$ref": "#/components/schemas/PaymentStatus" }, "fulfilment_status": { "$ref": "#/components/schemas/FulfilmentStatus" }, "approved_at_ms": { "type": ["integer", "null"] }, "payment_terms": { "$ref": "#/components/schemas/PaymentTerms" }, "payment_due_at_ms": { "type": ["integer", "null"], "description": "when an order on terms is due" }, "overdue": { "type": "boolean", "description": "due date passed and not paid" }, "version": { "type": "integer" }, "channel": { "type": "string" }, "currency": { "type": "string" }, "customer_email": { "type": "string" }, "lines": { "type": "array", "items": { "type": "object" } }, "totals": { "type": "object", "properties": { "subtotal_minor": { "type": "integer" }, "discount_minor": { "type": "integer" }, "shipping_minor": { "type": "integer" }, "tax_minor": { "type": "integer" }, "total_minor": { "type": "integer" } } }, "paid_minor": { "type": "integer" }, "refunded_minor": { "type": "integer" }, "payments": { "type": "array", "items": { "type": "object" } }, "shipments": { "type": "array", "items": { "type": "object" } }, "events": { "type": "array", "items": { "type": "object" } }, "actions": { "type": "array", "items": { "type": "string" } } } },
                 "PublicShop": { "type": "object", "required": ["slug", "name", "currency"], "properties": { "slug": { "type": "string" }, "name": { "type": "string" }, "currency": { "type": "string" } } }
             }
         }
@@ -166,7 +169,39 @@ pub fn spec() -> Value {
 pub async fn document() -> Json<Value> {
     let mut document = spec();
     add_portal(&mut document);
+    add_idempotency_keys(&mut document);
     Json(document)
+}
+
+/// Every POST of a caller (merchant or customer) takes an `Idempotency-Key` (see
+/// `crate::idempotency`); endpoints without a caller (sign-up, log-in) need none.
+fn add_idempotency_keys(document: &mut Value) {
+    let header = json!({
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "1 to 255 visible ASCII characters (a V4 UUID, say), chosen once per intended change. The first successful answer is kept for 24 hours: the same key with the same request returns it again (with `Idempotent-Replayed: true`) and changes nothing; the same key with a different request is 422. A refused request (4xx) keeps nothing, so its key may be sent again. A copy sent while the first is running waits for its answer. Not accepted on file uploads.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 255 }
+    });
+    let Some(paths) = document["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(post) = item.get_mut("post") else {
+            continue;
+        };
+        let anonymous = post["security"].as_array().is_some_and(Vec::is_empty);
+        let upload = post["requestBody"]["content"]
+            .get("multipart/form-data")
+            .is_some()
+            || post["requestBody"]["content"].get("text/csv").is_some();
+        if anonymous || upload {
+            continue;
+        }
+        if let Some(parameters) = post["parameters"].as_array_mut() {
+            parameters.push(header.clone());
+        }
+        post["responses"]["422"] =
+            error("The Idempotency-Key was used before for a different request");
+    }
 }
 
 fn array_of(schema: &str) -> Value {
@@ -304,6 +339,10 @@ fn add_portal(document: &mut Value) {
         (
             "/shops/{slug}/customers/{id}/price-list",
             json!({ "put": operation("Merchant: assign a price list (by name; empty for none) to the customer's company", true, vec![slug_param(), id_param("id")], Some(body("Assign")), vec![("200", ok("The customer", Some("CustomerDetail"))), ("400", error("No such price list")), ("409", error("Not a business customer"))]) }),
+        ),
+        (
+            "/shops/{slug}/customers/{id}/payment-terms",
+            json!({ "put": operation("Owner: the payment terms of the customer's company (body: {\"payment_terms\": \"prepaid\" | \"due_on_receipt\" | \"net_15\" | \"net_30\" | \"net_60\"}); its next portal orders are placed on them: on an invoice term they can be approved and shipped before payment, and are due that many days after the order", true, vec![slug_param(), id_param("id")], None, vec![("200", ok("The customer", Some("CustomerDetail"))), ("400", error("Unknown terms")), ("403", error("Only the shop's owners may set payment terms")), ("409", error("Not a business customer"))]) }),
         ),
         (
             "/shops/{slug}/variants/{id}/terms",

@@ -59,6 +59,10 @@ pub fn router() -> Router<AppState> {
             "/shops/{slug}/customers/{id}/price-list",
             put(assign_price_list),
         )
+        .route(
+            "/shops/{slug}/customers/{id}/payment-terms",
+            put(set_payment_terms),
+        )
         .route("/shops/{slug}/cart", get(cart))
         .route("/shops/{slug}/cart/items", post(add_to_cart))
         .route("/shops/{slug}/cart/items/{sku}", put(set_cart_quantity))
@@ -675,6 +679,25 @@ async fn assign_price_list(
         state
             .customers
             .assign_price_list(&session, &slug, id, &body.name)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct TermsBody {
+    payment_terms: String,
+}
+
+async fn set_payment_terms(
+    State(state): State<AppState>,
+    Caller(session): Caller,
+    Path((slug, id)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<TermsBody>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(
+        state
+            .customers
+            .set_payment_terms(&session, &slug, id, &body.payment_terms)
             .await?,
     ))
 }

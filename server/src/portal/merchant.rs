@@ -15,6 +15,7 @@ use app::customers::model::{
 };
 use app::customers::rules::{AccountType, Verification, VerificationDecision};
 use app::error::AppError;
+use app::orders::lifecycle::PaymentTerms;
 use app::products::rules::parse_count;
 use app::quotes::model::{QuoteAnswerInput, QuoteDetail, QuoteRow};
 use app::services::{CustomerService, PortalVariant, VariantTermsDto, VariantTermsInput};
@@ -167,21 +168,28 @@ impl CustomerService for CustomerAdmin {
         let customer = customer_row(row);
         let company = match customer.company_id {
             None => None,
-            Some(company_id) => sqlx::query_as::<_, (String, String, String, String, String)>(
-                "SELECT name, tax_id, billing_address, verification, rejection_reason FROM companies WHERE id = $1",
+            Some(company_id) => sqlx::query_as::<_, (String, String, String, String, String, String)>(
+                "SELECT name, tax_id, billing_address, verification, rejection_reason, payment_terms FROM companies WHERE id = $1",
             )
             .bind(company_id)
             .fetch_optional(&shop.db.pool)
             .await
             .map_err(internal)?
-            .map(|(name, tax_id, address, verification, reason)| CompanyDto {
-                id: company_id,
-                name,
-                tax_id,
-                billing_address: address_from_json(&address),
-                verification: Verification::parse(&verification).unwrap_or(Verification::Pending),
-                rejection_reason: reason,
-            }),
+            .map(|(name, tax_id, address, verification, reason, terms)| {
+                Ok::<_, AppError>(CompanyDto {
+                    id: company_id,
+                    name,
+                    tax_id,
+                    billing_address: address_from_json(&address),
+                    verification: Verification::parse(&verification)
+                        .unwrap_or(Verification::Pending),
+                    rejection_reason: reason,
+                    payment_terms: Some(
+                        PaymentTerms::parse(&terms, "payment_terms").map_err(internal)?,
+                    ),
+                })
+            })
+            .transpose()?,
         };
         let orders = sqlx::query_as::<_, OrderRowTuple>(sqlx::AssertSqlSafe(format!(
             "SELECT {ORDER_ROW_COLUMNS} FROM orders WHERE customer_id = $1 OR placed_by_customer_id = $1 ORDER BY placed_at DESC, id DESC LIMIT 50"
@@ -191,8 +199,8 @@ impl CustomerService for CustomerAdmin {
         .await
         .map_err(internal)?
         .into_iter()
-        .map(order_row)
-        .collect();
+        .map(|row| order_row(row, crate::db::now_ms()))
+        .collect::<Result<_, _>>()?;
         let quotes = match customer.company_id {
             Some(company_id) => quotes::list(&shop.db, QuoteScope::Company(company_id), "").await?,
             None => Vec::new(),
@@ -452,6 +460,39 @@ impl CustomerService for CustomerAdmin {
         };
         sqlx::query("UPDATE companies SET price_list_id = $1 WHERE id = $2")
             .bind(list_id)
+            .bind(company_id)
+            .execute(&shop.db.pool)
+            .await
+            .map_err(internal)?;
+        self.customer(session, slug, id).await
+    }
+
+    async fn set_payment_terms(
+        &self,
+        session: &Session,
+        slug: &str,
+        id: i64,
+        terms: &str,
+    ) -> Result<CustomerDetail, AppError> {
+        let shop = self.access.open(session, slug).await?;
+        if shop.role != app::shops::rules::Role::Owner {
+            return Err(AppError::Forbidden(
+                "Only the shop's owners may set payment terms".into(),
+            ));
+        }
+        let terms = PaymentTerms::parse(terms, "payment_terms")?;
+        let company_id =
+            sqlx::query_scalar::<_, Option<i64>>("SELECT company_id FROM customers WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&shop.db.pool)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| AppError::NotFound("Customer not found".into()))?
+                .ok_or_else(|| {
+                    AppError::Conflict("Payment terms are for business customers".into())
+                })?;
+        sqlx::query("UPDATE companies SET payment_terms = $1 WHERE id = $2")
+            .bind(terms.as_str())
             .bind(company_id)
             .execute(&shop.db.pool)
             .await

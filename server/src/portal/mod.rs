@@ -113,6 +113,8 @@ impl CustomerRecord {
             billing_address: address_from_json(self.billing_address.as_deref().unwrap_or("")),
             verification: self.standing().verification,
             rejection_reason: self.rejection_reason.clone().unwrap_or_default(),
+            // Not read for the portal: its orders carry the terms they were placed on.
+            payment_terms: None,
         })
     }
 
@@ -609,7 +611,10 @@ impl PortalService for Portal {
         .map_err(internal)?;
         Ok(OrderPage {
             currency: shop.shop.currency.clone(),
-            orders: rows.into_iter().map(order_row).collect(),
+            orders: rows
+                .into_iter()
+                .map(|row| order_row(row, crate::db::now_ms()))
+                .collect::<Result<_, _>>()?,
             next_cursor: None,
         })
     }

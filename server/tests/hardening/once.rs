@@ -357,3 +357,25 @@ async fn a_key_older_than_a_day_is_forgotten() {
         assert_eq!(app.shop_count(&slug, "orders").await, 2, "{engine:?}");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_offers_the_key_on_the_posts_of_a_caller() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let document = app.api(Method::GET, "/openapi.json", None, None).await.json;
+    let takes_key = |path: &str| {
+        document["paths"][path]["post"]["parameters"]
+            .as_array()
+            .is_some_and(|parameters| parameters.iter().any(|p| p["name"] == "Idempotency-Key"))
+    };
+    assert!(takes_key("/shops/{slug}/orders"));
+    assert!(takes_key("/shops/{slug}/bulk-orders"));
+    assert!(takes_key("/shops/{slug}/checkout"));
+    assert!(
+        !takes_key("/auth/login"),
+        "log-in has no caller to keep a key for"
+    );
+    assert_eq!(
+        document["paths"]["/shops/{slug}/orders"]["post"]["responses"]["422"]["description"],
+        "The Idempotency-Key was used before for a different request"
+    );
+}

@@ -328,6 +328,12 @@ fn routes() -> Vec<Route> {
         ),
         route(
             Method::PUT,
+            "/api/v1/shops/{slug}/customers/{id}/payment-terms",
+            Owner,
+            Some(json!({ "payment_terms": "net_30" })),
+        ),
+        route(
+            Method::PUT,
             "/api/v1/shops/{slug}/price-lists/{name}",
             Member,
             Some(json!({ "lines": "RW-1, 1.00" })),
@@ -835,6 +841,11 @@ fn server_functions() -> Vec<(&'static str, Access, Args)> {
             "save_customer_price_list",
             Member,
             &[("slug", SLUG), ("id", "1"), ("name", "")],
+        ),
+        (
+            "set_customer_payment_terms",
+            Owner,
+            &[("slug", SLUG), ("id", "1"), ("payment_terms", "net_30")],
         ),
         ("list_quotes", Member, &[("slug", SLUG)]),
         ("get_quote", Member, &[("slug", SLUG), ("id", "1")]),
