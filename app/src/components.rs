@@ -137,6 +137,54 @@ where
     }
 }
 
+/// A destructive action behind a confirmation (issue 15, part 4). Without Wasm it is a link to
+/// the action's confirmation page (`href`), which shows the same form on its own; once
+/// hydrated the link opens that form in a modal dialog instead. Either way nothing happens
+/// until the form inside is sent.
+#[component]
+pub fn ConfirmStep(
+    /// The confirmation page.
+    #[prop(into)]
+    href: String,
+    /// The link's text ("Cancel order…").
+    #[prop(into)]
+    label: String,
+    /// The dialog's heading.
+    #[prop(into)]
+    title: String,
+    #[prop(optional, into)] class: String,
+    children: Children,
+) -> impl IntoView {
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let open = move |event: leptos::ev::MouseEvent| {
+        if let Some(dialog) = dialog.get() {
+            event.prevent_default();
+            let _ = dialog.show_modal();
+        }
+    };
+    let close = move |_| {
+        if let Some(dialog) = dialog.get() {
+            dialog.close();
+        }
+    };
+    let dialog_label = title.clone();
+    let link_class = if class.is_empty() {
+        SECONDARY_BUTTON_CLASS.to_string()
+    } else {
+        class
+    };
+    view! {
+        <a href=href class=format!("{link_class} inline-block") on:click=open>{label}</a>
+        <dialog node_ref=dialog aria-label=dialog_label class="cw-dialog">
+            <div class="flex items-start justify-between gap-4">
+                <h2 class="text-lg font-semibold">{title}</h2>
+                <button type="button" class="text-sm text-slate-600 underline" on:click=close>"Close"</button>
+            </div>
+            <div class="mt-3">{children()}</div>
+        </dialog>
+    }
+}
+
 /// Form controls and buttons: short component classes defined in `style/tailwind.css`, so the
 /// same list of utilities is not repeated on every element of every page.
 pub const INPUT_CLASS: &str = "cw-input";
@@ -250,6 +298,7 @@ mod tests {
                 unit_price_minor: 1_999,
                 quantity: 3,
                 shipped_quantity: 1,
+                returned_quantity: 1,
                 line_total_minor: 5_997,
             }],
             totals: OrderTotals {

@@ -81,9 +81,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=shops::pages::OverviewPage/>
                     <Route path=path!("provisioning") view=shops::pages::ProvisioningPage/>
                     <Route path=path!("settings") view=shops::pages::SettingsPage/>
+                    <Route path=path!("settings/suspend") view=shops::pages::SuspendPage/>
                     <Route path=path!("orders") view=orders::pages::OrdersPage/>
                     <Route path=path!("orders/new") view=orders::pages::NewOrderPage/>
                     <Route path=path!("orders/:id") view=orders::pages::OrderPage/>
+                    <Route path=path!("orders/:id/:step") view=orders::pages::OrderStepPage/>
                     <Route path=path!("products") view=products::pages::ProductsPage/>
                     <Route path=path!("products/new") view=products::pages::NewProductPage/>
                     <Route path=path!("products/import") view=products::pages::ImportPage/>
@@ -104,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("quotes") view=portal::pages::PortalQuotesPage/>
                     <Route path=path!("quotes/new") view=portal::pages::PortalNewQuotePage/>
                     <Route path=path!("quotes/:id") view=portal::pages::PortalQuotePage/>
+                    <Route path=path!("quotes/:id/accept") view=portal::pages::PortalAcceptQuotePage/>
                     <Route path=path!("bulk") view=portal::pages::PortalBulkPage/>
                     <Route path=path!("company") view=portal::pages::PortalCompanyPage/>
                     <Route path=path!("cart") view=portal::pages::PortalCartPage/>

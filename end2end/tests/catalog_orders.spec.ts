@@ -265,3 +265,49 @@ test("a double-clicked Place order gives one order", async ({ page }) => {
   await expectPath(page, `/shops/${shop.slug}/orders/new`);
   await expect(page.getByLabel("Items (one per line: SKU, quantity)", { exact: true })).toHaveValue("");
 });
+
+test("cancel and refund ask first, with a reason, and work without Wasm too", async ({ page, browser }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("CUP");
+  await createProductViaApi(page, shop, { title: `Cup ${rand()}`, variants: [{ sku, price: "10.00", on_hand: "20" }] });
+
+  // Cancel: a link that opens a dialog; nothing happens until its form is sent with a reason.
+  const first = await placeOrder(page, shop, { email: `buyer-${rand()}@example.test`, lines: `${sku}, 2` });
+  await page.getByRole("link", { name: "Cancel order…" }).click();
+  const cancel = page.getByRole("dialog", { name: `Cancel order #${first.number}` });
+  await expect(cancel).toBeVisible();
+  await cancel.getByRole("button", { name: `Cancel order #${first.number}` }).click();
+  await expect(orderStatus(page), "no reason chosen: the browser keeps the form").toHaveText("Pending");
+  await cancel.getByLabel("Reason").selectOption("duplicate");
+  await cancel.getByRole("button", { name: `Cancel order #${first.number}` }).click();
+  await expect(orderStatus(page)).toHaveText("Cancelled");
+  await expect(page.getByRole("list", { name: "Order timeline" })).toContainText("Cancelled (Duplicate order)");
+
+  // Refund: the amount is typed, not pre-filled; a decimal comma is understood.
+  const second = await placeOrder(page, shop, { email: `buyer-${rand()}@example.test`, lines: `${sku}, 3` });
+  await page.getByRole("button", { name: "Mark as paid", exact: true }).click();
+  await expect(page.getByTestId("payment-status")).toHaveText("Paid");
+  await page.getByRole("link", { name: "Refund…" }).click();
+  const refund = page.getByRole("dialog", { name: `Refund on order #${second.number}` });
+  await expect(refund.getByLabel(/^Amount to refund/)).toHaveValue("");
+  await refund.getByLabel(/^Amount to refund/).fill("7,50");
+  await expect(refund.getByTestId("stored-amount")).toHaveText("= EUR 7.50");
+  await refund.getByLabel("Reason").selectOption("goodwill");
+  await refund.getByRole("button", { name: "Refund", exact: true }).click();
+  await expect(page.getByTestId("payment-status")).toHaveText("Partially refunded");
+
+  // Without Wasm the link is a page of its own, and the action comes back to the order.
+  const plain = await browser.newContext({ baseURL: test.info().project.use.baseURL, javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const noWasm = await plain.newPage();
+  const third = await placeOrder(page, shop, { email: `buyer-${rand()}@example.test`, lines: `${sku}, 1` });
+  await noWasm.goto(`/shops/${shop.slug}/orders/${third.id}`);
+  await noWasm.getByRole("link", { name: "Cancel order…" }).click();
+  await expect.poll(() => pathname(noWasm)).toBe(`/shops/${shop.slug}/orders/${third.id}/cancel`);
+  await noWasm.getByLabel("Reason").selectOption("customer");
+  await noWasm.getByLabel("Write them off (lost or damaged)").check();
+  await noWasm.getByRole("button", { name: `Cancel order #${third.number}` }).click();
+  await expect.poll(() => pathname(noWasm)).toBe(`/shops/${shop.slug}/orders/${third.id}`);
+  await expect(orderStatus(noWasm)).toHaveText("Cancelled");
+  await expect(noWasm.getByRole("list", { name: "Order timeline" })).toContainText("written off");
+  await plain.close();
+});

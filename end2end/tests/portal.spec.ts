@@ -121,7 +121,11 @@ test("a business signs up, is verified, and an accepted quote becomes an order",
   await expect(buyer.getByTestId("quote-status")).toHaveText("Quoted");
   await expect(buyer.getByTestId("quoted-price")).toHaveText(/0\.85/);
   await expect(buyer.getByTestId("quote-total")).toHaveText(/850\.00/);
-  await buyer.getByRole("button", { name: "Accept and order" }).click();
+  // Accepting places an order: the dialog names the total before the buyer confirms.
+  await buyer.getByRole("link", { name: "Accept and order…" }).click();
+  const confirm = buyer.getByRole("dialog", { name: /^Order at the prices of Q-/ });
+  await expect(confirm.getByTestId("accept-total")).toHaveText(/850\.00/);
+  await confirm.getByRole("button", { name: /^Confirm the order of .*850\.00/ }).click();
   await expect(buyer.getByTestId("quote-status")).toHaveText("Accepted");
   const placed = buyer.getByRole("status").filter({ hasText: /order #\d+ was placed/ });
   await expect(placed).toBeVisible();

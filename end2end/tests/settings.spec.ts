@@ -52,7 +52,11 @@ async function settingsFlow(page: Page) {
   const pending = page.getByRole("list", { name: "Pending invitations" });
   await expect(pending.getByText(invitee)).toBeVisible();
 
-  await page.getByRole("button", { name: "Suspend shop" }).click();
+  // Suspending asks first, naming what stops working.
+  await page.getByRole("link", { name: "Suspend shop…" }).click();
+  const confirm = page.getByRole("dialog", { name: /^Suspend / });
+  await expect(confirm).toContainText("customers cannot log in, order, check out");
+  await confirm.getByRole("button", { name: /^Suspend / }).click();
   await expect(page.getByText("The shop is suspended: its storefront is offline.")).toBeVisible();
   await expect(page.getByText("suspended", { exact: true })).toBeVisible();
   await page.getByRole("button", { name: "Reactivate shop" }).click();

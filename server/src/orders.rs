@@ -29,6 +29,9 @@ use std::collections::HashMap;
 #[derive(Clone)]
 pub struct Orders {
     pub access: ShopAccess,
+    /// For the mail a refund may send the customer.
+    pub mailer: crate::mail::Mailer,
+    pub platform: Database,
 }
 
 pub const CHANNELS: [&str; 4] = ["dashboard", "portal", "api", "marketplace"];
@@ -554,15 +557,15 @@ impl Orders {
         else {
             return Ok(None);
         };
-        let lines = sqlx::query_as::<_, (i64, Option<i64>, String, String, i64, i64, i64)>(
-            "SELECT id, variant_id, sku, title, unit_price_minor, quantity, shipped_quantity FROM order_lines WHERE order_id = $1 ORDER BY id",
+        let lines = sqlx::query_as::<_, (i64, Option<i64>, String, String, i64, i64, i64, i64)>(
+            "SELECT id, variant_id, sku, title, unit_price_minor, quantity, shipped_quantity, returned_quantity FROM order_lines WHERE order_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&mut *connection)
         .await
         .map_err(internal)?
         .into_iter()
-        .map(|(id, variant_id, sku, title, unit_price_minor, quantity, shipped_quantity)| OrderLineDto {
+        .map(|(id, variant_id, sku, title, unit_price_minor, quantity, shipped_quantity, returned_quantity)| OrderLineDto {
             id,
             variant_id,
             sku,
@@ -570,6 +573,7 @@ impl Orders {
             unit_price_minor,
             quantity,
             shipped_quantity,
+            returned_quantity,
             line_total_minor: unit_price_minor.saturating_mul(quantity),
         })
         .collect();
@@ -680,7 +684,18 @@ impl Orders {
     }
 
     /// Applies one transition in its own transaction; returns the order id.
-    pub async fn apply(shop: &OpenShop, id: i64, input: &TransitionInput) -> Result<i64, AppError> {
+    pub async fn apply(
+        &self,
+        shop: &OpenShop,
+        id: i64,
+        input: &TransitionInput,
+    ) -> Result<i64, AppError> {
+        let mail = crate::mail::shop_outbox::ShopMail {
+            mailer: self.mailer.clone(),
+            platform: self.platform.clone(),
+            shop_id: shop.shop.id,
+            shop_db: shop.db.clone(),
+        };
         let action_name = parse_action_name(&input.action)?;
         let currency = shop.shop.currency.as_str();
         let mut tx = shop.db.begin_write().await.map_err(internal)?;
@@ -695,6 +710,7 @@ impl Orders {
         let now = now_ms();
         let mut paid = order.paid_minor;
         let mut refunded = order.refunded_minor;
+        let mut notified = false;
         let (to, event_kind, message) = match action_name {
             "mark_paid" => {
                 // Refused first if the order takes no payment now.
@@ -759,15 +775,29 @@ impl Orders {
             ),
             "cancel" => {
                 let to = from.apply(OrderAction::Cancel)?;
+                let reason = reason_label(&input.reason, &CANCEL_REASONS)?;
                 release_reservations(&mut tx, id).await?;
-                let reason = input.note.trim();
+                let restocked = input.restock.unwrap_or(true);
+                if !restocked {
+                    write_off_open_items(&mut tx, shop, &order).await?;
+                }
+                let why = [reason.unwrap_or_default(), input.note.trim()]
+                    .into_iter()
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(": ");
+                let stock = if restocked {
+                    "reserved stock released"
+                } else {
+                    "the reserved items were written off (not back in stock)"
+                };
                 (
                     to,
                     "cancelled",
-                    if reason.is_empty() {
-                        "Cancelled; reserved stock released".to_string()
+                    if why.is_empty() {
+                        format!("Cancelled; {stock}")
                     } else {
-                        format!("Cancelled ({reason}); reserved stock released")
+                        format!("Cancelled ({why}); {stock}")
                     },
                 )
             }
@@ -783,29 +813,51 @@ impl Orders {
                 if from.holds_reservation() && !to.holds_reservation() {
                     release_reservations(&mut tx, id).await?;
                 }
-                let reason = input.note.trim();
+                let reason = [
+                    reason_label(&input.reason, &REFUND_REASONS)?.unwrap_or_default(),
+                    input.note.trim(),
+                ]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(": ");
+                let reason = reason.as_str();
+                let returned = match &input.returns {
+                    Some(returns) => return_to_stock(&mut tx, shop, &order, returns).await?,
+                    None => 0,
+                };
                 sqlx::query("INSERT INTO payments (order_id, kind, amount_minor, method, note, actor, created_at) VALUES ($1, 'refund', $2, 'manual', $3, $4, $5)")
                     .bind(id).bind(amount).bind(reason).bind(&shop.actor).bind(now)
                     .execute(&mut *tx).await.map_err(internal)?;
                 refunded += amount;
+                if input.notify {
+                    let link = mail.mailer.link(&format!("/s/{}/account", shop.shop.slug));
+                    let notice = crate::mail::templates::refund_notice(
+                        &order.customer_email,
+                        &shop.shop.name,
+                        order.number,
+                        &app::money::amount_text(amount, currency),
+                        &link,
+                    );
+                    mail.enqueue(&mut tx, &notice).await.map_err(internal)?;
+                    notified = true;
+                }
                 let scope = if fully_refunded {
                     "Full refund"
                 } else {
                     "Partial refund"
                 };
-                (
-                    to,
-                    "refunded",
-                    format!(
-                        "{scope} of {}{}",
-                        format_money(amount, currency),
-                        if reason.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({reason})")
-                        }
-                    ),
-                )
+                let mut message = format!("{scope} of {}", format_money(amount, currency));
+                if !reason.is_empty() {
+                    message.push_str(&format!(" ({reason})"));
+                }
+                if returned > 0 {
+                    message.push_str(&format!("; {returned} returned items back in stock"));
+                }
+                if notified {
+                    message.push_str("; the customer was told by e-mail");
+                }
+                (to, "refunded", message)
             }
             "ship" => {
                 // The lifecycle check comes first so an unapproved order gets the lifecycle error.
@@ -869,8 +921,141 @@ impl Orders {
         };
         add_event(&mut tx, id, event_kind, &message, &shop.actor).await?;
         tx.commit().await.map_err(internal)?;
+        if notified {
+            mail.hand_over_or_log().await;
+        }
         Ok(id)
     }
+}
+
+/// A cancelled order's reserved items that will not be sold (lost, damaged): they leave the
+/// stock on hand, each with an adjustment in the variant's history.
+async fn write_off_open_items(
+    tx: &mut Transaction<'static, Any>,
+    shop: &OpenShop,
+    order: &OrderRecord,
+) -> Result<(), AppError> {
+    let lines = sqlx::query_as::<_, (Option<i64>, i64, i64)>(
+        "SELECT variant_id, quantity, shipped_quantity FROM order_lines WHERE order_id = $1",
+    )
+    .bind(order.id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(internal)?;
+    for (variant_id, quantity, shipped) in lines {
+        let (Some(variant_id), open) = (variant_id, quantity - shipped) else {
+            continue;
+        };
+        if open <= 0 {
+            continue;
+        }
+        let after = sqlx::query_scalar::<_, i64>(
+            "UPDATE variants SET on_hand = CASE WHEN on_hand >= $1 THEN on_hand - $1 ELSE 0 END, updated_at = $2 WHERE id = $3 RETURNING on_hand",
+        )
+        .bind(open)
+        .bind(now_ms())
+        .bind(variant_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal)?;
+        if let Some(after) = after {
+            record_adjustment(
+                &mut **tx,
+                variant_id,
+                -open,
+                after,
+                &format!("Written off: order #{} cancelled", order.number),
+                &shop.actor,
+            )
+            .await
+            .map_err(internal)?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts returned units of shipped lines back in stock; returns how many. A line returns at
+/// most what shipped and was not returned before; every problem names its line.
+async fn return_to_stock(
+    tx: &mut Transaction<'static, Any>,
+    shop: &OpenShop,
+    order: &OrderRecord,
+    returns: &[ShipLine],
+) -> Result<i64, AppError> {
+    let mut total = 0;
+    for (index, line) in returns.iter().enumerate() {
+        let field = format!("returns[{}].quantity", index + 1);
+        let quantity = if line.quantity.trim().is_empty() {
+            0
+        } else {
+            line.quantity
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|quantity| *quantity >= 0)
+                .ok_or_else(|| AppError::invalid(&field, "must be a whole number, 0 or more"))?
+        };
+        if quantity == 0 {
+            continue;
+        }
+        let Some((sku, variant_id, shipped, returned)) =
+            sqlx::query_as::<_, (String, Option<i64>, i64, i64)>(
+                "SELECT sku, variant_id, shipped_quantity, returned_quantity FROM order_lines WHERE id = $1 AND order_id = $2",
+            )
+            .bind(line.line_id)
+            .bind(order.id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?
+        else {
+            return Err(AppError::invalid(
+                &format!("returns[{}].line_id", index + 1),
+                "is not a line of this order",
+            ));
+        };
+        if quantity > shipped - returned {
+            return Err(AppError::invalid(
+                &field,
+                format!(
+                    "{sku}: at most {} can come back ({shipped} shipped, {returned} returned before)",
+                    shipped - returned
+                ),
+            ));
+        }
+        sqlx::query(
+            "UPDATE order_lines SET returned_quantity = returned_quantity + $1 WHERE id = $2",
+        )
+        .bind(quantity)
+        .bind(line.line_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal)?;
+        if let Some(variant_id) = variant_id {
+            let after = sqlx::query_scalar::<_, i64>(
+                "UPDATE variants SET on_hand = on_hand + $1, updated_at = $2 WHERE id = $3 RETURNING on_hand",
+            )
+            .bind(quantity)
+            .bind(now_ms())
+            .bind(variant_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal)?;
+            if let Some(after) = after {
+                record_adjustment(
+                    &mut **tx,
+                    variant_id,
+                    quantity,
+                    after,
+                    &format!("Returned on order #{} (refund)", order.number),
+                    &shop.actor,
+                )
+                .await
+                .map_err(internal)?;
+            }
+        }
+        total += quantity;
+    }
+    Ok(total)
 }
 
 async fn release_reservations(
@@ -1228,7 +1413,7 @@ impl OrderService for Orders {
         input: TransitionInput,
     ) -> Result<OrderDetail, AppError> {
         let shop = self.access.open(session, slug).await?;
-        Orders::apply(&shop, id, &input).await?;
+        self.apply(&shop, id, &input).await?;
         Orders::detail(&shop.db, id).await
     }
 
@@ -1274,7 +1459,7 @@ impl OrderService for Orders {
                 expected_version: version,
                 ..TransitionInput::default()
             };
-            outcomes.push(match Orders::apply(&shop, id, &input).await {
+            outcomes.push(match self.apply(&shop, id, &input).await {
                 Ok(_) => BulkOutcome {
                     number,
                     ok: true,
@@ -1329,7 +1514,7 @@ impl OrderService for Orders {
                 tracking_url: line.tracking_url,
                 ..TransitionInput::default()
             };
-            outcomes.push(match Orders::apply(&shop, id, &input).await {
+            outcomes.push(match self.apply(&shop, id, &input).await {
                 Ok(_) => BulkOutcome {
                     number,
                     ok: true,

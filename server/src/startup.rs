@@ -249,6 +249,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     });
     let orders = Arc::new(crate::orders::Orders {
         access: access.clone(),
+        mailer: mailer.clone(),
+        platform: platform.clone(),
     });
     let customers = Arc::new(crate::portal::merchant::CustomerAdmin {
         access,

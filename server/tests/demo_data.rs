@@ -66,6 +66,63 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
                 .expect("stock check");
         assert_eq!(oversold, 0, "{engine:?}");
 
+        // Every combination the product knows appears: each payment status (but "authorized",
+        // which card payments bring), each fulfilment status, each state, invoices shipped
+        // before payment and invoices overdue.
+        let distinct = |column: &'static str| {
+            let db = db.clone();
+            async move {
+                let mut values: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT DISTINCT {column} FROM orders"
+                )))
+                .fetch_all(&db.pool)
+                .await
+                .expect("distinct values");
+                values.sort();
+                values
+            }
+        };
+        assert_eq!(
+            distinct("payment_status").await,
+            [
+                "paid",
+                "partially_paid",
+                "partially_refunded",
+                "pending",
+                "refunded",
+                "voided"
+            ],
+            "{engine:?}"
+        );
+        assert_eq!(
+            distinct("fulfilment_status").await,
+            [
+                "delivered",
+                "fulfilled",
+                "partially_fulfilled",
+                "unfulfilled"
+            ],
+            "{engine:?}"
+        );
+        assert_eq!(
+            distinct("state").await,
+            ["cancelled", "closed", "open"],
+            "{engine:?}"
+        );
+        let (shipped_unpaid, overdue): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(SUM(CASE WHEN fulfilment_status IN ('fulfilled', 'delivered') AND payment_status = 'pending' THEN 1 ELSE 0 END) AS BIGINT), \
+                    CAST(SUM(CASE WHEN payment_due_at < $1 AND payment_status IN ('pending', 'partially_paid') THEN 1 ELSE 0 END) AS BIGINT) FROM orders",
+        )
+        .bind(server::db::now_ms())
+        .fetch_one(&db.pool)
+        .await
+        .expect("invoices");
+        assert!(
+            shipped_unpaid > 0,
+            "{engine:?}: invoices shipped before payment"
+        );
+        assert!(overdue > 0, "{engine:?}: overdue invoices");
+
         // The next order placed by the service continues the numbering.
         let sku: String = sqlx::query_scalar(
             "SELECT sku FROM variants WHERE on_hand - reserved > 0 ORDER BY id LIMIT 1",

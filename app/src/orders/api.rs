@@ -93,7 +93,10 @@ pub async fn create_order(
 }
 
 /// One lifecycle step from the order page. `quantities` maps order line ids to the number of
-/// items to ship (partial shipment); absent means everything left.
+/// items to ship (partial shipment); absent means everything left. A cancellation names a
+/// `reason` and whether to `restock` (`yes`, or `no` to write the items off); a refund may name
+/// `returns` (order line id → units back in stock) and `notify` the customer. `next` sends the
+/// browser on after success (the confirmation pages go back to the order).
 #[server(prefix = "/sfn", endpoint = "transition_order")]
 #[allow(clippy::too_many_arguments)]
 pub async fn transition_order(
@@ -107,27 +110,47 @@ pub async fn transition_order(
     #[server(default)] tracking_number: String,
     #[server(default)] tracking_url: String,
     #[server(default)] quantities: Option<HashMap<String, String>>,
+    #[server(default)] reason: String,
+    #[server(default)] restock: String,
+    #[server(default)] returns: Option<HashMap<String, String>>,
+    #[server(default)] notify: String,
+    #[server(default)] next: String,
     #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
     let _ = form_token; // read by the idempotency layer (`crate::once`)
     use super::model::{ShipLine, TransitionInput};
     use crate::services::*;
+    fn line_quantities(
+        field: &str,
+        quantities: Option<HashMap<String, String>>,
+    ) -> Result<Option<Vec<ShipLine>>, AppError> {
+        quantities
+            .map(|quantities| {
+                quantities
+                    .into_iter()
+                    .map(|(line_id, quantity)| {
+                        line_id
+                            .parse::<i64>()
+                            .map(|line_id| ShipLine { line_id, quantity })
+                            .map_err(|_| AppError::invalid(field, "unknown line"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+    }
     respond(
         async {
             let session = current_session()?;
-            let lines = match quantities {
-                Some(quantities) => Some(
-                    quantities
-                        .into_iter()
-                        .map(|(line_id, quantity)| {
-                            line_id
-                                .parse::<i64>()
-                                .map(|line_id| ShipLine { line_id, quantity })
-                                .map_err(|_| AppError::invalid("quantities", "unknown line"))
-                        })
-                        .collect::<Result<Vec<_>, _>>()?,
-                ),
-                None => None,
+            let restock = match restock.trim() {
+                "" => None,
+                "yes" | "true" => Some(true),
+                "no" | "false" => Some(false),
+                other => {
+                    return Err(AppError::invalid(
+                        "restock",
+                        format!("\"{other}\" is not yes or no"),
+                    ))
+                }
             };
             let input = TransitionInput {
                 action,
@@ -137,13 +160,20 @@ pub async fn transition_order(
                 carrier,
                 tracking_number,
                 tracking_url,
-                lines,
+                lines: line_quantities("quantities", quantities)?,
+                reason,
+                restock,
+                returns: line_quantities("returns", returns)?,
+                notify: matches!(notify.trim(), "yes" | "true" | "on"),
             };
             services()?
                 .orders
                 .transition(&session, &slug, id, input)
-                .await
-                .map(|_| ())
+                .await?;
+            if !next.is_empty() {
+                redirect(&next)?;
+            }
+            Ok(())
         }
         .await,
     )

@@ -118,6 +118,9 @@ pub struct OrderLineDto {
     pub unit_price_minor: i64,
     pub quantity: i64,
     pub shipped_quantity: i64,
+    /// Units that came back with a refund and went back in stock.
+    #[serde(default)]
+    pub returned_quantity: i64,
     pub line_total_minor: i64,
 }
 
@@ -261,6 +264,19 @@ pub struct TransitionInput {
     /// Items to ship; everything left when absent.
     #[serde(default)]
     pub lines: Option<Vec<ShipLine>>,
+    /// Cancel or refund: a reason code (`CANCEL_REASONS`, `REFUND_REASONS`); `note` adds detail.
+    #[serde(default)]
+    pub reason: String,
+    /// Cancel: put the reserved items back in stock (default), or write them off (`false`:
+    /// lost or damaged).
+    #[serde(default)]
+    pub restock: Option<bool>,
+    /// Refund: units of shipped lines that came back, put back in stock.
+    #[serde(default)]
+    pub returns: Option<Vec<ShipLine>>,
+    /// Refund: mail the customer that money is on its way back.
+    #[serde(default)]
+    pub notify: bool,
 }
 
 /// What happened to one order of a bulk action.

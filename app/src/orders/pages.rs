@@ -5,9 +5,9 @@
 use super::api::*;
 use super::lifecycle::{FulfilmentStatus, PaymentStatus, PaymentTerms};
 use super::model::{BulkOutcome, OrderDetail, OrderQuery, OrderRow};
-use super::rules::OrderStatus;
-use crate::components::MoneyInput;
+use super::rules::{OrderStatus, CANCEL_REASONS, REFUND_REASONS};
 use crate::components::{page_resource, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::components::{ConfirmStep, MoneyInput};
 use crate::dates::format_date_time;
 use crate::error::AppError;
 use crate::html::HtmlBuf;
@@ -406,6 +406,161 @@ pub fn OrderPage() -> impl IntoView {
     }
 }
 
+/// `/shops/<slug>/orders/<id>/cancel` and `…/refund`: the confirmation of a destructive action
+/// as a page of its own, for browsers without Wasm (with it, the order page opens the same form
+/// in a dialog). After the action it goes back to the order.
+#[component]
+pub fn OrderStepPage() -> impl IntoView {
+    let slug = use_slug();
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let step = Memo::new(move |_| params.read().get("step").unwrap_or_default());
+    let transition = ServerAction::<TransitionOrder>::new();
+    let order = page_resource(
+        move || (slug.get(), id.get(), transition.version().get()),
+        |(slug, id, _)| get_order(slug, id),
+    );
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let order = match order.await {
+                    Ok(order) => order,
+                    Err(error) => return child_error(error),
+                };
+                let slug = slug.get_untracked();
+                let back = format!("/shops/{slug}/orders/{}", order.id);
+                let step = step.get_untracked();
+                let allowed = |action: &str| order.actions.iter().any(|allowed| allowed == action);
+                let (title, form) = match step.as_str() {
+                    "cancel" => (
+                        format!("Cancel order #{}", order.number),
+                        allowed("cancel").then(|| view! { <CancelForm order=order.clone() slug=slug.clone() transition next=Some(back.clone())/> }.into_any()),
+                    ),
+                    "refund" => (
+                        format!("Refund on order #{}", order.number),
+                        (allowed("refund") && order.paid_minor > order.refunded_minor).then(|| view! { <RefundForm order=order.clone() slug=slug.clone() transition next=Some(back.clone())/> }.into_any()),
+                    ),
+                    _ => return child_error(AppError::not_found()),
+                };
+                view! {
+                    <a href=back.clone() class="text-sm text-indigo-700 underline">{format!("← Order #{}", order.number)}</a>
+                    <h2 class="mt-2 text-lg font-semibold">{title}</h2>
+                    <div class=format!("mt-4 max-w-xl {CARD}")>
+                        {form.unwrap_or_else(|| view! {
+                            <p role="status" class="text-sm text-slate-700">{format!("Order #{} is {} now: this cannot be done any more.", order.number, order.status.label().to_lowercase())}</p>
+                        }.into_any())}
+                    </div>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
+/// A choice of reasons as a required select (the first option asks to choose).
+fn reason_select(
+    id: &'static str,
+    reasons: &'static [(&'static str, &'static str)],
+) -> impl IntoView {
+    view! {
+        <label for=id class=LABEL_CLASS>"Reason"</label>
+        <select id=id name="reason" required=true class=INPUT_CLASS>
+            <option value="">"Choose a reason"</option>
+            {reasons.iter().map(|(code, label)| view! { <option value=*code>{*label}</option> }).collect_view()}
+        </select>
+    }
+}
+
+/// Cancelling: a reason, details, and what happens to the reserved items.
+#[component]
+fn CancelForm(
+    order: OrderDetail,
+    slug: String,
+    transition: ServerAction<TransitionOrder>,
+    next: Option<String>,
+) -> impl IntoView {
+    let items: i64 = order
+        .lines
+        .iter()
+        .map(|line| line.quantity - line.shipped_quantity)
+        .sum();
+    view! {
+        <OnceForm action=transition attr:class="space-y-3" attr:aria-label="Cancel order">
+            {hidden_fields(slug, order.id, order.version, "cancel")}
+            {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
+            <div>{reason_select("cancel-reason", &CANCEL_REASONS)}</div>
+            <div>
+                <label for="cancel-note" class=LABEL_CLASS>"Details (optional)"</label>
+                <input id="cancel-note" name="note" type="text" class=INPUT_CLASS/>
+            </div>
+            <fieldset class="space-y-1 text-sm">
+                <legend class="font-medium">{format!("The {items} reserved items")}</legend>
+                <label class="flex items-center gap-2"><input type="radio" name="restock" value="yes" checked=true/>"Put them back in stock"</label>
+                <label class="flex items-center gap-2"><input type="radio" name="restock" value="no"/>"Write them off (lost or damaged)"</label>
+            </fieldset>
+            {order.paid_minor > order.refunded_minor && order.paid_minor > 0}
+                .then(|| view! { <p class="text-sm text-amber-800">{format!("{} was paid: cancelling does not refund it; refund it from the order afterwards.", format_money(order.paid_minor - order.refunded_minor, &order.currency))}</p> })
+            <button type="submit" class="rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700">{format!("Cancel order #{}", order.number)}</button>
+            {move || transition.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+        </OnceForm>
+    }
+}
+
+/// Refunding: the amount (typed, never pre-filled), a reason, what came back into stock and
+/// whether to tell the customer.
+#[component]
+fn RefundForm(
+    order: OrderDetail,
+    slug: String,
+    transition: ServerAction<TransitionOrder>,
+    next: Option<String>,
+) -> impl IntoView {
+    let refundable = order.paid_minor - order.refunded_minor;
+    let returnable: Vec<_> = order
+        .lines
+        .iter()
+        .filter(|line| line.shipped_quantity > line.returned_quantity)
+        .cloned()
+        .collect();
+    view! {
+        <OnceForm action=transition attr:class="space-y-3" attr:aria-label="Refund">
+            {hidden_fields(slug, order.id, order.version, "refund")}
+            {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
+            <div>
+                <label for="refund-amount" class=LABEL_CLASS>{format!("Amount to refund (up to {})", format_money(refundable, &order.currency))}</label>
+                <MoneyInput id="refund-amount" name="amount" currency=order.currency.clone() required=true/>
+            </div>
+            <div>{reason_select("refund-reason", &REFUND_REASONS)}</div>
+            <div>
+                <label for="refund-note" class=LABEL_CLASS>"Details (optional)"</label>
+                <input id="refund-note" name="note" type="text" class=INPUT_CLASS/>
+            </div>
+            {(!returnable.is_empty()).then(|| view! {
+                <fieldset class="space-y-2 text-sm">
+                    <legend class="font-medium">"Items that came back, to put back in stock"</legend>
+                    {returnable.iter().map(|line| {
+                        let input_id = format!("return-line-{}", line.id);
+                        view! {
+                            <div class="flex items-center gap-2">
+                                <label for=input_id.clone() class="w-48">{format!("{} back in stock", line.sku)}</label>
+                                <input id=input_id name=format!("returns[{}]", line.id) type="number" min="0" max=line.shipped_quantity - line.returned_quantity value="0" class="w-24 rounded-md border border-slate-300 px-2 py-1"/>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            })}
+            <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="notify" value="yes" checked=true/>"Tell the customer by e-mail"</label>
+            <button type="submit" class="rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700">"Refund"</button>
+            {move || transition.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+        </OnceForm>
+    }
+}
+
 /// The hidden inputs every lifecycle form carries: which order, which version was seen, what to do.
 fn hidden_fields(slug: String, id: i64, version: i64, action: &'static str) -> impl IntoView {
     view! {
@@ -450,6 +605,9 @@ fn OrderView(
         .collect();
     let refundable = order.paid_minor - order.refunded_minor;
     let totals = order.totals;
+    let can_cancel = allowed("cancel");
+    let can_refund = allowed("refund") && refundable > 0;
+    let (cancel_order, refund_order) = (order.clone(), order.clone());
     view! {
         <div class="flex flex-wrap items-center gap-3">
             <a href=format!("/shops/{slug}/orders") class="text-sm text-indigo-700 underline">"← Orders"</a>
@@ -486,15 +644,10 @@ fn OrderView(
             })}
             {simple_action("approve", if order.payment_terms.is_invoice() && !order.payment_status.is_settled() { "Approve (invoice, unpaid)" } else { "Approve" })}
             {simple_action("deliver", "Mark delivered")}
-            {allowed("cancel").then(move || view! {
-                <OnceForm action=transition attr:class="flex items-end gap-2">
-                    {hidden_fields(cancel_slug, id, version, "cancel")}
-                    <div>
-                        <label for="cancel-reason" class=LABEL_CLASS>"Cancellation reason"</label>
-                        <input id="cancel-reason" name="note" type="text" class=INPUT_CLASS/>
-                    </div>
-                    <button type="submit" class=SECONDARY_BUTTON>"Cancel order"</button>
-                </OnceForm>
+            {can_cancel.then(move || view! {
+                <ConfirmStep href=format!("/shops/{cancel_slug}/orders/{id}/cancel") label="Cancel order…" title=format!("Cancel order #{}", cancel_order.number)>
+                    <CancelForm order=cancel_order slug=cancel_slug.clone() transition next=None/>
+                </ConfirmStep>
             })}
         </section>
         <div class="mt-6 grid gap-6 lg:grid-cols-3">
@@ -571,21 +724,15 @@ fn OrderView(
                     </OnceForm>
                 </section>
             })}
-            {(allowed("refund") && refundable > 0).then(move || view! {
+            {can_refund.then(move || view! {
                 <section class=CARD aria-labelledby="refund-heading">
                     <h3 id="refund-heading" class="text-base font-semibold">"Refund"</h3>
-                    <OnceForm action=transition attr:class="mt-3 space-y-3">
-                        {hidden_fields(refund_slug, id, version, "refund")}
-                        <div>
-                            <label for="refund-amount" class=LABEL_CLASS>{format!("Amount (up to {})", format_money(refundable, &currency))}</label>
-                            <MoneyInput id="refund-amount" name="amount" currency=currency.clone() required=true value=amount_text(refundable, &currency)/>
-                        </div>
-                        <div>
-                            <label for="refund-reason" class=LABEL_CLASS>"Reason"</label>
-                            <input id="refund-reason" name="note" type="text" class=INPUT_CLASS/>
-                        </div>
-                        <button type="submit" class=SECONDARY_BUTTON>"Refund"</button>
-                    </OnceForm>
+                    <p class="mt-2 text-sm text-slate-600">{format!("Up to {} can be refunded.", format_money(refundable, &currency))}</p>
+                    <div class="mt-3">
+                        <ConfirmStep href=format!("/shops/{refund_slug}/orders/{id}/refund") label="Refund…" title=format!("Refund on order #{}", refund_order.number)>
+                            <RefundForm order=refund_order slug=refund_slug.clone() transition next=None/>
+                        </ConfirmStep>
+                    </div>
                 </section>
             })}
         </div>

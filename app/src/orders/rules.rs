@@ -93,6 +93,47 @@ impl OrderStatus {
     }
 }
 
+/// Why an order is cancelled: `(code, what the merchant reads)`.
+pub const CANCEL_REASONS: [(&str, &str); 6] = [
+    ("customer", "Customer changed their mind"),
+    ("unavailable", "Items unavailable"),
+    ("payment", "Payment declined or not received"),
+    ("fraud", "Suspected fraud"),
+    ("duplicate", "Duplicate order"),
+    ("other", "Other"),
+];
+
+/// Why money is given back: `(code, what the merchant reads)`.
+pub const REFUND_REASONS: [(&str, &str); 5] = [
+    ("returned", "Items returned"),
+    ("damaged", "Damaged or faulty"),
+    ("not_received", "Not received"),
+    ("goodwill", "Goodwill"),
+    ("other", "Other"),
+];
+
+/// The label of a reason code from `reasons`; none when empty (the API may leave it out).
+pub fn reason_label(
+    code: &str,
+    reasons: &[(&'static str, &'static str)],
+) -> Result<Option<&'static str>, AppError> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    reasons
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map(|(_, label)| Some(*label))
+        .ok_or_else(|| {
+            let codes: Vec<&str> = reasons.iter().map(|(known, _)| *known).collect();
+            AppError::invalid(
+                "reason",
+                format!("\"{code}\" is not a reason (one of {})", codes.join(", ")),
+            )
+        })
+}
+
 /// Parses an action name from a form or the API.
 pub fn parse_action_name(raw: &str) -> Result<&'static str, AppError> {
     const NAMES: [&str; 6] = [
@@ -333,6 +374,19 @@ pub fn check_shipment(lines: &[(i64, i64, i64)]) -> Result<bool, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_are_codes_from_their_list_and_an_unknown_one_is_named() {
+        assert_eq!(
+            reason_label("fraud", &CANCEL_REASONS),
+            Ok(Some("Suspected fraud"))
+        );
+        assert_eq!(reason_label(" ", &CANCEL_REASONS), Ok(None));
+        let error = reason_label("bored", &REFUND_REASONS).expect_err("unknown");
+        assert!(error
+            .to_string()
+            .starts_with("reason: \"bored\" is not a reason (one of returned"));
+    }
 
     #[test]
     fn totals_add_up_in_minor_units() {

@@ -220,6 +220,9 @@ pub async fn portal_decide_quote(
     id: i64,
     expected_version: i64,
     decision: String,
+    /// Where to go after success (the confirmation page goes back to the quote).
+    #[server(default)]
+    next: String,
     #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
     let _ = form_token; // read by the idempotency layer (`crate::once`)
@@ -233,6 +236,9 @@ pub async fn portal_decide_quote(
                 "decline" => portal.decline_quote(&caller, id, expected_version).await?,
                 _ => return Err(AppError::invalid("decision", "accept or decline")),
             };
+            if !next.is_empty() {
+                redirect(&next)?;
+            }
             Ok(())
         }
         .await,

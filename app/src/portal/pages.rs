@@ -8,7 +8,7 @@
 use super::api::*;
 use super::model::{BulkOrderResult, PortalContext};
 use crate::bulk::rules::BulkCheck;
-use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
+use crate::components::{ConfirmStep, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
 };
@@ -626,6 +626,9 @@ pub fn PortalQuotePage() -> impl IntoView {
                         let can_decide = quote.status.has_offer();
                         let offer = quote.versions.first().cloned();
                         let (decide_shop, message_shop) = (shop_value.clone(), shop_value.clone());
+                        let (quote_id, quote_version, quote_number) = (quote.id, quote.version, quote.number);
+                        let accept_quote = quote.clone();
+                        let accept_shop = shop_value.clone();
                         view! {
                             <div class="flex flex-wrap items-center gap-3">
                                 <h1 class="text-2xl font-semibold">{format!("Quote Q-{}", quote.number)}</h1>
@@ -637,14 +640,18 @@ pub fn PortalQuotePage() -> impl IntoView {
                             })}
                             {quote_lines_table(&quote)}
                             {quote.order_number.map(|number| view! { <p role="status" class="mt-4 text-sm text-emerald-700">{format!("Accepted: order #{number} was placed at these prices.")}</p> })}
-                            {can_decide.then(|| view! {
-                                <OnceForm action=decide attr:class="mt-4 flex gap-3">
-                                    <input type="hidden" name="shop" value=decide_shop.clone()/>
-                                    <input type="hidden" name="id" value=quote.id/>
-                                    <input type="hidden" name="expected_version" value=quote.version/>
-                                    <button type="submit" name="decision" value="accept" class=BUTTON_CLASS>"Accept and order"</button>
-                                    <button type="submit" name="decision" value="decline" class=SECONDARY_BUTTON>"Decline"</button>
-                                </OnceForm>
+                            {can_decide.then(move || view! {
+                                <div class="mt-4 flex flex-wrap items-start gap-3">
+                                    <ConfirmStep href=format!("/s/{decide_shop}/quotes/{quote_id}/accept") label="Accept and order…" title=format!("Order at the prices of Q-{quote_number}") class=BUTTON_CLASS>
+                                        <AcceptQuoteForm quote=accept_quote shop=accept_shop action=decide next=None/>
+                                    </ConfirmStep>
+                                    <OnceForm action=decide>
+                                        <input type="hidden" name="shop" value=decide_shop.clone()/>
+                                        <input type="hidden" name="id" value=quote_id/>
+                                        <input type="hidden" name="expected_version" value=quote_version/>
+                                        <button type="submit" name="decision" value="decline" class=SECONDARY_BUTTON>"Decline"</button>
+                                    </OnceForm>
+                                </div>
                             })}
                             {move || decide.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
                             {quote_history(&quote)}
@@ -661,6 +668,72 @@ pub fn PortalQuotePage() -> impl IntoView {
                     Err(error) => {
                         portal_error(&shop_value, error)
                     }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Accepting a quote places an order: the form says for how much before the buyer confirms.
+#[component]
+fn AcceptQuoteForm(
+    quote: QuoteDetail,
+    shop: String,
+    action: ServerAction<PortalDecideQuote>,
+    next: Option<String>,
+) -> impl IntoView {
+    let total = quote
+        .versions
+        .first()
+        .map(|offer| format_money(offer.total_minor, &quote.currency))
+        .unwrap_or_default();
+    let items: i64 = quote.lines.iter().map(|line| line.quantity).sum();
+    view! {
+        <OnceForm action attr:class="space-y-3" attr:aria-label="Accept the quote">
+            <input type="hidden" name="shop" value=shop/>
+            <input type="hidden" name="id" value=quote.id/>
+            <input type="hidden" name="expected_version" value=quote.version/>
+            {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
+            <p class="text-sm">{format!("This places an order for {items} items ({} lines) at the quoted prices.", quote.lines.len())}</p>
+            <p class="text-base font-semibold" data-testid="accept-total">{format!("Total {total}")}</p>
+            <p class="text-sm text-slate-600">"The order is placed at once, on your company's payment terms."</p>
+            <button type="submit" name="decision" value="accept" class=BUTTON_CLASS>{format!("Confirm the order of {total}")}</button>
+            {move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+        </OnceForm>
+    }
+}
+
+/// `/s/<shop>/quotes/<id>/accept`: the acceptance's confirmation as a page of its own (for
+/// browsers without Wasm); back to the quote afterwards.
+#[component]
+pub fn PortalAcceptQuotePage() -> impl IntoView {
+    let shop = use_shop();
+    let id = use_id("id");
+    let decide = ServerAction::<PortalDecideQuote>::new();
+    let quote = Resource::new(
+        move || (shop.get(), id.get()),
+        |(shop, id)| portal_quote(shop, id),
+    );
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let shop_value = shop.get_untracked();
+                match quote.await {
+                    Ok(quote) => {
+                        let back = format!("/s/{shop_value}/quotes/{}", quote.id);
+                        view! {
+                            <a href=back.clone() class="text-sm text-indigo-700 underline">{format!("← Quote Q-{}", quote.number)}</a>
+                            <h1 class="mt-2 text-2xl font-semibold">{format!("Order at the prices of Q-{}", quote.number)}</h1>
+                            <div class=format!("mt-4 max-w-xl {CARD}")>
+                                {if quote.status.has_offer() {
+                                    view! { <AcceptQuoteForm quote shop=shop_value.clone() action=decide next=Some(back)/> }.into_any()
+                                } else {
+                                    view! { <p role="status" class="text-sm">"This quote has no offer to accept (any more)."</p> }.into_any()
+                                }}
+                            </div>
+                        }.into_any()
+                    }
+                    Err(error) => portal_error(&shop_value, error),
                 }
             })}
         </Transition>

@@ -126,6 +126,9 @@ pub async fn update_shop(
 pub async fn set_shop_suspended(
     slug: String,
     suspended: bool,
+    /// Where to go after success (the confirmation page goes back to the settings).
+    #[server(default)]
+    next: String,
     #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
     let _ = form_token; // read by the idempotency layer (`crate::once`)
@@ -137,6 +140,9 @@ pub async fn set_shop_suspended(
                 .shops
                 .set_suspended(&session, &slug, suspended)
                 .await?;
+            if !next.is_empty() {
+                redirect(&next)?;
+            }
             Ok(())
         }
         .await,

@@ -7,8 +7,8 @@ use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
 use crate::auth::api::{LogOut, ResendVerification};
 use crate::auth::pages::{encode_query_value, link_error_text, VerifyBanner};
 use crate::components::{
-    account_menu, answer_not_found, page_resource, top_bar, ActionOutcome, ErrorAlert, ErrorPage,
-    NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
+    account_menu, answer_not_found, page_resource, top_bar, ActionOutcome, ConfirmStep, ErrorAlert,
+    ErrorPage, NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::error::AppError;
 use crate::once::OnceForm;
@@ -453,6 +453,65 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// What suspending a shop stops, and the button that does it.
+#[component]
+fn SuspendForm(
+    slug: String,
+    name: String,
+    action: ServerAction<SetShopSuspended>,
+    next: Option<String>,
+) -> impl IntoView {
+    view! {
+        <OnceForm action attr:class="space-y-3" attr:aria-label="Suspend shop">
+            <input type="hidden" name="slug" value=slug/>
+            <input type="hidden" name="suspended" value="true"/>
+            {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
+            <p class="text-sm">"While the shop is suspended:"</p>
+            <ul class="list-disc space-y-1 pl-5 text-sm text-slate-700">
+                <li>"its customer portal and its own domains answer “not found”: customers cannot log in, order, check out, request or accept quotes;"</li>
+                <li>"its public catalog is gone from the storefront API;"</li>
+                <li>"you and your staff keep the dashboard: orders, products and customers stay as they are, and nothing is deleted."</li>
+            </ul>
+            <p class="text-sm text-slate-600">"You can reactivate it at any time from these settings."</p>
+            <button type="submit" class="rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700">{format!("Suspend {name}")}</button>
+            {move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+        </OnceForm>
+    }
+}
+
+/// `/shops/<slug>/settings/suspend`: the suspension's confirmation as a page of its own (for
+/// browsers without Wasm); back to the settings afterwards.
+#[component]
+pub fn SuspendPage() -> impl IntoView {
+    let slug = use_slug();
+    let suspend = ServerAction::<SetShopSuspended>::new();
+    let detail = Resource::new(move || slug.get(), get_shop_detail);
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => {
+                        let slug = slug.get_untracked();
+                        let back = format!("/shops/{slug}/settings");
+                        view! {
+                            <a href=back.clone() class="text-sm text-indigo-700 underline">"← Settings"</a>
+                            <h2 class="mt-2 text-lg font-semibold">{format!("Suspend {}", detail.shop.name)}</h2>
+                            <div class=format!("mt-4 max-w-xl {CARD}")>
+                                {if detail.shop.status == ShopStatus::Suspended {
+                                    view! { <p role="status" class="text-sm">"The shop is suspended already."</p> }.into_any()
+                                } else {
+                                    view! { <SuspendForm slug name=detail.shop.name.clone() action=suspend next=Some(back)/> }.into_any()
+                                }}
+                            </div>
+                        }.into_any()
+                    }
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
 #[derive(Clone, Copy)]
 struct SettingsActions {
     update: ServerAction<UpdateShop>,
@@ -472,6 +531,7 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
     let is_owner = detail.shop.role == Role::Owner;
     let slug = detail.shop.slug.clone();
     let (domain_slug, team_slug, status_slug) = (slug.clone(), slug.clone(), slug.clone());
+    let detail_name = detail.shop.name.clone();
     let (domain_list_slug, member_list_slug) = (slug.clone(), slug.clone());
     let invitation_slug = slug.clone();
     let current_zone = detail.shop.timezone.clone();
@@ -633,14 +693,23 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                     <p class="mb-4 text-sm text-slate-600">
                         {if suspended { "The shop is suspended: its storefront is offline." } else { "The shop is active." }}
                     </p>
-                    <OnceForm action=actions.suspend>
-                        <input type="hidden" name="slug" value=status_slug/>
-                        <input type="hidden" name="suspended" value=(!suspended).to_string()/>
-                        <ActionOutcome value=move || actions.suspend.value().get() success="Status changed."/>
-                        <button type="submit" class=if suspended { BUTTON_CLASS } else { "rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700" }>
-                            {if suspended { "Reactivate shop" } else { "Suspend shop" }}
-                        </button>
-                    </OnceForm>
+                    <ActionOutcome value=move || actions.suspend.value().get() success="Status changed."/>
+                    {if suspended {
+                        view! {
+                            <OnceForm action=actions.suspend>
+                                <input type="hidden" name="slug" value=status_slug/>
+                                <input type="hidden" name="suspended" value="false"/>
+                                <button type="submit" class=BUTTON_CLASS>"Reactivate shop"</button>
+                            </OnceForm>
+                        }.into_any()
+                    } else {
+                        let shop_name = detail_name.clone();
+                        view! {
+                            <ConfirmStep href=format!("/shops/{status_slug}/settings/suspend") label="Suspend shop…" title=format!("Suspend {shop_name}")>
+                                <SuspendForm slug=status_slug.clone() name=shop_name.clone() action=actions.suspend next=None/>
+                            </ConfirmStep>
+                        }.into_any()
+                    }}
                 </section>
             })}
         </div>

@@ -200,6 +200,35 @@ pub fn order_confirmation(to: &str, shop: &str, number: i64, total: &str, link: 
     }
 }
 
+/// A shop refunded (part of) an order and chose to tell the customer.
+pub fn refund_notice(to: &str, shop: &str, number: i64, amount: &str, link: &str) -> Mail {
+    let text = format!(
+        "Hello,\n\n\
+         {shop} refunded {amount} on your order #{number}. Depending on how you paid, it can take \
+         a few days to reach your account.\n\n\
+         Your orders: {link}\n"
+    );
+    let html = html_page(
+        &[
+            "Hello,".to_string(),
+            format!(
+                "{} refunded {} on your order #{number}. Depending on how you paid, it can take \
+                 a few days to reach your account.",
+                escaped(shop),
+                escaped(amount)
+            ),
+        ],
+        link,
+        "See your orders",
+    );
+    Mail {
+        to: to.to_string(),
+        subject: format!("Refund on your order #{number} at {shop}"),
+        text,
+        html: Some(html),
+    }
+}
+
 /// A shop answered a quote request with prices.
 pub fn quote_answered(to: &str, shop: &str, number: i64, valid_until: &str, link: &str) -> Mail {
     let text = format!(

@@ -9,6 +9,7 @@
 mod support;
 
 mod auth;
+mod confirmations;
 mod domains;
 mod limits;
 mod mail;
