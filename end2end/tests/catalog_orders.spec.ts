@@ -6,24 +6,18 @@ import { expect, test, type Page } from "@playwright/test";
 import {
   alertWith,
   createProductViaApi,
-  createShop,
   expectPath,
+  merchantWithShop,
   orderStatus,
   pathname,
   placeOrder,
   rand,
   randomSku,
-  signUp,
   submitNewOrder,
   visit,
   type Shop,
 } from "./support";
 
-/** A fresh merchant with a fresh, provisioned shop. */
-async function merchantWithShop(page: Page): Promise<Shop> {
-  await signUp(page);
-  return createShop(page);
-}
 
 test("a merchant creates a product with two variants", async ({ page }) => {
   const shop = await merchantWithShop(page);

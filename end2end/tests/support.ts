@@ -1,6 +1,6 @@
 // Shared helpers for the end-to-end tests: random test data and the common UI flows.
 // Locators follow the UI contract (roles, labels, accessible names), not CSS classes.
-import { expect, type Locator, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
 
 /** 10 random hex characters: unique enough for emails and slugs across runs. */
@@ -242,3 +242,65 @@ export async function placeOrder(
 
 /** The order page's status badge. */
 export const orderStatus = (page: Page): Locator => page.getByTestId("order-status");
+
+// ---- Customers of a shop's portal (a second browser context) ----
+
+/** A fresh merchant with a fresh, provisioned shop. */
+export async function merchantWithShop(page: Page): Promise<Shop> {
+  await signUp(page);
+  return createShop(page);
+}
+
+/** A second browser context for the customer, at the same server (and viewport). */
+export async function customerPage(browser: Browser): Promise<Page> {
+  const use = test.info().project.use;
+  const context = await browser.newContext({ baseURL: use.baseURL, viewport: use.viewport, isMobile: use.isMobile, hasTouch: use.hasTouch });
+  return context.newPage();
+}
+
+export type Customer = { email: string; name: string; company?: string };
+
+/** Signs up on the portal's sign-up page; ends on the account page. */
+export async function customerSignUp(page: Page, shop: Shop, kind: "individual" | "business"): Promise<Customer> {
+  const r = rand();
+  const customer: Customer = { email: `c-${r}@example.test`, name: `Buyer ${r}` };
+  await visit(page, `/s/${shop.slug}/signup`);
+  await page.getByLabel(kind === "business" ? "Business" : "Individual", { exact: true }).check();
+  await page.getByLabel("Your name", { exact: true }).fill(customer.name);
+  await page.getByLabel("E-mail", { exact: true }).fill(customer.email);
+  const password = `pw-${rand()}-Secret!`;
+  await page.getByLabel("Password (at least 10 characters)", { exact: true }).fill(password);
+  if (kind === "business") {
+    customer.company = `Hopper Tools ${r}`;
+    await page.getByLabel("Company name", { exact: true }).fill(customer.company);
+    await page.getByLabel("Tax id (EU VAT number or US EIN)", { exact: true }).fill("DE 136 695 976");
+    await page.getByLabel("Billing address", { exact: true }).fill("Hauptstr. 1");
+    await page.getByLabel("Postal code", { exact: true }).fill("10115");
+    await page.getByLabel("City", { exact: true }).fill("Berlin");
+    await page.getByLabel("Country (e.g. DE)", { exact: true }).fill("DE");
+  }
+  await page.getByRole("button", { name: "Create account" }).click();
+  // No account until the link mailed to the address is opened with the chosen password.
+  await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: customer.email })).toBeVisible();
+  await openMailLink(page, customer.email, `/s/${shop.slug}/signup/confirm`);
+  await expectHydrated(page);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Confirm and open my account" }).click();
+  await expectPath(page, `/s/${shop.slug}/account`);
+  await expect(page.getByText(customer.email)).toBeVisible();
+  return customer;
+}
+
+/** The merchant verifies the business from the verification queue. */
+export async function verifyFromQueue(merchant: Page, shop: Shop, customer: Customer): Promise<void> {
+  await visit(merchant, `/shops/${shop.slug}/customers`);
+  await merchant.getByRole("link", { name: "Verification queue" }).click();
+  const row = merchant.getByRole("row").filter({ hasText: customer.email });
+  await expect(row.getByTestId("verification")).toHaveText("Awaiting verification");
+  await row.getByRole("link", { name: customer.name }).click();
+  await expect(merchant.getByRole("heading", { name: customer.name })).toBeVisible();
+  await merchant.getByRole("button", { name: "Verify business" }).click();
+  await expect(merchant.getByTestId("verification")).toHaveText("Verified");
+}
+
