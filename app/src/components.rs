@@ -94,7 +94,7 @@ pub fn NotFound() -> impl IntoView {
 pub fn ErrorAlert(error: AppError) -> impl IntoView {
     view! {
         <p role="alert" class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
-            {error.to_string()}
+            {error.for_people()}
         </p>
     }
 }
@@ -284,6 +284,7 @@ mod tests {
             version: 4,
             channel: "dashboard".into(),
             currency: "EUR".into(),
+            customer_id: Some(3),
             customer_email: "buyer@acme.example".into(),
             customer_name: "Ada".into(),
             customer_type: "business".into(),

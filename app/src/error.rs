@@ -66,6 +66,19 @@ impl AppError {
         }
     }
 
+    /// The message as a person reads it: the field in words rather than its key
+    /// (`orders: select at least one order` becomes `Orders: select at least one order`,
+    /// `returns[1].quantity: …` becomes `Returns, line 1, quantity: …`).
+    pub fn for_people(&self) -> String {
+        match self {
+            AppError::Invalid { field, message } if !field.is_empty() => {
+                format!("{}: {message}", field_in_words(field))
+            }
+            AppError::Invalid { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// A short machine-readable code for API clients.
     pub fn code(&self) -> &'static str {
         match self {
@@ -81,6 +94,34 @@ impl AppError {
             AppError::Internal => "internal",
             AppError::Transport(_) => "bad_request",
         }
+    }
+}
+
+/// A field key (`shipping_address.postal_code`, `lines[2].sku`) in words, capitalised.
+fn field_in_words(field: &str) -> String {
+    let mut words = String::with_capacity(field.len() + 8);
+    let mut chars = field.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '_' => words.push(' '),
+            '.' => words.push_str(", "),
+            '[' => {
+                words.push_str(", line ");
+                while let Some(&digit) = chars.peek() {
+                    chars.next();
+                    if digit == ']' {
+                        break;
+                    }
+                    words.push(digit);
+                }
+            }
+            other => words.push(other),
+        }
+    }
+    let mut letters = words.chars();
+    match letters.next() {
+        Some(first) => first.to_uppercase().chain(letters).collect(),
+        None => words,
     }
 }
 
@@ -101,6 +142,23 @@ mod tests {
         let error = AppError::invalid("slug", "must be at least 3 characters");
         assert_eq!(error.to_string(), "slug: must be at least 3 characters");
         assert_eq!(error.status_code(), 400);
+    }
+
+    #[test]
+    fn people_read_fields_in_words_not_keys() {
+        assert_eq!(
+            AppError::invalid("orders", "select at least one order").for_people(),
+            "Orders: select at least one order"
+        );
+        assert_eq!(
+            AppError::invalid("shipping_address.postal_code", "is too long").for_people(),
+            "Shipping address, postal code: is too long"
+        );
+        assert_eq!(
+            AppError::invalid("returns[1].quantity", "at most 2").for_people(),
+            "Returns, line 1, quantity: at most 2"
+        );
+        assert_eq!(AppError::not_found().for_people(), "Not found");
     }
 
     #[test]

@@ -130,9 +130,6 @@ const SCENARIOS: &[(&str, u32)] = &[
     ("part_refunded", 3),
 ];
 
-/// The terms a demo business's order is on: mostly prepaid, some on invoice.
-const BUSINESS_TERMS: &[(&str, u32)] = &[("prepaid", 6), ("net_30", 3), ("due_on_receipt", 1)];
-
 /// Where a demo order stands after `scenario`'s actions. On invoice terms an order is approved
 /// and shipped before it is paid, so payment comes last (and, for some, not yet).
 fn demo_lifecycle(scenario: &str, terms: PaymentTerms, paid_late: bool) -> Lifecycle {
@@ -590,14 +587,30 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
     }
     variant_rows.flush(&mut tx).await?;
 
-    // Customers: about one per 20 orders, one in five a business.
+    // Customers: about one per 20 orders, one in five a business. Each business is the admin of a
+    // company of its own with a tax id and a billing address: half verified, some waiting in the
+    // verification queue, a few rejected; some verified ones buy on payment terms.
     let customer_count = (spec.orders / 20).max(60);
     struct Customer {
         email: String,
         name: String,
         business: Option<&'static str>,
+        terms: PaymentTerms,
     }
     let mut customers = Vec::with_capacity(customer_count);
+    let mut company_rows = BulkInsert::new(
+        "companies",
+        &[
+            "id",
+            "name",
+            "tax_id",
+            "billing_address",
+            "verification",
+            "rejection_reason",
+            "payment_terms",
+            "created_at",
+        ],
+    );
     let mut customer_rows = BulkInsert::new(
         "customers",
         &[
@@ -608,12 +621,23 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
             "company_name",
             "verified",
             "created_at",
+            "company_id",
+            "company_role",
         ],
     );
+    let mut company_id = 0_i64;
     for index in 0..customer_count {
         let first = FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())];
         let last = LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())];
         let business = (index % 5 == 0).then(|| COMPANIES[rng.gen_range(0..COMPANIES.len())]);
+        let created_at = now - rng.gen_range(0..year_ms);
+        let (verification, terms) = match index % 20 {
+            0 => ("verified", PaymentTerms::Net30),
+            10 => ("verified", PaymentTerms::Prepaid),
+            15 if index % 60 == 15 => ("rejected", PaymentTerms::Prepaid),
+            _ if index % 40 == 5 => ("verified", PaymentTerms::DueOnReceipt),
+            _ => ("pending", PaymentTerms::Prepaid),
+        };
         let customer = Customer {
             email: format!(
                 "{}.{}{index}@example.com",
@@ -622,6 +646,37 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
             ),
             name: format!("{first} {last}"),
             business,
+            terms: if business.is_some() {
+                terms
+            } else {
+                PaymentTerms::Prepaid
+            },
+        };
+        let company = match business {
+            Some(company_name) => {
+                company_id += 1;
+                company_rows
+                    .push(
+                        &mut tx,
+                        vec![
+                            int(company_id),
+                            text(format!("{company_name} ({last})")),
+                            text(format!("DE{:09}", 100_000_000 + index * 7919 % 900_000_000)),
+                            text(r#"{"name":"","line1":"Hauptstraße 1","line2":"","city":"Berlin","region":"","postal_code":"10115","country":"DE"}"#),
+                            text(verification),
+                            text(if verification == "rejected" {
+                                "The tax id does not match the company name"
+                            } else {
+                                ""
+                            }),
+                            text(customer.terms.as_str()),
+                            int(created_at),
+                        ],
+                    )
+                    .await?;
+                Some(company_id)
+            }
+            None => None,
         };
         customer_rows
             .push(
@@ -636,13 +691,16 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
                         "individual"
                     }),
                     business.map(text).unwrap_or(Value::Text(String::new())),
-                    int(i64::from(business.is_some() && index % 10 == 0)),
-                    int(now - rng.gen_range(0..year_ms)),
+                    int(i64::from(verification == "verified" && business.is_some())),
+                    int(created_at),
+                    Value::OptionalInt(company),
+                    text(if company.is_some() { "admin" } else { "" }),
                 ],
             )
             .await?;
         customers.push(customer);
     }
+    company_rows.flush(&mut tx).await?;
     customer_rows.flush(&mut tx).await?;
     tx.commit().await?;
 
@@ -741,11 +799,7 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
             let scenario = pick(&mut rng, SCENARIOS);
             let customer_index = rng.gen_range(0..customers.len());
             let customer = &customers[customer_index];
-            let terms = if customer.business.is_some() {
-                PaymentTerms::parse(pick(&mut rng, BUSINESS_TERMS), "payment_terms")?
-            } else {
-                PaymentTerms::Prepaid
-            };
+            let terms = customer.terms;
             let lifecycle = demo_lifecycle(scenario, terms, rng.gen_bool(0.7));
             let status = lifecycle.stage().as_str();
             let line_count = rng.gen_range(1..=4);

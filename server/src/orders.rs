@@ -207,10 +207,11 @@ struct OrderRecord {
     approved_at: Option<i64>,
     payment_terms: String,
     payment_due_at: Option<i64>,
+    customer_id: Option<i64>,
 }
 
 /// The summary `status` is not read: it is derived from the lifecycle columns (`Lifecycle::stage`).
-const ORDER_COLUMNS: &str = "id, number, version, channel, currency, customer_email, customer_name, customer_type, company_name, shipping_address, billing_address, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, paid_minor, refunded_minor, notes, tags, placed_at, updated_at, state, payment_status, fulfilment_status, approved_at, payment_terms, payment_due_at";
+const ORDER_COLUMNS: &str = "id, number, version, channel, currency, customer_email, customer_name, customer_type, company_name, shipping_address, billing_address, subtotal_minor, discount_minor, shipping_minor, tax_minor, total_minor, paid_minor, refunded_minor, notes, tags, placed_at, updated_at, state, payment_status, fulfilment_status, approved_at, payment_terms, payment_due_at, customer_id";
 
 impl OrderRecord {
     /// Where the order stands, read fallibly: a value no version writes is an error.
@@ -646,6 +647,7 @@ impl Orders {
             version: order.version,
             channel: order.channel,
             currency: order.currency,
+            customer_id: order.customer_id,
             customer_email: order.customer_email,
             customer_name: order.customer_name,
             customer_type: order.customer_type,

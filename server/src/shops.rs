@@ -537,8 +537,8 @@ impl ShopService for Shops {
         .fetch_one(&db.pool)
         .await
         .map_err(internal)?;
-        let recent_orders = sqlx::query_as::<_, (i64, Option<String>, String, i64, i64)>(
-            "SELECT o.number, c.name, o.status, o.total_minor, o.placed_at FROM orders o \
+        let recent_orders = sqlx::query_as::<_, (i64, i64, Option<String>, String, i64, i64)>(
+            "SELECT o.id, o.number, c.name, o.status, o.total_minor, o.placed_at FROM orders o \
              LEFT JOIN customers c ON c.id = o.customer_id ORDER BY o.placed_at DESC LIMIT 10",
         )
         .fetch_all(&db.pool)
@@ -546,7 +546,8 @@ impl ShopService for Shops {
         .map_err(internal)?
         .into_iter()
         .map(
-            |(number, customer_name, status, total_minor, placed_at_ms)| RecentOrder {
+            |(id, number, customer_name, status, total_minor, placed_at_ms)| RecentOrder {
+                id,
                 number,
                 customer_name: customer_name.unwrap_or_else(|| "Guest".into()),
                 status,

@@ -123,6 +123,35 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
         );
         assert!(overdue > 0, "{engine:?}: overdue invoices");
 
+        // Demo businesses awaiting verification are in the queue with a company and a tax id.
+        let queue = app
+            .api(
+                Method::GET,
+                &format!("/shops/{slug}/customers?verification=pending"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(queue.status, StatusCode::OK, "{engine:?}: {}", queue.text);
+        let waiting = queue.json.as_array().expect("customers");
+        assert!(waiting.len() >= 3, "{engine:?}: {} waiting", waiting.len());
+        for row in waiting {
+            assert_eq!(row["account_type"], "business", "{engine:?}: {row}");
+            assert!(
+                !row["company_name"].as_str().unwrap_or_default().is_empty(),
+                "{engine:?}: {row}"
+            );
+            assert!(
+                row["tax_id"].as_str().unwrap_or_default().starts_with("DE"),
+                "{engine:?}: {row}"
+            );
+        }
+        assert_eq!(
+            distinct_companies(&db, "verification").await,
+            ["pending", "rejected", "verified"],
+            "{engine:?}"
+        );
+
         // The next order placed by the service continues the numbering.
         let sku: String = sqlx::query_scalar(
             "SELECT sku FROM variants WHERE on_hand - reserved > 0 ORDER BY id LIMIT 1",
@@ -264,4 +293,15 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
         );
         assert!(!empty.text.contains("Next page →"), "{engine:?}");
     }
+}
+
+async fn distinct_companies(db: &server::db::Database, column: &str) -> Vec<String> {
+    let mut values: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT {column} FROM companies"
+    )))
+    .fetch_all(&db.pool)
+    .await
+    .expect("distinct values");
+    values.sort();
+    values
 }

@@ -40,9 +40,10 @@ pub fn CustomersPage() -> impl IntoView {
             verification: map.get("verification").unwrap_or_default(),
         }
     });
+    let decide = ServerAction::<DecideBusiness>::new();
     let customers = Resource::new(
-        move || (slug.get(), query.get()),
-        |(slug, query)| list_customers(slug, query),
+        move || (slug.get(), query.get(), decide.version().get()),
+        |(slug, query, _)| list_customers(slug, query),
     );
     let option = move |value: &'static str,
                        text: &'static str,
@@ -83,22 +84,54 @@ pub fn CustomersPage() -> impl IntoView {
                 match customers.await {
                     Ok(rows) if rows.is_empty() => view! { <p class="mt-6 text-sm text-slate-600">"No customers match."</p> }.into_any(),
                     Ok(rows) => {
-                        let base = format!("/shops/{}/customers", slug.get_untracked());
+                        let slug_value = slug.get_untracked();
+                        let base = format!("/shops/{slug_value}/customers");
+                        let queue = query.get_untracked().verification == "pending";
+                        let count = rows.len();
                         view! {
+                            {queue.then(|| view! {
+                                <p class="mt-4 text-sm font-medium" data-testid="queue-count">{if count == 1 { "1 business awaiting verification".to_string() } else { format!("{count} businesses awaiting verification") }}</p>
+                            })}
+                            {move || decide.value().get().and_then(Result::err).map(|error| view! { <div class="mt-3"><ErrorAlert error/></div> })}
                             <table class="mt-4 w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Customers">
                                 <thead class="bg-slate-100"><tr>
                                     <th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Company"</th><th class=TH>"Tax id"</th><th class=TH>"Verification"</th><th class=TH>"Since"</th>
+                                    {queue.then(|| view! { <th class=TH>"Decide"</th> })}
                                 </tr></thead>
                                 <tbody>
-                                    {rows.into_iter().map(|row| view! {
-                                        <tr class="border-t border-slate-100">
-                                            <td class=TD><a class="font-medium text-indigo-700 hover:underline" href=format!("{base}/{}", row.id)>{row.name.clone()}</a><span class="block text-xs text-slate-500">{row.email.clone()}</span></td>
-                                            <td class=TD>{row.account_type.label()}</td>
-                                            <td class=TD>{row.company_name.clone()}</td>
-                                            <td class=format!("{TD} font-mono text-xs")>{row.tax_id.clone()}</td>
-                                            <td class=TD>{(row.account_type == AccountType::Business).then(|| verification_badge(row.verification))}</td>
-                                            <td class=TD>{format_date_time(row.created_at_ms)}</td>
-                                        </tr>
+                                    {rows.into_iter().map(|row| {
+                                        let (verify_slug, reject_slug) = (slug_value.clone(), slug_value.clone());
+                                        let who = row.company_name.clone();
+                                        let (verify_label, reject_label, reason_label) = (format!("Verify {who}"), format!("Reject {who}"), format!("Why {who} is rejected"));
+                                        view! {
+                                            <tr class="border-t border-slate-100">
+                                                <td class=TD><a class="font-medium text-indigo-700 hover:underline" href=format!("{base}/{}", row.id)>{row.name.clone()}</a><span class="block text-xs text-slate-500">{row.email.clone()}</span></td>
+                                                <td class=TD>{row.account_type.label()}</td>
+                                                <td class=TD>{row.company_name.clone()}</td>
+                                                <td class=format!("{TD} font-mono text-xs")>{row.tax_id.clone()}</td>
+                                                <td class=TD>{(row.account_type == AccountType::Business).then(|| verification_badge(row.verification))}</td>
+                                                <td class=TD>{format_date_time(row.created_at_ms)}</td>
+                                                {queue.then(|| view! {
+                                                    <td class=TD>
+                                                        <div class="flex flex-wrap items-start gap-2">
+                                                            <OnceForm action=decide attr:aria-label=verify_label>
+                                                                <input type="hidden" name="slug" value=verify_slug/>
+                                                                <input type="hidden" name="id" value=row.id/>
+                                                                <input type="hidden" name="decision" value="verify"/>
+                                                                <button type="submit" class=BUTTON_CLASS>"Verify"</button>
+                                                            </OnceForm>
+                                                            <OnceForm action=decide attr:class="flex items-center gap-1" attr:aria-label=reject_label>
+                                                                <input type="hidden" name="slug" value=reject_slug/>
+                                                                <input type="hidden" name="id" value=row.id/>
+                                                                <input type="hidden" name="decision" value="reject"/>
+                                                                <input name="reason" type="text" required=true placeholder="Reason (shown to them)" aria-label=reason_label class=INPUT_CLASS/>
+                                                                <button type="submit" class=SECONDARY_BUTTON>"Reject"</button>
+                                                            </OnceForm>
+                                                        </div>
+                                                    </td>
+                                                })}
+                                            </tr>
+                                        }
                                     }).collect_view()}
                                 </tbody>
                             </table>

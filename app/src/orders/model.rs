@@ -172,6 +172,9 @@ pub struct OrderDetail {
     pub version: i64,
     pub channel: String,
     pub currency: String,
+    /// The shop's customer record the order belongs to.
+    #[serde(default)]
+    pub customer_id: Option<i64>,
     pub customer_email: String,
     pub customer_name: String,
     pub customer_type: String,

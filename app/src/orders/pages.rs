@@ -218,8 +218,25 @@ pub fn OrdersPage() -> impl IntoView {
         } else {
             current.sort.as_str()
         };
+        let chosen = [
+            &current.status,
+            &current.payment,
+            &current.fulfilment,
+            &current.overdue,
+            &current.channel,
+            &current.customer_type,
+            &current.from,
+            &current.to,
+        ]
+        .into_iter()
+        .filter(|value| !value.is_empty())
+        .count();
         view! {
-            <form method="get" class="mt-4 flex flex-wrap items-end gap-3" role="search">
+            // Folded behind "Filters" on a phone (open when some are set); always open on wider
+            // screens (`.cw-filters` in style/tailwind.css).
+            <details class="cw-filters mt-4" open=chosen > 0 || !current.q.is_empty()>
+            <summary>{if chosen == 0 { "Filters".to_string() } else { format!("Filters ({chosen})") }}</summary>
+            <form method="get" class="mt-3 flex flex-wrap items-end gap-3 sm:mt-0" role="search">
                 <div>
                     <label for="order-search" class=LABEL_CLASS>"Search"</label>
                     <input id="order-search" name="q" type="search" placeholder="Number, email, name or SKU" value=current.q.clone() class=INPUT_CLASS/>
@@ -244,6 +261,7 @@ pub fn OrdersPage() -> impl IntoView {
                 {select("sort", "order-sort", "Sort", vec![("newest", "Newest first"), ("oldest", "Oldest first"), ("total_desc", "Highest total"), ("total_asc", "Lowest total")], sort)}
                 <button type="submit" class=SECONDARY_BUTTON>"Apply"</button>
             </form>
+            </details>
         }
     };
     view! {
@@ -618,7 +636,9 @@ fn OrderView(
         <dl class="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm" aria-label="Payment and fulfilment">
             <div class="flex gap-1"><dt class="text-slate-500">"Payment:"</dt><dd data-testid="payment-status" class="font-medium">{order.payment_status.label()}</dd></div>
             <div class="flex gap-1"><dt class="text-slate-500">"Fulfilment:"</dt><dd data-testid="fulfilment-status" class="font-medium">{order.fulfilment_status.label()}</dd></div>
-            <div class="flex gap-1"><dt class="text-slate-500">"Terms:"</dt><dd data-testid="payment-terms">{order.payment_terms.label()}</dd></div>
+            {order.payment_terms.is_invoice().then(|| view! {
+                <div class="flex gap-1"><dt class="text-slate-500">"Terms:"</dt><dd data-testid="payment-terms">{order.payment_terms.label()}</dd></div>
+            })}
             {order.payment_due_at_ms.map(|due| view! {
                 <div class="flex gap-1"><dt class="text-slate-500">"Due:"</dt><dd data-testid="payment-due">{format_date_time(due)}</dd></div>
             })}
@@ -632,7 +652,7 @@ fn OrderView(
                 let currency = currency.clone();
                 let due = totals.total_minor - order.paid_minor;
                 view! {
-                    <OnceForm action=transition attr:class="flex items-end gap-2" attr:aria-label="Record a payment">
+                    <OnceForm action=transition attr:class="flex flex-wrap items-end gap-2" attr:aria-label="Record a payment">
                         {hidden_fields(pay_slug.clone(), id, version, "mark_paid")}
                         <div>
                             <label for="payment-amount" class=LABEL_CLASS>{format!("Payment received (due {})", format_money(due, &currency))}</label>
@@ -680,7 +700,10 @@ fn OrderView(
             </section>
             <section class=CARD aria-labelledby="customer-heading">
                 <h3 id="customer-heading" class="text-base font-semibold">"Customer"</h3>
-                <p class="mt-2 text-sm">{order.customer_name.clone()}</p>
+                <p class="mt-2 text-sm">{match order.customer_id {
+                    Some(customer) => view! { <a class="font-medium text-indigo-700 hover:underline" href=format!("/shops/{slug}/customers/{customer}")>{if order.customer_name.is_empty() { order.customer_email.clone() } else { order.customer_name.clone() }}</a> }.into_any(),
+                    None => view! { <span>{order.customer_name.clone()}</span> }.into_any(),
+                }}</p>
                 <p class="text-sm text-slate-600">{order.customer_email.clone()}</p>
                 <p class="text-sm text-slate-600">{if order.customer_type == "business" { format!("Business (B2B) · {}", order.company_name) } else { "Individual (B2C)".to_string() }}</p>
                 <h4 class="mt-4 text-sm font-semibold">"Ship to"</h4>

@@ -124,6 +124,8 @@ pub struct ShopOverview {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecentOrder {
+    #[serde(default)]
+    pub id: i64,
     pub number: i64,
     pub customer_name: String,
     pub status: String,

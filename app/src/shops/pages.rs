@@ -199,6 +199,8 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
                 <h1 class="text-2xl font-bold">{shop.name.clone()}</h1>
                 {status_badge(shop.status)}
             </div>
+            <div class="flex items-center gap-3">
+            <a href=format!("/s/{}", shop.slug) class="text-sm text-indigo-700 underline" target="_blank" rel="noopener">"Open the portal ↗"</a>
             <details class="relative" node_ref=switcher>
                 <summary aria-label="Switch shop" class="cursor-pointer list-none rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm">
                     {format!("{} ▾", shop.name)}
@@ -214,6 +216,7 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
                     </li>
                 </ul>
             </details>
+            </div>
         </div>
         {(shop.status == ShopStatus::Suspended).then(|| view! {
             <p role="status" class="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
@@ -286,7 +289,7 @@ pub fn OverviewPage() -> impl IntoView {
                                             <tbody>
                                                 {overview.recent_orders.into_iter().map(|order| view! {
                                                     <tr class="border-t border-slate-100">
-                                                        <td class="px-3 py-2">{format!("#{}", order.number)}</td>
+                                                        <td class="px-3 py-2"><a class="font-medium text-indigo-700 hover:underline" href=format!("/shops/{}/orders/{}", overview.shop.slug, order.id)>{format!("#{}", order.number)}</a></td>
                                                         <td class="px-3 py-2">{order.customer_name}</td>
                                                         <td class="px-3 py-2">{order.status}</td>
                                                         <td class="px-3 py-2 text-right">{format_money(order.total_minor, &currency)}</td>
