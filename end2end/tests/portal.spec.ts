@@ -205,3 +205,25 @@ test("an invoice order on net 30 is shipped before it is paid and later marked p
   await expect(page.getByRole("link", { name: `#${number}`, exact: true })).toHaveCount(0);
   await buyer.context().close();
 });
+
+test("the verification queue counts the waiting businesses and verifies or rejects in place", async ({ page, browser }) => {
+  const shop = await merchantWithShop(page);
+  const first = await customerPage(browser);
+  const firstCustomer = await customerSignUp(first, shop, "business");
+  const second = await customerPage(browser);
+  const secondCustomer = await customerSignUp(second, shop, "business");
+
+  await visit(page, `/shops/${shop.slug}/customers?verification=pending`);
+  await expect(page.getByTestId("queue-count")).toHaveText("2 businesses awaiting verification");
+  await page.getByRole("form", { name: `Verify ${firstCustomer.company}` }).getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByTestId("queue-count")).toHaveText("1 business awaiting verification");
+  const reject = page.getByRole("form", { name: `Reject ${secondCustomer.company}` });
+  await reject.getByRole("textbox").fill("Tax id does not match the company");
+  await reject.getByRole("button", { name: "Reject" }).click();
+  await expect(page.getByText("No customers match.")).toBeVisible();
+
+  await visit(page, `/shops/${shop.slug}/customers?verification=verified`);
+  await expect(page.getByRole("row").filter({ hasText: firstCustomer.email })).toHaveCount(1);
+  await first.context().close();
+  await second.context().close();
+});

@@ -231,10 +231,11 @@ pub fn OrdersPage() -> impl IntoView {
         .into_iter()
         .filter(|value| !value.is_empty())
         .count();
+        let unfold = chosen > 0 || !current.q.is_empty();
         view! {
             // Folded behind "Filters" on a phone (open when some are set); always open on wider
             // screens (`.cw-filters` in style/tailwind.css).
-            <details class="cw-filters mt-4" open=chosen > 0 || !current.q.is_empty()>
+            <details class="cw-filters mt-4" open=unfold>
             <summary>{if chosen == 0 { "Filters".to_string() } else { format!("Filters ({chosen})") }}</summary>
             <form method="get" class="mt-3 flex flex-wrap items-end gap-3 sm:mt-0" role="search">
                 <div>
