@@ -67,6 +67,12 @@ test("sign up, create two shops, switch between them, log out", async ({ page })
   await switchToShop(page, first);
   await switchToShop(page, second);
   await switchToShop(page, first);
+  // From a section, the switcher goes to the same section of the other shop.
+  await visit(page, `/shops/${first.slug}/orders`);
+  await shopSwitcher(page).summary.click();
+  await shopSwitcher(page).details.getByRole("link", { name: second.name, exact: true }).click();
+  await expectPath(page, `/shops/${second.slug}/orders`);
+  await expect(h1(page)).toHaveText(second.name);
 
   // Log out: back at /login, and the protected pages send us there again.
   await logOut(page);

@@ -1709,3 +1709,38 @@ async fn decimal_commas_in_an_import_and_the_api_are_read_as_typed() {
         );
     }
 }
+
+#[tokio::test]
+async fn product_search_finds_a_sku_by_its_start_whatever_the_case() {
+    for engine in engines() {
+        let shop = Shop::open(engine).await;
+        shop.simple_product("Shirt", "TEE-M-RED", "10.00", 1).await;
+        shop.simple_product("Mug", "MUG-TEE", "5.00", 1).await;
+        let titles = |page: &Value| -> Vec<String> {
+            page["products"]
+                .as_array()
+                .expect("products")
+                .iter()
+                .map(|product| product["title"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+
+        let by_prefix = shop.get("/products?q=tee-m").await;
+        assert_eq!(
+            by_prefix.status,
+            StatusCode::OK,
+            "{engine:?}: {}",
+            by_prefix.text
+        );
+        assert_eq!(titles(&by_prefix.json), ["Shirt"], "{engine:?}");
+        let exact = shop.get("/products?q=MUG-TEE").await;
+        assert_eq!(titles(&exact.json), ["Mug"], "{engine:?}");
+        // The middle of a SKU is not its start.
+        let middle = shop.get("/products?q=m-red").await;
+        assert!(
+            titles(&middle.json).is_empty(),
+            "{engine:?}: {}",
+            middle.text
+        );
+    }
+}

@@ -165,6 +165,16 @@ fn shop_frame(account: Option<AnyView>, header: AnyView) -> impl IntoView {
     }
 }
 
+/// The section part of a shop page's path (`/shops/a/orders/17` → `/orders`), kept when switching
+/// to another shop; a record's page is not, since its id belongs to the first shop.
+pub(crate) fn section_of(path: &str) -> String {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("shops"), Some(_), Some(section)) if !section.is_empty() => format!("/{section}"),
+        _ => String::new(),
+    }
+}
+
 #[component]
 fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
     let base = format!("/shops/{}", shop.slug);
@@ -206,10 +216,14 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
                     {format!("{} ▾", shop.name)}
                 </summary>
                 <ul class="absolute right-0 z-10 mt-1 w-56 rounded-md border border-slate-200 bg-white py-1 shadow-lg">
-                    {shops.into_iter().map(|other| view! {
-                        <li>
-                            <a href=format!("/shops/{}", other.slug) on:click=close_switcher class="block px-3 py-1.5 text-sm hover:bg-slate-100">{other.name}</a>
-                        </li>
+                    {shops.into_iter().map(|other| {
+                        // The same section in the other shop (its records are not the same).
+                        let href = move || format!("/shops/{}{}", other.slug, section_of(&current_path.get()));
+                        view! {
+                            <li>
+                                <a href=href on:click=close_switcher class="block px-3 py-1.5 text-sm hover:bg-slate-100">{other.name.clone()}</a>
+                            </li>
+                        }
                     }).collect_view()}
                     <li class="border-t border-slate-100">
                         <a href="/shops/new" class="block px-3 py-1.5 text-sm text-indigo-700 hover:bg-slate-100">"+ New shop"</a>
@@ -782,5 +796,20 @@ pub fn InvitationPage() -> impl IntoView {
                 </Transition>
             </section>
         </PageFrame>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::section_of;
+
+    #[test]
+    fn switching_shops_keeps_the_section_but_not_the_record() {
+        assert_eq!(section_of("/shops/north/orders"), "/orders");
+        assert_eq!(section_of("/shops/north/orders/17"), "/orders");
+        assert_eq!(section_of("/shops/north/products/import"), "/products");
+        assert_eq!(section_of("/shops/north"), "");
+        assert_eq!(section_of("/shops/north/"), "");
+        assert_eq!(section_of("/account"), "");
     }
 }

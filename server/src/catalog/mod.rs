@@ -413,10 +413,11 @@ impl CatalogService for Catalog {
         let q = query.q.trim();
         if !q.is_empty() {
             let pattern = sql.text(format!("%{}%", like_escape(&q.to_lowercase())));
-            let sku = sql.text(q.to_string());
+            // A SKU matches by its start, whatever the case: `tee-m` finds TEE-M-RED.
+            let sku_prefix = sql.text(format!("{}%", like_escape(&q.to_lowercase())));
             sql.push(&format!(
                 " AND (lower(p.title) LIKE {pattern} ESCAPE '\\' OR p.handle LIKE {pattern} ESCAPE '\\' \
-                 OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.sku = {sku}))"
+                 OR EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND lower(v.sku) LIKE {sku_prefix} ESCAPE '\\'))"
             ));
         }
         if !query.status.trim().is_empty() {
