@@ -408,8 +408,12 @@ pub fn MoneyInput(
     #[prop(optional)] required: bool,
     #[prop(optional)] disabled: bool,
     #[prop(optional, into)] label: Option<String>,
+    /// Shares what is typed (for a total computed beside the field); starts at `value`.
+    #[prop(optional)]
+    typed: Option<RwSignal<String>>,
 ) -> impl IntoView {
-    let (typed, set_typed) = signal(value.clone());
+    let shared = typed.unwrap_or_else(|| RwSignal::new(value.clone()));
+    let (typed, set_typed) = (shared.read_only(), shared.write_only());
     let note_id = format!("{id}-stored");
     let preview = move || money_preview(&typed.read(), &currency);
     view! {

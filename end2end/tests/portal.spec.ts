@@ -52,7 +52,14 @@ test("a business signs up, is verified, and an accepted quote becomes an order",
   await listed.getByRole("link").click();
   await expectPath(page, `/shops/${shop.slug}/quotes/${quoteId}`);
   await expect(page.getByText("Monthly volume, please quote.")).toBeVisible();
+  // Line and quote totals follow what is typed; a price far from the list price is pointed out.
+  await page.getByLabel(`Unit price for ${sku}`).fill("0,30");
+  await expect(page.getByTestId("price-warning")).toHaveText("70% under the list price");
+  await expect(page.getByTestId("answer-total")).toHaveText(/300\.00/);
   await page.getByLabel(`Unit price for ${sku}`).fill("0.85");
+  await expect(page.getByTestId("price-warning")).toHaveCount(0);
+  await expect(page.getByTestId("line-total")).toHaveText(/850\.00/);
+  await expect(page.getByTestId("answer-total")).toHaveText(/850\.00/);
   await page.getByLabel("Valid until").fill("2099-12-31");
   await page.getByLabel("Note to the customer").fill("Price for 1,000+");
   await page.getByRole("button", { name: "Send quote" }).click();

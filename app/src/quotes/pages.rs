@@ -73,6 +73,37 @@ pub fn QuotesPage() -> impl IntoView {
     }
 }
 
+/// A typed unit price in minor units, if it reads as one.
+fn typed_price(text: &str, currency: &str) -> Option<i64> {
+    crate::money::parse_amount(text, currency, "unit_price").ok()
+}
+
+/// The quote's total from the typed unit prices, if every one reads as an amount.
+fn quote_total(prices: &[RwSignal<String>], quantities: &[i64], currency: &str) -> Option<i64> {
+    prices
+        .iter()
+        .zip(quantities)
+        .try_fold(0_i64, |total, (price, quantity)| {
+            let price = typed_price(&price.read(), currency)?;
+            total.checked_add(price.checked_mul(*quantity)?)
+        })
+}
+
+/// A note when a quoted price is far from the list price: under half or over one and a half.
+pub(crate) fn far_from_list(price: i64, list_price: i64) -> Option<String> {
+    if list_price <= 0 {
+        return None;
+    }
+    let percent = (price - list_price).saturating_mul(100) / list_price;
+    (!(-50..=50).contains(&percent)).then(|| {
+        if percent < 0 {
+            format!("{}% under the list price", -percent)
+        } else {
+            format!("{percent}% over the list price")
+        }
+    })
+}
+
 #[component]
 pub fn QuotePage() -> impl IntoView {
     let slug = use_slug();
@@ -101,6 +132,13 @@ pub fn QuotePage() -> impl IntoView {
                         let can_answer = !matches!(quote.status, QuoteStatus::Accepted | QuoteStatus::Declined);
                         let message_slug = slug_value.clone();
                         let history = quote_history(&quote);
+                        // What is typed in each unit price, for the totals beside the fields.
+                        let prices: Vec<RwSignal<String>> = quote.lines.iter().enumerate().map(|(index, line)| {
+                            let current = offer.as_ref().and_then(|offer| offer.unit_prices_minor.get(index).copied()).unwrap_or(line.list_price_minor);
+                            RwSignal::new(amount_text(current, &currency))
+                        }).collect();
+                        let quantities: Vec<i64> = quote.lines.iter().map(|line| line.quantity).collect();
+                        let total_currency = currency.clone();
                         view! {
                             <div class="flex flex-wrap items-center gap-3">
                                 <h2 class="text-lg font-semibold">{format!("Quote Q-{}", quote.number)}</h2>
@@ -116,23 +154,37 @@ pub fn QuotePage() -> impl IntoView {
                                 <input type="hidden" name="expected_version" value=quote.version/>
                                 <table class="w-full text-sm" aria-label="Quote lines">
                                     <thead class="bg-slate-100"><tr>
-                                        <th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th><th class="px-3 py-2 text-right font-medium">"List price"</th><th class=TH>"Unit price"</th>
+                                        <th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th><th class="px-3 py-2 text-right font-medium">"List price"</th><th class=TH>"Unit price"</th><th class="px-3 py-2 text-right font-medium">"Line total"</th>
                                     </tr></thead>
                                     <tbody>
                                         {quote.lines.iter().enumerate().map(|(index, line)| {
                                             let current = offer.as_ref().and_then(|offer| offer.unit_prices_minor.get(index).copied()).unwrap_or(line.list_price_minor);
+                                            let typed = prices[index];
+                                            let (quantity, list_price) = (line.quantity, line.list_price_minor);
+                                            let (line_currency, warn_currency) = (currency.clone(), currency.clone());
+                                            let line_total = move || typed_price(&typed.read(), &line_currency)
+                                                .map(|price| format_money(price.saturating_mul(quantity), &line_currency))
+                                                .unwrap_or_default();
+                                            let warning = move || typed_price(&typed.read(), &warn_currency)
+                                                .and_then(|price| far_from_list(price, list_price))
+                                                .map(|note| view! { <span class="block text-xs text-amber-800" data-testid="price-warning">{note}</span> });
                                             view! {
                                                 <tr class="border-t border-slate-100">
                                                     <td class=format!("{TD} font-mono text-xs")>{line.sku.clone()}</td>
                                                     <td class=TD>{line.title.clone()}</td>
                                                     <td class="px-3 py-2 text-right">{line.quantity}</td>
                                                     <td class="px-3 py-2 text-right">{format_money(line.list_price_minor, &currency)}</td>
-                                                    <td class=TD><MoneyInput id=format!("unit-price-{index}") name=format!("unit_prices[{index}]") label=format!("Unit price for {}", line.sku) currency=currency.clone() value=amount_text(current, &currency) required=true disabled=!can_answer/></td>
+                                                    <td class=TD><MoneyInput id=format!("unit-price-{index}") name=format!("unit_prices[{index}]") label=format!("Unit price for {}", line.sku) currency=currency.clone() value=amount_text(current, &currency) required=true disabled=!can_answer typed/>{warning}</td>
+                                                    <td class="px-3 py-2 text-right" data-testid="line-total">{line_total}</td>
                                                 </tr>
                                             }
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                <p class="text-right text-sm font-semibold" data-testid="answer-total">{move || match quote_total(&prices, &quantities, &total_currency) {
+                                    Some(total) => format!("Total {}", format_money(total, &total_currency)),
+                                    None => "Total: check the unit prices".to_string(),
+                                }}</p>
                                 {can_answer.then(|| view! {
                                     <div class="flex flex-wrap items-end gap-3">
                                         <div>
@@ -217,5 +269,25 @@ pub fn VariantTermsSection(product_id: i64) -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::far_from_list;
+
+    #[test]
+    fn a_price_far_from_the_list_price_is_pointed_out() {
+        assert_eq!(far_from_list(1_000, 1_000), None);
+        assert_eq!(far_from_list(600, 1_000), None);
+        assert_eq!(
+            far_from_list(400, 1_000).as_deref(),
+            Some("60% under the list price")
+        );
+        assert_eq!(
+            far_from_list(1_600, 1_000).as_deref(),
+            Some("60% over the list price")
+        );
+        assert_eq!(far_from_list(5, 0), None);
     }
 }
