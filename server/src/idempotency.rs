@@ -97,10 +97,11 @@ fn scope_of(request: &Request) -> Option<String> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A key as sent: 1 to 255 visible ASCII characters.
@@ -187,11 +188,7 @@ pub async fn layer(State(platform): State<Database>, request: Request, next: Nex
         );
         hasher.update(b"\n");
         hasher.update(&bytes);
-        hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect::<String>()
+        hex(&hasher.finalize())
     };
     let ledger = Ledger {
         db: &platform,

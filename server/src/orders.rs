@@ -951,27 +951,40 @@ async fn write_off_open_items(
         if open <= 0 {
             continue;
         }
-        let after = sqlx::query_scalar::<_, i64>(
-            "UPDATE variants SET on_hand = CASE WHEN on_hand >= $1 THEN on_hand - $1 ELSE 0 END, updated_at = $2 WHERE id = $3 RETURNING on_hand",
+        change_on_hand(
+            tx,
+            shop,
+            variant_id,
+            -open,
+            &format!("Written off: order #{} cancelled", order.number),
         )
-        .bind(open)
-        .bind(now_ms())
-        .bind(variant_id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(internal)?;
-        if let Some(after) = after {
-            record_adjustment(
-                &mut **tx,
-                variant_id,
-                -open,
-                after,
-                &format!("Written off: order #{} cancelled", order.number),
-                &shop.actor,
-            )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Changes a variant's stock on hand by `delta` (never below zero) and records the change in
+/// its history with `reason`.
+async fn change_on_hand(
+    tx: &mut Transaction<'static, Any>,
+    shop: &OpenShop,
+    variant_id: i64,
+    delta: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    let after = sqlx::query_scalar::<_, i64>(
+        "UPDATE variants SET on_hand = CASE WHEN on_hand + $1 >= 0 THEN on_hand + $1 ELSE 0 END, updated_at = $2 WHERE id = $3 RETURNING on_hand",
+    )
+    .bind(delta)
+    .bind(now_ms())
+    .bind(variant_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(internal)?;
+    if let Some(after) = after {
+        record_adjustment(&mut **tx, variant_id, delta, after, reason, &shop.actor)
             .await
             .map_err(internal)?;
-        }
     }
     Ok(())
 }
@@ -1033,27 +1046,14 @@ async fn return_to_stock(
         .await
         .map_err(internal)?;
         if let Some(variant_id) = variant_id {
-            let after = sqlx::query_scalar::<_, i64>(
-                "UPDATE variants SET on_hand = on_hand + $1, updated_at = $2 WHERE id = $3 RETURNING on_hand",
+            change_on_hand(
+                tx,
+                shop,
+                variant_id,
+                quantity,
+                &format!("Returned on order #{} (refund)", order.number),
             )
-            .bind(quantity)
-            .bind(now_ms())
-            .bind(variant_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(internal)?;
-            if let Some(after) = after {
-                record_adjustment(
-                    &mut **tx,
-                    variant_id,
-                    quantity,
-                    after,
-                    &format!("Returned on order #{} (refund)", order.number),
-                    &shop.actor,
-                )
-                .await
-                .map_err(internal)?;
-            }
+            .await?;
         }
         total += quantity;
     }

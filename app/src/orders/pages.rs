@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::html::HtmlBuf;
 use crate::money::{amount_text, format_money};
 use crate::once::OnceForm;
-use crate::products::pages::encode_query;
+use crate::products::pages::{encode_query, use_id};
 use crate::shops::pages::{child_error, loading, use_slug, CARD};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -400,14 +400,7 @@ pub fn NewOrderPage() -> impl IntoView {
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let slug = use_slug();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    });
+    let id = use_id("id");
     let transition = ServerAction::<TransitionOrder>::new();
     let order = page_resource(
         move || (slug.get(), id.get(), transition.version().get()),
@@ -431,14 +424,8 @@ pub fn OrderPage() -> impl IntoView {
 #[component]
 pub fn OrderStepPage() -> impl IntoView {
     let slug = use_slug();
+    let id = use_id("id");
     let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or(0)
-    });
     let step = Memo::new(move |_| params.read().get("step").unwrap_or_default());
     let transition = ServerAction::<TransitionOrder>::new();
     let order = page_resource(

@@ -11,7 +11,6 @@ use app::bulk::rules::{
     check_bulk, parse_bulk_lines, BulkCheck, ParsedBulk, PriceBreak, VariantTerms,
 };
 use app::error::AppError;
-use app::orders::lifecycle::PaymentTerms;
 use app::orders::model::{NewOrderInput, NewOrderLine};
 use app::portal::model::BulkSubmission;
 use app::services::{PlacedOrder, PortalVariant};
@@ -424,34 +423,28 @@ pub async fn place_portal_order(
 ) -> Result<(i64, i64, i64), AppError> {
     let (customer_id, customer_email) = customer;
     let currency = shop.shop.currency.as_str();
-    let order_id = place_order(tx, currency, customer_email, input, Some(locked)).await?;
     // A company's orders are on its payment terms (set by the merchant; prepaid by default).
     let terms = match company_id {
         Some(company_id) => {
-            let stored = sqlx::query_scalar::<_, String>(
-                "SELECT payment_terms FROM companies WHERE id = $1",
-            )
-            .bind(company_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(internal)?
-            .unwrap_or_default();
-            PaymentTerms::parse(&stored, "payment_terms").map_err(internal)?
+            sqlx::query_scalar::<_, String>("SELECT payment_terms FROM companies WHERE id = $1")
+                .bind(company_id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(internal)?
+                .unwrap_or_default()
         }
-        None => PaymentTerms::Prepaid,
+        None => String::new(),
     };
-    let placed_at = sqlx::query_scalar::<_, i64>("SELECT placed_at FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(internal)?;
-    sqlx::query("UPDATE orders SET placed_by_customer_id = $1, company_id = $2, updated_at = $3, payment_terms = $5, payment_due_at = $6 WHERE id = $4")
+    let input = NewOrderInput {
+        payment_terms: terms,
+        ..input.clone()
+    };
+    let order_id = place_order(tx, currency, customer_email, &input, Some(locked)).await?;
+    sqlx::query("UPDATE orders SET placed_by_customer_id = $1, company_id = $2, updated_at = $3 WHERE id = $4")
         .bind(customer_id)
         .bind(company_id)
         .bind(now_ms())
         .bind(order_id)
-        .bind(terms.as_str())
-        .bind(terms.due_at(placed_at))
         .execute(&mut **tx)
         .await
         .map_err(internal)?;

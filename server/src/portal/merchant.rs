@@ -3,6 +3,7 @@
 //! shop through `ShopAccess` (membership, 404 otherwise).
 
 use super::quotes::{self, QuoteScope};
+use crate::access::OpenShop;
 use crate::access::ShopAccess;
 use crate::db::now_ms;
 use crate::error::internal;
@@ -40,6 +41,18 @@ type CustomerRowTuple = (
     String,
     i64,
 );
+
+/// The company of customer `id` in the shop: 404 for an unknown customer, 409 (`not_business`)
+/// for one without a company.
+async fn company_of(shop: &OpenShop, id: i64, not_business: &str) -> Result<i64, AppError> {
+    sqlx::query_scalar::<_, Option<i64>>("SELECT company_id FROM customers WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&shop.db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound("Customer not found".into()))?
+        .ok_or_else(|| AppError::Conflict(not_business.into()))
+}
 
 const CUSTOMER_ROW_SELECT: &str = "SELECT c.id, c.email, c.name, c.account_type, c.company_id, co.name, co.tax_id, co.verification, c.password_hash, c.created_at \
      FROM customers c LEFT JOIN companies co ON co.id = c.company_id WHERE 1 = 1";
@@ -431,16 +444,7 @@ impl CustomerService for CustomerAdmin {
         name: &str,
     ) -> Result<CustomerDetail, AppError> {
         let shop = self.access.open(session, slug).await?;
-        let company_id =
-            sqlx::query_scalar::<_, Option<i64>>("SELECT company_id FROM customers WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&shop.db.pool)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| AppError::NotFound("Customer not found".into()))?
-                .ok_or_else(|| {
-                    AppError::Conflict("Price lists are for business customers".into())
-                })?;
+        let company_id = company_of(&shop, id, "Price lists are for business customers").await?;
         let list_id = if name.trim().is_empty() {
             None
         } else {
@@ -481,16 +485,7 @@ impl CustomerService for CustomerAdmin {
             ));
         }
         let terms = PaymentTerms::parse(terms, "payment_terms")?;
-        let company_id =
-            sqlx::query_scalar::<_, Option<i64>>("SELECT company_id FROM customers WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&shop.db.pool)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| AppError::NotFound("Customer not found".into()))?
-                .ok_or_else(|| {
-                    AppError::Conflict("Payment terms are for business customers".into())
-                })?;
+        let company_id = company_of(&shop, id, "Payment terms are for business customers").await?;
         sqlx::query("UPDATE companies SET payment_terms = $1 WHERE id = $2")
             .bind(terms.as_str())
             .bind(company_id)
