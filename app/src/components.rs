@@ -246,11 +246,17 @@ mod tests {
                 row(2, OrderStatus::Refunded, "business"),
             ],
             next_cursor: Some("1767225600002:2".into()),
+            prev_cursor: Some("1767225600001:1".into()),
+            match_count: 1_000,
+            more_matches: true,
         }));
         assert_round_trip::<Result<OrderPage, AppError>>(Ok(OrderPage {
             currency: "JPY".into(),
             orders: Vec::new(),
             next_cursor: None,
+            prev_cursor: None,
+            match_count: 0,
+            more_matches: false,
         }));
         assert_round_trip::<Result<OrderPage, AppError>>(Err(AppError::invalid(
             "from",
@@ -368,6 +374,12 @@ mod tests {
 }
 
 /// Gives the server-rendered page the status 404 (a no-op in the browser).
+/// The time zone of the shop whose page this is ([`crate::shops::pages::KnownShop`] provides
+/// it to the dashboard's pages); UTC outside a shop.
+pub fn use_zone() -> crate::dates::ShopZone {
+    use_context::<crate::dates::ShopZone>().unwrap_or_default()
+}
+
 pub fn answer_not_found() {
     #[cfg(feature = "ssr")]
     {

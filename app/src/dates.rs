@@ -1,6 +1,83 @@
-//! Calendar dates without a date library: `YYYY-MM-DD` ↔ Unix milliseconds (UTC), and display.
+//! Calendar dates: `YYYY-MM-DD` ↔ Unix milliseconds, and display. The arithmetic on UTC days is
+//! plain code; a shop's own time zone ([`ShopZone`]: its offsets, daylight saving included) comes
+//! from `jiff` and its bundled time zone database, the same in the server and in the browser, so
+//! a page hydrates with the times the server wrote.
 
 use crate::error::AppError;
+
+/// A shop's time zone (an IANA name such as `Europe/Paris`), for showing times as the shop's
+/// people read them and for reading the days they type.
+#[derive(Debug, Clone)]
+pub struct ShopZone {
+    zone: jiff::tz::TimeZone,
+}
+
+impl Default for ShopZone {
+    fn default() -> Self {
+        ShopZone::utc()
+    }
+}
+
+impl ShopZone {
+    pub fn utc() -> Self {
+        ShopZone {
+            zone: jiff::tz::TimeZone::UTC,
+        }
+    }
+
+    /// The zone called `name`; UTC for a name the database does not know (shops only choose from
+    /// [`crate::shops::rules::TIMEZONES`], which a test checks against the database).
+    pub fn named(name: &str) -> Self {
+        ShopZone {
+            zone: jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC),
+        }
+    }
+
+    /// The zone's offset from UTC at the instant `ms`, in milliseconds.
+    fn offset_ms(&self, ms: i64) -> i64 {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|instant| i64::from(self.zone.to_offset(instant).seconds()) * 1_000)
+            .unwrap_or(0)
+    }
+
+    /// `YYYY-MM-DD HH:MM` of the instant `ms` on the shop's clocks.
+    pub fn date_time(&self, ms: i64) -> String {
+        format_date_time(ms.saturating_add(self.offset_ms(ms)))
+    }
+
+    /// Appends [`ShopZone::date_time`]'s text to `out`.
+    pub fn push_date_time(&self, out: &mut String, ms: i64) {
+        push_date_time(out, ms.saturating_add(self.offset_ms(ms)));
+    }
+
+    /// `YYYY-MM-DD` of the instant `ms` on the shop's calendar.
+    pub fn date(&self, ms: i64) -> String {
+        format_date(ms.saturating_add(self.offset_ms(ms)))
+    }
+
+    /// The first instant of the shop's calendar day that [`parse_date_ms`] read as `day_ms` (its
+    /// UTC midnight): local midnight, or the first minute that exists on a day whose midnight is
+    /// skipped by a clock change.
+    pub fn start_of_day_ms(&self, day_ms: i64) -> i64 {
+        let (year, month, day) = civil_from_ms(day_ms);
+        let local = (|| {
+            let date = jiff::civil::Date::new(
+                i16::try_from(year).ok()?,
+                i8::try_from(month).ok()?,
+                i8::try_from(day).ok()?,
+            )
+            .ok()?;
+            let start = date.to_zoned(self.zone.clone()).ok()?.start_of_day().ok()?;
+            Some(start.timestamp().as_millisecond())
+        })();
+        local.unwrap_or(day_ms)
+    }
+
+    /// The last millisecond of that day (days of 23 and 25 hours included).
+    pub fn end_of_day_ms(&self, day_ms: i64) -> i64 {
+        self.start_of_day_ms(day_ms + DAY_MS) - 1
+    }
+}
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
@@ -71,7 +148,7 @@ pub fn end_of_day_ms(start_ms: i64) -> i64 {
     start_ms + DAY_MS - 1
 }
 
-/// `YYYY-MM-DD HH:MM` (UTC).
+/// `YYYY-MM-DD HH:MM` in UTC (pages show a shop's times with [`ShopZone::date_time`]).
 pub fn format_date_time(ms: i64) -> String {
     let mut out = String::with_capacity(16);
     push_date_time(&mut out, ms);
@@ -109,7 +186,7 @@ fn push_padded(out: &mut String, value: u32, width: u32) {
     }
 }
 
-/// `YYYY-MM-DD` (UTC).
+/// `YYYY-MM-DD` in UTC (pages show a shop's days with [`ShopZone::date`]).
 pub fn format_date(ms: i64) -> String {
     let (year, month, day) = civil_from_days(ms.div_euclid(DAY_MS));
     format!("{year:04}-{month:02}-{day:02}")
@@ -165,6 +242,60 @@ mod tests {
             push_date_time(&mut out, ms);
             assert_eq!(out, format!("x{}", reference(ms)), "{ms} ms");
             assert_eq!(format_date_time(ms), reference(ms), "{ms} ms");
+        }
+    }
+
+    #[test]
+    fn a_shops_times_and_days_follow_its_zone_through_daylight_saving() {
+        let paris = ShopZone::named("Europe/Paris");
+        // 2024-07-01 12:00 UTC is 14:00 in Paris (summer time), 2024-01-15 12:00 UTC is 13:00.
+        let summer = parse_date_ms("2024-07-01", "d").unwrap().unwrap() + 12 * 3_600_000;
+        let winter = parse_date_ms("2024-01-15", "d").unwrap().unwrap() + 12 * 3_600_000;
+        assert_eq!(paris.date_time(summer), "2024-07-01 14:00");
+        assert_eq!(paris.date_time(winter), "2024-01-15 13:00");
+        let mut out = String::from(">");
+        paris.push_date_time(&mut out, summer);
+        assert_eq!(out, ">2024-07-01 14:00");
+        // 23:30 UTC on 31 December is already the new year in Paris and in Tokyo, not in New York.
+        let new_year_eve =
+            parse_date_ms("2024-12-31", "d").unwrap().unwrap() + 23 * 3_600_000 + 30 * 60_000;
+        assert_eq!(paris.date(new_year_eve), "2025-01-01");
+        assert_eq!(
+            ShopZone::named("Asia/Tokyo").date(new_year_eve),
+            "2025-01-01"
+        );
+        assert_eq!(
+            ShopZone::named("America/New_York").date(new_year_eve),
+            "2024-12-31"
+        );
+        assert_eq!(ShopZone::utc().date(new_year_eve), "2024-12-31");
+
+        // Days of 23 and 25 hours: Paris springs forward on 2024-03-31, falls back on 2024-10-27.
+        let hours = |day: &str| {
+            let day = parse_date_ms(day, "d").unwrap().unwrap();
+            (paris.end_of_day_ms(day) + 1 - paris.start_of_day_ms(day)) / 3_600_000
+        };
+        assert_eq!(hours("2024-03-31"), 23);
+        assert_eq!(hours("2024-10-27"), 25);
+        assert_eq!(hours("2024-06-01"), 24);
+        let june = parse_date_ms("2024-06-01", "d").unwrap().unwrap();
+        assert_eq!(
+            paris.start_of_day_ms(june),
+            june - 2 * 3_600_000,
+            "local midnight is 22:00 UTC"
+        );
+        assert_eq!(ShopZone::utc().start_of_day_ms(june), june);
+        // An unknown name is UTC rather than an error.
+        assert_eq!(
+            ShopZone::named("Mars/Olympus").date_time(summer),
+            "2024-07-01 12:00"
+        );
+    }
+
+    #[test]
+    fn every_time_zone_a_shop_can_choose_is_in_the_database() {
+        for name in crate::shops::rules::TIMEZONES {
+            assert!(jiff::tz::TimeZone::get(name).is_ok(), "{name}");
         }
     }
 

@@ -133,8 +133,95 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     }
 }
 
+/// The refusals of a form's independent checks, gathered so that one answer names every problem
+/// (a merchant fixes them all at once instead of one per submit).
+#[derive(Debug, Default)]
+pub struct Problems {
+    found: Vec<(String, String)>,
+    /// A failure that is not about the input (it is returned before any problem).
+    other: Option<AppError>,
+}
+
+impl Problems {
+    /// The value of a check that passed; a refusal is noted (`None`).
+    pub fn check<T>(&mut self, result: Result<T, AppError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(AppError::Invalid { field, message }) => {
+                self.found.push((field, message));
+                None
+            }
+            Err(other) => {
+                self.other.get_or_insert(other);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.found.push((field.to_string(), message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty() && self.other.is_none()
+    }
+
+    /// Nothing found: `Ok`. Otherwise one `Invalid` naming the first field, whose message goes on
+    /// with every other problem, each with its field in words.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if let Some(other) = self.other {
+            return Err(other);
+        }
+        let mut found = self.found.into_iter();
+        let Some((field, message)) = found.next() else {
+            return Ok(());
+        };
+        let rest: Vec<String> = found
+            .map(|(field, message)| {
+                if field.is_empty() {
+                    message
+                } else {
+                    format!("{}: {message}", field_in_words(&field))
+                }
+            })
+            .collect();
+        let message = if rest.is_empty() {
+            message
+        } else {
+            format!("{message}; also {}", rest.join("; "))
+        };
+        Err(AppError::Invalid { field, message })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn problems_are_reported_together_naming_each_field() {
+        assert_eq!(Problems::default().into_result(), Ok(()));
+        let mut problems = Problems::default();
+        assert_eq!(problems.check(Ok::<_, AppError>(3)), Some(3));
+        assert_eq!(
+            problems.check::<i64>(Err(AppError::invalid(
+                "customer_email",
+                "is not a valid e-mail address"
+            ))),
+            None
+        );
+        problems.push("shipping", "\"12,345\" could mean 12345 or 12.345");
+        problems.push("lines", "unknown SKU NOPE");
+        let error = problems.into_result().expect_err("three problems");
+        assert_eq!(
+            error.for_people(),
+            "Customer email: is not a valid e-mail address; also Shipping: \"12,345\" could mean 12345 or 12.345; Lines: unknown SKU NOPE"
+        );
+        assert!(matches!(&error, AppError::Invalid { field, .. } if field == "customer_email"));
+        let mut failed = Problems::default();
+        failed.push("sku", "is required");
+        failed.check::<()>(Err(AppError::Internal));
+        assert_eq!(failed.into_result(), Err(AppError::Internal));
+    }
+
     use super::*;
 
     #[test]

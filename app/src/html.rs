@@ -9,7 +9,7 @@
 //! Every value goes through [`HtmlBuf::text`] or [`HtmlBuf::attr`], which escape it; only the
 //! markup written with [`HtmlBuf::raw`] (string literals in the calling code) is not escaped.
 
-use crate::dates::push_date_time;
+use crate::dates::ShopZone;
 use crate::money::{currency_exponent, push_amount, push_integer};
 
 #[derive(Debug, Default)]
@@ -43,9 +43,9 @@ impl HtmlBuf {
         self
     }
 
-    /// A date and time as [`format_date_time`](crate::dates::format_date_time) writes it.
-    pub fn date_time(&mut self, ms: i64) -> &mut Self {
-        push_date_time(&mut self.html, ms);
+    /// A date and time on the shop's clocks, as [`ShopZone::date_time`] writes it.
+    pub fn date_time(&mut self, ms: i64, zone: &ShopZone) -> &mut Self {
+        zone.push_date_time(&mut self.html, ms);
         self
     }
 
@@ -126,12 +126,10 @@ mod tests {
             html.int(value);
             assert_eq!(html.into_string(), value.to_string());
         }
+        let zone = ShopZone::named("Asia/Kolkata");
         let mut html = HtmlBuf::default();
-        html.date_time(1_795_334_005_779);
-        assert_eq!(
-            html.into_string(),
-            crate::dates::format_date_time(1_795_334_005_779)
-        );
+        html.date_time(1_795_334_005_779, &zone);
+        assert_eq!(html.into_string(), zone.date_time(1_795_334_005_779));
     }
 
     #[test]

@@ -25,6 +25,7 @@ use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
+use shops::pages::KnownShop;
 
 /// Cookie carrying the short-lived access token (JWT).
 pub const ACCESS_COOKIE: &str = "cw_access";
@@ -78,24 +79,25 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/shops") view=shops::pages::ShopsPage ssr=SsrMode::Async/>
                 <Route path=path!("/shops/new") view=shops::pages::NewShopPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("/shops/:slug") view=shops::pages::ShopLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=shops::pages::OverviewPage/>
-                    <Route path=path!("provisioning") view=shops::pages::ProvisioningPage/>
-                    <Route path=path!("settings") view=shops::pages::SettingsPage/>
-                    <Route path=path!("settings/suspend") view=shops::pages::SuspendPage/>
-                    <Route path=path!("orders") view=orders::pages::OrdersPage/>
-                    <Route path=path!("orders/new") view=orders::pages::NewOrderPage/>
-                    <Route path=path!("orders/:id") view=orders::pages::OrderPage/>
-                    <Route path=path!("orders/:id/:step") view=orders::pages::OrderStepPage/>
-                    <Route path=path!("products") view=products::pages::ProductsPage/>
-                    <Route path=path!("products/new") view=products::pages::NewProductPage/>
-                    <Route path=path!("products/import") view=products::pages::ImportPage/>
-                    <Route path=path!("products/imports/:id") view=products::pages::ImportProgressPage/>
-                    <Route path=path!("products/:id") view=products::pages::ProductPage/>
-                    <Route path=path!("customers") view=customers::pages::CustomersPage/>
-                    <Route path=path!("customers/:id") view=customers::pages::CustomerPage/>
-                    <Route path=path!("quotes") view=quotes::pages::QuotesPage/>
-                    <Route path=path!("quotes/:id") view=quotes::pages::QuotePage/>
-                    <Route path=path!("analytics") view=|| view! { <shops::pages::SectionPage section=shops::pages::Section::Analytics/> }/>
+                    <Route path=path!("") view=|| view! { <KnownShop><shops::pages::OverviewPage/></KnownShop> }/>
+                    <Route path=path!("provisioning") view=|| view! { <KnownShop><shops::pages::ProvisioningPage/></KnownShop> }/>
+                    <Route path=path!("settings") view=|| view! { <KnownShop><shops::pages::SettingsPage/></KnownShop> }/>
+                    <Route path=path!("settings/suspend") view=|| view! { <KnownShop><shops::pages::SuspendPage/></KnownShop> }/>
+                    <Route path=path!("orders") view=|| view! { <KnownShop><orders::pages::OrdersPage/></KnownShop> }/>
+                    <Route path=path!("orders/new") view=|| view! { <KnownShop><orders::pages::NewOrderPage/></KnownShop> }/>
+                    <Route path=path!("orders/:id") view=|| view! { <KnownShop><orders::pages::OrderPage/></KnownShop> }/>
+                    <Route path=path!("orders/:id/:step") view=|| view! { <KnownShop><orders::pages::OrderStepPage/></KnownShop> }/>
+                    <Route path=path!("products") view=|| view! { <KnownShop><products::pages::ProductsPage/></KnownShop> }/>
+                    <Route path=path!("products/new") view=|| view! { <KnownShop><products::pages::NewProductPage/></KnownShop> }/>
+                    <Route path=path!("products/import") view=|| view! { <KnownShop><products::pages::ImportPage/></KnownShop> }/>
+                    <Route path=path!("products/imports/:id") view=|| view! { <KnownShop><products::pages::ImportProgressPage/></KnownShop> }/>
+                    <Route path=path!("products/:id") view=|| view! { <KnownShop><products::pages::ProductPage/></KnownShop> }/>
+                    <Route path=path!("products/:id/stock/:variant_id") view=|| view! { <KnownShop><products::pages::StockHistoryPage/></KnownShop> }/>
+                    <Route path=path!("customers") view=|| view! { <KnownShop><customers::pages::CustomersPage/></KnownShop> }/>
+                    <Route path=path!("customers/:id") view=|| view! { <KnownShop><customers::pages::CustomerPage/></KnownShop> }/>
+                    <Route path=path!("quotes") view=|| view! { <KnownShop><quotes::pages::QuotesPage/></KnownShop> }/>
+                    <Route path=path!("quotes/:id") view=|| view! { <KnownShop><quotes::pages::QuotePage/></KnownShop> }/>
+                    <Route path=path!("analytics") view=|| view! { <KnownShop><shops::pages::SectionPage section=shops::pages::Section::Analytics/></KnownShop> }/>
                 </ParentRoute>
                 <ParentRoute path=path!("/s/:shop") view=portal::pages::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=portal::pages::PortalCatalogPage/>
@@ -110,6 +112,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("bulk") view=portal::pages::PortalBulkPage/>
                     <Route path=path!("company") view=portal::pages::PortalCompanyPage/>
                     <Route path=path!("cart") view=portal::pages::PortalCartPage/>
+                    <Route path=path!("orders/:id") view=portal::pages::PortalOrderPage/>
                     <Route path=path!("invite/:token") view=portal::pages::PortalInvitationPage/>
                 </ParentRoute>
             </Routes>

@@ -181,6 +181,14 @@ pub trait ShopService: Send + Sync + 'static {
 /// The catalog of one shop: every call checks the caller's membership of `slug` first.
 #[async_trait]
 pub trait CatalogService: Send + Sync + 'static {
+    /// Up to 20 sellable variants (not archived) whose SKU starts with, or whose product title
+    /// contains, `search` (without case), for choosing items of a new order.
+    async fn search_variants(
+        &self,
+        session: &Session,
+        slug: &str,
+        search: &str,
+    ) -> Result<Vec<crate::products::model::VariantChoice>, AppError>;
     async fn list_products(
         &self,
         session: &Session,
@@ -341,6 +349,12 @@ pub trait PortalService: Send + Sync + 'static {
     async fn catalog(&self, caller: &PortalCaller, search: &str)
         -> Result<PortalCatalog, AppError>;
     async fn my_orders(&self, caller: &PortalCaller) -> Result<OrderPage, AppError>;
+    /// One of the caller's own orders; another customer's is not found.
+    async fn my_order(
+        &self,
+        caller: &PortalCaller,
+        order_id: i64,
+    ) -> Result<crate::portal::model::PortalOrder, AppError>;
     /// `SKU, quantity` lines of a past order of the caller's company, for a new bulk order.
     async fn reorder_lines(&self, caller: &PortalCaller, order_id: i64)
         -> Result<String, AppError>;

@@ -58,6 +58,7 @@ test("a merchant creates a product with two variants", async ({ page }) => {
     "7",
     "0",
     "7",
+    "Stock history",
   ]);
 
   // A second variant.
@@ -72,7 +73,7 @@ test("a merchant creates a product with two variants", async ({ page }) => {
 
   const rows = variants.locator("tbody").getByRole("row");
   await expect(rows).toHaveCount(2);
-  await expect(rows.filter({ hasText: small }).getByRole("cell")).toHaveText([small, "S", "", /12\.50/, "7", "0", "7"]);
+  await expect(rows.filter({ hasText: small }).getByRole("cell")).toHaveText([small, "S", "", /12\.50/, "7", "0", "7", "Stock history"]);
   await expect(rows.filter({ hasText: medium }).getByRole("cell")).toHaveText([
     medium,
     "M",
@@ -81,6 +82,7 @@ test("a merchant creates a product with two variants", async ({ page }) => {
     "3",
     "0",
     "3",
+    "Stock history",
   ]);
 
   // Both variants survive a reload.
@@ -95,6 +97,56 @@ test("a merchant creates a product with two variants", async ({ page }) => {
   await expect(cells.nth(2), "Variants column").toHaveText("2");
   await expect(cells.nth(3), "Available column").toHaveText("10");
   await expect(cells.nth(4), "Price column").toHaveText(/12\.50.*14\.00/);
+});
+
+test("each variant's save says what happened beside it, and its stock history is a click away", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const first = randomSku("CUP-S");
+  const second = randomSku("CUP-L");
+  const product = await createProductViaApi(page, shop, {
+    title: `Cup ${rand()}`,
+    option1_name: "Size",
+    variants: [
+      { sku: first, option1: "S", price: "4.00", on_hand: "10" },
+      { sku: second, option1: "L", price: "6.00", on_hand: "5" },
+    ],
+  });
+  await visit(page, `/shops/${shop.slug}/products/${product.id}`);
+
+  // A refused save: the message names the SKU, under that variant's form, and the bad field
+  // carries the reason beside it; the other variant's form says nothing.
+  const secondForm = page.getByRole("form", { name: `Variant ${second}` });
+  const firstForm = page.getByRole("form", { name: `Variant ${first}` });
+  await secondForm.getByLabel("Weight (g)").fill("heavy");
+  await secondForm.getByRole("button", { name: `Save ${second}` }).click();
+  await expect(secondForm.getByRole("alert")).toContainText(`${second} was not saved`);
+  await expect(secondForm.locator('[data-field-error="weight_grams"]')).toBeVisible();
+  await expect(firstForm.getByRole("alert")).toHaveCount(0);
+
+  // Corrected, with a decimal comma in the price: saved, said under the same form.
+  await secondForm.getByLabel("Weight (g)").fill("350");
+  await secondForm.getByLabel("Price", { exact: true }).fill("6,50");
+  await secondForm.getByRole("button", { name: `Save ${second}` }).click();
+  await expect(page.getByRole("form", { name: `Variant ${second}` }).getByRole("status").filter({ hasText: `${second} saved.` })).toBeVisible();
+  await expect(page.getByRole("form", { name: `Variant ${first}` }).getByRole("status")).toHaveCount(0);
+  const variants = page.getByRole("region", { name: "Variants", exact: true });
+  await expect(variants.getByRole("row").filter({ hasText: second })).toContainText("EUR 6.50");
+
+  // Stock adjusted, then read back on the variant's stock history.
+  const adjust = page.getByRole("region", { name: "Adjust stock", exact: true });
+  await adjust.getByLabel("Variant").selectOption(first);
+  await adjust.getByLabel("Change (e.g. 10 or -2)").fill("-3");
+  await adjust.getByLabel("Reason").fill("Broken in the stockroom");
+  await adjust.getByRole("button", { name: "Adjust stock" }).click();
+  await expect(adjust.getByRole("status")).toHaveText("Stock adjusted.");
+  await page.getByRole("link", { name: `Stock history of ${first}` }).click();
+  await expect(page.getByRole("heading", { name: `Stock history of ${first}` })).toBeVisible();
+  await expect(page.getByTestId("stock-on-hand")).toHaveText("7");
+  const changes = page.getByRole("table", { name: "Stock changes" }).locator("tbody").getByRole("row");
+  await expect(changes.first()).toContainText("Broken in the stockroom");
+  await expect(changes.first().getByRole("cell").nth(1)).toHaveText("-3");
+  await page.goBack();
+  await expect(page.getByRole("form", { name: `Variant ${first}` })).toBeVisible();
 });
 
 test("importing a CSV shows the bad row's line and reason", async ({ page }) => {
@@ -124,7 +176,9 @@ test("importing a CSV shows the bad row's line and reason", async ({ page }) => 
     .toMatch(new RegExp(`^/shops/${shop.slug}/products/imports/\\d+$`));
   const state = page.getByTestId("import-state");
   await expect(state).toHaveRole("status");
-  await expect(state).toHaveText("Finished", { timeout: 30_000 });
+  await expect(state).toHaveText("Finished, 1 row refused", { timeout: 30_000 });
+  // The finished bar shows the refused row as refused, not a solid green bar.
+  await expect(page.getByRole("img", { name: "2 rows imported, 1 refused" })).toBeVisible();
   await expect(page.getByText("products.csv", { exact: true })).toBeVisible();
   await expect(page.getByTestId("rows-read")).toHaveText("3");
   await expect(page.getByTestId("rows-created")).toHaveText("2");
@@ -135,8 +189,9 @@ test("importing a CSV shows the bad row's line and reason", async ({ page }) => 
   await expect(refusedRows).toHaveCount(1);
   const refusedCells = refusedRows.first().getByRole("cell");
   await expect(refusedCells.nth(0), "Line").toHaveText("3");
-  await expect(refusedCells.nth(1), "Column").toHaveText("price");
-  await expect(refusedCells.nth(2), "Problem").not.toBeEmpty();
+  await expect(refusedCells.nth(1), "SKU").toHaveText(bad.sku);
+  await expect(refusedCells.nth(2), "Column").toHaveText("price");
+  await expect(refusedCells.nth(3), "Problem").not.toBeEmpty();
 
   // The two good rows are products now; the bad one is not.
   await page.getByRole("link", { name: "Back to products" }).click();
@@ -304,4 +359,89 @@ test("cancel and refund ask first, with a reason, and work without Wasm too", as
   await expect(orderStatus(noWasm)).toHaveText("Cancelled");
   await expect(noWasm.getByRole("list", { name: "Order timeline" })).toContainText("written off");
   await plain.close();
+});
+
+test("the orders list counts, pages back and forth, selects a page at once and filters on change", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("NUT");
+  await createProductViaApi(page, shop, { title: `Nut ${rand()}`, variants: [{ sku, price: "1.00", on_hand: "500" }] });
+  // 52 orders through the API: a first page of 50 and a second of 2.
+  for (let index = 0; index < 52; index++) {
+    const response = await page.request.post(`/api/v1/shops/${shop.slug}/orders`, {
+      data: {
+        customer_email: `buyer-${index}-${rand()}@example.test`,
+        customer_name: `Buyer ${index}`,
+        shipping_address: { line1: "1 Rue de la Paix", city: "Paris", postal_code: "75002", country: "FR" },
+        lines: [{ sku, quantity: 1 }],
+      },
+    });
+    expect(response.status(), await response.text()).toBe(201);
+  }
+
+  await visit(page, `/shops/${shop.slug}/orders`);
+  await expect(page.getByTestId("order-count")).toHaveText("52 orders");
+  const rowBoxes = page.locator("tbody").getByRole("checkbox");
+  await expect(rowBoxes).toHaveCount(50);
+  await page.getByRole("checkbox", { name: "Select all orders on this page" }).check();
+  for (const box of await rowBoxes.all()) await expect(box).toBeChecked();
+  await page.getByRole("checkbox", { name: "Select all orders on this page" }).uncheck();
+  await expect(rowBoxes.first()).not.toBeChecked();
+
+  const firstPageTop = await page.locator("tbody tr").first().getByRole("link").first().textContent();
+  await page.getByRole("link", { name: "Next page →" }).click();
+  await expect(rowBoxes).toHaveCount(2);
+  await expect(page.getByRole("link", { name: "Next page →" })).toHaveCount(0);
+  await page.getByRole("link", { name: "← Previous page" }).click();
+  await expect(rowBoxes).toHaveCount(50);
+  await expect(page.locator("tbody tr").first().getByRole("link").first()).toHaveText(firstPageTop!);
+  await expect(page.getByRole("link", { name: "← Previous page" })).toHaveCount(0);
+
+  // A chosen filter applies without the Apply button, and the count follows it.
+  await page.getByLabel("Status", { exact: true }).selectOption("delivered");
+  await expect.poll(() => new URL(page.url()).searchParams.get("status")).toBe("delivered");
+  await expect(page.getByTestId("order-count")).toHaveText("0 orders");
+  await expect(page.getByText("No orders match these filters.")).toBeVisible();
+  await page.goBack();
+  await expect(page.getByTestId("order-count")).toHaveText("52 orders");
+});
+
+test("the new-order form finds products and known customers, and names every problem at once", async ({ page }) => {
+  const shop = await merchantWithShop(page);
+  const sku = randomSku("LAMP");
+  const title = `Desk lamp ${rand()}`;
+  await createProductViaApi(page, shop, { title, variants: [{ sku, price: "30.00", on_hand: "9" }] });
+  const email = `grace-${rand()}@example.test`;
+  await placeOrder(page, shop, { email, name: "Grace Hopper", lines: `${sku}, 1` });
+
+  // Every problem in one answer: a bad email, an amount with two readings and an unknown SKU.
+  await visit(page, `/shops/${shop.slug}/orders/new`);
+  await page.getByLabel("Customer email", { exact: true }).fill("not-an-email");
+  await page.getByLabel("Shipping", { exact: true }).fill("12,345");
+  await page.getByLabel("Items (one per line: SKU, quantity)", { exact: true }).fill("NO-SUCH-SKU, 1");
+  await page.getByRole("button", { name: "Place order" }).click();
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("Customer email");
+  await expect(alert).toContainText("Shipping");
+  await expect(alert).toContainText("unknown SKU NO-SUCH-SKU");
+  await expect(page.getByLabel("Customer email", { exact: true })).toHaveValue("not-an-email");
+
+  // The product search adds a line; the known customer's email brings their name.
+  await page.getByLabel("Items (one per line: SKU, quantity)", { exact: true }).fill("");
+  const search = page.getByLabel("Find a product (SKU or title)");
+  await search.fill(title.slice(0, 9));
+  await expect(page.locator("#order-item-choices option")).toHaveCount(1);
+  await expect(page.locator("#order-item-choices option")).toHaveAttribute("value", sku);
+  await search.fill(sku);
+  await page.getByRole("button", { name: "Add to items" }).click();
+  await expect(page.getByLabel("Items (one per line: SKU, quantity)", { exact: true })).toHaveValue(`${sku}, 1\n`);
+  const emailField = page.getByLabel("Customer email", { exact: true });
+  await emailField.fill(email.slice(0, 10));
+  await expect(page.locator("#order-known-customers option")).toHaveCount(1);
+  await emailField.fill(email);
+  await emailField.blur();
+  await expect(page.getByLabel("Customer name", { exact: true })).toHaveValue("Grace Hopper");
+  await page.getByLabel("Shipping", { exact: true }).fill("4,90");
+  await page.getByRole("button", { name: "Place order" }).click();
+  await expect(page.getByRole("heading", { name: /^Order #\d+$/ })).toBeVisible();
+  await expect(page.getByText("EUR 34.90").first()).toBeVisible();
 });

@@ -1,6 +1,6 @@
 // Real not-found pages (issue 15, part 5): an unknown or foreign shop, order, product, customer
 // or quote answers 404 with the 404 page; the portal of an unknown shop is a 404 that offers no
-// sign-up. (Not yet: list pages of an unknown shop still show their filters around the 404.)
+// sign-up.
 import { expect, test } from "@playwright/test";
 import { createShop, h1, signUp, visit } from "./support";
 
@@ -8,9 +8,15 @@ test("unknown shops and records are 404 pages with nothing of the page they repl
   await signUp(page);
   const shop = await createShop(page);
 
-  const missingShop = await visit(page, "/shops/no-such-shop-here/orders");
-  expect(missingShop?.status()).toBe(404);
-  await expect(h1(page)).toHaveText("Page not found");
+  // Every page of an unknown shop: the 404 page alone, not its filters, forms or tabs.
+  for (const path of ["", "/orders", "/orders/new", "/products", "/products/import", "/customers", "/quotes", "/settings", "/orders/1"]) {
+    const url = `/shops/no-such-shop-here${path}`;
+    const response = await visit(page, url);
+    expect(response?.status(), url).toBe(404);
+    await expect(h1(page), url).toHaveText("Page not found");
+    await expect(page.locator("main form"), url).toHaveCount(0);
+    await expect(page.getByRole("navigation", { name: "Shop" }), url).toHaveCount(0);
+  }
 
   for (const path of ["orders/999999", "products/999999", "customers/999999", "quotes/999999"]) {
     const response = await visit(page, `/shops/${shop.slug}/${path}`);

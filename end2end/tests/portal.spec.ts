@@ -20,7 +20,13 @@ import {
 test("a business signs up, is verified, and an accepted quote becomes an order", async ({ page, browser }) => {
   const shop = await merchantWithShop(page);
   const sku = randomSku("BOLT");
-  await createProductViaApi(page, shop, { title: `Bolt ${rand()}`, variants: [{ sku, price: "1.00", on_hand: "5000" }] });
+  const product = await createProductViaApi(page, shop, { title: `Bolt ${rand()}`, variants: [{ sku, price: "1.00", on_hand: "5000" }] });
+  // 10 % off from 500 units: the merchant's answer starts from that price.
+  const variantId = (product.variants as { id: number }[])[0].id;
+  const terms = await page.request.put(`/api/v1/shops/${shop.slug}/variants/${variantId}/terms`, {
+    data: { min_quantity: "1", pack_size: "1", price_breaks: "500: 10" },
+  });
+  expect(terms.status(), await terms.text()).toBe(200);
 
   const buyer = await customerPage(browser);
   const customer = await customerSignUp(buyer, shop, "business");
@@ -52,6 +58,10 @@ test("a business signs up, is verified, and an accepted quote becomes an order",
   await listed.getByRole("link").click();
   await expectPath(page, `/shops/${shop.slug}/quotes/${quoteId}`);
   await expect(page.getByText("Monthly volume, please quote.")).toBeVisible();
+  // The answer starts from the volume price for 1,000 units, beside the stock there is.
+  await expect(page.getByLabel(`Unit price for ${sku}`)).toHaveValue("0.90");
+  await expect(page.getByTestId("volume-price")).toHaveText("EUR 0.90 for this quantity");
+  await expect(page.getByTestId("line-stock")).toHaveText("5000 available");
   // Line and quote totals follow what is typed; a price far from the list price is pointed out.
   await page.getByLabel(`Unit price for ${sku}`).fill("0,30");
   await expect(page.getByTestId("price-warning")).toHaveText("70% under the list price");
@@ -64,6 +74,9 @@ test("a business signs up, is verified, and an accepted quote becomes an order",
   await page.getByLabel("Note to the customer").fill("Price for 1,000+");
   await page.getByRole("button", { name: "Send quote" }).click();
   await expect(page.getByTestId("quote-status")).toHaveText("Quoted");
+  await expect(page.getByTestId("quote-sent")).toHaveText(
+    `Sent to ${customer.email}: version 1, total EUR 850.00, valid until 2099-12-31.`,
+  );
 
   // The customer sees the offer and accepts it.
   await visit(buyer, `/s/${shop.slug}/quotes/${quoteId}`);
@@ -199,11 +212,23 @@ test("an invoice order on net 30 is shipped before it is paid and later marked p
   await page.getByRole("button", { name: "Approve (invoice, unpaid)" }).click();
   await expect(page.getByTestId("order-status")).toHaveText("Approved");
   await page.getByLabel("Carrier").fill("DHL");
-  await page.getByLabel("Tracking number").fill(`JD${rand()}`);
+  const tracking = `JD${rand()}`;
+  await page.getByLabel("Tracking number").fill(tracking);
   await page.getByRole("button", { name: "Ship", exact: true }).click();
   await expect(page.getByTestId("fulfilment-status")).toHaveText("Fulfilled");
   await expect(page.getByTestId("payment-status")).toHaveText("Payment pending");
   await expect(page.getByTestId("order-overdue")).toHaveCount(0);
+
+  // The buyer opens the order from their account: what is due and when, the parcel's tracking.
+  await visit(buyer, `/s/${shop.slug}/account`);
+  await buyer.getByRole("link", { name: `#${number}`, exact: true }).click();
+  await expect(buyer.getByRole("heading", { name: `Order #${number}` })).toBeVisible();
+  await expect(buyer.getByTestId("portal-order-payment")).toContainText("Net 30 · EUR 50.00 due by");
+  await expect(buyer.getByTestId("portal-order-fulfilment")).toHaveText("Fulfilled");
+  await expect(buyer.getByTestId("portal-order-total")).toHaveText("EUR 50.00");
+  await expect(buyer.getByRole("table", { name: "Order lines" })).toContainText(sku);
+  await expect(buyer.getByRole("list", { name: "Parcels" })).toContainText(tracking);
+  await expect(buyer.getByText("Approve")).toHaveCount(0);
 
   // The money arrives: the merchant marks it paid.
   await page.getByRole("button", { name: "Mark as paid" }).click();

@@ -11,8 +11,8 @@ use crate::sql::{like_escape, SqlBuilder};
 use app::auth::model::Session;
 use app::auth::rules::Email;
 use app::bulk::rules::MAX_BULK_LINES;
-use app::dates::{end_of_day_ms, parse_date_ms};
-use app::error::AppError;
+use app::dates::{parse_date_ms, ShopZone};
+use app::error::{AppError, Problems};
 use app::money::{format_money, parse_amount};
 use app::orders::lifecycle::{
     FulfilmentStatus, Lifecycle, OrderAction, OrderState, PaymentStatus, PaymentTerms,
@@ -280,65 +280,75 @@ pub async fn place_order(
     input: &NewOrderInput,
     locked_prices: Option<&HashMap<String, i64>>,
 ) -> Result<i64, AppError> {
-    let email = Email::parse(&input.customer_email)
-        .map_err(|_| AppError::invalid("customer_email", "is not a valid e-mail address"))?;
+    // Every check of the input runs and every problem is reported in one answer; only then is
+    // anything written (the caller's transaction is dropped on an error, releasing reservations).
+    let mut checks = Problems::default();
+    let email = checks.check(
+        Email::parse(&input.customer_email)
+            .map_err(|_| AppError::invalid("customer_email", "is not a valid e-mail address")),
+    );
     let name = input.customer_name.trim().to_string();
     if name.chars().count() > 120 {
-        return Err(AppError::invalid(
-            "customer_name",
-            "must be at most 120 characters",
-        ));
+        checks.push("customer_name", "must be at most 120 characters");
     }
-    let customer_type = parse_customer_type(&input.customer_type)?;
+    let customer_type = checks
+        .check(parse_customer_type(&input.customer_type))
+        .unwrap_or("individual");
     let company_name = input.company_name.trim().to_string();
     if customer_type == "business" && company_name.is_empty() {
-        return Err(AppError::invalid(
-            "company_name",
-            "is required for a business customer",
-        ));
+        checks.push("company_name", "is required for a business customer");
     }
-    let shipping_address = validate_address(&input.shipping_address, "shipping_address")?;
+    let shipping_address = checks.check(validate_address(
+        &input.shipping_address,
+        "shipping_address",
+    ));
     let billing_address = match &input.billing_address {
-        Some(address) if !address.is_empty() => validate_address(address, "billing_address")?,
+        Some(address) if !address.is_empty() => {
+            checks.check(validate_address(address, "billing_address"))
+        }
         _ => shipping_address.clone(),
     };
-    let discount = optional_amount(&input.discount, currency, "discount")?;
-    let shipping = optional_amount(&input.shipping, currency, "shipping")?;
-    let tax = optional_amount(&input.tax, currency, "tax")?;
+    let discount = checks.check(optional_amount(&input.discount, currency, "discount"));
+    let shipping = checks.check(optional_amount(&input.shipping, currency, "shipping"));
+    let tax = checks.check(optional_amount(&input.tax, currency, "tax"));
     let notes = input.notes.trim().to_string();
     if notes.chars().count() > 5000 {
-        return Err(AppError::invalid(
-            "notes",
-            "must be at most 5,000 characters",
-        ));
+        checks.push("notes", "must be at most 5,000 characters");
     }
-    let tags = parse_tags(&input.tags)?.join(",");
+    let tags = checks
+        .check(parse_tags(&input.tags))
+        .map(|tags| tags.join(","))
+        .unwrap_or_default();
     let terms = match input.payment_terms.trim() {
-        "" => PaymentTerms::Prepaid,
-        raw => PaymentTerms::parse(raw, "payment_terms")?,
+        "" => Some(PaymentTerms::Prepaid),
+        raw => checks.check(PaymentTerms::parse(raw, "payment_terms")),
     };
-    if terms.is_invoice() && customer_type != "business" {
-        return Err(AppError::invalid(
+    if terms.is_some_and(PaymentTerms::is_invoice) && customer_type != "business" {
+        checks.push(
             "payment_terms",
             "only business customers buy on payment terms; leave it as prepaid",
-        ));
+        );
     }
     if input.lines.is_empty() {
-        return Err(AppError::invalid("lines", "add at least one line"));
+        checks.push("lines", "add at least one line");
     }
     if input.lines.len() > MAX_BULK_LINES {
-        return Err(AppError::invalid(
-            "lines",
-            format!("at most {MAX_BULK_LINES} lines per order"),
-        ));
+        checks.push("lines", format!("at most {MAX_BULK_LINES} lines per order"));
+        // Too many lines to look at one by one: the problems so far are the answer.
+        return Err(checks.into_result().err().unwrap_or(AppError::Internal));
     }
     let mut requested: Vec<(Sku, i64)> = Vec::new();
     let mut index_of: HashMap<Sku, usize> = HashMap::new();
     for (index, line) in input.lines.iter().enumerate() {
         let field = format!("lines[{}]", index + 1);
-        let sku = Sku::parse(&line.sku)
-            .map_err(|error| AppError::invalid(&format!("{field}.sku"), error_message(&error)))?;
-        let quantity = parse_quantity(&line.quantity, &format!("{field}.quantity"))?;
+        let sku = checks
+            .check(Sku::parse(&line.sku).map_err(|error| {
+                AppError::invalid(&format!("{field}.sku"), error_message(&error))
+            }));
+        let quantity = checks.check(parse_quantity(&line.quantity, &format!("{field}.quantity")));
+        let (Some(sku), Some(quantity)) = (sku, quantity) else {
+            continue;
+        };
         match index_of.get(&sku) {
             Some(&at) => requested[at].1 += quantity,
             None => {
@@ -432,8 +442,31 @@ pub async fn place_order(
         // The caller drops the transaction, releasing the reservations made so far.
         problems.sort_by_key(|(at, _)| *at);
         let problems: Vec<String> = problems.into_iter().map(|(_, problem)| problem).collect();
-        return Err(AppError::invalid("lines", problems.join("; ")));
+        checks.push("lines", problems.join("; "));
     }
+    checks.into_result()?;
+    // Every check above passed, so each value is there.
+    let (
+        Some(email),
+        Some(shipping_address),
+        Some(billing_address),
+        Some(discount),
+        Some(shipping),
+        Some(tax),
+        Some(terms),
+    ) = (
+        email,
+        shipping_address,
+        billing_address,
+        discount,
+        shipping,
+        tax,
+        terms,
+    )
+    else {
+        tracing::error!("an order's checks passed without their values");
+        return Err(AppError::Internal);
+    };
     priced.sort_by_key(|(at, _)| *at);
     let priced: Vec<PricedLine> = priced.into_iter().map(|(_, line)| line).collect();
     let totals = OrderTotals::compute(
@@ -1227,16 +1260,113 @@ async fn ship(
     ))
 }
 
-fn parse_cursor(after: &str) -> Result<Option<(i64, i64)>, AppError> {
-    if after.trim().is_empty() {
+/// A list cursor (`<id>:<sort value>`, from `next_cursor` or `prev_cursor`) given as `field`.
+fn parse_cursor(text: &str, field: &str) -> Result<Option<(i64, i64)>, AppError> {
+    if text.trim().is_empty() {
         return Ok(None);
     }
-    let invalid = || AppError::invalid("after", "is not a valid cursor");
-    let (id, value) = after.split_once(':').ok_or_else(invalid)?;
+    let invalid = || AppError::invalid(field, "is not a valid cursor");
+    let (id, value) = text.split_once(':').ok_or_else(invalid)?;
     Ok(Some((
         id.parse().map_err(|_| invalid())?,
         value.parse().map_err(|_| invalid())?,
     )))
+}
+
+/// Appends the orders list's filters to a query over `orders o`, and returns the sort column and
+/// whether it is descending.
+fn push_order_filters(
+    sql: &mut SqlBuilder,
+    query: &OrderQuery,
+    now: i64,
+    zone: &ShopZone,
+) -> Result<(&'static str, bool), AppError> {
+    let q = query.q.trim();
+    if !q.is_empty() {
+        if let Ok(number) = q.trim_start_matches('#').parse::<i64>() {
+            let placeholder = sql.int(number);
+            sql.push(&format!(" AND o.number = {placeholder}"));
+        } else if q.contains('@') {
+            let pattern = sql.text(format!("{}%", like_escape(&q.to_lowercase())));
+            sql.push(&format!(" AND o.customer_email LIKE {pattern} ESCAPE '\\'"));
+        } else {
+            let pattern = sql.text(format!("%{}%", like_escape(&q.to_lowercase())));
+            let sku = sql.text(q.to_string());
+            sql.push(&format!(
+                    " AND (lower(o.customer_name) LIKE {pattern} ESCAPE '\\' OR lower(o.company_name) LIKE {pattern} ESCAPE '\\' \
+                     OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = {sku}))"
+                ));
+        }
+    }
+    if !query.status.trim().is_empty() {
+        let status = OrderStatus::parse(&query.status)?;
+        let placeholder = sql.text(status.as_str());
+        sql.push(&format!(" AND o.status = {placeholder}"));
+    }
+    if !query.payment.trim().is_empty() {
+        let payment = PaymentStatus::parse(&query.payment, "payment")?;
+        let placeholder = sql.text(payment.as_str());
+        sql.push(&format!(" AND o.payment_status = {placeholder}"));
+    }
+    if !query.fulfilment.trim().is_empty() {
+        let fulfilment = FulfilmentStatus::parse(&query.fulfilment, "fulfilment")?;
+        let placeholder = sql.text(fulfilment.as_str());
+        sql.push(&format!(" AND o.fulfilment_status = {placeholder}"));
+    }
+    match query.overdue.trim() {
+        "" | "false" => {}
+        "true" | "on" => {
+            let placeholder = sql.int(now);
+            sql.push(&format!(
+                    " AND o.payment_due_at < {placeholder} AND o.payment_status IN ('pending', 'partially_paid')"
+                ));
+        }
+        other => {
+            return Err(AppError::invalid(
+                "overdue",
+                format!("\"{other}\" is not true or false"),
+            ))
+        }
+    }
+    let channel = query.channel.trim();
+    if !channel.is_empty() {
+        if !CHANNELS.contains(&channel) {
+            return Err(AppError::invalid(
+                "channel",
+                format!("\"{channel}\" is not a channel ({})", CHANNELS.join(", ")),
+            ));
+        }
+        let placeholder = sql.text(channel);
+        sql.push(&format!(" AND o.channel = {placeholder}"));
+    }
+    let customer_type = query.customer_type.trim();
+    if !customer_type.is_empty() {
+        let kind = parse_customer_type(customer_type)?;
+        let placeholder = sql.text(kind);
+        sql.push(&format!(" AND o.customer_type = {placeholder}"));
+    }
+    // Days on the shop's clocks: "from 1 July" in Berlin starts at 22:00 UTC on 30 June.
+    if let Some(from) = parse_date_ms(&query.from, "from")? {
+        let placeholder = sql.int(zone.start_of_day_ms(from));
+        sql.push(&format!(" AND o.placed_at >= {placeholder}"));
+    }
+    if let Some(to) = parse_date_ms(&query.to, "to")? {
+        let placeholder = sql.int(zone.end_of_day_ms(to));
+        sql.push(&format!(" AND o.placed_at <= {placeholder}"));
+    }
+    let sort = match query.sort.trim() {
+        "" | "newest" => ("placed_at", true),
+        "oldest" => ("placed_at", false),
+        "total_desc" => ("total_minor", true),
+        "total_asc" => ("total_minor", false),
+        other => {
+            return Err(AppError::invalid(
+                "sort",
+                format!("\"{other}\" is not a sort order (newest, oldest, total_desc, total_asc)"),
+            ))
+        }
+    };
+    Ok(sort)
 }
 
 #[async_trait]
@@ -1248,105 +1378,37 @@ impl OrderService for Orders {
         query: OrderQuery,
     ) -> Result<OrderPage, AppError> {
         let shop = self.access.open(session, slug).await?;
+        let now = now_ms();
+        let after = parse_cursor(&query.after, "after")?;
+        let before = parse_cursor(&query.before, "before")?;
+        if after.is_some() && before.is_some() {
+            return Err(AppError::invalid(
+                "before",
+                "give either after (the next page) or before (the previous page), not both",
+            ));
+        }
         let mut sql = SqlBuilder::new(&format!(
             "SELECT {ORDER_ROW_COLUMNS} FROM orders o WHERE 1 = 1"
         ));
-        let q = query.q.trim();
-        if !q.is_empty() {
-            if let Ok(number) = q.trim_start_matches('#').parse::<i64>() {
-                let placeholder = sql.int(number);
-                sql.push(&format!(" AND o.number = {placeholder}"));
-            } else if q.contains('@') {
-                let pattern = sql.text(format!("{}%", like_escape(&q.to_lowercase())));
-                sql.push(&format!(" AND o.customer_email LIKE {pattern} ESCAPE '\\'"));
-            } else {
-                let pattern = sql.text(format!("%{}%", like_escape(&q.to_lowercase())));
-                let sku = sql.text(q.to_string());
-                sql.push(&format!(
-                    " AND (lower(o.customer_name) LIKE {pattern} ESCAPE '\\' OR lower(o.company_name) LIKE {pattern} ESCAPE '\\' \
-                     OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.sku = {sku}))"
-                ));
-            }
-        }
-        if !query.status.trim().is_empty() {
-            let status = OrderStatus::parse(&query.status)?;
-            let placeholder = sql.text(status.as_str());
-            sql.push(&format!(" AND o.status = {placeholder}"));
-        }
-        if !query.payment.trim().is_empty() {
-            let payment = PaymentStatus::parse(&query.payment, "payment")?;
-            let placeholder = sql.text(payment.as_str());
-            sql.push(&format!(" AND o.payment_status = {placeholder}"));
-        }
-        if !query.fulfilment.trim().is_empty() {
-            let fulfilment = FulfilmentStatus::parse(&query.fulfilment, "fulfilment")?;
-            let placeholder = sql.text(fulfilment.as_str());
-            sql.push(&format!(" AND o.fulfilment_status = {placeholder}"));
-        }
-        let now = now_ms();
-        match query.overdue.trim() {
-            "" | "false" => {}
-            "true" | "on" => {
-                let placeholder = sql.int(now);
-                sql.push(&format!(
-                    " AND o.payment_due_at < {placeholder} AND o.payment_status IN ('pending', 'partially_paid')"
-                ));
-            }
-            other => {
-                return Err(AppError::invalid(
-                    "overdue",
-                    format!("\"{other}\" is not true or false"),
-                ))
-            }
-        }
-        let channel = query.channel.trim();
-        if !channel.is_empty() {
-            if !CHANNELS.contains(&channel) {
-                return Err(AppError::invalid(
-                    "channel",
-                    format!("\"{channel}\" is not a channel ({})", CHANNELS.join(", ")),
-                ));
-            }
-            let placeholder = sql.text(channel);
-            sql.push(&format!(" AND o.channel = {placeholder}"));
-        }
-        let customer_type = query.customer_type.trim();
-        if !customer_type.is_empty() {
-            let kind = parse_customer_type(customer_type)?;
-            let placeholder = sql.text(kind);
-            sql.push(&format!(" AND o.customer_type = {placeholder}"));
-        }
-        if let Some(from) = parse_date_ms(&query.from, "from")? {
-            let placeholder = sql.int(from);
-            sql.push(&format!(" AND o.placed_at >= {placeholder}"));
-        }
-        if let Some(to) = parse_date_ms(&query.to, "to")? {
-            let placeholder = sql.int(end_of_day_ms(to));
-            sql.push(&format!(" AND o.placed_at <= {placeholder}"));
-        }
-        let (column, descending) = match query.sort.trim() {
-            "" | "newest" => ("placed_at", true),
-            "oldest" => ("placed_at", false),
-            "total_desc" => ("total_minor", true),
-            "total_asc" => ("total_minor", false),
-            other => {
-                return Err(AppError::invalid(
-                    "sort",
-                    format!(
-                        "\"{other}\" is not a sort order (newest, oldest, total_desc, total_asc)"
-                    ),
-                ))
-            }
-        };
-        if let Some((id, value)) = parse_cursor(&query.after)? {
+        let zone = ShopZone::named(&shop.shop.timezone);
+        let (column, descending) = push_order_filters(&mut sql, &query, now, &zone)?;
+        // The count stops at the limit (one more row says there are more): a shop's whole
+        // history is not counted on every page.
+        let mut count = SqlBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE 1 = 1");
+        push_order_filters(&mut count, &query, now, &zone)?;
+        count.push(&format!(" LIMIT {}) matching", MATCH_COUNT_LIMIT + 1));
+        // A previous page is read backwards from its cursor, then shown in the list's order.
+        let backwards = before.is_some();
+        let read_descending = descending != backwards;
+        if let Some((id, value)) = after.or(before) {
             let value = sql.int(value);
             let id = sql.int(id);
-            let op = if descending { "<" } else { ">" };
+            let op = if read_descending { "<" } else { ">" };
             // A row-value comparison is an index range on both engines, so a deep page seeks
             // instead of walking the rows before it.
             sql.push(&format!(" AND (o.{column}, o.id) {op} ({value}, {id})"));
         }
-        let direction = if descending { "DESC" } else { "ASC" };
+        let direction = if read_descending { "DESC" } else { "ASC" };
         sql.push(&format!(
             " ORDER BY o.{column} {direction}, o.id {direction} LIMIT {}",
             ORDER_PAGE + 1
@@ -1354,6 +1416,11 @@ impl OrderService for Orders {
         let mut connection = shop.db.read().await.map_err(internal)?;
         let (json,): (String,) = sql
             .into_json_rows(shop.db.engine, ORDER_ROW_COLUMNS)
+            .query_as()
+            .fetch_one(&mut *connection)
+            .await
+            .map_err(internal)?;
+        let (matching,): (i64,) = count
             .query_as()
             .fetch_one(&mut *connection)
             .await
@@ -1370,13 +1437,24 @@ impl OrderService for Orders {
                 ascending
             }
         });
-        let next_cursor = if rows.len() as i64 > ORDER_PAGE {
-            rows.truncate(ORDER_PAGE as usize);
-            rows.last()
-                .map(|row| format!("{}:{}", row.0, sort_value(row)))
+        let cursor = |row: &OrderRowTuple| format!("{}:{}", row.0, sort_value(row));
+        // One row past the page means there is more in the direction read: after the page when
+        // reading forwards, before it when reading backwards.
+        let more_in_direction = rows.len() as i64 > ORDER_PAGE;
+        if more_in_direction {
+            if backwards {
+                rows.remove(0);
+            } else {
+                rows.truncate(ORDER_PAGE as usize);
+            }
+        }
+        let (has_next, has_prev) = if backwards {
+            (true, more_in_direction)
         } else {
-            None
+            (more_in_direction, after.is_some())
         };
+        let next_cursor = rows.last().filter(|_| has_next).map(cursor);
+        let prev_cursor = rows.first().filter(|_| has_prev).map(cursor);
         Ok(OrderPage {
             currency: shop.shop.currency.clone(),
             orders: rows
@@ -1384,6 +1462,9 @@ impl OrderService for Orders {
                 .map(|row| order_row(row, now))
                 .collect::<Result<_, _>>()?,
             next_cursor,
+            prev_cursor,
+            match_count: matching.min(MATCH_COUNT_LIMIT),
+            more_matches: matching > MATCH_COUNT_LIMIT,
         })
     }
 

@@ -367,6 +367,17 @@ async fn importing_a_csv_commits_valid_rows_and_lists_bad_rows_by_line() {
             messages[2].contains("TEE-S") && messages[2].contains("line 2"),
             "{engine:?}: the duplicate names the first line: {messages:?}"
         );
+        let skus: Vec<&str> = status["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|error| error["sku"].as_str().expect("sku"))
+            .collect();
+        assert_eq!(
+            skus,
+            vec!["MUG-1", "CAP-1", "TEE-S"],
+            "{engine:?}: each refused row names its SKU"
+        );
 
         // Only the valid rows are in the shop: the tee with both variants, and the socks.
         let handles: Vec<String> = shop
@@ -1742,5 +1753,54 @@ async fn product_search_finds_a_sku_by_its_start_whatever_the_case() {
             "{engine:?}: {}",
             middle.text
         );
+    }
+}
+
+#[tokio::test]
+async fn the_date_filters_read_days_on_the_shops_clocks() {
+    for engine in engines() {
+        // The test shops are in Europe/Berlin (UTC+2 in summer).
+        let shop = Shop::open(engine).await;
+        shop.simple_product("Clock", "CLOCK-1", "5.00", 10).await;
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let placed = shop.post("/orders", order_for(&[("CLOCK-1", 1)])).await;
+            assert_eq!(
+                placed.status,
+                StatusCode::CREATED,
+                "{engine:?}: {}",
+                placed.text
+            );
+            ids.push(placed.json["id"].as_i64().expect("id"));
+        }
+        // 2024-06-30 22:30 UTC is already 1 July, 00:30, in Berlin; an hour earlier is 30 June.
+        let first_of_july_in_berlin = 1_719_786_600_000_i64;
+        let (_, db) = shop.app.shop_database(&shop.slug).await;
+        for (id, placed_at) in [
+            (ids[0], first_of_july_in_berlin),
+            (ids[1], first_of_july_in_berlin - 3_600_000),
+        ] {
+            sqlx::query("UPDATE orders SET placed_at = $1 WHERE id = $2")
+                .bind(placed_at)
+                .bind(id)
+                .execute(&db.pool)
+                .await
+                .expect("placed_at");
+        }
+        let listed = |response: &TestResponse| -> Vec<i64> {
+            response.json["orders"]
+                .as_array()
+                .expect("orders")
+                .iter()
+                .map(|order| order["id"].as_i64().expect("id"))
+                .collect()
+        };
+        let july = shop.get("/orders?from=2024-07-01&to=2024-07-01").await;
+        assert_eq!(july.status, StatusCode::OK, "{engine:?}: {}", july.text);
+        assert_eq!(listed(&july), vec![ids[0]], "{engine:?}: 1 July in Berlin");
+        let june = shop.get("/orders?from=2024-06-30&to=2024-06-30").await;
+        assert_eq!(listed(&june), vec![ids[1]], "{engine:?}: 30 June in Berlin");
+        let both = shop.get("/orders?from=2024-06-30&to=2024-07-01").await;
+        assert_eq!(listed(&both).len(), 2, "{engine:?}");
     }
 }

@@ -6,6 +6,7 @@
 
 mod support;
 
+use app::orders::model::MATCH_COUNT_LIMIT;
 use axum::http::{Method, StatusCode};
 use server::demo::{fill_shop, FillSpec};
 use support::{engines, unique, Engine, TestApp};
@@ -194,6 +195,8 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
             let mut seen = std::collections::HashSet::new();
             let mut keys: Vec<(i64, i64)> = Vec::new();
             let mut after = String::new();
+            // Each page's ids and its cursor back, to walk the pages again with `before`.
+            let mut pages: Vec<(Vec<i64>, Option<String>)> = Vec::new();
             loop {
                 let page = app
                     .api(
@@ -204,6 +207,25 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
                     )
                     .await;
                 assert_eq!(page.status, StatusCode::OK, "{engine:?}: {}", page.text);
+                assert_eq!(
+                    page.json["match_count"].as_i64(),
+                    Some(expected.min(MATCH_COUNT_LIMIT)),
+                    "{engine:?}: every page counts the orders the filters match"
+                );
+                assert_eq!(page.json["more_matches"], expected > MATCH_COUNT_LIMIT);
+                let ids: Vec<i64> = page.json["orders"]
+                    .as_array()
+                    .expect("orders")
+                    .iter()
+                    .map(|order| order["id"].as_i64().expect("id"))
+                    .collect();
+                let prev = page.json["prev_cursor"].as_str().map(str::to_string);
+                assert_eq!(
+                    prev.is_none(),
+                    pages.is_empty(),
+                    "{engine:?}: only the first page has no previous page"
+                );
+                pages.push((ids, prev));
                 for order in page.json["orders"].as_array().expect("orders") {
                     assert_eq!(order["status"], "delivered");
                     let id = order["id"].as_i64().expect("id");
@@ -219,6 +241,57 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
                 }
             }
             assert_eq!(seen.len() as i64, expected, "{engine:?} {sort}");
+            if let Some(before) = pages.last().and_then(|page| page.1.clone()) {
+                let both = app
+                    .api(
+                        Method::GET,
+                        &format!("/shops/{slug}/orders?sort={sort}&after={before}&before={before}"),
+                        Some(&token),
+                        None,
+                    )
+                    .await;
+                assert_eq!(
+                    both.status,
+                    StatusCode::BAD_REQUEST,
+                    "{engine:?}: {}",
+                    both.text
+                );
+                assert_eq!(
+                    both.json["error"]["field"], "before",
+                    "{engine:?}: {}",
+                    both.text
+                );
+            }
+            // Back from the last page with each page's `prev_cursor`: the same pages, in order.
+            for index in (1..pages.len()).rev() {
+                let before = pages[index].1.clone().expect("a previous page");
+                let page = app
+                    .api(
+                        Method::GET,
+                        &format!("/shops/{slug}/orders?status=delivered&customer_type=business&sort={sort}&before={before}"),
+                        Some(&token),
+                        None,
+                    )
+                    .await;
+                assert_eq!(page.status, StatusCode::OK, "{engine:?}: {}", page.text);
+                let ids: Vec<i64> = page.json["orders"]
+                    .as_array()
+                    .expect("orders")
+                    .iter()
+                    .map(|order| order["id"].as_i64().expect("id"))
+                    .collect();
+                assert_eq!(
+                    ids,
+                    pages[index - 1].0,
+                    "{engine:?} {sort}: page {index} back"
+                );
+                assert_eq!(
+                    page.json["prev_cursor"].as_str().map(str::to_string),
+                    pages[index - 1].1,
+                    "{engine:?} {sort}: page {index} back knows whether a page is before it"
+                );
+                assert!(page.json["next_cursor"].is_string());
+            }
             let mut sorted = keys.clone();
             sorted.sort_unstable();
             if descending {

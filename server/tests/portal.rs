@@ -1374,6 +1374,48 @@ async fn a_buyer_over_the_spending_limit_waits_for_the_company_admin() {
             "both orders are the buyer's: {}",
             mine.text
         );
+        // Each has its page for the buyer: lines and totals, none of the shop's notes or
+        // timeline; for a colleague of the same company it is not found.
+        let order_id = mine.json["orders"][0]["id"].as_i64().expect("order id");
+        let one = call(
+            Method::GET,
+            &format!("/customers/me/orders/{order_id}"),
+            Some(&buyer),
+            None,
+        )
+        .await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+        assert_eq!(one.json["id"], order_id);
+        assert_eq!(one.json["number"], mine.json["orders"][0]["number"]);
+        assert!(
+            !one.json["lines"].as_array().expect("lines").is_empty(),
+            "{}",
+            one.text
+        );
+        assert_eq!(
+            one.json["totals"]["total_minor"],
+            mine.json["orders"][0]["total_minor"]
+        );
+        for internal in ["notes", "tags", "events", "actions", "payments"] {
+            assert!(
+                one.json.get(internal).is_none(),
+                "{internal} is the shop's: {}",
+                one.text
+            );
+        }
+        let colleagues = call(
+            Method::GET,
+            &format!("/customers/me/orders/{order_id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(
+            colleagues.status,
+            StatusCode::NOT_FOUND,
+            "{}",
+            colleagues.text
+        );
         // The admin (no limit) accepts the quote the buyer could not.
         let accepted = call(
             Method::POST,

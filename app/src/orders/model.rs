@@ -28,7 +28,7 @@ pub struct OrderQuery {
     /// `business` or `individual`.
     #[serde(default)]
     pub customer_type: String,
-    /// `YYYY-MM-DD`, inclusive, in UTC.
+    /// `YYYY-MM-DD`, inclusive: days on the shop's clocks (its time zone).
     #[serde(default)]
     pub from: String,
     #[serde(default)]
@@ -36,8 +36,12 @@ pub struct OrderQuery {
     /// `newest` (default), `oldest`, `total_desc`, `total_asc`.
     #[serde(default)]
     pub sort: String,
+    /// The cursor of the next page (`next_cursor` of the page before it).
     #[serde(default)]
     pub after: String,
+    /// The cursor of the previous page (`prev_cursor` of the page after it); not with `after`.
+    #[serde(default)]
+    pub before: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +68,32 @@ pub struct OrderPage {
     pub currency: String,
     pub orders: Vec<OrderRow>,
     pub next_cursor: Option<String>,
+    /// Set on every page after the first: `before` for the page in front of this one.
+    #[serde(default)]
+    pub prev_cursor: Option<String>,
+    /// How many orders match the filters, counted up to [`MATCH_COUNT_LIMIT`].
+    #[serde(default)]
+    pub match_count: i64,
+    /// More than [`MATCH_COUNT_LIMIT`] orders match.
+    #[serde(default)]
+    pub more_matches: bool,
+}
+
+/// How far the orders list counts the orders matching its filters: enough to say how many there
+/// are in any list a merchant reads, without counting a large shop's history on every page.
+pub const MATCH_COUNT_LIMIT: i64 = 1_000;
+
+impl OrderPage {
+    /// "1 order", "37 orders", "1,000+ orders".
+    pub fn match_count_text(&self) -> String {
+        let mut count = String::new();
+        crate::shops::rules::push_amount(&mut count, self.match_count, 0);
+        match (self.more_matches, self.match_count) {
+            (true, _) => format!("{count}+ orders"),
+            (false, 1) => "1 order".to_string(),
+            (false, _) => format!("{count} orders"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,4 +318,31 @@ pub struct BulkOutcome {
     pub number: i64,
     pub ok: bool,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(match_count: i64, more_matches: bool) -> OrderPage {
+        OrderPage {
+            currency: "EUR".into(),
+            orders: Vec::new(),
+            next_cursor: None,
+            prev_cursor: None,
+            match_count,
+            more_matches,
+        }
+    }
+
+    #[test]
+    fn the_match_count_reads_as_words_and_says_when_it_stopped_counting() {
+        assert_eq!(page(0, false).match_count_text(), "0 orders");
+        assert_eq!(page(1, false).match_count_text(), "1 order");
+        assert_eq!(page(37, false).match_count_text(), "37 orders");
+        assert_eq!(
+            page(MATCH_COUNT_LIMIT, true).match_count_text(),
+            "1,000+ orders"
+        );
+    }
 }

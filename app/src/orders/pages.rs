@@ -6,13 +6,18 @@ use super::api::*;
 use super::lifecycle::{FulfilmentStatus, PaymentStatus, PaymentTerms};
 use super::model::{BulkOutcome, OrderDetail, OrderQuery, OrderRow};
 use super::rules::{OrderStatus, CANCEL_REASONS, REFUND_REASONS};
+use crate::components::use_zone;
 use crate::components::{page_resource, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{ConfirmStep, MoneyInput};
-use crate::dates::format_date_time;
+use crate::customers::api::list_customers;
+use crate::customers::model::CustomerQuery;
+use crate::customers::rules::AccountType;
+use crate::dates::ShopZone;
 use crate::error::AppError;
 use crate::html::HtmlBuf;
 use crate::money::{amount_text, format_money};
 use crate::once::OnceForm;
+use crate::products::api::search_variants;
 use crate::products::pages::{encode_query, use_id};
 use crate::shops::pages::{child_error, loading, use_slug, CARD};
 use leptos::prelude::*;
@@ -51,7 +56,12 @@ const ROW_HTML_BYTES: usize = 480;
 /// The rows of the orders list as one escaped HTML string (see [`crate::html`]): they carry no
 /// reactivity, and as Leptos elements they cost more than the rest of the page together. Their
 /// styles come from [`ORDER_ROWS_CLASS`] on the body, which halves the page's size.
-pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -> String {
+pub(crate) fn order_rows_html(
+    orders: &[OrderRow],
+    base: &str,
+    currency: &str,
+    zone: &ShopZone,
+) -> String {
     let mut html = HtmlBuf::with_capacity(orders.len() * ROW_HTML_BYTES);
     for order in orders {
         // Numbers need no escaping; the base path (from the shop's slug) is escaped.
@@ -68,7 +78,7 @@ pub(crate) fn order_rows_html(orders: &[OrderRow], base: &str, currency: &str) -
             .raw(r#"">#"#)
             .int(order.number)
             .raw("</a></td><td>")
-            .date_time(order.placed_at_ms)
+            .date_time(order.placed_at_ms, zone)
             .raw("</td><td>")
             .text(&order.customer_name)
             .raw("<small>")
@@ -127,6 +137,67 @@ fn table_note(note: impl IntoView + 'static) -> AnyView {
     .into_any()
 }
 
+/// The orders list's link to another page: the current filters and one cursor (`after` for the
+/// next page, `before` for the previous one).
+fn page_href(current: &OrderQuery, direction: &'static str, cursor: String) -> String {
+    let params = [
+        ("q", current.q.clone()),
+        ("status", current.status.clone()),
+        ("payment", current.payment.clone()),
+        ("fulfilment", current.fulfilment.clone()),
+        ("overdue", current.overdue.clone()),
+        ("channel", current.channel.clone()),
+        ("customer_type", current.customer_type.clone()),
+        ("from", current.from.clone()),
+        ("to", current.to.clone()),
+        ("sort", current.sort.clone()),
+        (direction, cursor),
+    ];
+    format!("?{}", encode_query(&params))
+}
+
+/// The query string of the filter form an event happened in (`q=…&status=…`), in the browser.
+#[cfg(feature = "hydrate")]
+fn form_query(event: &leptos::ev::Event) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let form = event
+        .current_target()?
+        .dyn_into::<web_sys::HtmlFormElement>()
+        .ok()?;
+    let data = web_sys::FormData::new_with_form(&form).ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+    Some(String::from(params.to_string()))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn form_query(_event: &leptos::ev::Event) -> Option<String> {
+    None
+}
+
+/// Ticks or clears every order's box on the page, as the "select all" box is.
+fn select_all_rows(event: leptos::ev::Event) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let checked = event_target_checked(&event);
+        let Ok(boxes) =
+            document().query_selector_all("tbody input[type=checkbox][name^='selected[']")
+        else {
+            return;
+        };
+        for index in 0..boxes.length() {
+            if let Some(input) = boxes
+                .item(index)
+                .and_then(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                input.set_checked(checked);
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = event;
+}
+
 #[component]
 pub fn OrdersPage() -> impl IntoView {
     let slug = use_slug();
@@ -146,8 +217,22 @@ pub fn OrdersPage() -> impl IntoView {
             to: get("to"),
             sort: get("sort"),
             after: get("after"),
+            before: get("before"),
         }
     });
+    // Controls that only work with Wasm (select all, filters that apply on change) appear once
+    // hydrated; effects run in the browser only.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let navigate = leptos_router::hooks::use_navigate();
+    // Once hydrated, a changed filter applies at once: the form's fields become the query of a
+    // client-side navigation (the same URL the Apply button's plain GET gives).
+    let apply_filters = move |event: &leptos::ev::Event| {
+        if let Some(search) = form_query(event) {
+            event.prevent_default();
+            navigate(&format!("?{search}"), Default::default());
+        }
+    };
     let bulk = ServerAction::<BulkOrders>::new();
     let bulk_ship = ServerAction::<BulkShipOrders>::new();
     let page = page_resource(
@@ -165,11 +250,12 @@ pub fn OrdersPage() -> impl IntoView {
     // its children three times (twice while it finds the resources they wait for, then to
     // render); the last two runs have the data, and building the 50 rows in both was about 7 %
     // of the page's profile.
+    let zone = use_zone();
     let rows_html = Memo::new(move |_| {
         let base = format!("/shops/{}/orders", slug.get());
         page.with(|result| match result {
             Some(Ok(page)) => {
-                Arc::<str>::from(order_rows_html(&page.orders, &base, &page.currency))
+                Arc::<str>::from(order_rows_html(&page.orders, &base, &page.currency, &zone))
             }
             _ => Arc::from(""),
         })
@@ -237,7 +323,13 @@ pub fn OrdersPage() -> impl IntoView {
             // screens (`.cw-filters` in style/tailwind.css).
             <details class="cw-filters mt-4" open=unfold>
             <summary>{if chosen == 0 { "Filters".to_string() } else { format!("Filters ({chosen})") }}</summary>
-            <form method="get" class="mt-3 flex flex-wrap items-end gap-3 sm:mt-0" role="search">
+            <form method="get" class="mt-3 flex flex-wrap items-end gap-3 sm:mt-0" role="search" on:change={
+                let apply = apply_filters.clone();
+                move |event| apply(&event)
+            } on:submit={
+                let apply = apply_filters.clone();
+                move |event: leptos::ev::SubmitEvent| apply(&event)
+            }>
                 <div>
                     <label for="order-search" class=LABEL_CLASS>"Search"</label>
                     <input id="order-search" name="q" type="search" placeholder="Number, email, name or SKU" value=current.q.clone() class=INPUT_CLASS/>
@@ -281,12 +373,28 @@ pub fn OrdersPage() -> impl IntoView {
                 <button type="submit" name="action" value="mark_paid" class=SECONDARY_BUTTON>"Mark paid"</button>
                 <button type="submit" name="action" value="approve" class=SECONDARY_BUTTON>"Approve"</button>
                 <button type="submit" name="action" value="cancel" class=SECONDARY_BUTTON>"Cancel"</button>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match &*page.by_ref().await {
+                            Ok(page) => view! {
+                                <span data-testid="order-count" class="ml-auto text-slate-600" aria-live="polite">{page.match_count_text()}</span>
+                            }.into_any(),
+                            Err(_) => ().into_any(),
+                        }
+                    })}
+                </Transition>
             </div>
             {move || outcomes_view(bulk.value().get())}
             <table class="mt-2 w-full overflow-hidden rounded-lg border border-slate-200 bg-white text-sm">
                 <thead class="bg-slate-100">
                     <tr>
-                        <th class=TH><span class="sr-only">"Select"</span></th>
+                        <th class=TH>
+                            {move || if hydrated.get() {
+                                view! { <input type="checkbox" aria-label="Select all orders on this page" on:change=select_all_rows class="h-4 w-4"/> }.into_any()
+                            } else {
+                                view! { <span class="sr-only">"Select"</span> }.into_any()
+                            }}
+                        </th>
                         <th class=TH>"Order"</th><th class=TH>"Placed"</th><th class=TH>"Customer"</th><th class=TH>"Type"</th><th class=TH>"Channel"</th><th class=TH>"Status"</th><th class="px-3 py-2 text-right font-medium">"Total"</th>
                     </tr>
                 </thead>
@@ -294,23 +402,26 @@ pub fn OrdersPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         // By reference: awaiting the resource itself would clone the 50 rows.
                         // The guard is gone before `rows_html` reads the resource again.
-                        let next_cursor = match &*page.by_ref().await {
+                        let (next_cursor, prev_cursor) = match &*page.by_ref().await {
                             Ok(page) if page.orders.is_empty() => {
                                 return table_note(view! { <p class="text-slate-600">"No orders match these filters."</p> });
                             }
-                            Ok(page) => page.next_cursor.clone(),
+                            Ok(page) => (page.next_cursor.clone(), page.prev_cursor.clone()),
                             Err(error) => return table_note(child_error(error.clone())),
                         };
-                        let next = next_cursor.map(|cursor| {
-                            let current = query.get_untracked();
-                            let params = [("q", current.q), ("status", current.status), ("payment", current.payment), ("fulfilment", current.fulfilment), ("overdue", current.overdue), ("channel", current.channel), ("customer_type", current.customer_type), ("from", current.from), ("to", current.to), ("sort", current.sort), ("after", cursor)];
-                            format!("?{}", encode_query(&params))
-                        });
+                        let current = query.get_untracked();
+                        let next = next_cursor.map(|cursor| page_href(&current, "after", cursor));
+                        let prev = prev_cursor.map(|cursor| page_href(&current, "before", cursor));
                         view! {
                             <tbody class=ORDER_ROWS_CLASS inner_html=rows_html.get()></tbody>
-                            {next.map(|href| view! {
+                            {(next.is_some() || prev.is_some()).then(|| view! {
                                 <tfoot>
-                                    <tr><td colspan="8" class="px-3 py-3"><a href=href class="text-indigo-700 underline">"Next page →"</a></td></tr>
+                                    <tr><td colspan="8" class="px-3 py-3">
+                                        <nav aria-label="Pages of orders" class="flex gap-6">
+                                            {prev.map(|href| view! { <a href=href rel="prev" class="text-indigo-700 underline">"← Previous page"</a> })}
+                                            {next.map(|href| view! { <a href=href rel="next" class="text-indigo-700 underline">"Next page →"</a> })}
+                                        </nav>
+                                    </td></tr>
                                 </tfoot>
                             })}
                         }
@@ -345,22 +456,119 @@ pub fn NewOrderPage() -> impl IntoView {
             </div>
         }
     };
+    // Searches that help fill the form once hydrated: known customers by what is typed in the
+    // email field, and sellable variants to add as lines. Without Wasm the form works as typed.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let customer_search = RwSignal::new(String::new());
+    let customers = LocalResource::new(move || {
+        let (slug, search) = (slug.get(), customer_search.get());
+        async move {
+            if search.trim().chars().count() < 2 {
+                return Ok(Vec::new());
+            }
+            list_customers(
+                slug,
+                CustomerQuery {
+                    q: search,
+                    ..CustomerQuery::default()
+                },
+            )
+            .await
+        }
+    });
+    let item_search = RwSignal::new(String::new());
+    let items = LocalResource::new(move || {
+        let (slug, search) = (slug.get(), item_search.get());
+        async move {
+            if search.trim().is_empty() {
+                return Ok(Vec::new());
+            }
+            search_variants(slug, search).await
+        }
+    });
+    let name_input = NodeRef::<leptos::html::Input>::new();
+    let type_select = NodeRef::<leptos::html::Select>::new();
+    let company_input = NodeRef::<leptos::html::Input>::new();
+    let lines_area = NodeRef::<leptos::html::Textarea>::new();
+    // A known customer's email fills the fields still empty with what the shop knows of them.
+    let fill_customer = move |email: String| {
+        let matches = customers.get().and_then(Result::ok).unwrap_or_default();
+        let Some(known) = matches
+            .iter()
+            .find(|customer| customer.email.eq_ignore_ascii_case(email.trim()))
+        else {
+            return;
+        };
+        if let Some(input) = name_input.get() {
+            if input.value().trim().is_empty() {
+                input.set_value(&known.name);
+            }
+        }
+        if known.account_type == AccountType::Business {
+            if let Some(select) = type_select.get() {
+                select.set_value("business");
+            }
+            if let Some(input) = company_input.get() {
+                if input.value().trim().is_empty() {
+                    input.set_value(&known.company_name);
+                }
+            }
+        }
+    };
+    let add_item = move |_| {
+        let sku = item_search.get_untracked().trim().to_string();
+        if sku.is_empty() {
+            return;
+        }
+        if let Some(area) = lines_area.get() {
+            let mut text = area.value();
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&format!("{sku}, 1\n"));
+            area.set_value(&text);
+        }
+        item_search.set(String::new());
+    };
+    let currency = StoredValue::new(
+        crate::shops::pages::use_current_shop()
+            .map(|shop| shop.currency)
+            .unwrap_or_default(),
+    );
     view! {
         <h2 class="text-lg font-semibold">"New order"</h2>
         <OnceForm action=create attr:class=format!("mt-4 space-y-6 {CARD}")>
             <input type="hidden" name="slug" value=move || slug.get()/>
             <fieldset class="grid gap-3 sm:grid-cols-2">
                 <legend class="mb-2 text-sm font-semibold">"Customer"</legend>
-                {field("order-email", "customer_email", "Customer email", true)}
-                {field("order-name", "customer_name", "Customer name", false)}
+                <div>
+                    <label for="order-email" class=LABEL_CLASS>"Customer email"</label>
+                    <input id="order-email" name="customer_email" type="text" required class=INPUT_CLASS list="order-known-customers" autocomplete="off"
+                        on:input=move |event| customer_search.set(event_target_value(&event))
+                        on:change=move |event| fill_customer(event_target_value(&event))/>
+                    <datalist id="order-known-customers">
+                        {move || customers.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|customer| {
+                            let label = [customer.name.clone(), customer.company_name.clone()].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" · ");
+                            view! { <option value=customer.email.clone()>{label}</option> }
+                        }).collect_view()}
+                    </datalist>
+                </div>
+                <div>
+                    <label for="order-name" class=LABEL_CLASS>"Customer name"</label>
+                    <input id="order-name" name="customer_name" type="text" class=INPUT_CLASS node_ref=name_input/>
+                </div>
                 <div>
                     <label for="order-type" class=LABEL_CLASS>"Customer type"</label>
-                    <select id="order-type" name="customer_type" class=INPUT_CLASS>
+                    <select id="order-type" name="customer_type" class=INPUT_CLASS node_ref=type_select>
                         <option value="individual">"Individual (B2C)"</option>
                         <option value="business">"Business (B2B)"</option>
                     </select>
                 </div>
-                {field("order-company", "company_name", "Company (business customers)", false)}
+                <div>
+                    <label for="order-company" class=LABEL_CLASS>"Company (business customers)"</label>
+                    <input id="order-company" name="company_name" type="text" class=INPUT_CLASS node_ref=company_input/>
+                </div>
                 <div>
                     <label for="order-terms" class=LABEL_CLASS>"Payment terms (business customers)"</label>
                     <select id="order-terms" name="payment_terms" class=INPUT_CLASS>
@@ -378,9 +586,29 @@ pub fn NewOrderPage() -> impl IntoView {
                 {field("order-postal", "address[postal_code]", "Postal code", false)}
                 {field("order-country", "address[country]", "Country (2 letters)", false)}
             </fieldset>
+            {move || hydrated.get().then(|| view! {
+                <div class="flex flex-wrap items-end gap-2">
+                    <div class="min-w-0 flex-1">
+                        <label for="order-item-search" class=LABEL_CLASS>"Find a product (SKU or title)"</label>
+                        <input id="order-item-search" type="search" list="order-item-choices" autocomplete="off" class=INPUT_CLASS
+                            prop:value=move || item_search.get()
+                            on:input=move |event| item_search.set(event_target_value(&event))/>
+                        <datalist id="order-item-choices">
+                            {move || {
+                                let currency = currency.get_value();
+                                items.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|choice| {
+                                    let label = format!("{} · {} available · {}", choice.title, choice.available, format_money(choice.price_minor, &currency));
+                                    view! { <option value=choice.sku.clone()>{label}</option> }
+                                }).collect_view()
+                            }}
+                        </datalist>
+                    </div>
+                    <button type="button" class=SECONDARY_BUTTON on:click=add_item>"Add to items"</button>
+                </div>
+            })}
             <div>
                 <label for="order-lines" class=LABEL_CLASS>"Items (one per line: SKU, quantity)"</label>
-                <textarea id="order-lines" name="lines" rows="4" required class=INPUT_CLASS placeholder="TEE-M-RED, 2"></textarea>
+                <textarea id="order-lines" name="lines" rows="4" required class=INPUT_CLASS placeholder="TEE-M-RED, 2" node_ref=lines_area></textarea>
             </div>
             <div class="grid gap-3 sm:grid-cols-3">
                 {field("order-discount", "discount", "Discount", false)}
@@ -619,7 +847,7 @@ fn OrderView(
             <a href=format!("/shops/{slug}/orders") class="text-sm text-indigo-700 underline">"← Orders"</a>
             <h2 class="text-lg font-semibold">{format!("Order #{}", order.number)}</h2>
             {status_badge(order.status)}
-            <span class="text-sm text-slate-500">{format!("placed {} via {}", format_date_time(order.placed_at_ms), order.channel)}</span>
+            <span class="text-sm text-slate-500">{format!("placed {} via {}", use_zone().date_time(order.placed_at_ms), order.channel)}</span>
         </div>
         <dl class="mt-2 flex flex-wrap gap-x-6 gap-y-1 text-sm" aria-label="Payment and fulfilment">
             <div class="flex gap-1"><dt class="text-slate-500">"Payment:"</dt><dd data-testid="payment-status" class="font-medium">{order.payment_status.label()}</dd></div>
@@ -628,7 +856,7 @@ fn OrderView(
                 <div class="flex gap-1"><dt class="text-slate-500">"Terms:"</dt><dd data-testid="payment-terms">{order.payment_terms.label()}</dd></div>
             })}
             {order.payment_due_at_ms.map(|due| view! {
-                <div class="flex gap-1"><dt class="text-slate-500">"Due:"</dt><dd data-testid="payment-due">{format_date_time(due)}</dd></div>
+                <div class="flex gap-1"><dt class="text-slate-500">"Due:"</dt><dd data-testid="payment-due">{use_zone().date_time(due)}</dd></div>
             })}
             {order.overdue.then(|| view! {
                 <span data-testid="order-overdue" class=format!("{BADGE_CLASS} bg-red-100 text-red-800")>"Overdue"</span>
@@ -766,7 +994,7 @@ fn OrderView(
                                         } else {
                                             view! { <a class="text-indigo-700 underline" href=shipment.tracking_url.clone() rel="noopener noreferrer" target="_blank">{tracking}</a> }.into_any()
                                         }}
-                                        <span class="block text-xs text-slate-500">{format!("{items} · {}", format_date_time(shipment.created_at_ms))}</span>
+                                        <span class="block text-xs text-slate-500">{format!("{items} · {}", use_zone().date_time(shipment.created_at_ms))}</span>
                                     </li>
                                 }
                             }).collect_view()}
@@ -780,7 +1008,7 @@ fn OrderView(
                     view! {
                         <ul class="mt-2 space-y-1 text-sm">
                             {order.payments.iter().map(|payment| view! {
-                                <li>{format!("{} {} · {} · {}", if payment.kind == "refund" { "Refund" } else { "Payment" }, money(payment.amount_minor), payment.method, format_date_time(payment.created_at_ms))}</li>
+                                <li>{format!("{} {} · {} · {}", if payment.kind == "refund" { "Refund" } else { "Payment" }, money(payment.amount_minor), payment.method, use_zone().date_time(payment.created_at_ms))}</li>
                             }).collect_view()}
                         </ul>
                     }.into_any()
@@ -792,7 +1020,7 @@ fn OrderView(
                     {order.events.iter().rev().map(|event| view! {
                         <li>
                             <span>{event.message.clone()}</span>
-                            <span class="block text-xs text-slate-500">{format!("{} · {}", event.actor, format_date_time(event.created_at_ms))}</span>
+                            <span class="block text-xs text-slate-500">{format!("{} · {}", event.actor, use_zone().date_time(event.created_at_ms))}</span>
                         </li>
                     }).collect_view()}
                 </ol>
@@ -840,6 +1068,7 @@ mod tests {
             ],
             "/shops/north/orders",
             "EUR",
+            &ShopZone::named("America/New_York"),
         );
         assert_eq!(html.matches("<tr>").count(), 2);
         assert_eq!(html.matches("</tr>").count(), 2);
@@ -852,7 +1081,9 @@ mod tests {
         assert!(html.contains(r#"data-testid="order-status" class="rounded-full px-2 py-0.5 text-xs font-medium bg-emerald-100 text-emerald-800">Delivered<"#));
         assert!(html.contains(">Pending<"));
         assert!(html.contains("EUR 262.56"));
-        assert!(html.contains(&format_date_time(1_795_334_005_779)));
+        // The time on the shop's clocks (New York, 5 hours behind UTC in November).
+        assert!(html.contains(&ShopZone::named("America/New_York").date_time(1_795_334_005_779)));
+        assert!(!html.contains(&crate::dates::format_date_time(1_795_334_005_779)));
         assert!(html
             .contains(r#"<small data-testid="order-payment-fulfilment">Paid · Delivered</small>"#));
         assert!(html.contains("Payment pending · Unfulfilled"));

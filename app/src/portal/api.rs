@@ -150,6 +150,23 @@ pub async fn portal_orders(shop: String) -> Result<OrderPage, AppError> {
     respond(async { services()?.portal.my_orders(&portal_caller(&shop)?).await }.await)
 }
 
+#[server(prefix = "/sfn", endpoint = "portal_order")]
+pub async fn portal_order(
+    shop: String,
+    order_id: i64,
+) -> Result<crate::portal::model::PortalOrder, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            services()?
+                .portal
+                .my_order(&portal_caller(&shop)?, order_id)
+                .await
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/sfn", endpoint = "portal_reorder")]
 pub async fn portal_reorder(shop: String, order_id: i64) -> Result<String, AppError> {
     use crate::services::*;

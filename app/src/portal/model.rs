@@ -61,6 +61,9 @@ pub struct VariantTermsInput {
 pub struct PortalContext {
     pub shop_name: String,
     pub currency: String,
+    /// The shop's IANA time zone: the portal shows times on the shop's clocks.
+    #[serde(default)]
+    pub timezone: String,
     pub customer: Option<crate::customers::model::CustomerProfile>,
 }
 
@@ -98,4 +101,72 @@ pub struct CartView {
     pub currency: String,
     /// Business pricing and terms apply (a verified business); checkout uses the company address.
     pub business: bool,
+}
+
+/// One of the buyer's own orders as the portal shows it: what was ordered, what it costs, where
+/// it is. None of the shop's notes, tags, timeline or staff names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PortalOrder {
+    pub id: i64,
+    pub number: i64,
+    pub placed_at_ms: i64,
+    pub status: crate::orders::rules::OrderStatus,
+    pub payment_status: crate::orders::lifecycle::PaymentStatus,
+    pub fulfilment_status: crate::orders::lifecycle::FulfilmentStatus,
+    pub payment_terms: crate::orders::lifecycle::PaymentTerms,
+    pub payment_due_at_ms: Option<i64>,
+    pub overdue: bool,
+    pub currency: String,
+    pub company_name: String,
+    pub shipping_address: crate::orders::model::Address,
+    pub lines: Vec<crate::orders::model::OrderLineDto>,
+    pub totals: crate::orders::rules::OrderTotals,
+    pub paid_minor: i64,
+    pub refunded_minor: i64,
+    pub shipments: Vec<PortalShipment>,
+}
+
+/// A parcel of a buyer's order: carrier, tracking and what is in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalShipment {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub tracking_url: String,
+    /// `(sku, quantity)` in this parcel.
+    pub items: Vec<(String, i64)>,
+    pub shipped_at_ms: i64,
+}
+
+impl From<crate::orders::model::OrderDetail> for PortalOrder {
+    fn from(order: crate::orders::model::OrderDetail) -> Self {
+        PortalOrder {
+            id: order.id,
+            number: order.number,
+            placed_at_ms: order.placed_at_ms,
+            status: order.status,
+            payment_status: order.payment_status,
+            fulfilment_status: order.fulfilment_status,
+            payment_terms: order.payment_terms,
+            payment_due_at_ms: order.payment_due_at_ms,
+            overdue: order.overdue,
+            currency: order.currency,
+            company_name: order.company_name,
+            shipping_address: order.shipping_address,
+            lines: order.lines,
+            totals: order.totals,
+            paid_minor: order.paid_minor,
+            refunded_minor: order.refunded_minor,
+            shipments: order
+                .shipments
+                .into_iter()
+                .map(|shipment| PortalShipment {
+                    carrier: shipment.carrier,
+                    tracking_number: shipment.tracking_number,
+                    tracking_url: shipment.tracking_url,
+                    items: shipment.items,
+                    shipped_at_ms: shipment.created_at_ms,
+                })
+                .collect(),
+        }
+    }
 }

@@ -6,8 +6,9 @@
 //! guard components below (`AuthOnly`, `BusinessOnly`, `IndividualOnly`) only shape navigation.
 
 use super::api::*;
-use super::model::{BulkOrderResult, PortalContext};
+use super::model::{BulkOrderResult, PortalContext, PortalOrder};
 use crate::bulk::rules::BulkCheck;
+use crate::components::use_zone;
 use crate::components::{ConfirmStep, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
@@ -15,7 +16,7 @@ use crate::components::{
 use crate::customers::model::CustomerProfile;
 use crate::customers::pages::verification_badge;
 use crate::customers::rules::{AccountType, Verification};
-use crate::dates::{format_date, format_date_time};
+use crate::dates::ShopZone;
 use crate::error::AppError;
 use crate::money::format_money;
 use crate::once::OnceForm;
@@ -35,6 +36,14 @@ fn use_shop() -> Memo<String> {
 
 /// The portal context, provided by the layout to every page.
 type ContextResource = Resource<Result<PortalContext, AppError>>;
+
+/// Waits for the portal's context and provides the shop's time zone to the views drawn after it
+/// in the same Suspend ([`use_zone`]), so the portal's times read as the shop's.
+async fn shop_zone(context: ContextResource) {
+    if let Ok(context) = context.await {
+        provide_context(ShopZone::named(&context.timezone));
+    }
+}
 
 /// A failed load as a whole page: 401 asks to log in, 403 says why, 404 is "not found".
 fn portal_error(shop: &str, error: AppError) -> AnyView {
@@ -402,6 +411,7 @@ pub fn PortalAccountPage() -> impl IntoView {
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 let shop_value = shop.get_untracked();
+                shop_zone(context).await;
                 let Some(customer) = context.await.ok().and_then(|context| context.customer) else {
                     return portal_error(&shop_value, AppError::unauthenticated());
                 };
@@ -435,8 +445,8 @@ pub fn PortalAccountPage() -> impl IntoView {
                                     <tbody>
                                         {page.orders.into_iter().map(|order| view! {
                                             <tr class="border-t border-slate-100">
-                                                <td class=TD>{format!("#{}", order.number)}</td>
-                                                <td class=TD>{format_date_time(order.placed_at_ms)}</td>
+                                                <td class=TD><a class="text-indigo-700 underline" href=format!("/s/{shop_value}/orders/{}", order.id)>{format!("#{}", order.number)}</a></td>
+                                                <td class=TD>{use_zone().date_time(order.placed_at_ms)}</td>
                                                 <td class=TD>{order.status.label()}</td>
                                                 <td class="px-3 py-2 text-right">{format_money(order.total_minor, &currency)}</td>
                                                 <td class=TD>{business.then(|| view! { <a class="text-indigo-700 underline" href=format!("/s/{shop_value}/bulk?reorder={}", order.id)>"Reorder"</a> })}</td>
@@ -454,6 +464,124 @@ pub fn PortalAccountPage() -> impl IntoView {
     }
 }
 
+/// One of the buyer's orders: what was ordered at what price, the totals, what is paid and due,
+/// where it ships and each parcel's tracking.
+#[component]
+pub fn PortalOrderPage() -> impl IntoView {
+    let shop = use_shop();
+    let id = use_id("id");
+    let order = Resource::new(
+        move || (shop.get(), id.get()),
+        |(shop, id)| portal_order(shop, id),
+    );
+    let context = expect_context::<ContextResource>();
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                shop_zone(context).await;
+                let shop_value = shop.get_untracked();
+                match order.await {
+                    Ok(order) => portal_order_view(&shop_value, order),
+                    Err(error) => portal_error(&shop_value, error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn portal_order_view(shop: &str, order: PortalOrder) -> AnyView {
+    let currency = order.currency.clone();
+    let money = move |minor: i64| format_money(minor, &currency);
+    let due = order.totals.total_minor - order.paid_minor;
+    let address = &order.shipping_address;
+    let address_lines: Vec<String> = [
+        address.name.clone(),
+        address.line1.clone(),
+        address.line2.clone(),
+        format!("{} {}", address.postal_code, address.city)
+            .trim()
+            .to_string(),
+        address.country.clone(),
+    ]
+    .into_iter()
+    .filter(|line| !line.trim().is_empty())
+    .collect();
+    let payment = match (order.payment_terms.is_invoice(), order.payment_due_at_ms) {
+        (true, Some(due_at)) if due > 0 => format!(
+            "{} · {} due by {}",
+            order.payment_terms.label(),
+            money(due),
+            use_zone().date(due_at)
+        ),
+        _ => order.payment_status.label().to_string(),
+    };
+    view! {
+        <Title text=format!("Order #{}", order.number)/>
+        <a href=format!("/s/{shop}/account") class="text-sm text-indigo-700 underline">"← Your orders"</a>
+        <div class="mt-2 flex flex-wrap items-center gap-3">
+            <h1 class="text-2xl font-semibold">{format!("Order #{}", order.number)}</h1>
+            <span data-testid="portal-order-status" class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium">{order.status.label()}</span>
+            {order.overdue.then(|| view! { <span class="rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">"Overdue"</span> })}
+        </div>
+        <p class="mt-1 text-sm text-slate-600">{format!("Placed {}", use_zone().date_time(order.placed_at_ms))}{(!order.company_name.is_empty()).then(|| format!(" for {}", order.company_name))}</p>
+        <dl class=format!("mt-4 grid gap-3 sm:grid-cols-3 {CARD}")>
+            <div><dt class="text-xs text-slate-500">"Payment"</dt><dd data-testid="portal-order-payment">{payment}</dd></div>
+            <div><dt class="text-xs text-slate-500">"Delivery"</dt><dd data-testid="portal-order-fulfilment">{order.fulfilment_status.label()}</dd></div>
+            <div><dt class="text-xs text-slate-500">"Ships to"</dt><dd class="text-sm">{address_lines.join(", ")}</dd></div>
+        </dl>
+        <div class="mt-4 overflow-x-auto">
+        <table class="w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Order lines">
+            <thead class="bg-slate-100"><tr><th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th><th class="px-3 py-2 text-right font-medium">"Unit price"</th><th class="px-3 py-2 text-right font-medium">"Total"</th></tr></thead>
+            <tbody>
+                {order.lines.iter().map(|line| view! {
+                    <tr class="border-t border-slate-100">
+                        <td class=TD>{line.sku.clone()}</td>
+                        <td class=TD>{line.title.clone()}</td>
+                        <td class="px-3 py-2 text-right">{line.quantity}</td>
+                        <td class="px-3 py-2 text-right">{money(line.unit_price_minor)}</td>
+                        <td class="px-3 py-2 text-right">{money(line.line_total_minor)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+            <tfoot class="border-t border-slate-200">
+                {[("Subtotal", order.totals.subtotal_minor), ("Discount", -order.totals.discount_minor), ("Shipping", order.totals.shipping_minor), ("Tax", order.totals.tax_minor)]
+                    .into_iter()
+                    .filter(|(label, minor)| *minor != 0 || *label == "Subtotal")
+                    .map(|(label, minor)| view! { <tr><td colspan="4" class="px-3 py-1 text-right text-slate-600">{label}</td><td class="px-3 py-1 text-right">{money(minor)}</td></tr> })
+                    .collect_view()}
+                <tr><td colspan="4" class="px-3 py-2 text-right font-semibold">"Total"</td><td data-testid="portal-order-total" class="px-3 py-2 text-right font-semibold">{money(order.totals.total_minor)}</td></tr>
+                {(order.paid_minor > 0).then(|| view! { <tr><td colspan="4" class="px-3 py-1 text-right text-slate-600">"Paid"</td><td class="px-3 py-1 text-right">{money(order.paid_minor)}</td></tr> })}
+                {(order.refunded_minor > 0).then(|| view! { <tr><td colspan="4" class="px-3 py-1 text-right text-slate-600">"Refunded"</td><td class="px-3 py-1 text-right">{money(order.refunded_minor)}</td></tr> })}
+            </tfoot>
+        </table>
+        </div>
+        <h2 class="mt-6 text-lg font-semibold">"Parcels"</h2>
+        {if order.shipments.is_empty() {
+            view! { <p class="mt-1 text-sm text-slate-600">"Nothing has shipped yet."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="mt-2 space-y-2" aria-label="Parcels">
+                    {order.shipments.into_iter().map(|parcel| {
+                        let items = parcel.items.iter().map(|(sku, quantity)| format!("{quantity} × {sku}")).collect::<Vec<_>>().join(", ");
+                        let tracking = if parcel.tracking_url.starts_with("https://") {
+                            view! { <a href=parcel.tracking_url.clone() class="text-indigo-700 underline" rel="noopener noreferrer" target="_blank">{parcel.tracking_number.clone()}</a> }.into_any()
+                        } else {
+                            view! { <span>{parcel.tracking_number.clone()}</span> }.into_any()
+                        };
+                        view! {
+                            <li class=format!("text-sm {CARD}")>
+                                <p>{format!("{} · shipped {} · ", parcel.carrier, use_zone().date(parcel.shipped_at_ms))}{tracking}</p>
+                                <p class="text-slate-600">{items}</p>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()
+        }}
+    }
+    .into_any()
+}
+
 fn quote_badge(status: QuoteStatus) -> impl IntoView {
     let class = match status {
         QuoteStatus::Requested => "bg-amber-100 text-amber-800",
@@ -468,6 +596,7 @@ fn quote_badge(status: QuoteStatus) -> impl IntoView {
 pub fn PortalQuotesPage() -> impl IntoView {
     let shop = use_shop();
     let quotes = Resource::new(move || shop.get(), portal_quotes);
+    let context = expect_context::<ContextResource>();
     view! {
         <div class="flex items-center justify-between">
             <h1 class="text-2xl font-semibold">"Quotes"</h1>
@@ -475,6 +604,7 @@ pub fn PortalQuotesPage() -> impl IntoView {
         </div>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                shop_zone(context).await;
                 let shop_value = shop.get_untracked();
                 match quotes.await {
                     Ok(quotes) if quotes.is_empty() => view! { <p class="mt-6 text-sm text-slate-600">"No quotes yet."</p> }.into_any(),
@@ -487,8 +617,8 @@ pub fn PortalQuotesPage() -> impl IntoView {
                                         <td class=TD><a class="font-medium text-indigo-700 underline" href=format!("/s/{shop_value}/quotes/{}", quote.id)>{format!("Q-{}", quote.number)}</a></td>
                                         <td class=TD>{quote_badge(quote.status)}</td>
                                         <td class=TD>{quote.line_count}</td>
-                                        <td class=TD>{quote.expires_at_ms.map(format_date).unwrap_or_default()}</td>
-                                        <td class=TD>{format_date_time(quote.updated_at_ms)}</td>
+                                        <td class=TD>{quote.expires_at_ms.map(|ms| use_zone().date(ms)).unwrap_or_default()}</td>
+                                        <td class=TD>{use_zone().date_time(quote.updated_at_ms)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -584,7 +714,7 @@ pub fn quote_history(quote: &QuoteDetail) -> impl IntoView {
             <h2 class="mt-8 text-lg font-semibold">"Versions"</h2>
             <ol class="mt-2 space-y-1 text-sm" aria-label="Versions">
                 {quote.versions.iter().map(|version| view! {
-                    <li>{format!("Version {} · {} · valid until {} · total {}{}", version.version, format_date_time(version.created_at_ms), format_date(version.expires_at_ms), format_money(version.total_minor, &currency), if version.note.is_empty() { String::new() } else { format!(" · {}", version.note) })}</li>
+                    <li>{format!("Version {} · {} · valid until {} · total {}{}", version.version, use_zone().date_time(version.created_at_ms), use_zone().date(version.expires_at_ms), format_money(version.total_minor, &currency), if version.note.is_empty() { String::new() } else { format!(" · {}", version.note) })}</li>
                 }).collect_view()}
             </ol>
         })}
@@ -592,7 +722,7 @@ pub fn quote_history(quote: &QuoteDetail) -> impl IntoView {
         <ol class="mt-2 space-y-2" aria-label="Messages">
             {quote.messages.iter().map(|message| view! {
                 <li class="rounded-md border border-slate-200 bg-white p-3 text-sm">
-                    <p class="text-xs text-slate-500">{format!("{} ({}) · {}", message.author, message.author_kind, format_date_time(message.created_at_ms))}</p>
+                    <p class="text-xs text-slate-500">{format!("{} ({}) · {}", message.author, message.author_kind, use_zone().date_time(message.created_at_ms))}</p>
                     <p class="mt-1 whitespace-pre-wrap">{message.body.clone()}</p>
                 </li>
             }).collect_view()}
@@ -617,9 +747,11 @@ pub fn PortalQuotePage() -> impl IntoView {
         },
         |(shop, id, ..)| portal_quote(shop, id),
     );
+    let context = expect_context::<ContextResource>();
     view! {
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                shop_zone(context).await;
                 let shop_value = shop.get_untracked();
                 match quote.await {
                     Ok(quote) => {
@@ -636,7 +768,7 @@ pub fn PortalQuotePage() -> impl IntoView {
                             </div>
                             {(!quote.needed_by.is_empty()).then(|| view! { <p class="mt-1 text-sm text-slate-600">{format!("Needed by {}", quote.needed_by)}</p> })}
                             {offer.as_ref().map(|offer| view! {
-                                <p class="mt-1 text-sm text-slate-600">{format!("Offer version {}, valid until {}", offer.version, format_date(offer.expires_at_ms))}{(!offer.note.is_empty()).then(|| format!(" — {}", offer.note))}</p>
+                                <p class="mt-1 text-sm text-slate-600">{format!("Offer version {}, valid until {}", offer.version, use_zone().date(offer.expires_at_ms))}{(!offer.note.is_empty()).then(|| format!(" — {}", offer.note))}</p>
                             })}
                             {quote_lines_table(&quote)}
                             {quote.order_number.map(|number| view! { <p role="status" class="mt-4 text-sm text-emerald-700">{format!("Accepted: order #{number} was placed at these prices.")}</p> })}

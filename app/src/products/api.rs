@@ -2,7 +2,8 @@
 //! checks membership of the shop the slug names.
 
 use super::model::{
-    ImportStatus, ProductDetail, ProductInput, ProductPage, ProductQuery, VariantInput,
+    ImportStatus, ProductDetail, ProductInput, ProductPage, ProductQuery, StockHistory,
+    VariantInput,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -16,6 +17,24 @@ pub async fn list_products(slug: String, query: ProductQuery) -> Result<ProductP
             services()?
                 .catalog
                 .list_products(&session, &slug, query)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/sfn", endpoint = "search_variants")]
+pub async fn search_variants(
+    slug: String,
+    q: String,
+) -> Result<Vec<super::model::VariantChoice>, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            services()?
+                .catalog
+                .search_variants(&session, &slug, &q)
                 .await
         }
         .await,
@@ -146,6 +165,39 @@ pub async fn adjust_inventory(
                 )
                 .await
                 .map(|_| ())
+        }
+        .await,
+    )
+}
+
+/// A variant's stock history, for the variant of `product_id` (another product's variant, or
+/// another shop's, is not found).
+#[server(prefix = "/sfn", endpoint = "get_stock_history")]
+pub async fn get_stock_history(
+    slug: String,
+    product_id: i64,
+    variant_id: i64,
+) -> Result<StockHistory, AppError> {
+    use crate::services::*;
+    respond(
+        async {
+            let session = current_session()?;
+            let catalog = &services()?.catalog;
+            let product = catalog.product(&session, &slug, product_id).await?;
+            let variant = product
+                .variants
+                .into_iter()
+                .find(|variant| variant.id == variant_id)
+                .ok_or_else(|| AppError::NotFound("Variant not found".into()))?;
+            let entries = catalog
+                .inventory_history(&session, &slug, variant_id)
+                .await?;
+            Ok(StockHistory {
+                product_id,
+                product_title: product.title,
+                variant,
+                entries,
+            })
         }
         .await,
     )

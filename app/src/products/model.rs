@@ -157,6 +157,25 @@ pub struct AdjustmentDto {
     pub created_at_ms: i64,
 }
 
+/// A variant found by the new-order form's product search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantChoice {
+    pub sku: String,
+    /// The product's title, with the variant's options (`Tee — M / Red`).
+    pub title: String,
+    pub price_minor: i64,
+    pub available: i64,
+}
+
+/// A variant's stock and the changes that led to it, newest first (the last 200).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StockHistory {
+    pub product_id: i64,
+    pub product_title: String,
+    pub variant: VariantDto,
+    pub entries: Vec<AdjustmentDto>,
+}
+
 /// An inventory change: by SKU, a signed whole number, and why.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AdjustmentInput {
@@ -179,6 +198,9 @@ pub enum ImportState {
 pub struct ImportRowError {
     /// The line in the file (the header is line 1).
     pub line: i64,
+    /// The row's SKU as written, so the row can be found by it too; empty when it had none.
+    #[serde(default)]
+    pub sku: String,
     pub field: String,
     pub message: String,
 }

@@ -2,11 +2,14 @@
 //! the product editor with variants and stock adjustments, CSV import with live progress.
 
 use super::api::*;
-use super::model::{ImportState, ImportStatus, ProductDetail, ProductQuery, VariantDto};
+use super::model::{
+    ImportState, ImportStatus, ProductDetail, ProductQuery, StockHistory, VariantDto,
+};
 use super::rules::ProductStatus;
+use crate::components::use_zone;
 use crate::components::MoneyInput;
 use crate::components::{ActionOutcome, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
-use crate::dates::format_date_time;
+use crate::error::AppError;
 use crate::money::{amount_text, format_money};
 use crate::once::OnceForm;
 use crate::shops::pages::{child_error, loading, use_slug, RefreshWithoutWasm, CARD};
@@ -126,7 +129,7 @@ pub fn ProductsPage() -> impl IntoView {
                                                 <td class=TD>{product.variant_count}</td>
                                                 <td class=TD>{product.available}</td>
                                                 <td class=TD>{price}</td>
-                                                <td class=TD>{format_date_time(product.updated_at_ms)}</td>
+                                                <td class=TD>{use_zone().date_time(product.updated_at_ms)}</td>
                                             </tr>
                                         }
                                     }).collect_view()}
@@ -163,6 +166,21 @@ pub(crate) fn encode_query(params: &[(&str, String)]) -> String {
         .join("&")
 }
 
+/// The message of `error` when it is about `field`, for beside that field.
+fn field_note(error: Option<Signal<Option<AppError>>>, field: &'static str) -> impl IntoView {
+    move || {
+        error.and_then(|error| match error.get() {
+            Some(AppError::Invalid {
+                field: refused,
+                message,
+            }) if refused == field => Some(view! {
+                <p class="mt-1 text-xs text-red-700" data-field-error=field>{message}</p>
+            }),
+            _ => None,
+        })
+    }
+}
+
 /// The fields of a variant form; names are prefixed (`variant[sku]`) for nested form data.
 #[component]
 fn VariantFields(
@@ -170,7 +188,11 @@ fn VariantFields(
     #[prop(optional)] variant: Option<VariantDto>,
     currency: String,
     #[prop(default = true)] with_stock: bool,
+    /// The last refusal of this form: an invalid field's message shows beside that field.
+    #[prop(optional, into)]
+    error: Option<Signal<Option<AppError>>>,
 ) -> impl IntoView {
+    let note = move |field: &'static str| field_note(error, field);
     let id = move |name: &str| format!("{prefix}-{name}");
     let name = |field: &str| format!("variant[{field}]");
     let value = variant.clone();
@@ -186,35 +208,43 @@ fn VariantFields(
             <div>
                 <label for=id("sku") class=LABEL_CLASS>"SKU"</label>
                 <input id=id("sku") name=name("sku") type="text" required class=INPUT_CLASS value=text(|v, _| v.sku.clone())/>
+                {note("sku")}
             </div>
             <div>
                 <label for=id("option1") class=LABEL_CLASS>"Option 1 value"</label>
                 <input id=id("option1") name=name("option1") type="text" class=INPUT_CLASS value=text(|v, _| v.option1.clone())/>
+                {note("option1")}
             </div>
             <div>
                 <label for=id("option2") class=LABEL_CLASS>"Option 2 value"</label>
                 <input id=id("option2") name=name("option2") type="text" class=INPUT_CLASS value=text(|v, _| v.option2.clone())/>
+                {note("option2")}
             </div>
             <div>
                 <label for=id("price") class=LABEL_CLASS>"Price"</label>
                 <MoneyInput id=id("price") name=name("price") currency=money_currency.clone() required=true value=text(|v, c| amount_text(v.price_minor, c))/>
+                {note("price")}
             </div>
             <div>
                 <label for=id("compare") class=LABEL_CLASS>"Compare-at price"</label>
                 <MoneyInput id=id("compare") name=name("compare_at_price") currency=money_currency.clone() value=text(|v, c| v.compare_at_minor.map(|m| amount_text(m, c)).unwrap_or_default())/>
+                {note("compare_at_price")}
             </div>
             <div>
                 <label for=id("weight") class=LABEL_CLASS>"Weight (g)"</label>
                 <input id=id("weight") name=name("weight_grams") type="text" inputmode="numeric" class=INPUT_CLASS value=text(|v, _| v.weight_grams.to_string())/>
+                {note("weight_grams")}
             </div>
             <div>
                 <label for=id("barcode") class=LABEL_CLASS>"Barcode"</label>
                 <input id=id("barcode") name=name("barcode") type="text" class=INPUT_CLASS value=text(|v, _| v.barcode.clone())/>
+                {note("barcode")}
             </div>
             {with_stock.then(|| view! {
                 <div>
                     <label for=id("on-hand") class=LABEL_CLASS>"Stock on hand"</label>
                     <input id=id("on-hand") name=name("on_hand") type="text" inputmode="numeric" class=INPUT_CLASS value="0"/>
+                    {note("on_hand")}
                 </div>
             })}
         </div>
@@ -297,6 +327,9 @@ pub fn ProductPage() -> impl IntoView {
     let add = ServerAction::<AddVariant>::new();
     let edit_variant = ServerAction::<UpdateVariant>::new();
     let adjust = ServerAction::<AdjustInventory>::new();
+    // Which variant's form was sent last (its result shows under that form only); here, so
+    // that it outlives the editor, which is drawn again when the product reloads.
+    let edited = RwSignal::new(None::<i64>);
     let product = Resource::new(
         move || {
             (
@@ -317,7 +350,7 @@ pub fn ProductPage() -> impl IntoView {
                     Ok(product) => {
                         let product_id = product.id;
                         view! {
-                            <ProductEditor product slug=slug.get_untracked() update add edit_variant adjust/>
+                            <ProductEditor product slug=slug.get_untracked() update add edit_variant adjust edited/>
                             <crate::quotes::pages::VariantTermsSection product_id/>
                         }.into_any()
                     }
@@ -336,6 +369,7 @@ fn ProductEditor(
     add: ServerAction<AddVariant>,
     edit_variant: ServerAction<UpdateVariant>,
     adjust: ServerAction<AdjustInventory>,
+    edited: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let currency = product.currency.clone();
     let variants = product.variants.clone();
@@ -344,6 +378,8 @@ fn ProductEditor(
     let (add_currency, edit_currency) = (currency.clone(), currency.clone());
     let adjust_variants = variants.clone();
     let edit_slug = slug.clone();
+    let history_slug = slug.clone();
+    let product_id = product.id;
     view! {
         <div class="flex items-center gap-3">
             <a href=format!("/shops/{slug}/products") class="text-sm text-indigo-700 underline">"← Products"</a>
@@ -362,6 +398,7 @@ fn ProductEditor(
                         <th class=TH>"On hand"</th>
                         <th class=TH>"Reserved"</th>
                         <th class=TH>"Available"</th>
+                        <th class=TH><span class="sr-only">"History"</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -374,6 +411,7 @@ fn ProductEditor(
                             <td class=TD>{variant.on_hand}</td>
                             <td class=TD>{variant.reserved}</td>
                             <td class=TD>{variant.available}</td>
+                            <td class=TD><a href=format!("/shops/{history_slug}/products/{product_id}/stock/{}", variant.id) class="text-indigo-700 underline" aria-label=format!("Stock history of {}", variant.sku)>"Stock history"</a></td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -385,7 +423,7 @@ fn ProductEditor(
                 <OnceForm action=add clear_on_success=true attr:class="space-y-4">
                     <input type="hidden" name="slug" value=add_slug/>
                     <input type="hidden" name="product_id" value=product.id/>
-                    <VariantFields prefix="add-variant" currency=add_currency/>
+                    <VariantFields prefix="add-variant" currency=add_currency error=Signal::derive(move || add.value().get().and_then(Result::err))/>
                     <ActionOutcome value=move || add.value().get() success="Variant added."/>
                     <button type="submit" class=BUTTON_CLASS>"Add variant"</button>
                 </OnceForm>
@@ -429,18 +467,95 @@ fn ProductEditor(
             {variants.into_iter().map(|variant| {
                 let prefix = format!("edit-{}", variant.id);
                 let (slug, currency, sku) = (edit_slug.clone(), edit_currency.clone(), variant.sku.clone());
+                let variant_id = variant.id;
+                // The one edit action serves every variant's form; `edited` says whose result it is.
+                let result = move || {
+                    (edited.get() == Some(variant_id))
+                        .then(|| edit_variant.value().get())
+                        .flatten()
+                };
+                let error = Signal::derive(move || result().and_then(Result::err));
+                let saved_sku = sku.clone();
+                let form_label = format!("Variant {sku}");
                 view! {
-                    <OnceForm action=edit_variant attr:class="mb-4 space-y-3 border-b border-slate-100 pb-4">
+                    <OnceForm action=edit_variant attr:class="mb-4 space-y-3 border-b border-slate-100 pb-4" attr:aria-label=form_label>
                         <input type="hidden" name="slug" value=slug/>
                         <input type="hidden" name="variant_id" value=variant.id/>
-                        <VariantFields prefix variant=variant.clone() currency with_stock=false/>
-                        <button type="submit" class=BUTTON_CLASS>{format!("Save {sku}")}</button>
+                        <VariantFields prefix variant=variant.clone() currency with_stock=false error/>
+                        {move || match result() {
+                            Some(Ok(())) => view! { <p role="status" class="text-sm text-emerald-700">{format!("{saved_sku} saved.")}</p> }.into_any(),
+                            Some(Err(error)) => view! { <p role="alert" class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">{format!("{saved_sku} was not saved: {}", error.for_people())}</p> }.into_any(),
+                            None => ().into_any(),
+                        }}
+                        <button type="submit" class=BUTTON_CLASS on:click=move |_| edited.set(Some(variant_id))>{format!("Save {sku}")}</button>
                     </OnceForm>
                 }
             }).collect_view()}
-            <ActionOutcome value=move || edit_variant.value().get() success="Variant saved."/>
         </section>
     }
+}
+
+/// A variant's stock now and every change that led to it (orders, returns, adjustments, imports).
+#[component]
+pub fn StockHistoryPage() -> impl IntoView {
+    let slug = use_slug();
+    let product_id = use_id("id");
+    let variant_id = use_id("variant_id");
+    let history = Resource::new(
+        move || (slug.get(), product_id.get(), variant_id.get()),
+        |(slug, product_id, variant_id)| get_stock_history(slug, product_id, variant_id),
+    );
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                match history.await {
+                    Ok(history) => stock_history_view(&slug.get_untracked(), history),
+                    Err(error) => child_error(error),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn stock_history_view(slug: &str, history: StockHistory) -> AnyView {
+    let StockHistory {
+        product_id,
+        product_title,
+        variant,
+        entries,
+    } = history;
+    view! {
+        <a href=format!("/shops/{slug}/products/{product_id}") class="text-sm text-indigo-700 underline">{format!("← {product_title}")}</a>
+        <h2 class="mt-2 text-lg font-semibold">{format!("Stock history of {}", variant.sku)}</h2>
+        <dl class=format!("mt-4 grid grid-cols-3 gap-3 text-sm {CARD}")>
+            <div><dt class="text-slate-500">"On hand"</dt><dd data-testid="stock-on-hand">{variant.on_hand}</dd></div>
+            <div><dt class="text-slate-500">"Reserved by open orders"</dt><dd>{variant.reserved}</dd></div>
+            <div><dt class="text-slate-500">"Available"</dt><dd>{variant.available}</dd></div>
+        </dl>
+        {if entries.is_empty() {
+            view! { <p class="mt-4 text-sm text-slate-600">"No stock changes yet."</p> }.into_any()
+        } else {
+            view! {
+                <div class="mt-4 overflow-x-auto">
+                <table class="w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="Stock changes">
+                    <thead class="bg-slate-100"><tr><th class=TH>"When"</th><th class="px-3 py-2 text-right font-medium">"Change"</th><th class="px-3 py-2 text-right font-medium">"On hand after"</th><th class=TH>"Reason"</th><th class=TH>"By"</th></tr></thead>
+                    <tbody>
+                        {entries.into_iter().map(|entry| view! {
+                            <tr class="border-t border-slate-100">
+                                <td class=TD>{use_zone().date_time(entry.created_at_ms)}</td>
+                                <td class="px-3 py-2 text-right">{if entry.delta > 0 { format!("+{}", entry.delta) } else { entry.delta.to_string() }}</td>
+                                <td class="px-3 py-2 text-right">{entry.on_hand_after}</td>
+                                <td class=TD>{entry.reason}</td>
+                                <td class=TD>{entry.actor}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                </div>
+            }.into_any()
+        }}
+    }
+    .into_any()
 }
 
 #[component]
@@ -457,7 +572,8 @@ pub fn ImportPage() -> impl IntoView {
             <form method="post" enctype="multipart/form-data" action=move || format!("/shops/{}/products/imports", slug.get()) class="space-y-4">
                 <div>
                     <label for="import-file" class=LABEL_CLASS>"CSV file"</label>
-                    <input id="import-file" name="file" type="file" accept=".csv,text/csv" required class="mt-1 block text-sm"/>
+                    <input id="import-file" name="file" type="file" accept=".csv,text/csv" required class="mt-1 block w-full cursor-pointer rounded-md border border-dashed border-slate-300 bg-slate-50 p-3 text-sm text-slate-700 file:mr-4 file:cursor-pointer file:rounded-md file:border-0 file:bg-indigo-600 file:px-4 file:py-2 file:text-sm file:font-medium file:text-white hover:file:bg-indigo-700"/>
+                    <p class="mt-1 text-xs text-slate-500">"A .csv file saved as CSV UTF-8. The import runs in the background; the next page follows it."</p>
                 </div>
                 <button type="submit" class=BUTTON_CLASS>"Upload and import"</button>
             </form>
@@ -502,17 +618,38 @@ pub fn ImportProgressPage() -> impl IntoView {
                     Ok(status) => {
                         let running = matches!(status.state, ImportState::Queued | ImportState::Running);
                         let percent = if status.bytes_total > 0 { (status.bytes_read * 100 / status.bytes_total).clamp(0, 100) } else { 0 };
+                        let refused = match status.rows_failed {
+                            0 => String::new(),
+                            1 => ", 1 row refused".to_string(),
+                            rows => format!(", {rows} rows refused"),
+                        };
                         let state_label = match status.state {
-                            ImportState::Queued => "Waiting to start",
-                            ImportState::Running => "Importing…",
-                            ImportState::Finished => "Finished",
-                            ImportState::Failed => "Failed",
+                            ImportState::Queued => "Waiting to start".to_string(),
+                            ImportState::Running => "Importing…".to_string(),
+                            ImportState::Finished => format!("Finished{refused}"),
+                            ImportState::Failed => "Failed".to_string(),
+                        };
+                        // While running, how much of the file is read; once finished, how many of
+                        // its rows went in (green) and how many were refused (red).
+                        let outcome_bar = if running {
+                            view! { <progress class="w-full" max="100" value=percent aria-label="Import progress">{format!("{percent}%")}</progress> }.into_any()
+                        } else {
+                            let imported = status.rows_created + status.rows_updated + status.rows_unchanged;
+                            let total = (imported + status.rows_failed).max(1);
+                            let imported_width = imported * 100 / total;
+                            let label = format!("{imported} {} imported, {} refused", if imported == 1 { "row" } else { "rows" }, status.rows_failed);
+                            view! {
+                                <div role="img" aria-label=label class="flex h-3 w-full overflow-hidden rounded-full bg-slate-200">
+                                    <div class="bg-emerald-500" style=format!("width: {imported_width}%")></div>
+                                    <div class="bg-red-500" style=format!("width: {}%", if status.rows_failed > 0 { 100 - imported_width } else { 0 })></div>
+                                </div>
+                            }.into_any()
                         };
                         view! {
                             {running.then(|| view! { <RefreshWithoutWasm/> })}
                             <div class=format!("mt-4 space-y-4 {CARD}")>
                                 <p class="text-sm"><span class="font-medium">{status.file_name.clone()}</span>" · "<span role="status" data-testid="import-state">{state_label}</span></p>
-                                <progress class="w-full" max="100" value=percent aria-label="Import progress">{format!("{percent}%")}</progress>
+                                {outcome_bar}
                                 <dl class="grid grid-cols-2 gap-2 text-sm sm:grid-cols-5">
                                     <div><dt class="text-slate-500">"Rows read"</dt><dd data-testid="rows-read">{status.rows_read}</dd></div>
                                     <div><dt class="text-slate-500">"Created"</dt><dd data-testid="rows-created">{status.rows_created}</dd></div>
@@ -523,10 +660,10 @@ pub fn ImportProgressPage() -> impl IntoView {
                                 {(!status.failure.is_empty()).then(|| view! { <p role="alert" class="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{format!("The file was not imported: {}", status.failure)}</p> })}
                                 {(!status.errors.is_empty()).then(|| view! {
                                     <table class="w-full text-sm" aria-label="Rows not imported">
-                                        <thead class="bg-slate-100"><tr><th class=TH>"Line"</th><th class=TH>"Column"</th><th class=TH>"Problem"</th></tr></thead>
+                                        <thead class="bg-slate-100"><tr><th class=TH>"Line"</th><th class=TH>"SKU"</th><th class=TH>"Column"</th><th class=TH>"Problem"</th></tr></thead>
                                         <tbody>
                                             {status.errors.iter().map(|error| view! {
-                                                <tr class="border-t border-slate-100"><td class=TD>{error.line}</td><td class=TD>{error.field.clone()}</td><td class=TD>{error.message.clone()}</td></tr>
+                                                <tr class="border-t border-slate-100"><td class=TD>{error.line}</td><td class=TD>{error.sku.clone()}</td><td class=TD>{error.field.clone()}</td><td class=TD>{error.message.clone()}</td></tr>
                                             }).collect_view()}
                                         </tbody>
                                     </table>

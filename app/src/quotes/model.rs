@@ -37,6 +37,14 @@ pub struct QuoteLineDto {
     pub quantity: i64,
     /// The catalog price when the quote was requested.
     pub list_price_minor: i64,
+    /// For the merchant: the unit price the company would pay for this quantity now (its price
+    /// list and the volume breaks), the answer's suggested price. `None` for the buyer, or when
+    /// the variant is no longer sold.
+    #[serde(default)]
+    pub suggested_price_minor: Option<i64>,
+    /// For the merchant: units available now (on hand less reserved).
+    #[serde(default)]
+    pub available: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,12 +3,12 @@
 
 use super::api::*;
 use super::rules::QuoteStatus;
+use crate::components::use_zone;
 use crate::components::MoneyInput;
 use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
 };
-use crate::dates::{format_date, format_date_time};
 use crate::money::{amount_text, format_money};
 use crate::once::OnceForm;
 use crate::portal::pages::quote_history;
@@ -58,8 +58,8 @@ pub fn QuotesPage() -> impl IntoView {
                                             <td class=TD>{quote.company_name.clone()}<span class="block text-xs text-slate-500">{quote.customer_email.clone()}</span></td>
                                             <td class=TD data-testid="quote-status">{quote.status.label()}</td>
                                             <td class=TD>{quote.line_count}</td>
-                                            <td class=TD>{quote.expires_at_ms.map(format_date).unwrap_or_default()}</td>
-                                            <td class=TD>{format_date_time(quote.updated_at_ms)}</td>
+                                            <td class=TD>{quote.expires_at_ms.map(|ms| use_zone().date(ms)).unwrap_or_default()}</td>
+                                            <td class=TD>{use_zone().date_time(quote.updated_at_ms)}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -133,12 +133,21 @@ pub fn QuotePage() -> impl IntoView {
                         let message_slug = slug_value.clone();
                         let history = quote_history(&quote);
                         // What is typed in each unit price, for the totals beside the fields.
-                        let prices: Vec<RwSignal<String>> = quote.lines.iter().enumerate().map(|(index, line)| {
-                            let current = offer.as_ref().and_then(|offer| offer.unit_prices_minor.get(index).copied()).unwrap_or(line.list_price_minor);
+                        // The last offer's prices; for a first answer, the price the company would
+                        // pay for that quantity now (its price list and volume breaks).
+                        let starting_prices: Vec<i64> = quote.lines.iter().enumerate().map(|(index, line)| {
+                            offer.as_ref()
+                                .and_then(|offer| offer.unit_prices_minor.get(index).copied())
+                                .or(line.suggested_price_minor)
+                                .unwrap_or(line.list_price_minor)
+                        }).collect();
+                        let prices: Vec<RwSignal<String>> = starting_prices.iter().map(|current| {
+                            let current = *current;
                             RwSignal::new(amount_text(current, &currency))
                         }).collect();
                         let quantities: Vec<i64> = quote.lines.iter().map(|line| line.quantity).collect();
                         let total_currency = currency.clone();
+                        let (sent_version, sent_to, sent_currency) = (offer.clone(), quote.customer_email.clone(), currency.clone());
                         view! {
                             <div class="flex flex-wrap items-center gap-3">
                                 <h2 class="text-lg font-semibold">{format!("Quote Q-{}", quote.number)}</h2>
@@ -154,11 +163,22 @@ pub fn QuotePage() -> impl IntoView {
                                 <input type="hidden" name="expected_version" value=quote.version/>
                                 <table class="w-full text-sm" aria-label="Quote lines">
                                     <thead class="bg-slate-100"><tr>
-                                        <th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th><th class="px-3 py-2 text-right font-medium">"List price"</th><th class=TH>"Unit price"</th><th class="px-3 py-2 text-right font-medium">"Line total"</th>
+                                        <th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th><th class="px-3 py-2 text-right font-medium">"List price"</th><th class=TH>"Stock"</th><th class=TH>"Unit price"</th><th class="px-3 py-2 text-right font-medium">"Line total"</th>
                                     </tr></thead>
                                     <tbody>
                                         {quote.lines.iter().enumerate().map(|(index, line)| {
-                                            let current = offer.as_ref().and_then(|offer| offer.unit_prices_minor.get(index).copied()).unwrap_or(line.list_price_minor);
+                                            let current = starting_prices[index];
+                                            let volume_price = line.suggested_price_minor
+                                                .filter(|price| *price != line.list_price_minor)
+                                                .map(|price| view! { <span class="block text-xs text-slate-500" data-testid="volume-price">{format!("{} for this quantity", format_money(price, &currency))}</span> });
+                                            let stock = line.available.map(|available| {
+                                                let short = available < line.quantity;
+                                                view! {
+                                                    <span data-testid="line-stock" class=if short { "text-amber-800" } else { "" }>
+                                                        {if short { format!("only {available} available") } else { format!("{available} available") }}
+                                                    </span>
+                                                }
+                                            });
                                             let typed = prices[index];
                                             let (quantity, list_price) = (line.quantity, line.list_price_minor);
                                             let (line_currency, warn_currency) = (currency.clone(), currency.clone());
@@ -173,7 +193,8 @@ pub fn QuotePage() -> impl IntoView {
                                                     <td class=format!("{TD} font-mono text-xs")>{line.sku.clone()}</td>
                                                     <td class=TD>{line.title.clone()}</td>
                                                     <td class="px-3 py-2 text-right">{line.quantity}</td>
-                                                    <td class="px-3 py-2 text-right">{format_money(line.list_price_minor, &currency)}</td>
+                                                    <td class="px-3 py-2 text-right">{format_money(line.list_price_minor, &currency)}{volume_price}</td>
+                                                    <td class=TD>{stock}</td>
                                                     <td class=TD><MoneyInput id=format!("unit-price-{index}") name=format!("unit_prices[{index}]") label=format!("Unit price for {}", line.sku) currency=currency.clone() value=amount_text(current, &currency) required=true disabled=!can_answer typed/>{warning}</td>
                                                     <td class="px-3 py-2 text-right" data-testid="line-total">{line_total}</td>
                                                 </tr>
@@ -198,7 +219,17 @@ pub fn QuotePage() -> impl IntoView {
                                         <button type="submit" class=BUTTON_CLASS>{if offer.is_some() { "Send revised quote" } else { "Send quote" }}</button>
                                     </div>
                                 })}
-                                {move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
+                                {move || match answer.value().get() {
+                                    Some(Err(error)) => Some(view! { <ErrorAlert error/> }.into_any()),
+                                    // What went to the customer, in one line (the page reloaded with it,
+                                    // so the latest version is what was sent).
+                                    Some(Ok(())) => sent_version.clone().map(|version| view! {
+                                        <p role="status" class="text-sm text-emerald-700" data-testid="quote-sent">
+                                            {format!("Sent to {}: version {}, total {}, valid until {}.", sent_to, version.version, format_money(version.total_minor, &sent_currency), use_zone().date(version.expires_at_ms))}
+                                        </p>
+                                    }.into_any()),
+                                    None => None,
+                                }}
                             </OnceForm>
                             {history}
                             <OnceForm action=message clear_on_success=true attr:class="mt-4 space-y-2">

@@ -7,11 +7,13 @@ use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
 use crate::auth::api::{LogOut, ResendVerification};
 use crate::auth::pages::{encode_query_value, link_error_text, VerifyBanner};
 use crate::components::{
-    account_menu, answer_not_found, page_resource, top_bar, ActionOutcome, ConfirmStep, ErrorAlert,
-    ErrorPage, NotFound, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
+    account_menu, page_resource, top_bar, ActionOutcome, ConfirmStep, ErrorAlert, ErrorPage,
+    NotFound, PageData, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
 };
+use crate::dates::ShopZone;
 use crate::error::AppError;
 use crate::once::OnceForm;
+use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -119,6 +121,11 @@ pub fn NewShopPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct ShopChanged(RwSignal<usize>);
 
+/// The merchant and their shops, loaded once by the shop layout for its header and for
+/// [`KnownShop`].
+#[derive(Clone, Copy)]
+struct ShopFrameResource(Resource<Result<ShopFrame, AppError>, PageData>);
+
 /// The frame of every `/shops/<slug>/…` page: the top bar with the signed-in merchant, then the
 /// shop's name, switcher and section navigation. Both come from one resource in one Suspense
 /// boundary (the server renders each boundary's view more than once), and the page itself
@@ -126,25 +133,40 @@ struct ShopChanged(RwSignal<usize>);
 #[component]
 pub fn ShopLayout() -> impl IntoView {
     let slug = use_slug();
-    // Bumped by pages that change what the header shows (name, status).
+    // The frame does not depend on the slug (it lists all the merchant's shops), so switching
+    // shops does not reload it; after a page changed what the header shows (a rename, a
+    // suspension), the header alone loads it again (`refreshed`), and the page stays as it is.
+    let frame = page_resource(|| (), |_| get_shop_frame());
+    provide_context(ShopFrameResource(frame));
     let changed = ShopChanged(RwSignal::new(0));
     provide_context(changed);
-    let frame = page_resource(move || (slug.get(), changed.0.get()), |_| get_shop_frame());
+    let refreshed = page_resource(
+        move || changed.0.get(),
+        |version| async move {
+            if version == 0 {
+                Ok(None)
+            } else {
+                get_shop_frame().await.map(Some)
+            }
+        },
+    );
     let log_out = ServerAction::<LogOut>::new();
     view! {
         <Transition fallback=|| shop_frame(None, loading().into_any())>
             {move || Suspend::new(async move {
                 let current = slug.get();
-                match frame.await {
+                let loaded = match refreshed.await {
+                    Ok(Some(frame)) => Ok(frame),
+                    Ok(None) => frame.await,
+                    Err(error) => Err(error),
+                };
+                match loaded {
                     Ok(ShopFrame { email, shops }) => {
+                        // [`KnownShop`] shows the 404 page in place of the page for a shop that
+                        // is not the merchant's.
                         let header = match shops.iter().find(|shop| shop.slug == current).cloned() {
                             Some(shop) => view! { <ShopHeader shop=shop shops=shops/> }.into_any(),
-                            // The page below shows the 404 page itself (`child_error`); the
-                            // status is set here for the pages that load nothing.
-                            None => {
-                                answer_not_found();
-                                ().into_any()
-                            }
+                            None => ().into_any(),
                         };
                         shop_frame(Some(account_menu(email, log_out).into_any()), header)
                     }
@@ -153,6 +175,52 @@ pub fn ShopLayout() -> impl IntoView {
             })}
         </Transition>
         <main class="mx-auto max-w-6xl px-4 pb-8 pt-6"><Outlet/></main>
+    }
+}
+
+/// The shop whose page this is, as the merchant's frame lists it (name, currency, time zone, role).
+#[derive(Debug, Clone)]
+pub(crate) struct CurrentShop(pub ShopSummary);
+
+/// The current shop's summary; `None` outside [`KnownShop`].
+pub(crate) fn use_current_shop() -> Option<ShopSummary> {
+    use_context::<CurrentShop>().map(|current| current.0)
+}
+
+/// Every page of a shop, around it in the routes: the page once the shop is known to be one of
+/// the merchant's, the 404 page (status 404, nothing of the page) for an unknown or foreign
+/// shop, nothing when the frame did not load (the layout shows why).
+#[component]
+pub fn KnownShop(children: ChildrenFn) -> impl IntoView {
+    let slug = use_slug();
+    let frame = expect_context::<ShopFrameResource>().0;
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                let current = slug.get();
+                let shop = match &*frame.by_ref().await {
+                    Ok(frame) => frame.shops.iter().find(|shop| shop.slug == current).cloned(),
+                    Err(_) => return ().into_any(),
+                };
+                match shop {
+                    // The page's times follow the shop's time zone (`use_zone`); its details are
+                    // at hand for the page (`use_current_shop`).
+                    Some(shop) => {
+                        let zone = ShopZone::named(&shop.timezone);
+                        view! {
+                            <Provider value=zone>
+                                <Provider value=CurrentShop(shop)>
+                                    {children.with_value(|children| children())}
+                                </Provider>
+                            </Provider>
+                        }
+                        .into_any()
+                    }
+                    None => view! { <NotFound/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -253,7 +321,6 @@ fn ShopHeader(shop: ShopSummary, shops: Vec<ShopSummary>) -> impl IntoView {
     }
 }
 
-/// Child pages render nothing for a shop the layout already reported as not found.
 /// What a page under a shop shows when its data did not load: the 404 page for an unknown or
 /// foreign record (an order, product, customer or quote id), nothing when the session ended (the
 /// layout says so), the message otherwise.
@@ -675,7 +742,7 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                             let state = if invitation.expired {
                                 "link expired".to_string()
                             } else {
-                                format!("link sent, expires {}", crate::dates::format_date(invitation.expires_at_ms))
+                                format!("link sent, expires {}", crate::components::use_zone().date(invitation.expires_at_ms))
                             };
                             view! {
                                 <li class="flex items-center justify-between">

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/shops/{slug}/customers/logout", post(log_out))
         .route("/shops/{slug}/customers/me", get(me))
         .route("/shops/{slug}/customers/me/orders", get(my_orders))
+        .route("/shops/{slug}/customers/me/orders/{id}", get(my_order))
         .route("/shops/{slug}/customers/{id}", get(customer))
         .route(
             "/shops/{slug}/customers/{id}/verification",
@@ -234,6 +235,14 @@ async fn my_orders(
     CustomerParty(caller): CustomerParty,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(state.portal.my_orders(&caller).await?))
+}
+
+async fn my_order(
+    State(state): State<AppState>,
+    CustomerParty(caller): CustomerParty,
+    Path((_, id)): Path<(String, i64)>,
+) -> ApiResult<impl IntoResponse> {
+    Ok(Json(state.portal.my_order(&caller, id).await?))
 }
 
 #[derive(Deserialize, Default)]

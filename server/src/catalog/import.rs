@@ -186,9 +186,10 @@ pub async fn run(
                     if errors_stored >= STORED_ERRORS {
                         break;
                     }
-                    sqlx::query("INSERT INTO import_errors (import_id, line, field, message) VALUES ($1, $2, $3, $4)")
+                    sqlx::query("INSERT INTO import_errors (import_id, line, sku, field, message) VALUES ($1, $2, $3, $4, $5)")
                         .bind(import_id)
                         .bind(error.line)
+                        .bind(&error.sku)
                         .bind(&error.field)
                         .bind(&error.message)
                         .execute(&mut *tx)
@@ -206,6 +207,7 @@ pub async fn run(
 fn row_error(line: i64, field: &str, message: impl Into<String>) -> Item {
     Item::Error(ImportRowError {
         line,
+        sku: String::new(),
         field: field.to_string(),
         message: message.into(),
     })
@@ -352,7 +354,8 @@ fn read_row(
     let (product_input, variant_input) = header.row(&fields);
     let product_columns_blank = header.product_columns_blank(&fields);
     let starts_product = header.has("title") && !product_columns_blank;
-    let item = read_valid_row(
+    let written_sku = variant_input.sku.trim().to_string();
+    let mut item = read_valid_row(
         header,
         line,
         (product_input, product_columns_blank),
@@ -361,6 +364,9 @@ fn read_row(
         seen_skus,
         current_product,
     );
+    if let Item::Error(error) = &mut item {
+        error.sku = written_sku;
+    }
     if starts_product {
         // Rows below attach to this product only if its first row was accepted.
         *current_product = match &item {
@@ -682,6 +688,7 @@ async fn write_batch(
                 let Some(id) = product_ids.get(&product.handle).copied() else {
                     outcome.errors.push(ImportRowError {
                         line: *line,
+                        sku: variant.sku.as_str().to_string(),
                         field: "handle".into(),
                         message: "the product could not be saved".into(),
                     });
@@ -697,6 +704,7 @@ async fn write_batch(
             (None, None) => {
                 outcome.errors.push(ImportRowError {
                     line: *line,
+                    sku: variant.sku.as_str().to_string(),
                     field: "sku".into(),
                     message: format!(
                         "no variant has the SKU {}; a new product needs a title column",
@@ -711,6 +719,7 @@ async fn write_batch(
             Some(known) if known.product_id != product_id => {
                 outcome.errors.push(ImportRowError {
                     line: *line,
+                    sku: variant.sku.as_str().to_string(),
                     field: "sku".into(),
                     message: format!(
                         "the SKU {} belongs to another product",
@@ -725,6 +734,7 @@ async fn write_batch(
                 if !stock_same && variant.on_hand < known.reserved {
                     outcome.errors.push(ImportRowError {
                         line: *line,
+                        sku: variant.sku.as_str().to_string(),
                         field: "on_hand".into(),
                         message: format!(
                             "{} is below the {} reserved by open orders",
@@ -748,6 +758,7 @@ async fn write_batch(
                     if written.rows_affected() != 1 {
                         outcome.errors.push(ImportRowError {
                             line: *line,
+                            sku: variant.sku.as_str().to_string(),
                             field: "on_hand".into(),
                             message: format!(
                                 "the stock of {} changed while the file was imported (an order or an adjustment); import the row again",
@@ -848,16 +859,17 @@ pub async fn status(db: &Database, import_id: i64) -> Result<ImportStatus, AppEr
     .await
     .map_err(internal)?
     .ok_or_else(|| AppError::NotFound("Import not found".into()))?;
-    let errors = sqlx::query_as::<_, (i64, String, String)>(
-        "SELECT line, field, message FROM import_errors WHERE import_id = $1 ORDER BY line, id",
+    let errors = sqlx::query_as::<_, (i64, String, String, String)>(
+        "SELECT line, sku, field, message FROM import_errors WHERE import_id = $1 ORDER BY line, id",
     )
     .bind(import_id)
     .fetch_all(&db.pool)
     .await
     .map_err(internal)?
     .into_iter()
-    .map(|(line, field, message)| ImportRowError {
+    .map(|(line, sku, field, message)| ImportRowError {
         line,
+        sku,
         field,
         message,
     })

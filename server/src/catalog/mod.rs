@@ -395,6 +395,54 @@ const PRODUCT_PAGE: i64 = 50;
 
 #[async_trait]
 impl CatalogService for Catalog {
+    async fn search_variants(
+        &self,
+        session: &Session,
+        slug: &str,
+        search: &str,
+    ) -> Result<Vec<app::products::model::VariantChoice>, AppError> {
+        let shop = self.open(session, slug).await?;
+        let search = search.trim().to_lowercase();
+        if search.is_empty() {
+            return Ok(Vec::new());
+        }
+        if search.chars().count() > 100 {
+            return Err(AppError::invalid("q", "must be at most 100 characters"));
+        }
+        let escaped = like_escape(&search);
+        let rows = sqlx::query_as::<_, (String, String, String, String, i64, i64)>(
+            "SELECT v.sku, p.title, v.option1, v.option2, v.price_minor, v.on_hand - v.reserved \
+             FROM variants v JOIN products p ON p.id = v.product_id \
+             WHERE p.status <> 'archived' \
+               AND (lower(v.sku) LIKE $1 ESCAPE '\\' OR lower(p.title) LIKE $2 ESCAPE '\\') \
+             ORDER BY v.sku LIMIT 20",
+        )
+        .bind(format!("{escaped}%"))
+        .bind(format!("%{escaped}%"))
+        .fetch_all(&shop.db.pool)
+        .await
+        .map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|(sku, title, option1, option2, price_minor, available)| {
+                let options: Vec<&str> = [option1.as_str(), option2.as_str()]
+                    .into_iter()
+                    .filter(|option| !option.is_empty())
+                    .collect();
+                app::products::model::VariantChoice {
+                    sku,
+                    title: if options.is_empty() {
+                        title
+                    } else {
+                        format!("{title} — {}", options.join(" / "))
+                    },
+                    price_minor,
+                    available,
+                }
+            })
+            .collect())
+    }
+
     async fn list_products(
         &self,
         session: &Session,

@@ -566,6 +566,7 @@ impl PortalService for Portal {
         Ok(PortalContext {
             shop_name: shop.shop.name.clone(),
             currency: shop.shop.currency.clone(),
+            timezone: shop.shop.timezone.clone(),
             customer,
         })
     }
@@ -609,14 +610,36 @@ impl PortalService for Portal {
         .fetch_all(&shop.db.pool)
         .await
         .map_err(internal)?;
+        let orders: Vec<_> = rows
+            .into_iter()
+            .map(|row| order_row(row, crate::db::now_ms()))
+            .collect::<Result<_, _>>()?;
         Ok(OrderPage {
             currency: shop.shop.currency.clone(),
-            orders: rows
-                .into_iter()
-                .map(|row| order_row(row, crate::db::now_ms()))
-                .collect::<Result<_, _>>()?,
+            match_count: orders.len() as i64,
+            more_matches: false,
+            orders,
             next_cursor: None,
+            prev_cursor: None,
         })
+    }
+
+    async fn my_order(
+        &self,
+        caller: &PortalCaller,
+        order_id: i64,
+    ) -> Result<app::portal::model::PortalOrder, AppError> {
+        let (shop, customer) = self.customer(caller).await?;
+        let owned = sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM orders WHERE id = $1 AND placed_by_customer_id = $2",
+        )
+        .bind(order_id)
+        .bind(customer.id)
+        .fetch_optional(&shop.db.pool)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::NotFound("Order not found".into()))?;
+        Ok(crate::orders::Orders::detail(&shop.db, owned).await?.into())
     }
 
     async fn reorder_lines(

@@ -6,8 +6,8 @@ use super::bulk::{company_order_input, place_portal_order, terms_for};
 use super::BusinessCaller;
 use crate::db::{now_ms, Database};
 use crate::error::internal;
-use app::bulk::rules::parse_bulk_lines;
-use app::dates::{end_of_day_ms, parse_date_ms};
+use app::bulk::rules::{parse_bulk_lines, unit_price};
+use app::dates::{parse_date_ms, ShopZone};
 use app::error::AppError;
 use app::money::{line_total, parse_amount};
 use app::orders::model::NewOrderLine;
@@ -57,8 +57,9 @@ pub async fn request(
         ));
     }
     let message = parse_message(&input.message, "message", false)?;
+    let zone = ShopZone::named(&business.shop.shop.timezone);
     let needed_by = match parse_date_ms(&input.needed_by, "needed_by")? {
-        Some(day) if end_of_day_ms(day) < now_ms() => {
+        Some(day) if zone.end_of_day_ms(day) < now_ms() => {
             return Err(AppError::invalid("needed_by", "the date has passed"));
         }
         Some(_) => input.needed_by.trim().to_string(),
@@ -427,8 +428,10 @@ pub async fn answer(
     let currency = shop.shop.currency.as_str();
     let actor = shop.actor.as_str();
     let now = now_ms();
+    // The offer holds until the end of that day on the shop's clocks.
+    let zone = ShopZone::named(&shop.shop.timezone);
     let expires_at = parse_date_ms(&input.expires_on, "expires_on")?
-        .map(end_of_day_ms)
+        .map(|day| zone.end_of_day_ms(day))
         .ok_or_else(|| {
             AppError::invalid("expires_on", "give the date until which the prices hold")
         })?;
@@ -522,7 +525,7 @@ pub async fn answer(
         &email,
         &shop.shop.name,
         number,
-        &app::dates::format_date(expires_at),
+        &zone.date(expires_at),
         &link,
     );
     mail.enqueue(&mut tx, &notice).await.map_err(internal)?;
@@ -555,6 +558,24 @@ pub async fn detail(
     .fetch_all(&db.pool)
     .await
     .map_err(internal)?;
+    // For the merchant's answer: each line's price at the company's price list and volume
+    // breaks (the suggested unit price), and the stock available now.
+    let terms = match scope {
+        QuoteScope::Shop => {
+            let price_list = sqlx::query_scalar::<_, Option<i64>>(
+                "SELECT co.price_list_id FROM quotes q JOIN companies co ON co.id = q.company_id WHERE q.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await
+            .map_err(internal)?
+            .flatten();
+            let skus: Vec<&str> = lines.iter().map(|line| line.1.as_str()).collect();
+            let mut connection = db.pool.acquire().await.map_err(internal)?;
+            terms_for(&mut connection, db.engine, price_list, &skus).await?
+        }
+        QuoteScope::Company(_) => HashMap::new(),
+    };
     let versions = sqlx::query_as::<_, (i64, i64, i64, String, String, i64, i64)>(
         "SELECT id, version, expires_at, note, created_by, created_at, total_minor FROM quote_versions WHERE quote_id = $1 ORDER BY version DESC",
     )
@@ -612,12 +633,19 @@ pub async fn detail(
             .collect(),
         lines: lines
             .into_iter()
-            .map(|(line_id, sku, title, quantity, list_price)| QuoteLineDto {
-                id: line_id,
-                sku,
-                title,
-                quantity,
-                list_price_minor: list_price,
+            .map(|(line_id, sku, title, quantity, list_price)| {
+                let terms = terms.get(&sku.to_ascii_uppercase());
+                QuoteLineDto {
+                    id: line_id,
+                    suggested_price_minor: terms.map(|terms| {
+                        unit_price(terms.base_price_minor, quantity, &terms.price_breaks).0
+                    }),
+                    available: terms.map(|terms| terms.available),
+                    sku,
+                    title,
+                    quantity,
+                    list_price_minor: list_price,
+                }
             })
             .collect(),
         messages: messages

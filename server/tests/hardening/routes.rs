@@ -310,6 +310,12 @@ fn routes() -> Vec<Route> {
         ),
         route(
             Method::GET,
+            "/api/v1/shops/{slug}/customers/me/orders/{id}",
+            Customer,
+            None,
+        ),
+        route(
+            Method::GET,
             "/api/v1/shops/{slug}/customers/{id}",
             Member,
             None,
@@ -815,6 +821,7 @@ fn server_functions() -> Vec<(&'static str, Access, Args)> {
         ),
         ("list_products", Member, &[]),
         ("get_product", Member, &[("slug", SLUG), ("id", "1")]),
+        ("search_variants", Member, &[("slug", SLUG), ("q", "a")]),
         ("create_product", Member, &[]),
         ("update_product", Member, &[]),
         ("add_variant", Member, &[]),
@@ -830,6 +837,11 @@ fn server_functions() -> Vec<(&'static str, Access, Args)> {
             ],
         ),
         ("import_status", Member, &[("slug", SLUG), ("id", "1")]),
+        (
+            "get_stock_history",
+            Member,
+            &[("slug", SLUG), ("product_id", "1"), ("variant_id", "1")],
+        ),
         ("list_customers", Member, &[]),
         ("get_customer", Member, &[("slug", SLUG), ("id", "1")]),
         (
@@ -874,6 +886,11 @@ fn server_functions() -> Vec<(&'static str, Access, Args)> {
         ("get_portal_catalog", Public, &[]),
         ("portal_business", Customer, &[("shop", SLUG)]),
         ("portal_orders", Customer, &[("shop", SLUG)]),
+        (
+            "portal_order",
+            Customer,
+            &[("shop", SLUG), ("order_id", "1")],
+        ),
         (
             "portal_reorder",
             Customer,
