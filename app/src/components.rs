@@ -2,6 +2,7 @@
 
 use crate::auth::api::{session_email, LogOut};
 use crate::error::AppError;
+use crate::money::AmountStyle;
 use codee::binary::PostcardCodec;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -357,6 +358,7 @@ mod tests {
             name: "Acme".into(),
             currency: "EUR".into(),
             timezone: "Europe/Berlin".into(),
+            amount_style: crate::money::AmountStyle::SpaceComma,
             status: ShopStatus::Suspended,
             role: Role::Staff,
         };
@@ -374,6 +376,12 @@ mod tests {
 }
 
 /// Gives the server-rendered page the status 404 (a no-op in the browser).
+/// How the shop whose page this is writes amounts ([`crate::shops::pages::KnownShop`] and the
+/// portal provide it); `1,234.56` outside a shop.
+pub fn use_amounts() -> AmountStyle {
+    use_context::<AmountStyle>().unwrap_or_default()
+}
+
 /// The time zone of the shop whose page this is ([`crate::shops::pages::KnownShop`] provides
 /// it to the dashboard's pages); UTC outside a shop.
 pub fn use_zone() -> crate::dates::ShopZone {
@@ -391,7 +399,7 @@ pub fn answer_not_found() {
 
 /// What a money field's text will be stored as, for the note beside it: `= EUR 12.50`, or why it
 /// cannot be read (the server's own rule, [`crate::money::parse_amount`]); blank for no text.
-pub fn money_preview(text: &str, currency: &str) -> String {
+pub fn money_preview(text: &str, currency: &str, style: AmountStyle) -> String {
     if text.trim().is_empty() {
         return String::new();
     }
@@ -399,10 +407,10 @@ pub fn money_preview(text: &str, currency: &str) -> String {
         // A form that does not know the shop's currency (a new product) shows the amount alone.
         Ok(minor) if currency.is_empty() => {
             let mut text = String::from("= ");
-            crate::money::push_amount(&mut text, minor, crate::money::currency_exponent(currency));
+            style.push_amount(&mut text, minor, crate::money::currency_exponent(currency));
             text
         }
-        Ok(minor) => format!("= {}", crate::money::format_money(minor, currency)),
+        Ok(minor) => format!("= {}", style.money(minor, currency)),
         Err(AppError::Invalid { message, .. }) => message,
         Err(other) => other.to_string(),
     }
@@ -427,7 +435,8 @@ pub fn MoneyInput(
     let shared = typed.unwrap_or_else(|| RwSignal::new(value.clone()));
     let (typed, set_typed) = (shared.read_only(), shared.write_only());
     let note_id = format!("{id}-stored");
-    let preview = move || money_preview(&typed.read(), &currency);
+    let style = use_amounts();
+    let preview = move || money_preview(&typed.read(), &currency, style);
     view! {
         <input
             id=id
@@ -450,14 +459,25 @@ pub fn MoneyInput(
 #[cfg(test)]
 mod money_preview_tests {
     use super::money_preview;
+    use crate::money::AmountStyle::{Comma, Point};
 
     #[test]
     fn the_note_says_what_will_be_stored_or_why_not() {
-        assert_eq!(money_preview("12,50", "EUR"), "= EUR 12.50");
-        assert_eq!(money_preview("1.250,00", "EUR"), "= EUR 1,250.00");
-        assert_eq!(money_preview("  ", "EUR"), "");
-        assert_eq!(money_preview("12,50", ""), "= 12.50", "no currency known");
-        assert!(money_preview("1,250", "EUR").contains("could mean"));
-        assert!(money_preview("12 EUR", "EUR").contains("is not an amount"));
+        assert_eq!(money_preview("12,50", "EUR", Point), "= EUR 12.50");
+        assert_eq!(money_preview("1.250,00", "EUR", Point), "= EUR 1,250.00");
+        assert_eq!(
+            money_preview("1.250,00", "EUR", Comma),
+            "= EUR 1.250,00",
+            "in the shop's style"
+        );
+        assert_eq!(money_preview("1,250.00", "EUR", Comma), "= EUR 1.250,00");
+        assert_eq!(money_preview("  ", "EUR", Point), "");
+        assert_eq!(
+            money_preview("12,50", "", Point),
+            "= 12.50",
+            "no currency known"
+        );
+        assert!(money_preview("1,250", "EUR", Point).contains("could mean"));
+        assert!(money_preview("12 EUR", "EUR", Point).contains("is not an amount"));
     }
 }

@@ -10,7 +10,7 @@
 //! markup written with [`HtmlBuf::raw`] (string literals in the calling code) is not escaped.
 
 use crate::dates::ShopZone;
-use crate::money::{currency_exponent, push_amount, push_integer};
+use crate::money::{currency_exponent, push_integer, AmountStyle};
 
 #[derive(Debug, Default)]
 pub struct HtmlBuf {
@@ -49,12 +49,11 @@ impl HtmlBuf {
         self
     }
 
-    /// An amount of money as [`format_money`](crate::money::format_money) writes it (the
-    /// currency code escaped).
-    pub fn money(&mut self, minor: i64, currency: &str) -> &mut Self {
+    /// An amount of money as [`AmountStyle::money`] writes it (the currency code escaped).
+    pub fn money(&mut self, minor: i64, currency: &str, style: AmountStyle) -> &mut Self {
         escape_into(&mut self.html, currency);
         self.html.push(' ');
-        push_amount(&mut self.html, minor, currency_exponent(currency));
+        style.push_amount(&mut self.html, minor, currency_exponent(currency));
         self
     }
 
@@ -133,19 +132,24 @@ mod tests {
     }
 
     #[test]
-    fn money_is_written_as_format_money_writes_it() {
+    fn money_is_written_as_the_shops_style_writes_it() {
         for (minor, currency) in [
             (123_456, "EUR"),
             (-5, "USD"),
             (1_234_567, "JPY"),
             (0, "GBP"),
         ] {
+            for style in AmountStyle::ALL {
+                let mut html = HtmlBuf::default();
+                html.money(minor, currency, style);
+                assert_eq!(html.into_string(), style.money(minor, currency));
+            }
             let mut html = HtmlBuf::default();
-            html.money(minor, currency);
+            html.money(minor, currency, AmountStyle::Point);
             assert_eq!(html.into_string(), format_money(minor, currency));
         }
         let mut html = HtmlBuf::default();
-        html.money(100, "<b>");
+        html.money(100, "<b>", AmountStyle::Point);
         assert_eq!(html.into_string(), "&lt;b&gt; 1.00");
     }
 }

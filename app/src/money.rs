@@ -2,7 +2,88 @@
 //! "1,299.00") and checked arithmetic. Never `f64`.
 
 use crate::error::AppError;
+use crate::shops::rules::push_amount_marked;
 pub use crate::shops::rules::{currency_exponent, format_money, push_amount, push_integer};
+use serde::{Deserialize, Serialize};
+
+/// How a shop writes amounts on its pages: which mark groups thousands and which is the decimal
+/// mark. Reading is the same for every shop ([`parse_amount`] takes all of these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmountStyle {
+    /// `1,234.56` (English, and the API's JSON text everywhere).
+    #[default]
+    Point,
+    /// `1.234,56` (German, Spanish, Italian, Dutch, …).
+    Comma,
+    /// `1 234,56` with a narrow no-break space (French, Nordic, Polish, Czech, …).
+    SpaceComma,
+    /// `1'234.56` (Swiss).
+    Apostrophe,
+}
+
+impl AmountStyle {
+    pub const ALL: [AmountStyle; 4] = [
+        AmountStyle::Point,
+        AmountStyle::Comma,
+        AmountStyle::SpaceComma,
+        AmountStyle::Apostrophe,
+    ];
+
+    /// The stored and API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmountStyle::Point => "point",
+            AmountStyle::Comma => "comma",
+            AmountStyle::SpaceComma => "space_comma",
+            AmountStyle::Apostrophe => "apostrophe",
+        }
+    }
+
+    pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
+        let raw = raw.trim();
+        AmountStyle::ALL
+            .into_iter()
+            .find(|style| style.as_str() == raw)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    field,
+                    format!("\"{raw}\" is not one of point (1,234.56), comma (1.234,56), space_comma (1 234,56), apostrophe (1'234.56)"),
+                )
+            })
+    }
+
+    /// How 1234.56 looks in this style, for choosing one.
+    pub fn example(self) -> String {
+        let mut text = String::new();
+        self.push_amount(&mut text, 123_456, 2);
+        text
+    }
+
+    fn marks(self) -> (&'static str, char) {
+        match self {
+            AmountStyle::Point => (",", '.'),
+            AmountStyle::Comma => (".", ','),
+            AmountStyle::SpaceComma => ("\u{202f}", ','),
+            AmountStyle::Apostrophe => ("'", '.'),
+        }
+    }
+
+    /// Appends the amount (`1.234,56`) without the currency.
+    pub fn push_amount(self, out: &mut String, minor: i64, exponent: u8) {
+        let (group, decimal) = self.marks();
+        push_amount_marked(out, minor, exponent, group, decimal);
+    }
+
+    /// `EUR 1.234,56`: the currency code, then the amount in this style.
+    pub fn money(self, minor: i64, currency: &str) -> String {
+        let mut text = String::with_capacity(currency.len() + 16);
+        text.push_str(currency);
+        text.push(' ');
+        self.push_amount(&mut text, minor, currency_exponent(currency));
+        text
+    }
+}
 
 /// Parses an amount as people type it into minor units of `currency`, naming `field` in errors.
 ///
@@ -331,21 +412,54 @@ mod tests {
             .contains("JPY amounts have no decimals"));
     }
 
-    /// The amount as the dashboard shows it (`push_amount`: `1,234.56`), and as a continental
-    /// merchant writes it (`1.234,56`, `1 234,56`).
+    /// The amount as every shop style shows it (`1,234.56`, `1.234,56`, `1 234,56`, `1'234.56`),
+    /// and with a plain space as a merchant types the spaced style.
     fn writings(minor: i64, exponent: u8) -> Vec<String> {
-        let mut shown = String::new();
-        push_amount(&mut shown, minor, exponent);
-        let continental: String = shown
-            .chars()
-            .map(|c| match c {
-                ',' => '.',
-                '.' => ',',
-                other => other,
+        let mut shown: Vec<String> = AmountStyle::ALL
+            .into_iter()
+            .map(|style| {
+                let mut text = String::new();
+                style.push_amount(&mut text, minor, exponent);
+                text
             })
             .collect();
-        let spaced = continental.replace('.', " ");
-        vec![shown, continental, spaced]
+        let typed = shown[2].replace('\u{202f}', " ");
+        shown.push(typed);
+        shown
+    }
+
+    #[test]
+    fn each_style_writes_its_marks_and_reads_back() {
+        let written: Vec<String> = AmountStyle::ALL
+            .into_iter()
+            .map(|style| style.money(-123_456_789, "EUR"))
+            .collect();
+        assert_eq!(
+            written,
+            vec![
+                "EUR -1,234,567.89",
+                "EUR -1.234.567,89",
+                "EUR -1\u{202f}234\u{202f}567,89",
+                "EUR -1'234'567.89"
+            ]
+        );
+        assert_eq!(AmountStyle::Comma.money(125_000, "JPY"), "JPY 125.000");
+        assert_eq!(
+            AmountStyle::Point.money(125_000, "JPY"),
+            format_money(125_000, "JPY")
+        );
+        for style in AmountStyle::ALL {
+            assert_eq!(
+                AmountStyle::parse(style.as_str(), "amount_style"),
+                Ok(style)
+            );
+            assert_eq!(
+                parse_amount(&style.example(), "EUR", "price"),
+                Ok(123_456),
+                "{style:?}"
+            );
+        }
+        assert!(AmountStyle::parse("european", "amount_style").is_err());
     }
 
     proptest::proptest! {

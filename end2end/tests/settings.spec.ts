@@ -75,3 +75,26 @@ async function settingsFlow(page: Page) {
   await expect(page.getByRole("status").filter({ hasText: "Invitation revoked" })).toBeVisible();
   await expect(pending).toHaveCount(0);
 }
+
+test("an owner has amounts written the shop's way, on the dashboard and in the portal", async ({ page }) => {
+  await signUp(page);
+  const shop = await createShop(page);
+  const product = await page.request.post(`/api/v1/shops/${shop.slug}/products`, {
+    data: { title: `Kettle ${rand()}`, status: "active", variants: [{ sku: `KET-${rand()}`, price: "1234,50", on_hand: "4" }] },
+  });
+  expect(product.status(), await product.text()).toBe(201);
+
+  await visit(page, `/shops/${shop.slug}/settings`);
+  await page.getByLabel("How amounts are written").selectOption({ label: "1.234,56" });
+  await page.getByRole("button", { name: "Save details" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+
+  await visit(page, `/shops/${shop.slug}/products`);
+  await expect(page.getByText("EUR 1.234,50").first()).toBeVisible();
+  await visit(page, `/s/${shop.slug}`);
+  await expect(page.getByText("EUR 1.234,50").first()).toBeVisible();
+  // A typed price is previewed in the same style.
+  await visit(page, `/shops/${shop.slug}/products/new`);
+  await page.getByLabel("Price", { exact: true }).fill("99.5");
+  await expect(page.getByTestId("stored-amount").first()).toHaveText("= 99,50");
+});

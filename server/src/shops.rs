@@ -15,6 +15,7 @@ use crate::tenancy::resolver::TenantResolver;
 use app::auth::model::Session;
 use app::auth::rules::Email;
 use app::error::AppError;
+use app::money::AmountStyle;
 use app::services::ShopService;
 use app::shops::model::*;
 use app::shops::rules::{
@@ -65,6 +66,7 @@ pub fn summary(member: &MemberShop) -> ShopSummary {
         name: member.shop.name.clone(),
         currency: member.shop.currency.clone(),
         timezone: member.shop.timezone.clone(),
+        amount_style: member.shop.amount_style(),
         status: member.shop.status(),
         role: member.role,
     }
@@ -252,8 +254,12 @@ impl ShopService for Shops {
         require_owner(member.role, "change the shop details")?;
         let name = parse_shop_name(&input.name)?;
         let timezone = parse_timezone(&input.timezone)?;
+        let amount_style = match input.amount_style.trim() {
+            "" => member.shop.amount_style(),
+            raw => AmountStyle::parse(raw, "amount_style")?,
+        };
         self.registry
-            .update_details(member.shop.id, &name, &timezone)
+            .update_details(member.shop.id, &name, &timezone, amount_style)
             .await
             .map_err(internal)?;
         self.record_change(session, member.shop.id, "shop.updated", &name)

@@ -1341,3 +1341,88 @@ async fn the_shop_frame_holds_the_callers_email_and_only_their_shops() {
         .collect();
     assert_eq!(slugs, vec![slug.as_str()], "only the caller's own shops");
 }
+
+#[tokio::test]
+async fn an_owner_chooses_how_the_shops_pages_write_amounts() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let (token, slug) = app.merchant_with_shop().await;
+        app.add_product(&token, &slug, "AMT-1", "1234.50", 3).await;
+        let products = app
+            .page(&format!("/shops/{slug}/products"), Some(&token))
+            .await;
+        assert!(
+            products.text.contains("EUR 1,234.50"),
+            "{engine:?}: the default style"
+        );
+
+        let patch = |body: serde_json::Value| {
+            let (app, token, slug) = (&app, token.clone(), slug.clone());
+            async move {
+                app.api(
+                    Method::PATCH,
+                    &format!("/shops/{slug}"),
+                    Some(&token),
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let comma = patch(
+            json!({ "name": "Amounts", "timezone": "Europe/Berlin", "amount_style": "comma" }),
+        )
+        .await;
+        assert_eq!(comma.status, StatusCode::OK, "{engine:?}: {}", comma.text);
+        assert_eq!(
+            comma.json["shop"]["amount_style"], "comma",
+            "{engine:?}: {}",
+            comma.text
+        );
+        // Left out, it stays as it was; an unknown style is refused naming the field.
+        let kept = patch(json!({ "name": "Amounts", "timezone": "Europe/Berlin" })).await;
+        assert_eq!(
+            kept.json["shop"]["amount_style"], "comma",
+            "{engine:?}: {}",
+            kept.text
+        );
+        let refused = patch(
+            json!({ "name": "Amounts", "timezone": "Europe/Berlin", "amount_style": "european" }),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{engine:?}");
+        assert_eq!(
+            refused.json["error"]["field"], "amount_style",
+            "{engine:?}: {}",
+            refused.text
+        );
+
+        // The dashboard and the portal write the shop's amounts its way; the API's JSON does not
+        // change (integer minor units).
+        let products = app
+            .page(&format!("/shops/{slug}/products"), Some(&token))
+            .await;
+        assert!(
+            products.text.contains("EUR 1.234,50"),
+            "{engine:?}: the products list"
+        );
+        assert!(!products.text.contains("EUR 1,234.50"), "{engine:?}");
+        let portal = app.page(&format!("/s/{slug}"), None).await;
+        assert_eq!(portal.status, StatusCode::OK, "{engine:?}");
+        assert!(
+            portal.text.contains("EUR 1.234,50"),
+            "{engine:?}: the portal catalog"
+        );
+        let listed = app
+            .api(
+                Method::GET,
+                &format!("/shops/{slug}/products"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            listed.json["products"][0]["price_min_minor"], 123_450,
+            "{engine:?}"
+        );
+    }
+}

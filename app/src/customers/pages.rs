@@ -5,12 +5,12 @@
 use super::api::*;
 use super::model::CustomerQuery;
 use super::rules::{AccountType, Verification};
+use crate::components::use_amounts;
 use crate::components::use_zone;
 use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
 };
-use crate::money::format_money;
 use crate::once::OnceForm;
 use crate::orders::lifecycle::PaymentTerms;
 use crate::products::pages::use_id;
@@ -269,7 +269,7 @@ pub fn CustomerPage() -> impl IntoView {
                                 view! {
                                     <ul class="mt-2 space-y-1 text-sm" aria-label="Orders">
                                         {detail.orders.into_iter().map(|order| view! {
-                                            <li><a class="text-indigo-700 underline" href=format!("/shops/{slug_value}/orders/{}", order.id)>{format!("#{}", order.number)}</a>{format!(" · {} · {} · {}", use_zone().date_time(order.placed_at_ms), order.status.label(), format_money(order.total_minor, &currency))}</li>
+                                            <li><a class="text-indigo-700 underline" href=format!("/shops/{slug_value}/orders/{}", order.id)>{format!("#{}", order.number)}</a>{format!(" · {} · {} · {}", use_zone().date_time(order.placed_at_ms), order.status.label(), use_amounts().money(order.total_minor, &currency))}</li>
                                         }).collect_view()}
                                     </ul>
                                 }.into_any()

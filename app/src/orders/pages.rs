@@ -6,6 +6,7 @@ use super::api::*;
 use super::lifecycle::{FulfilmentStatus, PaymentStatus, PaymentTerms};
 use super::model::{BulkOutcome, OrderDetail, OrderQuery, OrderRow};
 use super::rules::{OrderStatus, CANCEL_REASONS, REFUND_REASONS};
+use crate::components::use_amounts;
 use crate::components::use_zone;
 use crate::components::{page_resource, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{ConfirmStep, MoneyInput};
@@ -15,7 +16,8 @@ use crate::customers::rules::AccountType;
 use crate::dates::ShopZone;
 use crate::error::AppError;
 use crate::html::HtmlBuf;
-use crate::money::{amount_text, format_money};
+use crate::money::amount_text;
+use crate::money::AmountStyle;
 use crate::once::OnceForm;
 use crate::products::api::search_variants;
 use crate::products::pages::{encode_query, use_id};
@@ -61,6 +63,7 @@ pub(crate) fn order_rows_html(
     base: &str,
     currency: &str,
     zone: &ShopZone,
+    style: AmountStyle,
 ) -> String {
     let mut html = HtmlBuf::with_capacity(orders.len() * ROW_HTML_BYTES);
     for order in orders {
@@ -108,7 +111,7 @@ pub(crate) fn order_rows_html(
             .raw(" · ")
             .text(order.fulfilment_status.label())
             .raw("</small></td><td>")
-            .money(order.total_minor, currency)
+            .money(order.total_minor, currency, style)
             .raw("</td></tr>");
     }
     html.into_string()
@@ -251,12 +254,17 @@ pub fn OrdersPage() -> impl IntoView {
     // render); the last two runs have the data, and building the 50 rows in both was about 7 %
     // of the page's profile.
     let zone = use_zone();
+    let style = use_amounts();
     let rows_html = Memo::new(move |_| {
         let base = format!("/shops/{}/orders", slug.get());
         page.with(|result| match result {
-            Some(Ok(page)) => {
-                Arc::<str>::from(order_rows_html(&page.orders, &base, &page.currency, &zone))
-            }
+            Some(Ok(page)) => Arc::<str>::from(order_rows_html(
+                &page.orders,
+                &base,
+                &page.currency,
+                &zone,
+                style,
+            )),
             _ => Arc::from(""),
         })
     });
@@ -597,7 +605,7 @@ pub fn NewOrderPage() -> impl IntoView {
                             {move || {
                                 let currency = currency.get_value();
                                 items.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|choice| {
-                                    let label = format!("{} · {} available · {}", choice.title, choice.available, format_money(choice.price_minor, &currency));
+                                    let label = format!("{} · {} available · {}", choice.title, choice.available, use_amounts().money(choice.price_minor, &currency));
                                     view! { <option value=choice.sku.clone()>{label}</option> }
                                 }).collect_view()
                             }}
@@ -738,7 +746,7 @@ fn CancelForm(
                 <label class="flex items-center gap-2"><input type="radio" name="restock" value="no"/>"Write them off (lost or damaged)"</label>
             </fieldset>
             {order.paid_minor > order.refunded_minor && order.paid_minor > 0}
-                .then(|| view! { <p class="text-sm text-amber-800">{format!("{} was paid: cancelling does not refund it; refund it from the order afterwards.", format_money(order.paid_minor - order.refunded_minor, &order.currency))}</p> })
+                .then(|| view! { <p class="text-sm text-amber-800">{format!("{} was paid: cancelling does not refund it; refund it from the order afterwards.", use_amounts().money(order.paid_minor - order.refunded_minor, &order.currency))}</p> })
             <button type="submit" class="rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700">{format!("Cancel order #{}", order.number)}</button>
             {move || transition.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> })}
         </OnceForm>
@@ -766,7 +774,7 @@ fn RefundForm(
             {hidden_fields(slug, order.id, order.version, "refund")}
             {next.map(|next| view! { <input type="hidden" name="next" value=next/> })}
             <div>
-                <label for="refund-amount" class=LABEL_CLASS>{format!("Amount to refund (up to {})", format_money(refundable, &order.currency))}</label>
+                <label for="refund-amount" class=LABEL_CLASS>{format!("Amount to refund (up to {})", use_amounts().money(refundable, &order.currency))}</label>
                 <MoneyInput id="refund-amount" name="amount" currency=order.currency.clone() required=true/>
             </div>
             <div>{reason_select("refund-reason", &REFUND_REASONS)}</div>
@@ -814,7 +822,7 @@ fn OrderView(
     let currency = order.currency.clone();
     let money = {
         let currency = currency.clone();
-        move |minor: i64| format_money(minor, &currency)
+        move |minor: i64| use_amounts().money(minor, &currency)
     };
     let (id, version) = (order.id, order.version);
     let allowed = |action: &str| order.actions.iter().any(|allowed| allowed == action);
@@ -871,7 +879,7 @@ fn OrderView(
                     <OnceForm action=transition attr:class="flex flex-wrap items-end gap-2" attr:aria-label="Record a payment">
                         {hidden_fields(pay_slug.clone(), id, version, "mark_paid")}
                         <div>
-                            <label for="payment-amount" class=LABEL_CLASS>{format!("Payment received (due {})", format_money(due, &currency))}</label>
+                            <label for="payment-amount" class=LABEL_CLASS>{format!("Payment received (due {})", use_amounts().money(due, &currency))}</label>
                             <MoneyInput id="payment-amount" name="amount" currency=currency.clone() required=false value=amount_text(due, &currency)/>
                         </div>
                         <button type="submit" class=BUTTON_CLASS>"Mark as paid"</button>
@@ -966,7 +974,7 @@ fn OrderView(
             {can_refund.then(move || view! {
                 <section class=CARD aria-labelledby="refund-heading">
                     <h3 id="refund-heading" class="text-base font-semibold">"Refund"</h3>
-                    <p class="mt-2 text-sm text-slate-600">{format!("Up to {} can be refunded.", format_money(refundable, &currency))}</p>
+                    <p class="mt-2 text-sm text-slate-600">{format!("Up to {} can be refunded.", use_amounts().money(refundable, &currency))}</p>
                     <div class="mt-3">
                         <ConfirmStep href=format!("/shops/{refund_slug}/orders/{id}/refund") label="Refund…" title=format!("Refund on order #{}", refund_order.number)>
                             <RefundForm order=refund_order slug=refund_slug.clone() transition next=None/>
@@ -1069,6 +1077,7 @@ mod tests {
             "/shops/north/orders",
             "EUR",
             &ShopZone::named("America/New_York"),
+            AmountStyle::Comma,
         );
         assert_eq!(html.matches("<tr>").count(), 2);
         assert_eq!(html.matches("</tr>").count(), 2);
@@ -1080,7 +1089,7 @@ mod tests {
         assert!(html.contains(">B2B<"));
         assert!(html.contains(r#"data-testid="order-status" class="rounded-full px-2 py-0.5 text-xs font-medium bg-emerald-100 text-emerald-800">Delivered<"#));
         assert!(html.contains(">Pending<"));
-        assert!(html.contains("EUR 262.56"));
+        assert!(html.contains("EUR 262,56"));
         // The time on the shop's clocks (New York, 5 hours behind UTC in November).
         assert!(html.contains(&ShopZone::named("America/New_York").date_time(1_795_334_005_779)));
         assert!(!html.contains(&crate::dates::format_date_time(1_795_334_005_779)));

@@ -64,6 +64,9 @@ pub struct PortalContext {
     /// The shop's IANA time zone: the portal shows times on the shop's clocks.
     #[serde(default)]
     pub timezone: String,
+    /// How the shop writes amounts.
+    #[serde(default)]
+    pub amount_style: crate::money::AmountStyle,
     pub customer: Option<crate::customers::model::CustomerProfile>,
 }
 

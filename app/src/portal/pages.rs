@@ -8,6 +8,7 @@
 use super::api::*;
 use super::model::{BulkOrderResult, PortalContext, PortalOrder};
 use crate::bulk::rules::BulkCheck;
+use crate::components::use_amounts;
 use crate::components::use_zone;
 use crate::components::{ConfirmStep, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{
@@ -18,7 +19,6 @@ use crate::customers::pages::verification_badge;
 use crate::customers::rules::{AccountType, Verification};
 use crate::dates::ShopZone;
 use crate::error::AppError;
-use crate::money::format_money;
 use crate::once::OnceForm;
 use crate::products::pages::use_id;
 use crate::quotes::model::QuoteDetail;
@@ -37,11 +37,13 @@ fn use_shop() -> Memo<String> {
 /// The portal context, provided by the layout to every page.
 type ContextResource = Resource<Result<PortalContext, AppError>>;
 
-/// Waits for the portal's context and provides the shop's time zone to the views drawn after it
-/// in the same Suspend ([`use_zone`]), so the portal's times read as the shop's.
+/// Waits for the portal's context and provides the shop's time zone and amount style to the
+/// views drawn after it in the same Suspend ([`use_zone`], [`use_amounts`]), so the portal's
+/// times and amounts read as the shop's.
 async fn shop_zone(context: ContextResource) {
     if let Ok(context) = context.await {
         provide_context(ShopZone::named(&context.timezone));
+        provide_context(context.amount_style);
     }
 }
 
@@ -225,6 +227,7 @@ pub fn PortalCatalogPage() -> impl IntoView {
         </div>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                shop_zone(context).await;
                 let logged_in = context.await.ok().and_then(|context| context.customer).is_some();
                 match catalog.await {
                     Ok(catalog) if catalog.variants.is_empty() => view! { <p class="mt-6 text-sm text-slate-600">"No products match."</p> }.into_any(),
@@ -258,7 +261,7 @@ pub fn PortalCatalogPage() -> impl IntoView {
                                             <tr class="border-t border-slate-100">
                                                 <td class=TD>{variant.title}</td>
                                                 <td class=format!("{TD} font-mono text-xs")>{variant.sku}</td>
-                                                <td class="px-3 py-2 text-right">{format_money(variant.price_minor, &currency)}</td>
+                                                <td class="px-3 py-2 text-right">{use_amounts().money(variant.price_minor, &currency)}</td>
                                                 <td class=TD>{breaks_text(&variant.price_breaks)}</td>
                                                 <td class=TD>{terms}</td>
                                                 <td class="px-3 py-2 text-right">{variant.available}</td>
@@ -448,7 +451,7 @@ pub fn PortalAccountPage() -> impl IntoView {
                                                 <td class=TD><a class="text-indigo-700 underline" href=format!("/s/{shop_value}/orders/{}", order.id)>{format!("#{}", order.number)}</a></td>
                                                 <td class=TD>{use_zone().date_time(order.placed_at_ms)}</td>
                                                 <td class=TD>{order.status.label()}</td>
-                                                <td class="px-3 py-2 text-right">{format_money(order.total_minor, &currency)}</td>
+                                                <td class="px-3 py-2 text-right">{use_amounts().money(order.total_minor, &currency)}</td>
                                                 <td class=TD>{business.then(|| view! { <a class="text-indigo-700 underline" href=format!("/s/{shop_value}/bulk?reorder={}", order.id)>"Reorder"</a> })}</td>
                                             </tr>
                                         }).collect_view()}
@@ -491,7 +494,7 @@ pub fn PortalOrderPage() -> impl IntoView {
 
 fn portal_order_view(shop: &str, order: PortalOrder) -> AnyView {
     let currency = order.currency.clone();
-    let money = move |minor: i64| format_money(minor, &currency);
+    let money = move |minor: i64| use_amounts().money(minor, &currency);
     let due = order.totals.total_minor - order.paid_minor;
     let address = &order.shipping_address;
     let address_lines: Vec<String> = [
@@ -635,6 +638,7 @@ pub fn PortalQuotesPage() -> impl IntoView {
 
 #[component]
 pub fn PortalNewQuotePage() -> impl IntoView {
+    let context = expect_context::<ContextResource>();
     let shop = use_shop();
     let guard = Resource::new(move || shop.get(), portal_business);
     let request = ServerAction::<PortalRequestQuote>::new();
@@ -643,6 +647,7 @@ pub fn PortalNewQuotePage() -> impl IntoView {
         <h1 class="text-2xl font-semibold">"Request a quote"</h1>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                shop_zone(context).await;
                 let shop_value = shop.get_untracked();
                 match guard.await {
                     Ok(_) => view! {
@@ -692,16 +697,16 @@ fn quote_lines_table(quote: &QuoteDetail) -> impl IntoView {
                             <td class=format!("{TD} font-mono text-xs")>{line.sku.clone()}</td>
                             <td class=TD>{line.title.clone()}</td>
                             <td class="px-3 py-2 text-right">{line.quantity}</td>
-                            <td class="px-3 py-2 text-right">{format_money(line.list_price_minor, &currency)}</td>
-                            <td class="px-3 py-2 text-right" data-testid="quoted-price">{quoted.map(|price| format_money(price, &currency)).unwrap_or_else(|| "—".into())}</td>
-                            <td class="px-3 py-2 text-right">{quoted.map(|price| format_money(price * line.quantity, &currency)).unwrap_or_default()}</td>
+                            <td class="px-3 py-2 text-right">{use_amounts().money(line.list_price_minor, &currency)}</td>
+                            <td class="px-3 py-2 text-right" data-testid="quoted-price">{quoted.map(|price| use_amounts().money(price, &currency)).unwrap_or_else(|| "—".into())}</td>
+                            <td class="px-3 py-2 text-right">{quoted.map(|price| use_amounts().money(price * line.quantity, &currency)).unwrap_or_default()}</td>
                         </tr>
                     }
                 }).collect_view()}
             </tbody>
         </table>
         {offer.map(|offer| view! {
-            <p class="mt-2 text-right text-sm font-medium" data-testid="quote-total">{format!("Total {}", format_money(offer.total_minor, &quote.currency))}</p>
+            <p class="mt-2 text-right text-sm font-medium" data-testid="quote-total">{format!("Total {}", use_amounts().money(offer.total_minor, &quote.currency))}</p>
         })}
     }
 }
@@ -714,7 +719,7 @@ pub fn quote_history(quote: &QuoteDetail) -> impl IntoView {
             <h2 class="mt-8 text-lg font-semibold">"Versions"</h2>
             <ol class="mt-2 space-y-1 text-sm" aria-label="Versions">
                 {quote.versions.iter().map(|version| view! {
-                    <li>{format!("Version {} · {} · valid until {} · total {}{}", version.version, use_zone().date_time(version.created_at_ms), use_zone().date(version.expires_at_ms), format_money(version.total_minor, &currency), if version.note.is_empty() { String::new() } else { format!(" · {}", version.note) })}</li>
+                    <li>{format!("Version {} · {} · valid until {} · total {}{}", version.version, use_zone().date_time(version.created_at_ms), use_zone().date(version.expires_at_ms), use_amounts().money(version.total_minor, &currency), if version.note.is_empty() { String::new() } else { format!(" · {}", version.note) })}</li>
                 }).collect_view()}
             </ol>
         })}
@@ -817,7 +822,7 @@ fn AcceptQuoteForm(
     let total = quote
         .versions
         .first()
-        .map(|offer| format_money(offer.total_minor, &quote.currency))
+        .map(|offer| use_amounts().money(offer.total_minor, &quote.currency))
         .unwrap_or_default();
     let items: i64 = quote.lines.iter().map(|line| line.quantity).sum();
     view! {
@@ -839,6 +844,7 @@ fn AcceptQuoteForm(
 /// browsers without Wasm); back to the quote afterwards.
 #[component]
 pub fn PortalAcceptQuotePage() -> impl IntoView {
+    let context = expect_context::<ContextResource>();
     let shop = use_shop();
     let id = use_id("id");
     let decide = ServerAction::<PortalDecideQuote>::new();
@@ -849,6 +855,7 @@ pub fn PortalAcceptQuotePage() -> impl IntoView {
     view! {
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                shop_zone(context).await;
                 let shop_value = shop.get_untracked();
                 match quote.await {
                     Ok(quote) => {
@@ -892,7 +899,7 @@ fn bulk_results(result: BulkOrderResult) -> impl IntoView {
         {placed.map(|submission| match submission.order {
             Some(order) => view! {
                 <p role="status" class="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="bulk-placed">
-                    {format!("Order #{} placed: {} (invoice, pay later).", order.number, format_money(order.total_minor, &order.currency))}
+                    {format!("Order #{} placed: {} (invoice, pay later).", order.number, use_amounts().money(order.total_minor, &order.currency))}
                 </p>
             }.into_any(),
             None => view! {
@@ -924,15 +931,15 @@ fn bulk_results(result: BulkOrderResult) -> impl IntoView {
                             <td class=format!("{TD} font-mono text-xs")>{line.sku}</td>
                             <td class=TD>{line.title}</td>
                             <td class="px-3 py-2 text-right">{line.quantity}</td>
-                            <td class="px-3 py-2 text-right">{(line.variant_id.is_some()).then(|| format_money(line.unit_price_minor, &currency))}{discount}</td>
-                            <td class="px-3 py-2 text-right">{(line.variant_id.is_some()).then(|| format_money(line.line_total_minor, &currency))}</td>
+                            <td class="px-3 py-2 text-right">{(line.variant_id.is_some()).then(|| use_amounts().money(line.unit_price_minor, &currency))}{discount}</td>
+                            <td class="px-3 py-2 text-right">{(line.variant_id.is_some()).then(|| use_amounts().money(line.line_total_minor, &currency))}</td>
                             <td class="px-3 py-2 text-red-700">{line.problems.join("; ")}</td>
                         </tr>
                     }
                 }).collect_view()}
             </tbody>
         </table>
-        <p class="text-right text-sm font-medium">{format!("Subtotal {}", format_money(subtotal_minor, &currency))}</p>
+        <p class="text-right text-sm font-medium">{format!("Subtotal {}", use_amounts().money(subtotal_minor, &currency))}</p>
     }
 }
 
@@ -959,6 +966,7 @@ pub fn PortalBulkPage() -> impl IntoView {
     let bulk = ServerAction::<PortalBulkOrder>::new();
     let pending = bulk.pending();
     let lines = RwSignal::new(String::new());
+    let context = expect_context::<ContextResource>();
     // A placed order empties the pad: the next order starts from nothing, and a second click
     // on "Place order" has no lines to send (the form's token is new by then, too).
     Effect::new(move || {
@@ -973,6 +981,7 @@ pub fn PortalBulkPage() -> impl IntoView {
         <h1 class="text-2xl font-semibold">"Bulk order"</h1>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                shop_zone(context).await;
                 let shop_value = shop.get_untracked();
                 if let Err(error) = guard.await {
                     return portal_error(&shop_value, error);
@@ -1058,6 +1067,7 @@ fn CsvLoader(lines: RwSignal<String>) -> impl IntoView {
 /// orders waiting for approval. The server answers 403 to anyone but the company's admin.
 #[component]
 pub fn PortalCompanyPage() -> impl IntoView {
+    let context = expect_context::<ContextResource>();
     let shop = use_shop();
     let invite = ServerAction::<PortalInviteBuyer>::new();
     let limit = ServerAction::<PortalSetBuyerLimit>::new();
@@ -1077,6 +1087,7 @@ pub fn PortalCompanyPage() -> impl IntoView {
         <h1 class="text-2xl font-semibold">"Company account"</h1>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                shop_zone(context).await;
                 let shop_value = shop.get_untracked();
                 let account = match account.await {
                     Ok(account) => account,
@@ -1101,7 +1112,7 @@ pub fn PortalCompanyPage() -> impl IntoView {
                                     <tr class="border-t border-slate-100">
                                         <td class=TD>{buyer.name.clone()}<span class="block text-xs text-slate-500">{buyer.email.clone()}{buyer.invited.then_some(" (invited)")}</span></td>
                                         <td class=TD>{buyer.role.clone()}</td>
-                                        <td class="px-3 py-2 text-right">{format_money(buyer.spent_in_period_minor, &currency)}</td>
+                                        <td class="px-3 py-2 text-right">{use_amounts().money(buyer.spent_in_period_minor, &currency)}</td>
                                         <td class=TD>
                                             {if buyer.role == "buyer" {
                                                 view! {
@@ -1145,7 +1156,7 @@ pub fn PortalCompanyPage() -> impl IntoView {
                             let waiting = approval.status == "waiting";
                             view! {
                                 <li class="rounded-md border border-slate-200 bg-white p-3 text-sm">
-                                    <p>{format!("{} ({}) · {} · {}", approval.buyer_name, approval.buyer_email, format_money(approval.total_minor, &currency), approval.status)}{approval.order_number.map(|number| format!(" · order #{number}"))}</p>
+                                    <p>{format!("{} ({}) · {} · {}", approval.buyer_name, approval.buyer_email, use_amounts().money(approval.total_minor, &currency), approval.status)}{approval.order_number.map(|number| format!(" · order #{number}"))}</p>
                                     <pre class="mt-1 whitespace-pre-wrap font-mono text-xs text-slate-600">{approval.lines.clone()}</pre>
                                     {waiting.then(|| view! {
                                         <OnceForm action=decide attr:class="mt-2 flex gap-2">
@@ -1187,6 +1198,7 @@ pub fn PortalInvitationPage() -> impl IntoView {
 
 #[component]
 pub fn PortalCartPage() -> impl IntoView {
+    let context = expect_context::<ContextResource>();
     let shop = use_shop();
     let change = ServerAction::<PortalChangeCart>::new();
     let checkout = ServerAction::<PortalCheckout>::new();
@@ -1198,7 +1210,7 @@ pub fn PortalCartPage() -> impl IntoView {
         <h1 class="text-2xl font-semibold">"Cart"</h1>
         {move || match checkout.value().get() {
             Some(Ok(submission)) => match submission.order {
-                Some(order) => view! { <p role="status" class="mt-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="checkout-placed">{format!("Order #{} placed: {} (invoice, pay later).", order.number, format_money(order.total_minor, &order.currency))}</p> }.into_any(),
+                Some(order) => view! { <p role="status" class="mt-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="checkout-placed">{format!("Order #{} placed: {} (invoice, pay later).", order.number, use_amounts().money(order.total_minor, &order.currency))}</p> }.into_any(),
                 None => view! { <p role="status" class="mt-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">{submission.message}</p> }.into_any(),
             },
             Some(Err(error)) => view! { <div class="mt-4"><ErrorAlert error/></div> }.into_any(),
@@ -1207,6 +1219,7 @@ pub fn PortalCartPage() -> impl IntoView {
         {move || change.value().get().and_then(Result::err).map(|error| view! { <div class="mt-4"><ErrorAlert error/></div> })}
         <Transition fallback=loading>
             {move || Suspend::new(async move {
+                shop_zone(context).await;
                 let shop_value = shop.get_untracked();
                 let cart = match cart.await {
                     Ok(cart) => cart,
@@ -1247,15 +1260,15 @@ pub fn PortalCartPage() -> impl IntoView {
                                                 <button type="submit" class=SECONDARY_BUTTON>"Update"</button>
                                             </OnceForm>
                                         </td>
-                                        <td class="px-3 py-2 text-right">{format_money(line.unit_price_minor, &currency)}{discount}</td>
-                                        <td class="px-3 py-2 text-right">{format_money(line.line_total_minor, &currency)}</td>
+                                        <td class="px-3 py-2 text-right">{use_amounts().money(line.unit_price_minor, &currency)}{discount}</td>
+                                        <td class="px-3 py-2 text-right">{use_amounts().money(line.line_total_minor, &currency)}</td>
                                         <td class="px-3 py-2 text-red-700">{line.problems.join("; ")}</td>
                                     </tr>
                                 }
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <p class="mt-2 text-right text-sm font-medium" data-testid="cart-subtotal">{format!("Subtotal {}", format_money(subtotal, &cart.currency))}</p>
+                    <p class="mt-2 text-right text-sm font-medium" data-testid="cart-subtotal">{format!("Subtotal {}", use_amounts().money(subtotal, &cart.currency))}</p>
                     <OnceForm action=checkout attr:class=format!("mt-6 max-w-xl space-y-4 {CARD}") attr:aria-label="Checkout">
                         <input type="hidden" name="shop" value=checkout_shop.clone()/>
                         {if business {

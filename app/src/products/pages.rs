@@ -6,11 +6,12 @@ use super::model::{
     ImportState, ImportStatus, ProductDetail, ProductQuery, StockHistory, VariantDto,
 };
 use super::rules::ProductStatus;
+use crate::components::use_amounts;
 use crate::components::use_zone;
 use crate::components::MoneyInput;
 use crate::components::{ActionOutcome, ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::error::AppError;
-use crate::money::{amount_text, format_money};
+use crate::money::amount_text;
 use crate::once::OnceForm;
 use crate::shops::pages::{child_error, loading, use_slug, RefreshWithoutWasm, CARD};
 use leptos::prelude::*;
@@ -118,9 +119,9 @@ pub fn ProductsPage() -> impl IntoView {
                                 <tbody>
                                     {page.products.into_iter().map(|product| {
                                         let price = if product.price_min_minor == product.price_max_minor {
-                                            format_money(product.price_min_minor, &currency)
+                                            use_amounts().money(product.price_min_minor, &currency)
                                         } else {
-                                            format!("{} – {}", format_money(product.price_min_minor, &currency), format_money(product.price_max_minor, &currency))
+                                            format!("{} – {}", use_amounts().money(product.price_min_minor, &currency), use_amounts().money(product.price_max_minor, &currency))
                                         };
                                         view! {
                                             <tr class="border-t border-slate-100">
@@ -347,17 +348,15 @@ pub fn ProductPage() -> impl IntoView {
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match product.await {
-                    Ok(product) => {
-                        let product_id = product.id;
-                        view! {
-                            <ProductEditor product slug=slug.get_untracked() update add edit_variant adjust edited/>
-                            <crate::quotes::pages::VariantTermsSection product_id/>
-                        }.into_any()
+                    Ok(product) => view! {
+                        <ProductEditor product slug=slug.get_untracked() update add edit_variant adjust edited/>
                     }
+                    .into_any(),
                     Err(error) => child_error(error),
                 }
             })}
         </Transition>
+        <crate::quotes::pages::VariantTermsSection product_id=id/>
     }
 }
 
@@ -407,7 +406,7 @@ fn ProductEditor(
                             <td class=TD>{variant.sku.clone()}</td>
                             <td class=TD>{variant.option1.clone()}</td>
                             <td class=TD>{variant.option2.clone()}</td>
-                            <td class=TD>{format_money(variant.price_minor, &currency)}</td>
+                            <td class=TD>{use_amounts().money(variant.price_minor, &currency)}</td>
                             <td class=TD>{variant.on_hand}</td>
                             <td class=TD>{variant.reserved}</td>
                             <td class=TD>{variant.available}</td>

@@ -3,13 +3,14 @@
 
 use super::api::*;
 use super::rules::QuoteStatus;
+use crate::components::use_amounts;
 use crate::components::use_zone;
 use crate::components::MoneyInput;
 use crate::components::{ErrorAlert, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS};
 use crate::components::{
     SECONDARY_BUTTON_CLASS as SECONDARY_BUTTON, TD_CLASS as TD, TH_CLASS as TH,
 };
-use crate::money::{amount_text, format_money};
+use crate::money::amount_text;
 use crate::once::OnceForm;
 use crate::portal::pages::quote_history;
 use crate::products::pages::use_id;
@@ -170,7 +171,7 @@ pub fn QuotePage() -> impl IntoView {
                                             let current = starting_prices[index];
                                             let volume_price = line.suggested_price_minor
                                                 .filter(|price| *price != line.list_price_minor)
-                                                .map(|price| view! { <span class="block text-xs text-slate-500" data-testid="volume-price">{format!("{} for this quantity", format_money(price, &currency))}</span> });
+                                                .map(|price| view! { <span class="block text-xs text-slate-500" data-testid="volume-price">{format!("{} for this quantity", use_amounts().money(price, &currency))}</span> });
                                             let stock = line.available.map(|available| {
                                                 let short = available < line.quantity;
                                                 view! {
@@ -183,7 +184,7 @@ pub fn QuotePage() -> impl IntoView {
                                             let (quantity, list_price) = (line.quantity, line.list_price_minor);
                                             let (line_currency, warn_currency) = (currency.clone(), currency.clone());
                                             let line_total = move || typed_price(&typed.read(), &line_currency)
-                                                .map(|price| format_money(price.saturating_mul(quantity), &line_currency))
+                                                .map(|price| use_amounts().money(price.saturating_mul(quantity), &line_currency))
                                                 .unwrap_or_default();
                                             let warning = move || typed_price(&typed.read(), &warn_currency)
                                                 .and_then(|price| far_from_list(price, list_price))
@@ -193,7 +194,7 @@ pub fn QuotePage() -> impl IntoView {
                                                     <td class=format!("{TD} font-mono text-xs")>{line.sku.clone()}</td>
                                                     <td class=TD>{line.title.clone()}</td>
                                                     <td class="px-3 py-2 text-right">{line.quantity}</td>
-                                                    <td class="px-3 py-2 text-right">{format_money(line.list_price_minor, &currency)}{volume_price}</td>
+                                                    <td class="px-3 py-2 text-right">{use_amounts().money(line.list_price_minor, &currency)}{volume_price}</td>
                                                     <td class=TD>{stock}</td>
                                                     <td class=TD><MoneyInput id=format!("unit-price-{index}") name=format!("unit_prices[{index}]") label=format!("Unit price for {}", line.sku) currency=currency.clone() value=amount_text(current, &currency) required=true disabled=!can_answer typed/>{warning}</td>
                                                     <td class="px-3 py-2 text-right" data-testid="line-total">{line_total}</td>
@@ -203,7 +204,7 @@ pub fn QuotePage() -> impl IntoView {
                                     </tbody>
                                 </table>
                                 <p class="text-right text-sm font-semibold" data-testid="answer-total">{move || match quote_total(&prices, &quantities, &total_currency) {
-                                    Some(total) => format!("Total {}", format_money(total, &total_currency)),
+                                    Some(total) => format!("Total {}", use_amounts().money(total, &total_currency)),
                                     None => "Total: check the unit prices".to_string(),
                                 }}</p>
                                 {can_answer.then(|| view! {
@@ -225,7 +226,7 @@ pub fn QuotePage() -> impl IntoView {
                                     // so the latest version is what was sent).
                                     Some(Ok(())) => sent_version.clone().map(|version| view! {
                                         <p role="status" class="text-sm text-emerald-700" data-testid="quote-sent">
-                                            {format!("Sent to {}: version {}, total {}, valid until {}.", sent_to, version.version, format_money(version.total_minor, &sent_currency), use_zone().date(version.expires_at_ms))}
+                                            {format!("Sent to {}: version {}, total {}, valid until {}.", sent_to, version.version, use_amounts().money(version.total_minor, &sent_currency), use_zone().date(version.expires_at_ms))}
                                         </p>
                                     }.into_any()),
                                     None => None,
@@ -250,56 +251,60 @@ pub fn QuotePage() -> impl IntoView {
 }
 
 /// The business terms of a product's variants (minimum quantity, pack size, price breaks),
-/// shown on the product page.
+/// shown on the product page. Its resource is made with the page (not inside the product's
+/// Suspend), so that the server and the hydrating browser create their resources in the same
+/// order; the section shows once the terms loaded (nothing for an unknown product, whose page
+/// is the 404 page).
 #[component]
-pub fn VariantTermsSection(product_id: i64) -> impl IntoView {
+pub fn VariantTermsSection(product_id: Memo<i64>) -> impl IntoView {
     let slug = use_slug();
     let save = ServerAction::<SaveVariantTerms>::new();
     let terms = Resource::new(
-        move || (slug.get(), product_id, save.version().get()),
+        move || (slug.get(), product_id.get(), save.version().get()),
         |(slug, id, _)| get_variant_terms(slug, id),
     );
     view! {
-        <section class=format!("mt-8 {CARD}") aria-labelledby="terms-heading">
-            <h3 id="terms-heading" class="text-base font-semibold">"Business terms"</h3>
-            <p class="text-xs text-slate-500">"Apply to bulk orders and quotes of business customers. Price breaks: one per line, \"quantity: percent off\" (e.g. 10: 5)."</p>
-            {move || save.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
-            <Transition fallback=loading>
-                {move || Suspend::new(async move {
-                    match terms.await {
-                        Ok(rows) => {
-                            let slug_value = slug.get_untracked();
-                            rows.into_iter().map(|row| {
-                                let breaks: String = row.price_breaks.iter().map(|rule| format!("{}: {}\n", rule.min_quantity, rule.discount_bp as f64 / 100.0)).collect();
-                                let sku = row.sku.clone();
-                                let form_slug = slug_value.clone();
-                                view! {
-                                    <OnceForm action=save attr:class="mt-4 grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-4" attr:aria-label=format!("Business terms for {sku}")>
-                                        <input type="hidden" name="slug" value=form_slug.clone()/>
-                                        <input type="hidden" name="variant_id" value=row.variant_id/>
-                                        <p class="font-mono text-xs sm:col-span-4">{row.sku.clone()}</p>
-                                        <div>
-                                            <label class=LABEL_CLASS for=format!("min-{}", row.variant_id)>"Minimum quantity"</label>
-                                            <input id=format!("min-{}", row.variant_id) name="min_quantity" value=row.min_quantity class=INPUT_CLASS/>
-                                        </div>
-                                        <div>
-                                            <label class=LABEL_CLASS for=format!("pack-{}", row.variant_id)>"Pack size"</label>
-                                            <input id=format!("pack-{}", row.variant_id) name="pack_size" value=row.pack_size class=INPUT_CLASS/>
-                                        </div>
-                                        <div>
-                                            <label class=LABEL_CLASS for=format!("breaks-{}", row.variant_id)>"Price breaks"</label>
-                                            <textarea id=format!("breaks-{}", row.variant_id) name="price_breaks" rows="2" class=INPUT_CLASS>{breaks}</textarea>
-                                        </div>
-                                        <div class="self-end"><button type="submit" class=SECONDARY_BUTTON>"Save terms"</button></div>
-                                    </OnceForm>
-                                }
-                            }).collect_view().into_any()
-                        }
-                        Err(error) => child_error(error),
-                    }
-                })}
-            </Transition>
-        </section>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(rows) = terms.await else {
+                    return ().into_any();
+                };
+                let slug_value = slug.get_untracked();
+                view! {
+                    <section class=format!("mt-8 {CARD}") aria-labelledby="terms-heading">
+                        <h3 id="terms-heading" class="text-base font-semibold">"Business terms"</h3>
+                        <p class="text-xs text-slate-500">"Apply to bulk orders and quotes of business customers. Price breaks: one per line, \"quantity: percent off\" (e.g. 10: 5)."</p>
+                        {move || save.value().get().and_then(Result::err).map(|error| view! { <div class="mt-2"><ErrorAlert error/></div> })}
+                        {rows.into_iter().map(|row| {
+                            let breaks: String = row.price_breaks.iter().map(|rule| format!("{}: {}\n", rule.min_quantity, rule.discount_bp as f64 / 100.0)).collect();
+                            let sku = row.sku.clone();
+                            let form_slug = slug_value.clone();
+                            view! {
+                                <OnceForm action=save attr:class="mt-4 grid gap-3 border-t border-slate-100 pt-4 sm:grid-cols-4" attr:aria-label=format!("Business terms for {sku}")>
+                                    <input type="hidden" name="slug" value=form_slug.clone()/>
+                                    <input type="hidden" name="variant_id" value=row.variant_id/>
+                                    <p class="font-mono text-xs sm:col-span-4">{row.sku.clone()}</p>
+                                    <div>
+                                        <label class=LABEL_CLASS for=format!("min-{}", row.variant_id)>"Minimum quantity"</label>
+                                        <input id=format!("min-{}", row.variant_id) name="min_quantity" value=row.min_quantity class=INPUT_CLASS/>
+                                    </div>
+                                    <div>
+                                        <label class=LABEL_CLASS for=format!("pack-{}", row.variant_id)>"Pack size"</label>
+                                        <input id=format!("pack-{}", row.variant_id) name="pack_size" value=row.pack_size class=INPUT_CLASS/>
+                                    </div>
+                                    <div>
+                                        <label class=LABEL_CLASS for=format!("breaks-{}", row.variant_id)>"Price breaks"</label>
+                                        <textarea id=format!("breaks-{}", row.variant_id) name="price_breaks" rows="2" class=INPUT_CLASS>{breaks}</textarea>
+                                    </div>
+                                    <div class="self-end"><button type="submit" class=SECONDARY_BUTTON>"Save terms"</button></div>
+                                </OnceForm>
+                            }
+                        }).collect_view()}
+                    </section>
+                }
+                .into_any()
+            })}
+        </Transition>
     }
 }
 

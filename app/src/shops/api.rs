@@ -103,6 +103,7 @@ pub async fn update_shop(
     slug: String,
     name: String,
     timezone: String,
+    #[server(default)] amount_style: String,
     #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
     let _ = form_token; // read by the idempotency layer (`crate::once`)
@@ -111,7 +112,11 @@ pub async fn update_shop(
     respond(
         async {
             let session = current_session()?;
-            let input = UpdateShopInput { name, timezone };
+            let input = UpdateShopInput {
+                name,
+                timezone,
+                amount_style,
+            };
             services()?
                 .shops
                 .update_shop(&session, &slug, input)

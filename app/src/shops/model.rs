@@ -9,6 +9,9 @@ pub struct ShopSummary {
     pub name: String,
     pub currency: String,
     pub timezone: String,
+    /// How the shop's pages write amounts (`1.234,56`, …).
+    #[serde(default)]
+    pub amount_style: crate::money::AmountStyle,
     pub status: ShopStatus,
     pub role: Role,
 }
@@ -34,6 +37,9 @@ pub struct NewShopInput {
 pub struct UpdateShopInput {
     pub name: String,
     pub timezone: String,
+    /// `point`, `comma`, `space_comma` or `apostrophe`; empty keeps the current one.
+    #[serde(default)]
+    pub amount_style: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,15 +3,17 @@
 
 use super::api::*;
 use super::model::{ProvisioningStatus, ShopDetail, ShopFrame, ShopSummary};
-use super::rules::{format_money, Role, ShopStatus, CURRENCIES, TIMEZONES};
+use super::rules::{Role, ShopStatus, CURRENCIES, TIMEZONES};
 use crate::auth::api::{LogOut, ResendVerification};
 use crate::auth::pages::{encode_query_value, link_error_text, VerifyBanner};
+use crate::components::use_amounts;
 use crate::components::{
     account_menu, page_resource, top_bar, ActionOutcome, ConfirmStep, ErrorAlert, ErrorPage,
     NotFound, PageData, PageFrame, BUTTON_CLASS, INPUT_CLASS, LABEL_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::dates::ShopZone;
 use crate::error::AppError;
+use crate::money::AmountStyle;
 use crate::once::OnceForm;
 use leptos::context::Provider;
 use leptos::prelude::*;
@@ -204,14 +206,17 @@ pub fn KnownShop(children: ChildrenFn) -> impl IntoView {
                     Err(_) => return ().into_any(),
                 };
                 match shop {
-                    // The page's times follow the shop's time zone (`use_zone`); its details are
-                    // at hand for the page (`use_current_shop`).
+                    // The page's times follow the shop's time zone (`use_zone`), its amounts the
+                    // shop's style (`use_amounts`); its details are at hand (`use_current_shop`).
                     Some(shop) => {
                         let zone = ShopZone::named(&shop.timezone);
+                        let amounts = shop.amount_style;
                         view! {
                             <Provider value=zone>
-                                <Provider value=CurrentShop(shop)>
-                                    {children.with_value(|children| children())}
+                                <Provider value=amounts>
+                                    <Provider value=CurrentShop(shop)>
+                                        {children.with_value(|children| children())}
+                                    </Provider>
                                 </Provider>
                             </Provider>
                         }
@@ -346,7 +351,7 @@ pub fn OverviewPage() -> impl IntoView {
                             ("Products", overview.product_count.to_string()),
                             ("Customers", overview.customer_count.to_string()),
                             ("Orders", overview.order_count.to_string()),
-                            ("Revenue", format_money(overview.revenue_minor, &currency)),
+                            ("Revenue", use_amounts().money(overview.revenue_minor, &currency)),
                         ];
                         view! {
                             <section aria-label="Key figures" class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
@@ -373,7 +378,7 @@ pub fn OverviewPage() -> impl IntoView {
                                                         <td class="px-3 py-2"><a class="font-medium text-indigo-700 hover:underline" href=format!("/shops/{}/orders/{}", overview.shop.slug, order.id)>{format!("#{}", order.number)}</a></td>
                                                         <td class="px-3 py-2">{order.customer_name}</td>
                                                         <td class="px-3 py-2">{order.status}</td>
-                                                        <td class="px-3 py-2 text-right">{format_money(order.total_minor, &currency)}</td>
+                                                        <td class="px-3 py-2 text-right">{use_amounts().money(order.total_minor, &currency)}</td>
                                                     </tr>
                                                 }).collect_view()}
                                             </tbody>
@@ -619,6 +624,7 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
     let (domain_list_slug, member_list_slug) = (slug.clone(), slug.clone());
     let invitation_slug = slug.clone();
     let current_zone = detail.shop.timezone.clone();
+    let current_amounts = detail.shop.amount_style;
     let suspended = detail.shop.status == ShopStatus::Suspended;
     view! {
         <div class="grid gap-6 lg:grid-cols-2">
@@ -637,6 +643,15 @@ fn SettingsForms(detail: ShopDetail, actions: SettingsActions) -> impl IntoView 
                                 <option value=*zone selected=*zone == current_zone>{*zone}</option>
                             }).collect_view()}
                         </select>
+                    </div>
+                    <div>
+                        <label for="settings-amounts" class=LABEL_CLASS>"How amounts are written"</label>
+                        <select id="settings-amounts" name="amount_style" class=INPUT_CLASS disabled=!is_owner>
+                            {AmountStyle::ALL.into_iter().map(|style| view! {
+                                <option value=style.as_str() selected=style == current_amounts>{style.example()}</option>
+                            }).collect_view()}
+                        </select>
+                        <p class="mt-1 text-xs text-slate-500">"On the shop's pages and its portal. Amounts are read in any of these ways whatever the choice."</p>
                     </div>
                     <p class="text-sm text-slate-600">{format!("Currency: {} (chosen when the shop was created)", detail.shop.currency)}</p>
                     <ActionOutcome value=move || actions.update.value().get() success="Saved."/>

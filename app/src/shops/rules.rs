@@ -129,6 +129,12 @@ pub fn format_money(minor: i64, currency: &str) -> String {
 /// Appends the amount part of [`format_money`] (`-1,234.56`: sign, thousands grouped, `exponent`
 /// decimals) to `out`, without allocating.
 pub fn push_amount(out: &mut String, minor: i64, exponent: u8) {
+    push_amount_marked(out, minor, exponent, ",", '.');
+}
+
+/// [`push_amount`] with `group` between thousands and `decimal` as the decimal mark
+/// (`1.234,56`, `1 234,56`).
+pub fn push_amount_marked(out: &mut String, minor: i64, exponent: u8, group: &str, decimal: char) {
     let divisor = 10_u64.pow(u32::from(exponent));
     let absolute = minor.unsigned_abs();
     let (whole, fraction) = (absolute / divisor, absolute % divisor);
@@ -139,11 +145,11 @@ pub fn push_amount(out: &mut String, minor: i64, exponent: u8) {
     for place in (0..count).rev() {
         out.push(char::from(digits[place]));
         if place > 0 && place % 3 == 0 {
-            out.push(',');
+            out.push_str(group);
         }
     }
     if exponent > 0 {
-        out.push('.');
+        out.push(decimal);
         for place in (0..u32::from(exponent)).rev() {
             out.push(char::from(b'0' + (fraction / 10_u64.pow(place) % 10) as u8));
         }

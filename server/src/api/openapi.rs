@@ -79,7 +79,7 @@ pub fn spec() -> Value {
             },
             "/shops/{slug}": {
                 "get": operation("Shop detail: domains, team", true, vec![slug_param()], None, vec![("200", shop_detail()), ("404", not_found())]),
-                "patch": operation("Change name and time zone", true, vec![slug_param()], Some(body("UpdateShop")), vec![("200", shop_detail()), ("400", error("Invalid field")), ("403", forbidden()), ("404", not_found())])
+                "patch": operation("Change name, time zone and how amounts are written", true, vec![slug_param()], Some(body("UpdateShop")), vec![("200", shop_detail()), ("400", error("Invalid field")), ("403", forbidden()), ("404", not_found())])
             },
             "/shops/{slug}/provisioning": { "get": operation("Provisioning progress", true, vec![slug_param()], None, vec![("200", ok("Steps", Some("ProvisioningStatus"))), ("404", not_found())]) },
             "/shops/{slug}/overview": { "get": operation("Headline figures from the shop database", true, vec![slug_param()], None, vec![("200", ok("Figures", Some("ShopOverview"))), ("404", not_found()), ("409", error("Still provisioning"))]) },
@@ -133,7 +133,7 @@ pub fn spec() -> Value {
                 "User": { "type": "object", "required": ["id", "email", "name"], "properties": { "id": { "type": "integer" }, "email": { "type": "string" }, "name": { "type": "string" } } },
                 "Tokens": { "type": "object", "required": ["user", "token_type", "access_token", "expires_in", "refresh_token", "refresh_expires_in"], "properties": { "user": { "$ref": "#/components/schemas/User" }, "token_type": { "const": "Bearer" }, "access_token": { "type": "string" }, "expires_in": { "type": "integer" }, "refresh_token": { "type": "string" }, "refresh_expires_in": { "type": "integer" } } },
                 "NewShop": { "type": "object", "required": ["name", "slug", "currency", "timezone"], "properties": { "name": { "type": "string" }, "slug": { "type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$" }, "currency": { "type": "string", "example": "EUR" }, "timezone": { "type": "string", "example": "Europe/Berlin" } } },
-                "UpdateShop": { "type": "object", "required": ["name", "timezone"], "properties": { "name": { "type": "string" }, "timezone": { "type": "string" } } },
+                "UpdateShop": { "type": "object", "required": ["name", "timezone"], "properties": { "name": { "type": "string" }, "timezone": { "type": "string" }, "amount_style": { "enum": ["point", "comma", "space_comma", "apostrophe"], "description": "how the shop's pages write amounts: 1,234.56, 1.234,56, 1 234,56 or 1'234.56 (omitted: unchanged); every style is read alike" } } },
                 "Domain": { "type": "object", "required": ["hostname"], "properties": { "hostname": { "type": "string" } } },
                 "Member": { "type": "object", "required": ["email"], "properties": { "email": { "type": "string" } } },
                 "ShopSummary": { "type": "object", "required": ["slug", "name", "currency", "timezone", "status", "role"], "properties": { "slug": { "type": "string" }, "name": { "type": "string" }, "currency": { "type": "string" }, "timezone": { "type": "string" }, "status": { "enum": ["provisioning", "active", "suspended"] }, "role": { "enum": ["owner", "staff"] } } },

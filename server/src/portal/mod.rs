@@ -567,6 +567,7 @@ impl PortalService for Portal {
             shop_name: shop.shop.name.clone(),
             currency: shop.shop.currency.clone(),
             timezone: shop.shop.timezone.clone(),
+            amount_style: shop.shop.amount_style(),
             customer,
         })
     }

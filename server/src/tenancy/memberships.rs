@@ -92,6 +92,7 @@ mod tests {
                 name: slug.into(),
                 currency: "EUR".into(),
                 timezone: "UTC".into(),
+                amount_style: "point".into(),
                 status: "active".into(),
                 provisioning_step: "activated".into(),
                 db_server: "local".into(),

@@ -2,6 +2,7 @@
 
 use super::memberships::{MembershipCache, UserShops, MEMBERSHIP_TTL};
 use crate::db::{now_ms, Database};
+use app::money::AmountStyle;
 use app::shops::rules::{ProvisioningStep, Role, ShopStatus};
 use sqlx::{Any, Executor};
 use std::sync::Arc;
@@ -14,6 +15,8 @@ pub struct ShopRecord {
     pub name: String,
     pub currency: String,
     pub timezone: String,
+    /// `AmountStyle::as_str` of how the shop's pages write amounts.
+    pub amount_style: String,
     pub status: String,
     pub provisioning_step: String,
     pub db_server: String,
@@ -26,6 +29,11 @@ impl ShopRecord {
     pub fn status(&self) -> ShopStatus {
         // The column is only ever written from `ShopStatus::as_str`.
         ShopStatus::parse(&self.status).unwrap_or(ShopStatus::Suspended)
+    }
+
+    pub fn amount_style(&self) -> AmountStyle {
+        // The column is only ever written from `AmountStyle::as_str`.
+        AmountStyle::parse(&self.amount_style, "amount_style").unwrap_or_default()
     }
 
     pub fn step(&self) -> ProvisioningStep {
@@ -53,7 +61,8 @@ pub struct MemberShop {
     pub role: Role,
 }
 
-pub const SHOP_COLUMNS: &str = "s.id, s.slug, s.name, s.currency, s.timezone, s.status, \
+pub const SHOP_COLUMNS: &str =
+    "s.id, s.slug, s.name, s.currency, s.timezone, s.amount_style, s.status, \
      s.provisioning_step, s.db_server, s.db_name, s.schema_version, s.created_at";
 
 #[derive(sqlx::FromRow)]
@@ -259,10 +268,12 @@ impl Registry {
         shop_id: i64,
         name: &str,
         timezone: &str,
+        amount_style: AmountStyle,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE shops SET name = $1, timezone = $2, updated_at = $3 WHERE id = $4")
+        sqlx::query("UPDATE shops SET name = $1, timezone = $2, amount_style = $3, updated_at = $4 WHERE id = $5")
             .bind(name)
             .bind(timezone)
+            .bind(amount_style.as_str())
             .bind(now_ms())
             .bind(shop_id)
             .execute(&self.db.pool)
