@@ -197,15 +197,19 @@ pub fn KnownShop(children: ChildrenFn) -> impl IntoView {
     let slug = use_slug();
     let frame = expect_context::<ShopFrameResource>().0;
     let children = StoredValue::new(children);
+    // The frame is read with `get()`, not awaited in a `Suspend`: the Transition still waits for
+    // it (on the server too), and the page is made once, when the frame is there. Awaited, the
+    // closure ran again when the frame resolved and the server made every page twice (twice its
+    // queries, and resources out of step with the hydrating browser's, whose page then panicked).
     view! {
         <Transition fallback=loading>
-            {move || Suspend::new(async move {
+            {move || {
                 let current = slug.get();
-                let shop = match &*frame.by_ref().await {
-                    Ok(frame) => frame.shops.iter().find(|shop| shop.slug == current).cloned(),
-                    Err(_) => return ().into_any(),
+                let shop = match frame.get()? {
+                    Ok(frame) => frame.shops.into_iter().find(|shop| shop.slug == current),
+                    Err(_) => return Some(().into_any()),
                 };
-                match shop {
+                Some(match shop {
                     // The page's times follow the shop's time zone (`use_zone`), its amounts the
                     // shop's style (`use_amounts`); its details are at hand (`use_current_shop`).
                     Some(shop) => {
@@ -223,8 +227,8 @@ pub fn KnownShop(children: ChildrenFn) -> impl IntoView {
                         .into_any()
                     }
                     None => view! { <NotFound/> }.into_any(),
-                }
-            })}
+                })
+            }}
         </Transition>
     }
 }
