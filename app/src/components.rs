@@ -376,6 +376,14 @@ mod tests {
 }
 
 /// Gives the server-rendered page the status 404 (a no-op in the browser).
+/// `false` on the server and while the browser hydrates, `true` once the Wasm runs (effects run
+/// in the browser only): for controls that do nothing without it (select all, live searches).
+pub fn use_hydrated() -> RwSignal<bool> {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    hydrated
+}
+
 /// How the shop whose page this is writes amounts ([`crate::shops::pages::KnownShop`] and the
 /// portal provide it); `1,234.56` outside a shop.
 pub fn use_amounts() -> AmountStyle {

@@ -251,6 +251,14 @@ pub trait CatalogService: Send + Sync + 'static {
         slug: &str,
         variant_id: i64,
     ) -> Result<Vec<AdjustmentDto>, AppError>;
+    /// A variant of `product_id` with its stock history (another product's variant is not found).
+    async fn stock_history(
+        &self,
+        session: &Session,
+        slug: &str,
+        product_id: i64,
+        variant_id: i64,
+    ) -> Result<crate::products::model::StockHistory, AppError>;
     async fn import_status(
         &self,
         session: &Session,

@@ -213,12 +213,7 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
                     "{engine:?}: every page counts the orders the filters match"
                 );
                 assert_eq!(page.json["more_matches"], expected > MATCH_COUNT_LIMIT);
-                let ids: Vec<i64> = page.json["orders"]
-                    .as_array()
-                    .expect("orders")
-                    .iter()
-                    .map(|order| order["id"].as_i64().expect("id"))
-                    .collect();
+                let ids = order_ids(&page.json);
                 let prev = page.json["prev_cursor"].as_str().map(str::to_string);
                 assert_eq!(
                     prev.is_none(),
@@ -274,12 +269,7 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
                     )
                     .await;
                 assert_eq!(page.status, StatusCode::OK, "{engine:?}: {}", page.text);
-                let ids: Vec<i64> = page.json["orders"]
-                    .as_array()
-                    .expect("orders")
-                    .iter()
-                    .map(|order| order["id"].as_i64().expect("id"))
-                    .collect();
+                let ids = order_ids(&page.json);
                 assert_eq!(
                     ids,
                     pages[index - 1].0,
@@ -366,6 +356,16 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
         );
         assert!(!empty.text.contains("Next page →"), "{engine:?}");
     }
+}
+
+/// The ids of a page of orders, in the page's order.
+fn order_ids(page: &serde_json::Value) -> Vec<i64> {
+    page["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|order| order["id"].as_i64().expect("id"))
+        .collect()
 }
 
 async fn distinct_companies(db: &server::db::Database, column: &str) -> Vec<String> {

@@ -225,8 +225,7 @@ pub fn OrdersPage() -> impl IntoView {
     });
     // Controls that only work with Wasm (select all, filters that apply on change) appear once
     // hydrated; effects run in the browser only.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let navigate = leptos_router::hooks::use_navigate();
     // Once hydrated, a changed filter applies at once: the form's fields become the query of a
     // client-side navigation (the same URL the Apply button's plain GET gives).
@@ -466,8 +465,7 @@ pub fn NewOrderPage() -> impl IntoView {
     };
     // Searches that help fill the form once hydrated: known customers by what is typed in the
     // email field, and sellable variants to add as lines. Without Wasm the form works as typed.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let hydrated = crate::components::use_hydrated();
     let customer_search = RwSignal::new(String::new());
     let customers = LocalResource::new(move || {
         let (slug, search) = (slug.get(), customer_search.get());

@@ -182,22 +182,10 @@ pub async fn get_stock_history(
     respond(
         async {
             let session = current_session()?;
-            let catalog = &services()?.catalog;
-            let product = catalog.product(&session, &slug, product_id).await?;
-            let variant = product
-                .variants
-                .into_iter()
-                .find(|variant| variant.id == variant_id)
-                .ok_or_else(|| AppError::NotFound("Variant not found".into()))?;
-            let entries = catalog
-                .inventory_history(&session, &slug, variant_id)
-                .await?;
-            Ok(StockHistory {
-                product_id,
-                product_title: product.title,
-                variant,
-                entries,
-            })
+            services()?
+                .catalog
+                .stock_history(&session, &slug, product_id, variant_id)
+                .await
         }
         .await,
     )

@@ -119,11 +119,7 @@ pub fn currency_exponent(code: &str) -> u8 {
 
 /// Formats integer minor units for display, e.g. `123456, "EUR"` → `EUR 1,234.56`.
 pub fn format_money(minor: i64, currency: &str) -> String {
-    let mut text = String::with_capacity(currency.len() + 16);
-    text.push_str(currency);
-    text.push(' ');
-    push_amount(&mut text, minor, currency_exponent(currency));
-    text
+    crate::money::AmountStyle::Point.money(minor, currency)
 }
 
 /// Appends the amount part of [`format_money`] (`-1,234.56`: sign, thousands grouped, `exponent`

@@ -393,6 +393,29 @@ fn level_from(row: (i64, i64, String, String, i64, i64)) -> InventoryLevel {
 /// The product page size; one more row is read to know whether a next page exists.
 const PRODUCT_PAGE: i64 = 50;
 
+/// The last 200 stock changes of a variant, newest first.
+async fn adjustments(db: &Database, variant_id: i64) -> Result<Vec<AdjustmentDto>, AppError> {
+    let rows = sqlx::query_as::<_, (i64, i64, String, String, i64)>(
+        "SELECT delta, on_hand_after, reason, actor, created_at FROM inventory_adjustments WHERE variant_id = $1 ORDER BY id DESC LIMIT 200",
+    )
+    .bind(variant_id)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(delta, on_hand_after, reason, actor, created_at_ms)| AdjustmentDto {
+                delta,
+                on_hand_after,
+                reason,
+                actor,
+                created_at_ms,
+            },
+        )
+        .collect())
+}
+
 #[async_trait]
 impl CatalogService for Catalog {
     async fn search_variants(
@@ -822,25 +845,29 @@ impl CatalogService for Catalog {
         variant_id: i64,
     ) -> Result<Vec<AdjustmentDto>, AppError> {
         let shop = self.open(session, slug).await?;
-        let rows = sqlx::query_as::<_, (i64, i64, String, String, i64)>(
-            "SELECT delta, on_hand_after, reason, actor, created_at FROM inventory_adjustments WHERE variant_id = $1 ORDER BY id DESC LIMIT 200",
-        )
-        .bind(variant_id)
-        .fetch_all(&shop.db.pool)
-        .await
-        .map_err(internal)?;
-        Ok(rows
+        adjustments(&shop.db, variant_id).await
+    }
+
+    async fn stock_history(
+        &self,
+        session: &Session,
+        slug: &str,
+        product_id: i64,
+        variant_id: i64,
+    ) -> Result<StockHistory, AppError> {
+        let shop = self.open(session, slug).await?;
+        let product = Catalog::detail(&shop.db, &shop.shop.currency, product_id).await?;
+        let variant = product
+            .variants
             .into_iter()
-            .map(
-                |(delta, on_hand_after, reason, actor, created_at_ms)| AdjustmentDto {
-                    delta,
-                    on_hand_after,
-                    reason,
-                    actor,
-                    created_at_ms,
-                },
-            )
-            .collect())
+            .find(|variant| variant.id == variant_id)
+            .ok_or_else(|| AppError::NotFound("Variant not found".into()))?;
+        Ok(StockHistory {
+            product_id,
+            product_title: product.title,
+            variant,
+            entries: adjustments(&shop.db, variant_id).await?,
+        })
     }
 
     async fn import_status(
