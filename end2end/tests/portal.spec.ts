@@ -72,17 +72,24 @@ test("a business signs up, is verified, and an accepted quote becomes an order",
   await expect(page.getByTestId("answer-total")).toHaveText(/850\.00/);
   await page.getByLabel("Valid until").fill("2099-12-31");
   await page.getByLabel("Note to the customer").fill("Price for 1,000+");
+  // The quoted units are held for the buyer until the offer expires.
+  await page.getByLabel("Hold the quoted stock until the offer expires").check();
   await page.getByRole("button", { name: "Send quote" }).click();
   await expect(page.getByTestId("quote-status")).toHaveText("Quoted");
   await expect(page.getByTestId("quote-sent")).toHaveText(
-    `Sent to ${customer.email}: version 1, total EUR 850.00, valid until 2099-12-31.`,
+    `Sent to ${customer.email}: version 1, total EUR 850.00, valid until 2099-12-31, stock held until then.`,
   );
+  await expect(page.getByTestId("line-held")).toHaveText("1000 held for this quote");
+  await expect(page.getByTestId("quote-held")).toHaveText(/^The quoted stock is held until 2099-12-31/);
+  // A revision would keep holding it unless unticked.
+  await expect(page.getByLabel("Hold the quoted stock until the offer expires")).toBeChecked();
 
   // The customer sees the offer and accepts it.
   await visit(buyer, `/s/${shop.slug}/quotes/${quoteId}`);
   await expect(buyer.getByTestId("quote-status")).toHaveText("Quoted");
   await expect(buyer.getByTestId("quoted-price")).toHaveText(/0\.85/);
   await expect(buyer.getByTestId("quote-total")).toHaveText(/850\.00/);
+  await expect(buyer.getByTestId("quote-held")).toHaveText(/^The shop holds this stock for you until 2099-12-31/);
   // Accepting places an order: the dialog names the total before the buyer confirms.
   await buyer.getByRole("link", { name: "Accept and order…" }).click();
   const confirm = buyer.getByRole("dialog", { name: /^Order at the prices of Q-/ });

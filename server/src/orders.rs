@@ -268,6 +268,33 @@ async fn add_event(
         .map(|_| ())
 }
 
+/// Adds `quantity` to the variant's reservation if its free stock covers it; `false` if not.
+async fn reserve(
+    connection: &mut AnyConnection,
+    variant_id: i64,
+    quantity: i64,
+    sku: &Sku,
+) -> Result<bool, AppError> {
+    let reserved = sqlx::query(
+        "UPDATE variants SET reserved = reserved + $1 WHERE id = $2 AND on_hand - reserved >= $1",
+    )
+    .bind(quantity)
+    .bind(variant_id)
+    .execute(&mut *connection)
+    .await
+    .map_err(|error| {
+        if crate::catalog::is_stock_violation(&error) {
+            AppError::Conflict(format!(
+                "not enough stock for {}: it was reserved meanwhile; nothing was placed",
+                sku.as_str()
+            ))
+        } else {
+            internal(error)
+        }
+    })?;
+    Ok(reserved.rows_affected() == 1)
+}
+
 /// Places an order inside an open write transaction: customer upsert, price lookup, stock
 /// reservation (all lines or none), totals, the next order number, lines and the first event.
 ///
@@ -393,28 +420,23 @@ pub async fn place_order(
                 }
             },
         };
-        let reserved_now = sqlx::query("UPDATE variants SET reserved = reserved + $1 WHERE id = $2 AND on_hand - reserved >= $1")
-            .bind(*quantity)
-            .bind(variant_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(|error| {
-                if crate::catalog::is_stock_violation(&error) {
-                    AppError::Conflict(format!(
-                        "not enough stock for {}: it was reserved meanwhile; nothing was placed",
-                        sku.as_str()
-                    ))
-                } else {
-                    internal(error)
-                }
-            })?;
-        if reserved_now.rows_affected() != 1 {
+        let mut reserved_now = reserve(tx, variant_id, *quantity, sku).await?;
+        let mut released = 0;
+        if !reserved_now {
+            // Stock a quote held past its offer's expiry is free again, even before the sweep.
+            released =
+                crate::portal::holds::release_expired_of_variant(tx, variant_id, now_ms()).await?;
+            if released > 0 {
+                reserved_now = reserve(tx, variant_id, *quantity, sku).await?;
+            }
+        }
+        if !reserved_now {
             problems.push((
                 at,
                 format!(
                     "not enough stock for {} ({} available, {quantity} ordered)",
                     sku.as_str(),
-                    on_hand - reserved
+                    on_hand - reserved + released
                 ),
             ));
             continue;

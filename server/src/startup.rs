@@ -215,6 +215,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         pools.clone(),
         mailer.clone(),
     );
+    // Stock held for quotes whose offers expired goes back on sale.
+    crate::portal::holds::spawn_sweeper(platform.clone(), registry.clone(), pools.clone());
     let provisioner = Provisioner {
         registry: registry.clone(),
         placement,

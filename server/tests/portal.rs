@@ -847,6 +847,284 @@ async fn an_expired_quote_cannot_be_accepted() {
     }
 }
 
+impl Portal {
+    /// A quote request for `lines` by `buyer`; returns its id and version.
+    async fn request_quote(&self, buyer: &str, lines: &str) -> (i64, i64) {
+        let created = self
+            .customer_call(
+                &self.slug,
+                Method::POST,
+                "/quotes",
+                Some(buyer),
+                Some(json!({ "lines": lines })),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        (
+            created.json["id"].as_i64().expect("id"),
+            created.json["version"].as_i64().expect("version"),
+        )
+    }
+
+    /// The merchant's answer at 0.45 a unit for each of `line_count` lines.
+    async fn answer_quote(
+        &self,
+        id: i64,
+        version: i64,
+        line_count: usize,
+        hold_stock: bool,
+    ) -> TestResponse {
+        self.merchant_call(
+            Method::POST,
+            &format!("/quotes/{id}/answer"),
+            Some(json!({ "expected_version": version, "unit_prices": vec!["0.45"; line_count], "expires_on": "2099-12-31", "hold_stock": hold_stock })),
+        )
+        .await
+    }
+
+    /// NUT-5's (on hand, reserved).
+    async fn nut_stock(&self) -> (i64, i64) {
+        let nut = self
+            .merchant_call(Method::GET, "/inventory?sku_prefix=NUT-5", None)
+            .await;
+        (
+            nut.json[0]["on_hand"].as_i64().expect("on_hand"),
+            nut.json[0]["reserved"].as_i64().expect("reserved"),
+        )
+    }
+
+    async fn shop_db(&self) -> server::db::Database {
+        let state = &self.app.app.state;
+        let shop = state
+            .provisioner
+            .registry
+            .shop_by_slug(&self.slug)
+            .await
+            .expect("query")
+            .expect("shop");
+        state.pools.get(&shop).expect("pool")
+    }
+
+    /// Moves quote `id`'s offer and hold expiry into the past, as time passing would.
+    async fn age_quote(&self, id: i64) {
+        let db = self.shop_db().await;
+        for sql in [
+            "UPDATE quotes SET expires_at = 1000 WHERE id = $1",
+            "UPDATE quote_holds SET expires_at = 1000 WHERE quote_id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(&db.pool)
+                .await
+                .expect("age the quote");
+        }
+    }
+}
+
+/// An individual's order of `quantity` NUT-5 through the merchant API.
+fn nut_order(quantity: i64) -> Value {
+    json!({
+        "customer_email": "ada@example.com",
+        "customer_name": "Ada Lovelace",
+        "shipping_address": { "line1": "1 Analytical Way", "city": "London", "postal_code": "N1 9GU", "country": "GB" },
+        "lines": [{ "sku": "NUT-5", "quantity": quantity }],
+    })
+}
+
+#[tokio::test]
+async fn quoted_stock_is_held_until_the_quote_is_revised_declined_or_accepted() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let buyer = portal.verified_business(&portal.slug).await;
+        // NUT-5 has 30 on hand.
+        let (first, version) = portal.request_quote(&buyer, "NUT-5, 20").await;
+        let held = portal.answer_quote(first, version, 1, true).await;
+        assert_eq!(held.status, StatusCode::OK, "{:?}: {}", engine, held.text);
+        assert!(
+            held.json["held_until_ms"].as_i64().is_some(),
+            "{}",
+            held.text
+        );
+        assert_eq!(held.json["lines"][0]["held"], 20, "{}", held.text);
+        // What this quote could hold counts its own units.
+        assert_eq!(held.json["lines"][0]["available"], 30, "{}", held.text);
+        assert_eq!(portal.nut_stock().await, (30, 20));
+
+        // The held units are not for sale: an order of 15 finds 10.
+        let order = portal
+            .merchant_call(Method::POST, "/orders", Some(nut_order(15)))
+            .await;
+        assert_eq!(order.status, StatusCode::BAD_REQUEST, "{}", order.text);
+        assert!(order.text.contains("10 available"), "{}", order.text);
+        // Nor can a second quote hold them: refused whole, naming the SKU, nothing written.
+        let (second, second_version) = portal.request_quote(&buyer, "BOLT-10, 5\nNUT-5, 20").await;
+        let refused = portal.answer_quote(second, second_version, 2, true).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+        assert_eq!(
+            refused.json["error"]["field"], "hold_stock",
+            "{}",
+            refused.text
+        );
+        assert!(
+            refused.json["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("NUT-5: only 10 available"),
+            "{}",
+            refused.text
+        );
+        let second_seen = portal
+            .merchant_call(Method::GET, &format!("/quotes/{second}"), None)
+            .await;
+        assert_eq!(
+            second_seen.json["status"], "requested",
+            "{}",
+            second_seen.text
+        );
+        let bolt = portal
+            .merchant_call(Method::GET, "/inventory?sku_prefix=BOLT-10", None)
+            .await;
+        assert_eq!(
+            bolt.json[0]["reserved"], 0,
+            "the BOLT-10 line was not held either: {}",
+            bolt.text
+        );
+
+        // A revision without the hold gives the units back; one with it holds them again.
+        let revised = portal
+            .answer_quote(first, held.json["version"].as_i64().expect("v"), 1, false)
+            .await;
+        assert_eq!(revised.status, StatusCode::OK, "{}", revised.text);
+        assert!(revised.json["held_until_ms"].is_null(), "{}", revised.text);
+        assert_eq!(portal.nut_stock().await, (30, 0));
+        let again = portal
+            .answer_quote(first, revised.json["version"].as_i64().expect("v"), 1, true)
+            .await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+        assert_eq!(portal.nut_stock().await, (30, 20));
+
+        // Declining ends the hold.
+        let declined = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                &format!("/quotes/{first}/decline"),
+                Some(&buyer),
+                Some(json!({ "expected_version": again.json["version"] })),
+            )
+            .await;
+        assert_eq!(declined.status, StatusCode::OK, "{}", declined.text);
+        assert_eq!(portal.nut_stock().await, (30, 0));
+        assert_eq!(portal.count("quote_holds").await, 0);
+
+        // Accepting hands the held units to the order: reserved once, not twice.
+        let (third, third_version) = portal.request_quote(&buyer, "NUT-5, 25").await;
+        let held = portal.answer_quote(third, third_version, 1, true).await;
+        assert_eq!(held.status, StatusCode::OK, "{}", held.text);
+        let seen = portal
+            .customer_call(
+                &portal.slug,
+                Method::GET,
+                &format!("/quotes/{third}"),
+                Some(&buyer),
+                None,
+            )
+            .await;
+        assert_eq!(
+            seen.json["lines"][0]["held"], 25,
+            "the buyer sees the hold: {}",
+            seen.text
+        );
+        let accepted = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                &format!("/quotes/{third}/accept"),
+                Some(&buyer),
+                Some(json!({ "expected_version": seen.json["version"] })),
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+        assert_eq!(portal.nut_stock().await, (30, 25));
+        assert_eq!(portal.count("quote_holds").await, 0);
+    }
+}
+
+#[tokio::test]
+async fn an_expired_hold_frees_its_stock_for_orders_and_the_sweep() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let buyer = portal.verified_business(&portal.slug).await;
+        let (id, version) = portal.request_quote(&buyer, "NUT-5, 20").await;
+        let held = portal.answer_quote(id, version, 1, true).await;
+        assert_eq!(held.status, StatusCode::OK, "{:?}: {}", engine, held.text);
+        let state = &portal.app.app.state;
+        let due = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM shop_holds_due")
+            .fetch_one(&state.platform.pool)
+            .await
+            .expect("count marks");
+        assert_eq!(due, 1, "the shop is marked for the sweep");
+
+        // Past the expiry, before any sweep: an order that needs the units gets them.
+        portal.age_quote(id).await;
+        let seen = portal
+            .merchant_call(Method::GET, &format!("/quotes/{id}"), None)
+            .await;
+        assert!(
+            seen.json["held_until_ms"].is_null(),
+            "an expired hold holds nothing: {}",
+            seen.text
+        );
+        let order = portal
+            .merchant_call(Method::POST, "/orders", Some(nut_order(25)))
+            .await;
+        assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+        assert_eq!(portal.nut_stock().await, (30, 25));
+        assert_eq!(portal.count("quote_holds").await, 0);
+
+        // The sweep frees what expired and leaves what still holds.
+        let (late, late_version) = portal.request_quote(&buyer, "NUT-5, 3").await;
+        let (kept, kept_version) = portal.request_quote(&buyer, "NUT-5, 2").await;
+        for (quote, version) in [(late, late_version), (kept, kept_version)] {
+            let held = portal.answer_quote(quote, version, 1, true).await;
+            assert_eq!(held.status, StatusCode::OK, "{}", held.text);
+        }
+        assert_eq!(portal.nut_stock().await, (30, 30));
+        portal.age_quote(late).await;
+        let now = server::db::now_ms();
+        // Not due yet: the shop's mark is the far expiry of the answers above.
+        let released = server::portal::holds::sweep(
+            &state.platform,
+            &state.provisioner.registry,
+            &state.pools,
+            now,
+        )
+        .await
+        .expect("sweep");
+        assert_eq!(released, 0);
+        sqlx::query("UPDATE shop_holds_due SET due_at = 1000")
+            .execute(&state.platform.pool)
+            .await
+            .expect("make the mark due");
+        let released = server::portal::holds::sweep(
+            &state.platform,
+            &state.provisioner.registry,
+            &state.pools,
+            now,
+        )
+        .await
+        .expect("sweep");
+        assert_eq!(released, 3, "the expired hold of 3 is released");
+        assert_eq!(portal.nut_stock().await, (30, 27));
+        assert_eq!(portal.count("quote_holds").await, 1);
+        let mark = sqlx::query_scalar::<_, i64>("SELECT due_at FROM shop_holds_due")
+            .fetch_one(&state.platform.pool)
+            .await
+            .expect("the shop stays marked for the hold that remains");
+        assert!(mark > now, "marked for the remaining hold's expiry");
+    }
+}
+
 #[tokio::test]
 async fn a_bulk_order_reports_every_bad_line_and_places_one_order_when_clean() {
     for engine in engines() {

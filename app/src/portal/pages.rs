@@ -775,6 +775,9 @@ pub fn PortalQuotePage() -> impl IntoView {
                             {offer.as_ref().map(|offer| view! {
                                 <p class="mt-1 text-sm text-slate-600">{format!("Offer version {}, valid until {}", offer.version, use_zone().date(offer.expires_at_ms))}{(!offer.note.is_empty()).then(|| format!(" — {}", offer.note))}</p>
                             })}
+                            {quote.held_until_ms.filter(|_| can_decide).map(|until| view! {
+                                <p class="mt-1 text-sm text-emerald-700" data-testid="quote-held">{format!("The shop holds this stock for you until {}.", use_zone().date_time(until))}</p>
+                            })}
                             {quote_lines_table(&quote)}
                             {quote.order_number.map(|number| view! { <p role="status" class="mt-4 text-sm text-emerald-700">{format!("Accepted: order #{number} was placed at these prices.")}</p> })}
                             {can_decide.then(move || view! {

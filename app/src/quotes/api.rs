@@ -43,6 +43,9 @@ pub async fn answer_quote(
     #[server(default)] unit_prices: Vec<String>,
     expires_on: String,
     #[server(default)] note: String,
+    /// The checkbox: `yes` when ticked, absent otherwise.
+    #[server(default)]
+    hold_stock: String,
     #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
     let _ = form_token; // read by the idempotency layer (`crate::once`)
@@ -56,6 +59,7 @@ pub async fn answer_quote(
                 unit_prices,
                 expires_on,
                 note,
+                hold_stock: matches!(hold_stock.trim(), "yes" | "true" | "on"),
             };
             services()?
                 .customers

@@ -42,9 +42,13 @@ pub struct QuoteLineDto {
     /// the variant is no longer sold.
     #[serde(default)]
     pub suggested_price_minor: Option<i64>,
-    /// For the merchant: units available now (on hand less reserved).
+    /// For the merchant: units this quote could hold now (on hand less reserved, plus what the
+    /// quote itself holds, which a new answer releases first).
     #[serde(default)]
     pub available: Option<i64>,
+    /// Units held for this quote (0 when nothing is held or the hold expired).
+    #[serde(default)]
+    pub held: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +91,10 @@ pub struct QuoteDetail {
     pub order_id: Option<i64>,
     pub order_number: Option<i64>,
     pub created_at_ms: i64,
+    /// Until when the shop holds the quoted stock (the offer's expiry); `None` when it holds
+    /// nothing.
+    #[serde(default)]
+    pub held_until_ms: Option<i64>,
 }
 
 /// The merchant's answer: one unit price per line (decimal text), an expiry date, a note.
@@ -94,8 +102,11 @@ pub struct QuoteDetail {
 pub struct QuoteAnswerInput {
     pub expected_version: i64,
     pub unit_prices: Vec<String>,
-    /// `YYYY-MM-DD`: the offer can be accepted until the end of that day (UTC).
+    /// `YYYY-MM-DD`: the offer can be accepted until the end of that day on the shop's clocks.
     pub expires_on: String,
     #[serde(default)]
     pub note: String,
+    /// Hold the quoted quantities in stock until the offer expires (all lines or none).
+    #[serde(default)]
+    pub hold_stock: bool,
 }

@@ -149,6 +149,11 @@ pub fn QuotePage() -> impl IntoView {
                         let quantities: Vec<i64> = quote.lines.iter().map(|line| line.quantity).collect();
                         let total_currency = currency.clone();
                         let (sent_version, sent_to, sent_currency) = (offer.clone(), quote.customer_email.clone(), currency.clone());
+                        // A revision keeps holding the stock unless the merchant unticks it.
+                        let held_now = quote.held_until_ms.is_some();
+                        let held_line = quote.held_until_ms.map(|until| view! {
+                            <p class="text-sm text-emerald-700" data-testid="quote-held">{format!("The quoted stock is held until {}.", use_zone().date_time(until))}</p>
+                        });
                         view! {
                             <div class="flex flex-wrap items-center gap-3">
                                 <h2 class="text-lg font-semibold">{format!("Quote Q-{}", quote.number)}</h2>
@@ -158,6 +163,7 @@ pub fn QuotePage() -> impl IntoView {
                             {quote.order_id.zip(quote.order_number).map(|(order_id, number)| view! {
                                 <p role="status" class="mt-2 text-sm text-emerald-700">"Accepted: "<a class="underline" href=format!("/shops/{slug_value}/orders/{order_id}")>{format!("order #{number}")}</a></p>
                             })}
+                            {held_line}
                             <OnceForm action=answer attr:class=format!("mt-4 space-y-4 {CARD}") attr:aria-label="Answer">
                                 <input type="hidden" name="slug" value=slug_value.clone()/>
                                 <input type="hidden" name="id" value=quote.id/>
@@ -172,12 +178,14 @@ pub fn QuotePage() -> impl IntoView {
                                             let volume_price = line.suggested_price_minor
                                                 .filter(|price| *price != line.list_price_minor)
                                                 .map(|price| view! { <span class="block text-xs text-slate-500" data-testid="volume-price">{format!("{} for this quantity", use_amounts().money(price, &currency))}</span> });
+                                            let held = line.held;
                                             let stock = line.available.map(|available| {
                                                 let short = available < line.quantity;
                                                 view! {
                                                     <span data-testid="line-stock" class=if short { "text-amber-800" } else { "" }>
                                                         {if short { format!("only {available} available") } else { format!("{available} available") }}
                                                     </span>
+                                                    {(held > 0).then(|| view! { <span class="block text-xs text-emerald-700" data-testid="line-held">{format!("{held} held for this quote")}</span> })}
                                                 }
                                             });
                                             let typed = prices[index];
@@ -217,6 +225,10 @@ pub fn QuotePage() -> impl IntoView {
                                             <label for="quote-note" class=LABEL_CLASS>"Note to the customer"</label>
                                             <input id="quote-note" name="note" type="text" class=INPUT_CLASS/>
                                         </div>
+                                        <label class="flex items-center gap-2 py-2 text-sm">
+                                            <input type="checkbox" name="hold_stock" value="yes" checked=held_now class="h-4 w-4"/>
+                                            "Hold the quoted stock until the offer expires"
+                                        </label>
                                         <button type="submit" class=BUTTON_CLASS>{if offer.is_some() { "Send revised quote" } else { "Send quote" }}</button>
                                     </div>
                                 })}
@@ -226,7 +238,7 @@ pub fn QuotePage() -> impl IntoView {
                                     // so the latest version is what was sent).
                                     Some(Ok(())) => sent_version.clone().map(|version| view! {
                                         <p role="status" class="text-sm text-emerald-700" data-testid="quote-sent">
-                                            {format!("Sent to {}: version {}, total {}, valid until {}.", sent_to, version.version, use_amounts().money(version.total_minor, &sent_currency), use_zone().date(version.expires_at_ms))}
+                                            {format!("Sent to {}: version {}, total {}, valid until {}{}.", sent_to, version.version, use_amounts().money(version.total_minor, &sent_currency), use_zone().date(version.expires_at_ms), if held_now { ", stock held until then" } else { "" })}
                                         </p>
                                     }.into_any()),
                                     None => None,

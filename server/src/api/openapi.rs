@@ -400,7 +400,7 @@ fn add_portal(document: &mut Value) {
         ),
         (
             "QuoteAnswer",
-            json!({ "type": "object", "required": ["expected_version", "unit_prices", "expires_on"], "properties": { "expected_version": { "type": "integer" }, "unit_prices": { "type": "array", "items": { "$ref": "#/components/schemas/Decimal" } }, "expires_on": { "type": "string", "format": "date" }, "note": { "type": "string" } } }),
+            json!({ "type": "object", "required": ["expected_version", "unit_prices", "expires_on"], "properties": { "expected_version": { "type": "integer" }, "unit_prices": { "type": "array", "items": { "$ref": "#/components/schemas/Decimal" } }, "expires_on": { "type": "string", "format": "date" }, "note": { "type": "string" }, "hold_stock": { "type": "boolean", "description": "Hold the quoted quantities in stock until the offer expires (all lines or none; 400 naming each short SKU)" } } }),
         ),
         (
             "ExpectedVersion",

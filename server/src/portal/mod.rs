@@ -9,6 +9,7 @@
 pub mod bulk;
 pub mod cart;
 pub mod company;
+pub mod holds;
 pub mod host;
 pub mod merchant;
 pub mod quotes;

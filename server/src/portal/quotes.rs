@@ -355,6 +355,9 @@ pub async fn accept(
         state.current_version
     );
     let input = company_order_input(business, order_lines, &notes)?;
+    // The stock held for the quote goes to the order: released and reserved again in this
+    // transaction, so no other order can take it in between.
+    super::holds::release_quote(&mut tx, id).await?;
     let (order_id, ..) = place_portal_order(
         &mut tx,
         &business.shop,
@@ -410,6 +413,7 @@ pub async fn decline(
         .status
         .transition(QuoteAction::Decline, state.expires_at, now_ms())?;
     check_version(&state, expected_version)?;
+    super::holds::release_quote(&mut tx, id).await?;
     write_status(&mut tx, id, expected_version, next, None).await?;
     tx.commit().await.map_err(internal)?;
     detail(db, &business.shop.shop.currency, id, scope).await
@@ -437,14 +441,19 @@ pub async fn answer(
         })?;
     check_expiry(expires_at, now)?;
     let note = parse_message(&input.note, "note", false)?;
+    if input.hold_stock {
+        // Marked before the shop's transaction, so the sweeper finds the hold even if the
+        // process stops right after it commits.
+        super::holds::mark_due(&mail.platform, shop.shop.id, expires_at).await?;
+    }
     let mut tx = db.begin_write().await.map_err(internal)?;
     let state = load_state(&mut tx, id, QuoteScope::Shop).await?;
     let next = state
         .status
         .transition(QuoteAction::Answer, state.expires_at, now)?;
     check_version(&state, input.expected_version)?;
-    let lines = sqlx::query_as::<_, (i64, i64)>(
-        "SELECT id, quantity FROM quote_lines WHERE quote_id = $1 ORDER BY position",
+    let lines = sqlx::query_as::<_, (i64, i64, i64, String)>(
+        "SELECT id, quantity, variant_id, sku FROM quote_lines WHERE quote_id = $1 ORDER BY position",
     )
     .bind(id)
     .fetch_all(&mut *tx)
@@ -462,7 +471,7 @@ pub async fn answer(
     }
     let mut prices = Vec::with_capacity(lines.len());
     let mut total: i64 = 0;
-    for (index, ((_, quantity), text)) in lines.iter().zip(&input.unit_prices).enumerate() {
+    for (index, ((_, quantity, ..), text)) in lines.iter().zip(&input.unit_prices).enumerate() {
         let field = format!("unit_prices[{}]", index + 1);
         if text.trim().is_empty() {
             return Err(AppError::invalid(&field, "is required"));
@@ -487,7 +496,7 @@ pub async fn answer(
     .fetch_one(&mut *tx)
     .await
     .map_err(internal)?;
-    for ((line_id, _), price) in lines.iter().zip(&prices) {
+    for ((line_id, ..), price) in lines.iter().zip(&prices) {
         sqlx::query("INSERT INTO quote_prices (quote_version_id, quote_line_id, unit_price_minor) VALUES ($1, $2, $3)")
             .bind(version_id)
             .bind(line_id)
@@ -511,6 +520,19 @@ pub async fn answer(
             "The quote changed since you opened it; reload it to see the latest version".into(),
         ));
     }
+    // A new answer ends the last one's hold; it holds again, until its own expiry, if asked.
+    super::holds::release_quote(&mut tx, id).await?;
+    if input.hold_stock {
+        let hold_lines: Vec<super::holds::HoldLine> = lines
+            .iter()
+            .map(|(_, quantity, variant_id, sku)| super::holds::HoldLine {
+                variant_id: *variant_id,
+                sku: sku.clone(),
+                quantity: *quantity,
+            })
+            .collect();
+        super::holds::hold(&mut tx, id, &hold_lines, expires_at).await?;
+    }
     let (email, number) = sqlx::query_as::<_, (String, i64)>(
         "SELECT c.email, q.number FROM quotes q JOIN customers c ON c.id = q.customer_id WHERE q.id = $1",
     )
@@ -530,6 +552,13 @@ pub async fn answer(
     );
     mail.enqueue(&mut tx, &notice).await.map_err(internal)?;
     tx.commit().await.map_err(internal)?;
+    if input.hold_stock {
+        // Again after the commit: a sweep between the first mark and the commit may have
+        // cleared it without seeing this hold. Committed, so a failure is logged, not answered.
+        if let Err(error) = super::holds::mark_due(&mail.platform, shop.shop.id, expires_at).await {
+            tracing::warn!(quote = id, %error, "could not mark the shop's quote hold; an order that needs the stock releases it once expired");
+        }
+    }
     detail(db, currency, id, QuoteScope::Shop).await
 }
 
@@ -551,13 +580,32 @@ pub async fn detail(
     .await
     .map_err(internal)?
     .ok_or_else(|| AppError::NotFound("Quote not found".into()))?;
-    let lines = sqlx::query_as::<_, (i64, String, String, i64, i64)>(
-        "SELECT id, sku, title, quantity, list_price_minor FROM quote_lines WHERE quote_id = $1 ORDER BY position",
+    let lines = sqlx::query_as::<_, (i64, String, String, i64, i64, i64)>(
+        "SELECT id, sku, title, quantity, list_price_minor, variant_id FROM quote_lines WHERE quote_id = $1 ORDER BY position",
     )
     .bind(id)
     .fetch_all(&db.pool)
     .await
     .map_err(internal)?;
+    // What the quote holds, per variant, and until when (a hold past its expiry holds nothing
+    // for the buyer, though its units count as the quote's own until the sweep frees them).
+    let holds = sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT variant_id, quantity, expires_at FROM quote_holds WHERE quote_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+    .map_err(internal)?;
+    let now = now_ms();
+    let held_until = holds
+        .iter()
+        .map(|(.., expires_at)| *expires_at)
+        .min()
+        .filter(|expires_at| *expires_at > now);
+    let mut held_of: HashMap<i64, i64> = holds
+        .iter()
+        .map(|(variant_id, quantity, _)| (*variant_id, *quantity))
+        .collect();
     // For the merchant's answer: each line's price at the company's price list and volume
     // breaks (the suggested unit price), and the stock available now.
     let terms = match scope {
@@ -605,7 +653,7 @@ pub async fn detail(
     Ok(QuoteDetail {
         id,
         number: head.0,
-        status: stored.effective(head.4, now_ms()),
+        status: stored.effective(head.4, now),
         version: head.2,
         currency: currency.to_string(),
         needed_by: head.3,
@@ -633,14 +681,17 @@ pub async fn detail(
             .collect(),
         lines: lines
             .into_iter()
-            .map(|(line_id, sku, title, quantity, list_price)| {
+            .map(|(line_id, sku, title, quantity, list_price, variant_id)| {
                 let terms = terms.get(&sku.to_ascii_uppercase());
+                // A variant on two lines: its hold is shown once, on the first.
+                let own_hold = held_of.remove(&variant_id).unwrap_or(0);
                 QuoteLineDto {
                     id: line_id,
                     suggested_price_minor: terms.map(|terms| {
                         unit_price(terms.base_price_minor, quantity, &terms.price_breaks).0
                     }),
-                    available: terms.map(|terms| terms.available),
+                    available: terms.map(|terms| terms.available + own_hold),
+                    held: if held_until.is_some() { own_hold } else { 0 },
                     sku,
                     title,
                     quantity,
@@ -660,5 +711,6 @@ pub async fn detail(
         order_id: head.5,
         order_number: head.10,
         created_at_ms: head.6,
+        held_until_ms: held_until,
     })
 }
