@@ -387,13 +387,19 @@ pub fn use_hydrated() -> RwSignal<bool> {
 /// How the shop whose page this is writes amounts ([`crate::shops::pages::KnownShop`] and the
 /// portal provide it); `1,234.56` outside a shop.
 pub fn use_amounts() -> AmountStyle {
-    use_context::<AmountStyle>().unwrap_or_default()
+    crate::shops::pages::use_current_shop()
+        .map(|shop| shop.amount_style)
+        .or_else(use_context::<AmountStyle>)
+        .unwrap_or_default()
 }
 
 /// The time zone of the shop whose page this is ([`crate::shops::pages::KnownShop`] provides
 /// it to the dashboard's pages); UTC outside a shop.
 pub fn use_zone() -> crate::dates::ShopZone {
-    use_context::<crate::dates::ShopZone>().unwrap_or_default()
+    use_context::<crate::shops::pages::CurrentShop>()
+        .and_then(|current| current.zone.get())
+        .or_else(use_context::<crate::dates::ShopZone>)
+        .unwrap_or_default()
 }
 
 pub fn answer_not_found() {

@@ -12,6 +12,13 @@ pub struct ShopZone {
     zone: jiff::tz::TimeZone,
 }
 
+/// Zones are alike when they have the same name (a bundled zone's rules do not change).
+impl PartialEq for ShopZone {
+    fn eq(&self, other: &Self) -> bool {
+        self.zone.iana_name() == other.zone.iana_name()
+    }
+}
+
 impl Default for ShopZone {
     fn default() -> Self {
         ShopZone::utc()

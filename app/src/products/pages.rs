@@ -528,7 +528,7 @@ fn stock_history_view(slug: &str, history: StockHistory) -> AnyView {
         <h2 class="mt-2 text-lg font-semibold">{format!("Stock history of {}", variant.sku)}</h2>
         <dl class=format!("mt-4 grid grid-cols-3 gap-3 text-sm {CARD}")>
             <div><dt class="text-slate-500">"On hand"</dt><dd data-testid="stock-on-hand">{variant.on_hand}</dd></div>
-            <div><dt class="text-slate-500">"Reserved by open orders"</dt><dd>{variant.reserved}</dd></div>
+            <div><dt class="text-slate-500">"Reserved (orders, quotes)"</dt><dd>{variant.reserved}</dd></div>
             <div><dt class="text-slate-500">"Available"</dt><dd>{variant.available}</dd></div>
         </dl>
         {if entries.is_empty() {
@@ -589,17 +589,22 @@ pub fn ImportProgressPage() -> impl IntoView {
         move || (slug.get(), id.get(), tick.get()),
         |(slug, id, _)| get_import_status(slug, id),
     );
+    // Whether the import is over (read in an effect: the interval runs outside any Suspense).
+    let done = RwSignal::new(false);
+    Effect::new(move |_| {
+        let over = matches!(
+            status.get(),
+            Some(Ok(ImportStatus {
+                state: ImportState::Finished | ImportState::Failed,
+                ..
+            })) | Some(Err(_))
+        );
+        done.set(over);
+    });
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
             move || {
-                let done = matches!(
-                    status.get_untracked(),
-                    Some(Ok(ImportStatus {
-                        state: ImportState::Finished | ImportState::Failed,
-                        ..
-                    })) | Some(Err(_))
-                );
-                if !done {
+                if !done.get_untracked() {
                     tick.update(|tick| *tick += 1);
                 }
             },

@@ -208,7 +208,7 @@ pub fn adjusted_on_hand(on_hand: i64, reserved: i64, delta: i64) -> Result<i64, 
     if after < reserved {
         return Err(AppError::invalid(
             "delta",
-            format!("would leave {after} on hand, below the {reserved} reserved by open orders"),
+            format!("would leave {after} on hand, below the {reserved} reserved by open orders and quotes"),
         ));
     }
     Ok(after)

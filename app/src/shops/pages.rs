@@ -15,7 +15,6 @@ use crate::dates::ShopZone;
 use crate::error::AppError;
 use crate::money::AmountStyle;
 use crate::once::OnceForm;
-use leptos::context::Provider;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -180,55 +179,68 @@ pub fn ShopLayout() -> impl IntoView {
     }
 }
 
-/// The shop whose page this is, as the merchant's frame lists it (name, currency, time zone, role).
-#[derive(Debug, Clone)]
-pub(crate) struct CurrentShop(pub ShopSummary);
+/// The shop whose page this is, as the merchant's frame lists it (name, currency, time zone,
+/// role), for the pages inside [`KnownShop`]; it follows the slug when the merchant switches shops
+/// on the same page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CurrentShop {
+    shop: Memo<Option<ShopSummary>>,
+    /// The shop's time zone, looked up once per shop rather than for every time shown.
+    pub(crate) zone: Memo<Option<ShopZone>>,
+}
 
 /// The current shop's summary; `None` outside [`KnownShop`].
 pub(crate) fn use_current_shop() -> Option<ShopSummary> {
-    use_context::<CurrentShop>().map(|current| current.0)
+    use_context::<CurrentShop>().and_then(|current| current.shop.get())
 }
 
 /// Every page of a shop, around it in the routes: the page once the shop is known to be one of
 /// the merchant's, the 404 page (status 404, nothing of the page) for an unknown or foreign
 /// shop, nothing when the frame did not load (the layout shows why).
+///
+/// The page is made inside one `Suspend` that is not wrapped in a closure. The server walks a
+/// Suspense boundary's children several times before it renders them (to find the resources
+/// they read), and each walk calls a closure again: a page made in a closure was made three
+/// times on the server, with three times its queries, and its resources numbered out of step
+/// with the hydrating browser's, whose page then panicked whenever the data changed between
+/// those calls (an import finishing). A bare `Suspend` runs its future once.
 #[component]
-pub fn KnownShop(children: ChildrenFn) -> impl IntoView {
+pub fn KnownShop(children: Children) -> impl IntoView {
     let slug = use_slug();
     let frame = expect_context::<ShopFrameResource>().0;
-    let children = StoredValue::new(children);
-    // The frame is read with `get()`, not awaited in a `Suspend`: the Transition still waits for
-    // it (on the server too), and the page is made once, when the frame is there. Awaited, the
-    // closure ran again when the frame resolved and the server made every page twice (twice its
-    // queries, and resources out of step with the hydrating browser's, whose page then panicked).
+    // The page's times follow the shop's time zone (`use_zone`), its amounts the shop's style
+    // (`use_amounts`); its details are at hand (`use_current_shop`). Only the page reads these,
+    // and it is made once the frame is there; the frame never loads again (its source is
+    // constant), so it is read untracked (a tracked read outside a Suspense would be one the
+    // hydrating browser cannot account for). The slug is tracked: switching shops on the same
+    // page keeps the page and changes its shop.
+    let current = Memo::new(move |_| {
+        let current = slug.get();
+        frame.with_untracked(|frame| {
+            frame
+                .as_ref()
+                .and_then(|frame| frame.as_ref().ok())
+                .and_then(|frame| frame.shops.iter().find(|shop| shop.slug == current))
+                .cloned()
+        })
+    });
+    let zone = Memo::new(move |_| {
+        current.with(|shop| shop.as_ref().map(|shop| ShopZone::named(&shop.timezone)))
+    });
+    provide_context(CurrentShop {
+        shop: current,
+        zone,
+    });
     view! {
         <Transition fallback=loading>
-            {move || {
-                let current = slug.get();
-                let shop = match frame.get()? {
-                    Ok(frame) => frame.shops.into_iter().find(|shop| shop.slug == current),
-                    Err(_) => return Some(().into_any()),
-                };
-                Some(match shop {
-                    // The page's times follow the shop's time zone (`use_zone`), its amounts the
-                    // shop's style (`use_amounts`); its details are at hand (`use_current_shop`).
-                    Some(shop) => {
-                        let zone = ShopZone::named(&shop.timezone);
-                        let amounts = shop.amount_style;
-                        view! {
-                            <Provider value=zone>
-                                <Provider value=amounts>
-                                    <Provider value=CurrentShop(shop)>
-                                        {children.with_value(|children| children())}
-                                    </Provider>
-                                </Provider>
-                            </Provider>
-                        }
-                        .into_any()
-                    }
-                    None => view! { <NotFound/> }.into_any(),
-                })
-            }}
+            {Suspend::new(async move {
+                let slug = slug.get_untracked();
+                match frame.await {
+                    Ok(frame) if frame.shops.iter().any(|shop| shop.slug == slug) => children(),
+                    Ok(_) => view! { <NotFound/> }.into_any(),
+                    Err(_) => ().into_any(),
+                }
+            })}
         </Transition>
     }
 }

@@ -737,7 +737,7 @@ async fn write_batch(
                         sku: variant.sku.as_str().to_string(),
                         field: "on_hand".into(),
                         message: format!(
-                            "{} is below the {} reserved by open orders",
+                            "{} is below the {} reserved by open orders and quotes",
                             variant.on_hand, known.reserved
                         ),
                     });

@@ -196,7 +196,7 @@ pub fn is_stock_violation(error: &sqlx::Error) -> bool {
 pub fn stock_refusal(error: sqlx::Error, sku: &Sku) -> AppError {
     if is_stock_violation(&error) {
         AppError::Conflict(format!(
-            "{}: on hand cannot go below what open orders reserve; nothing was changed",
+            "{}: on hand cannot go below what open orders and quotes reserve; nothing was changed",
             sku.as_str()
         ))
     } else {
@@ -218,7 +218,7 @@ async fn stock_changed(
             .await;
     match now {
         Ok(Some((_, reserved))) if reserved > wanted_on_hand => AppError::Conflict(format!(
-            "{}: {wanted_on_hand} on hand would be below the {reserved} now reserved by open orders; nothing was changed",
+            "{}: {wanted_on_hand} on hand would be below the {reserved} now reserved by open orders and quotes; nothing was changed",
             sku.as_str()
         )),
         Ok(Some(_)) => AppError::Conflict(format!(
