@@ -1051,6 +1051,68 @@ async fn quoted_stock_is_held_until_the_quote_is_revised_declined_or_accepted() 
 }
 
 #[tokio::test]
+async fn mails_write_amounts_the_way_the_shop_does() {
+    for engine in engines() {
+        let portal = Portal::open(engine).await;
+        let style = portal
+            .app
+            .api(
+                Method::PATCH,
+                &format!("/shops/{}", portal.slug),
+                Some(&portal.merchant),
+                Some(json!({ "name": "Amounts", "timezone": "Europe/Berlin", "amount_style": "comma" })),
+            )
+            .await;
+        assert_eq!(style.status, StatusCode::OK, "{:?}: {}", engine, style.text);
+        let buyer = portal.verified_business(&portal.slug).await;
+        let (id, version) = portal.request_quote(&buyer, "BOLT-10, 5000").await;
+        let quoted = portal.answer_quote(id, version, 1, false).await;
+        assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
+        let accepted = portal
+            .customer_call(
+                &portal.slug,
+                Method::POST,
+                &format!("/quotes/{id}/accept"),
+                Some(&buyer),
+                Some(json!({ "expected_version": quoted.json["version"] })),
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+        // 5,000 at 0.45 is 2,250.00, written 2.250,00 by this shop, with its currency.
+        let buyer_email = portal
+            .customer_call(
+                &portal.slug,
+                Method::GET,
+                "/customers/me",
+                Some(&buyer),
+                None,
+            )
+            .await
+            .json["email"]
+            .as_str()
+            .expect("buyer's e-mail")
+            .to_string();
+        let confirmation = portal.app.last_mail_to(&buyer_email).await;
+        assert!(
+            confirmation.body_text.contains("total EUR 2.250,00"),
+            "{}",
+            confirmation.body_text
+        );
+        let outbox = portal.app.outbox().await;
+        let notice = outbox
+            .iter()
+            .rev()
+            .find(|mail| mail.subject.contains("accepted by"))
+            .expect("the owners' notice");
+        assert!(
+            notice.body_text.contains("an order of EUR 2.250,00"),
+            "{}",
+            notice.body_text
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_expired_hold_frees_its_stock_for_orders_and_the_sweep() {
     for engine in engines() {
         let portal = Portal::open(engine).await;

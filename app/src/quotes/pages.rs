@@ -168,6 +168,8 @@ pub fn QuotePage() -> impl IntoView {
                                 <input type="hidden" name="slug" value=slug_value.clone()/>
                                 <input type="hidden" name="id" value=quote.id/>
                                 <input type="hidden" name="expected_version" value=quote.version/>
+                                // At phone width the table scrolls inside the card, price fields included.
+                                <div class="overflow-x-auto">
                                 <table class="w-full text-sm" aria-label="Quote lines">
                                     <thead class="bg-slate-100"><tr>
                                         <th class=TH>"SKU"</th><th class=TH>"Item"</th><th class="px-3 py-2 text-right font-medium">"Quantity"</th><th class="px-3 py-2 text-right font-medium">"List price"</th><th class=TH>"Stock"</th><th class=TH>"Unit price"</th><th class="px-3 py-2 text-right font-medium">"Line total"</th>
@@ -211,6 +213,7 @@ pub fn QuotePage() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                </div>
                                 <p class="text-right text-sm font-semibold" data-testid="answer-total">{move || match quote_total(&prices, &quantities, &total_currency) {
                                     Some(total) => format!("Total {}", use_amounts().money(total, &total_currency)),
                                     None => "Total: check the unit prices".to_string(),

@@ -374,7 +374,11 @@ pub async fn accept(
         .mailer
         .link(&format!("/shops/{}/quotes/{id}", business.shop.shop.slug));
     let company = business.customer.company_name.clone().unwrap_or_default();
-    let total_text = app::money::amount_text(total, &business.shop.shop.currency);
+    let total_text = business
+        .shop
+        .shop
+        .amount_style()
+        .money(total, &business.shop.shop.currency);
     let notices: Vec<_> = owners
         .iter()
         .map(|owner| {
