@@ -1426,3 +1426,313 @@ async fn an_owner_chooses_how_the_shops_pages_write_amounts() {
         );
     }
 }
+
+/// The SQLite and PostgreSQL migrations are kept by hand, side by side. Each engine's migrations
+/// run on an empty database, and the schemas they build are described as the same kind of facts
+/// (tables and columns with their type family, nullability and whether they have a default;
+/// primary keys; foreign keys; unique and plain indexes, with the columns they cover), so a
+/// migration written for one engine only, or a column typed differently, fails here.
+///
+/// CHECK rules are not compared: their text is dialect (and the SQLite schema keeps some of them
+/// as triggers, which SQLite cannot add to a table afterwards); each has its own test.
+#[tokio::test]
+async fn both_engines_migrations_build_the_same_schema() {
+    let Some(server) = support::pg_server_url() else {
+        assert!(
+            !engines().contains(&Engine::Postgres),
+            "PostgreSQL configured but its URL could not be read"
+        );
+        eprintln!("skipped: no PostgreSQL (CARTWRIGHT_TEST_PG_URL) to compare with");
+        return;
+    };
+    for kind in [schema::Kind::Platform, schema::Kind::Tenant] {
+        let sqlite = schema::of_sqlite(kind).await;
+        let postgres = schema::of_postgres(&server, kind).await;
+        assert!(
+            sqlite.len() > 20,
+            "{kind:?}: the description found too little to compare: {sqlite:#?}"
+        );
+        let only_sqlite: Vec<&String> = sqlite.difference(&postgres).collect();
+        let only_postgres: Vec<&String> = postgres.difference(&sqlite).collect();
+        assert!(
+            only_sqlite.is_empty() && only_postgres.is_empty(),
+            "{kind:?} schemas differ.\nonly in SQLite:\n  {}\nonly in PostgreSQL:\n  {}",
+            only_sqlite
+                .iter()
+                .map(|fact| fact.as_str())
+                .collect::<Vec<_>>()
+                .join("\n  "),
+            only_postgres
+                .iter()
+                .map(|fact| fact.as_str())
+                .collect::<Vec<_>>()
+                .join("\n  "),
+        );
+    }
+}
+
+/// A schema as a set of facts that read the same on both engines.
+mod schema {
+    use server::db::{Database, PoolShape};
+    use sqlx::migrate::MigrateDatabase;
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::time::Duration;
+
+    #[derive(Debug, Clone, Copy)]
+    pub enum Kind {
+        Platform,
+        Tenant,
+    }
+
+    fn shape() -> PoolShape {
+        PoolShape {
+            max_connections: 1,
+            idle_timeout: Duration::from_secs(5),
+        }
+    }
+
+    async fn migrate(db: &Database, kind: Kind) {
+        match kind {
+            Kind::Platform => db.migrate_platform().await,
+            Kind::Tenant => db.migrate_tenant().await,
+        }
+        .expect("migrations apply to an empty database");
+    }
+
+    /// Tables that belong to the engine or to sqlx, not to the schema.
+    fn ours(table: &str) -> bool {
+        !table.starts_with("sqlite_") && !table.starts_with("_sqlx")
+    }
+
+    /// A declared (SQLite) or reported (PostgreSQL) type, as a family.
+    fn family(declared: &str) -> String {
+        let upper = declared.to_ascii_uppercase();
+        let family = if upper.contains("INT") || upper.contains("SERIAL") {
+            "integer"
+        } else if upper.contains("CHAR") || upper.contains("TEXT") || upper.contains("CLOB") {
+            "text"
+        } else if upper.contains("BOOL") {
+            "boolean"
+        } else if upper.contains("REAL") || upper.contains("DOUB") || upper.contains("FLOA") {
+            "real"
+        } else if upper.contains("BLOB") || upper.contains("BYTEA") {
+            "bytes"
+        } else {
+            return upper.to_lowercase();
+        };
+        family.to_string()
+    }
+
+    /// One column as a fact. A primary key's columns are never null (SQLite reports its rowid
+    /// alias as nullable) and an integer key's default is its sequence (which SQLite does not
+    /// report as one).
+    fn column_fact(
+        table: &str,
+        column: &str,
+        declared: &str,
+        not_null: bool,
+        has_default: bool,
+        in_key: bool,
+    ) -> String {
+        let family = family(declared);
+        let not_null = not_null || in_key;
+        let has_default = has_default && !(in_key && family == "integer");
+        format!(
+            "column {table}.{column} {family}{}{}",
+            if not_null { " not null" } else { "" },
+            if has_default { " with default" } else { "" }
+        )
+    }
+
+    fn index_fact(table: &str, name: &str, unique: bool, partial: bool, columns: &[String], constraint: bool) -> String {
+        // A constraint's index has an engine-made name; a CREATE INDEX keeps the name it was given.
+        let name = if constraint { "(constraint)" } else { name };
+        format!(
+            "{} index {name} on {table} ({}){}",
+            if unique { "unique" } else { "plain" },
+            columns.join(", "),
+            if partial { " where …" } else { "" }
+        )
+    }
+
+    pub async fn of_sqlite(kind: Kind) -> BTreeSet<String> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = server::db::sqlite_url(&dir.path().join("schema.db"));
+        let db = Database::connect(&url, &shape()).await.expect("SQLite");
+        migrate(&db, kind).await;
+        let mut facts = BTreeSet::new();
+        let columns = sqlx::query_as::<_, (String, String, String, i64, i64, i64)>(
+            "SELECT m.name, p.name, CAST(p.type AS TEXT), CAST(p.\"notnull\" AS INTEGER), \
+             CAST(p.dflt_value IS NOT NULL AS INTEGER), CAST(p.pk AS INTEGER) \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .expect("SQLite columns");
+        let mut keys: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+        for (table, column, declared, not_null, has_default, key_position) in columns {
+            if !ours(&table) {
+                continue;
+            }
+            if key_position > 0 {
+                keys.entry(table.clone())
+                    .or_default()
+                    .push((key_position, column.clone()));
+            }
+            facts.insert(column_fact(
+                &table,
+                &column,
+                &declared,
+                not_null != 0,
+                has_default != 0,
+                key_position > 0,
+            ));
+        }
+        for (table, mut columns) in keys {
+            columns.sort();
+            let names: Vec<String> = columns.into_iter().map(|(_, name)| name).collect();
+            facts.insert(format!("primary key {table} ({})", names.join(", ")));
+        }
+        let foreign = sqlx::query_as::<_, (String, String, String, Option<String>)>(
+            "SELECT m.name, f.\"from\", f.\"table\", f.\"to\" \
+             FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .expect("SQLite foreign keys");
+        for (table, column, target, target_column) in foreign {
+            // `REFERENCES t` without a column means t's key, which is `id` in this schema.
+            let target_column = target_column.unwrap_or_else(|| "id".to_string());
+            facts.insert(format!("foreign key {table}.{column} -> {target}.{target_column}"));
+        }
+        let indexes = sqlx::query_as::<_, (String, String, i64, String, i64, i64, Option<String>)>(
+            "SELECT m.name, l.name, CAST(l.\"unique\" AS INTEGER), l.origin, CAST(l.partial AS INTEGER), \
+             CAST(i.seqno AS INTEGER), i.name \
+             FROM sqlite_master m JOIN pragma_index_list(m.name) l JOIN pragma_index_info(l.name) i \
+             WHERE m.type = 'table' ORDER BY m.name, l.name, i.seqno",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .expect("SQLite indexes");
+        let mut grouped: BTreeMap<(String, String), (bool, bool, String, Vec<String>)> = BTreeMap::new();
+        for (table, index, unique, origin, partial, _, column) in indexes {
+            if !ours(&table) {
+                continue;
+            }
+            let entry = grouped
+                .entry((table, index))
+                .or_insert((unique != 0, partial != 0, origin, Vec::new()));
+            entry.3.push(column.unwrap_or_else(|| "(expression)".to_string()));
+        }
+        for ((table, index), (unique, partial, origin, columns)) in grouped {
+            // A primary key is compared above (an integer key has no index in SQLite).
+            if origin == "pk" {
+                continue;
+            }
+            facts.insert(index_fact(&table, &index, unique, partial, &columns, origin == "u"));
+        }
+        db.close().await;
+        facts
+    }
+
+    pub async fn of_postgres(server: &str, kind: Kind) -> BTreeSet<String> {
+        let name = format!("cw_schema_{}", super::unique("db").replace('-', "_"));
+        let url = format!("{server}/{name}");
+        sqlx::Any::create_database(&url)
+            .await
+            .expect("CREATE DATABASE");
+        let db = Database::connect(&url, &shape()).await.expect("PostgreSQL");
+        migrate(&db, kind).await;
+        let mut facts = BTreeSet::new();
+        let key_columns = sqlx::query_as::<_, (String, String, i64)>(
+            "SELECT cl.relname::text, a.attname::text, k.ord::bigint \
+             FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid \
+             JOIN pg_namespace n ON n.oid = cl.relnamespace \
+             JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) ON true \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum \
+             WHERE c.contype = 'p' AND n.nspname = current_schema() ORDER BY 1, 3",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .expect("PostgreSQL keys");
+        let mut keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (table, column, _) in key_columns {
+            keys.entry(table).or_default().push(column);
+        }
+        let columns = sqlx::query_as::<_, (String, String, String, i64, i64)>(
+            "SELECT table_name::text, column_name::text, data_type::text, \
+             (CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END)::bigint, \
+             (CASE WHEN column_default IS NOT NULL OR is_identity = 'YES' THEN 1 ELSE 0 END)::bigint \
+             FROM information_schema.columns WHERE table_schema = current_schema()",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .expect("PostgreSQL columns");
+        for (table, column, declared, not_null, has_default) in columns {
+            if !ours(&table) {
+                continue;
+            }
+            let in_key = keys
+                .get(&table)
+                .is_some_and(|key| key.contains(&column));
+            facts.insert(column_fact(&table, &column, &declared, not_null != 0, has_default != 0, in_key));
+        }
+        for (table, columns) in &keys {
+            if ours(table) {
+                facts.insert(format!("primary key {table} ({})", columns.join(", ")));
+            }
+        }
+        let foreign = sqlx::query_as::<_, (String, String, String, String)>(
+            "SELECT cl.relname::text, a.attname::text, rcl.relname::text, ra.attname::text \
+             FROM pg_constraint c JOIN pg_class cl ON cl.oid = c.conrelid \
+             JOIN pg_class rcl ON rcl.oid = c.confrelid \
+             JOIN pg_namespace n ON n.oid = cl.relnamespace \
+             JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, rcol) ON true \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col \
+             JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.rcol \
+             WHERE c.contype = 'f' AND n.nspname = current_schema()",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .expect("PostgreSQL foreign keys");
+        for (table, column, target, target_column) in foreign {
+            facts.insert(format!("foreign key {table}.{column} -> {target}.{target_column}"));
+        }
+        let indexes = sqlx::query_as::<_, (String, String, i64, i64, i64, i64, String)>(
+            "SELECT t.relname::text, i.relname::text, \
+             (CASE WHEN ix.indisunique THEN 1 ELSE 0 END)::bigint, \
+             (CASE WHEN ix.indpred IS NOT NULL THEN 1 ELSE 0 END)::bigint, \
+             (CASE WHEN EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid) THEN 1 ELSE 0 END)::bigint, \
+             k.ord::bigint, pg_get_indexdef(ix.indexrelid, k.ord::int, true) \
+             FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
+             JOIN pg_class t ON t.oid = ix.indrelid \
+             JOIN pg_namespace n ON n.oid = t.relnamespace \
+             JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) ON true \
+             WHERE n.nspname = current_schema() AND NOT ix.indisprimary ORDER BY 1, 2, 6",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .expect("PostgreSQL indexes");
+        let mut grouped: BTreeMap<(String, String), (bool, bool, bool, Vec<String>)> = BTreeMap::new();
+        for (table, index, unique, partial, constraint, _, column) in indexes {
+            if !ours(&table) {
+                continue;
+            }
+            let plain_column = !column.contains('(') && !column.contains(' ');
+            let entry = grouped
+                .entry((table, index))
+                .or_insert((unique != 0, partial != 0, constraint != 0, Vec::new()));
+            entry.3.push(if plain_column {
+                column.trim_matches('"').to_string()
+            } else {
+                "(expression)".to_string()
+            });
+        }
+        for ((table, index), (unique, partial, constraint, columns)) in grouped {
+            facts.insert(index_fact(&table, &index, unique, partial, &columns, constraint));
+        }
+        db.close().await;
+        sqlx::Any::drop_database(&url).await.expect("DROP DATABASE");
+        facts
+    }
+}
