@@ -1544,15 +1544,29 @@ mod schema {
         )
     }
 
-    fn index_fact(table: &str, name: &str, unique: bool, partial: bool, columns: &[String], constraint: bool) -> String {
-        // A constraint's index has an engine-made name; a CREATE INDEX keeps the name it was given.
-        let name = if constraint { "(constraint)" } else { name };
-        format!(
-            "{} index {name} on {table} ({}){}",
-            if unique { "unique" } else { "plain" },
-            columns.join(", "),
-            if partial { " where …" } else { "" }
-        )
+    /// An index: unique or not, partial or not, the columns it covers in order, and whether it
+    /// stands for a constraint (`UNIQUE` in a table), whose name the engine makes up.
+    struct IndexShape {
+        unique: bool,
+        partial: bool,
+        constraint: bool,
+        columns: Vec<String>,
+    }
+
+    impl IndexShape {
+        fn fact(&self, table: &str, name: &str) -> String {
+            let name = if self.constraint {
+                "(constraint)"
+            } else {
+                name
+            };
+            format!(
+                "{} index {name} on {table} ({}){}",
+                if self.unique { "unique" } else { "plain" },
+                self.columns.join(", "),
+                if self.partial { " where …" } else { "" }
+            )
+        }
     }
 
     pub async fn of_sqlite(kind: Kind) -> BTreeSet<String> {
@@ -1603,7 +1617,9 @@ mod schema {
         for (table, column, target, target_column) in foreign {
             // `REFERENCES t` without a column means t's key, which is `id` in this schema.
             let target_column = target_column.unwrap_or_else(|| "id".to_string());
-            facts.insert(format!("foreign key {table}.{column} -> {target}.{target_column}"));
+            facts.insert(format!(
+                "foreign key {table}.{column} -> {target}.{target_column}"
+            ));
         }
         let indexes = sqlx::query_as::<_, (String, String, i64, String, i64, i64, Option<String>)>(
             "SELECT m.name, l.name, CAST(l.\"unique\" AS INTEGER), l.origin, CAST(l.partial AS INTEGER), \
@@ -1614,22 +1630,24 @@ mod schema {
         .fetch_all(&db.pool)
         .await
         .expect("SQLite indexes");
-        let mut grouped: BTreeMap<(String, String), (bool, bool, String, Vec<String>)> = BTreeMap::new();
+        let mut grouped: BTreeMap<(String, String), IndexShape> = BTreeMap::new();
         for (table, index, unique, origin, partial, _, column) in indexes {
-            if !ours(&table) {
-                continue;
-            }
-            let entry = grouped
-                .entry((table, index))
-                .or_insert((unique != 0, partial != 0, origin, Vec::new()));
-            entry.3.push(column.unwrap_or_else(|| "(expression)".to_string()));
-        }
-        for ((table, index), (unique, partial, origin, columns)) in grouped {
             // A primary key is compared above (an integer key has no index in SQLite).
-            if origin == "pk" {
+            if !ours(&table) || origin == "pk" {
                 continue;
             }
-            facts.insert(index_fact(&table, &index, unique, partial, &columns, origin == "u"));
+            let shape = grouped.entry((table, index)).or_insert(IndexShape {
+                unique: unique != 0,
+                partial: partial != 0,
+                constraint: origin == "u",
+                columns: Vec::new(),
+            });
+            shape
+                .columns
+                .push(column.unwrap_or_else(|| "(expression)".to_string()));
+        }
+        for ((table, index), shape) in grouped {
+            facts.insert(shape.fact(&table, &index));
         }
         db.close().await;
         facts
@@ -1672,10 +1690,15 @@ mod schema {
             if !ours(&table) {
                 continue;
             }
-            let in_key = keys
-                .get(&table)
-                .is_some_and(|key| key.contains(&column));
-            facts.insert(column_fact(&table, &column, &declared, not_null != 0, has_default != 0, in_key));
+            let in_key = keys.get(&table).is_some_and(|key| key.contains(&column));
+            facts.insert(column_fact(
+                &table,
+                &column,
+                &declared,
+                not_null != 0,
+                has_default != 0,
+                in_key,
+            ));
         }
         for (table, columns) in &keys {
             if ours(table) {
@@ -1696,7 +1719,9 @@ mod schema {
         .await
         .expect("PostgreSQL foreign keys");
         for (table, column, target, target_column) in foreign {
-            facts.insert(format!("foreign key {table}.{column} -> {target}.{target_column}"));
+            facts.insert(format!(
+                "foreign key {table}.{column} -> {target}.{target_column}"
+            ));
         }
         let indexes = sqlx::query_as::<_, (String, String, i64, i64, i64, i64, String)>(
             "SELECT t.relname::text, i.relname::text, \
@@ -1713,23 +1738,26 @@ mod schema {
         .fetch_all(&db.pool)
         .await
         .expect("PostgreSQL indexes");
-        let mut grouped: BTreeMap<(String, String), (bool, bool, bool, Vec<String>)> = BTreeMap::new();
+        let mut grouped: BTreeMap<(String, String), IndexShape> = BTreeMap::new();
         for (table, index, unique, partial, constraint, _, column) in indexes {
             if !ours(&table) {
                 continue;
             }
             let plain_column = !column.contains('(') && !column.contains(' ');
-            let entry = grouped
-                .entry((table, index))
-                .or_insert((unique != 0, partial != 0, constraint != 0, Vec::new()));
-            entry.3.push(if plain_column {
+            let shape = grouped.entry((table, index)).or_insert(IndexShape {
+                unique: unique != 0,
+                partial: partial != 0,
+                constraint: constraint != 0,
+                columns: Vec::new(),
+            });
+            shape.columns.push(if plain_column {
                 column.trim_matches('"').to_string()
             } else {
                 "(expression)".to_string()
             });
         }
-        for ((table, index), (unique, partial, constraint, columns)) in grouped {
-            facts.insert(index_fact(&table, &index, unique, partial, &columns, constraint));
+        for ((table, index), shape) in grouped {
+            facts.insert(shape.fact(&table, &index));
         }
         db.close().await;
         sqlx::Any::drop_database(&url).await.expect("DROP DATABASE");

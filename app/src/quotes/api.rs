@@ -34,36 +34,23 @@ pub async fn get_quote(slug: String, id: i64) -> Result<QuoteDetail, AppError> {
     )
 }
 
-/// The merchant's answer or revision: one unit price per line, an expiry date and a note.
+/// The merchant's answer or revision: one unit price per line, an expiry date, a note and
+/// whether to hold the stock (the form's fields are `answer[…]`).
 #[server(prefix = "/sfn", endpoint = "answer_quote")]
 pub async fn answer_quote(
     slug: String,
     id: i64,
-    expected_version: i64,
-    #[server(default)] unit_prices: Vec<String>,
-    expires_on: String,
-    #[server(default)] note: String,
-    /// The checkbox: `yes` when ticked, absent otherwise.
-    #[server(default)]
-    hold_stock: String,
+    answer: super::model::QuoteAnswerInput,
     #[server(default)] form_token: String,
 ) -> Result<(), AppError> {
     let _ = form_token; // read by the idempotency layer (`crate::once`)
-    use super::model::QuoteAnswerInput;
     use crate::services::*;
     respond(
         async {
             let session = current_session()?;
-            let input = QuoteAnswerInput {
-                expected_version,
-                unit_prices,
-                expires_on,
-                note,
-                hold_stock: matches!(hold_stock.trim(), "yes" | "true" | "on"),
-            };
             services()?
                 .customers
-                .answer_quote(&session, &slug, id, input)
+                .answer_quote(&session, &slug, id, answer)
                 .await?;
             Ok(())
         }

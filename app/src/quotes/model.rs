@@ -101,6 +101,7 @@ pub struct QuoteDetail {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct QuoteAnswerInput {
     pub expected_version: i64,
+    #[serde(default)]
     pub unit_prices: Vec<String>,
     /// `YYYY-MM-DD`: the offer can be accepted until the end of that day on the shop's clocks.
     pub expires_on: String,

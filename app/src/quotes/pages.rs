@@ -167,7 +167,7 @@ pub fn QuotePage() -> impl IntoView {
                             <OnceForm action=answer attr:class=format!("mt-4 space-y-4 {CARD}") attr:aria-label="Answer">
                                 <input type="hidden" name="slug" value=slug_value.clone()/>
                                 <input type="hidden" name="id" value=quote.id/>
-                                <input type="hidden" name="expected_version" value=quote.version/>
+                                <input type="hidden" name="answer[expected_version]" value=quote.version/>
                                 // At phone width the table scrolls inside the card, price fields included.
                                 <div class="overflow-x-auto">
                                 <table class="w-full text-sm" aria-label="Quote lines">
@@ -206,7 +206,7 @@ pub fn QuotePage() -> impl IntoView {
                                                     <td class="px-3 py-2 text-right">{line.quantity}</td>
                                                     <td class="px-3 py-2 text-right">{use_amounts().money(line.list_price_minor, &currency)}{volume_price}</td>
                                                     <td class=TD>{stock}</td>
-                                                    <td class=TD><MoneyInput id=format!("unit-price-{index}") name=format!("unit_prices[{index}]") label=format!("Unit price for {}", line.sku) currency=currency.clone() value=amount_text(current, &currency) required=true disabled=!can_answer typed/>{warning}</td>
+                                                    <td class=TD><MoneyInput id=format!("unit-price-{index}") name=format!("answer[unit_prices][{index}]") label=format!("Unit price for {}", line.sku) currency=currency.clone() value=amount_text(current, &currency) required=true disabled=!can_answer typed/>{warning}</td>
                                                     <td class="px-3 py-2 text-right" data-testid="line-total">{line_total}</td>
                                                 </tr>
                                             }
@@ -222,14 +222,14 @@ pub fn QuotePage() -> impl IntoView {
                                     <div class="flex flex-wrap items-end gap-3">
                                         <div>
                                             <label for="quote-expires" class=LABEL_CLASS>"Valid until"</label>
-                                            <input id="quote-expires" name="expires_on" type="date" required=true class=INPUT_CLASS/>
+                                            <input id="quote-expires" name="answer[expires_on]" type="date" required=true class=INPUT_CLASS/>
                                         </div>
                                         <div class="grow">
                                             <label for="quote-note" class=LABEL_CLASS>"Note to the customer"</label>
-                                            <input id="quote-note" name="note" type="text" class=INPUT_CLASS/>
+                                            <input id="quote-note" name="answer[note]" type="text" class=INPUT_CLASS/>
                                         </div>
                                         <label class="flex items-center gap-2 py-2 text-sm">
-                                            <input type="checkbox" name="hold_stock" value="yes" checked=held_now class="h-4 w-4"/>
+                                            <input type="checkbox" name="answer[hold_stock]" value="true" checked=held_now class="h-4 w-4"/>
                                             "Hold the quoted stock until the offer expires"
                                         </label>
                                         <button type="submit" class=BUTTON_CLASS>{if offer.is_some() { "Send revised quote" } else { "Send quote" }}</button>
