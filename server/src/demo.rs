@@ -312,8 +312,27 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
             seed: index as u64,
         };
         let filled = fill_shop(&db, &spec).await;
+        // The quote whose offer holds stock: the sweeper releases it once the offer expires.
+        let hold_expiry = match &filled {
+            Ok(()) => sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(expires_at) FROM quote_holds")
+                .fetch_one(&db.pool)
+                .await
+                .context("reading the demo quote holds")?,
+            Err(_) => None,
+        };
         db.close().await;
         filled.with_context(|| format!("filling demo shop {}", demo.slug))?;
+        if let Some(due_at) = hold_expiry {
+            let shop = state
+                .provisioner
+                .registry
+                .shop_by_slug(demo.slug)
+                .await?
+                .context("the demo shop just made")?;
+            crate::portal::holds::mark_due(&state.platform, shop.id, due_at)
+                .await
+                .map_err(|error| anyhow::anyhow!("marking the demo shop's quote hold: {error}"))?;
+        }
     }
     // The demo password is shown on the console on purpose (it is a throw-away credential), but
     // never passed to the structured log.
@@ -1013,6 +1032,7 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
             .await?;
     }
     adjustments.flush(&mut tx).await?;
+    demo_quotes(&mut tx, now).await?;
     sqlx::query("UPDATE counters SET value = $1 WHERE name = 'order_number'")
         .bind(1000 + spec.orders as i64)
         .execute(&mut *tx)
@@ -1034,5 +1054,148 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// A few quotes from the verified businesses, one in each state a merchant meets: a request to
+/// answer, an offer that holds its stock, a declined one and one whose offer expired. Written as
+/// the quote service writes them (lines, versions, prices, messages; a hold counted in the
+/// variant's reservation), through the same tables.
+async fn demo_quotes(tx: &mut sqlx::Transaction<'static, sqlx::Any>, now: i64) -> anyhow::Result<()> {
+    const DAY_MS: i64 = 24 * 3600 * 1000;
+    let buyers = sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT c.id, c.company_id, c.email FROM customers c JOIN companies co ON co.id = c.company_id \
+         WHERE co.verification = 'verified' ORDER BY c.id LIMIT 4",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let stock = sqlx::query_as::<_, (i64, String, String, i64, i64)>(
+        "SELECT v.id, v.sku, p.title, v.price_minor, v.on_hand - v.reserved FROM variants v \
+         JOIN products p ON p.id = v.product_id WHERE p.status = 'active' ORDER BY v.id LIMIT 6",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    if buyers.len() < 4 || stock.len() < 6 {
+        return Ok(());
+    }
+    let utc = app::dates::ShopZone::default();
+    // (buyer, status, lines as (variant, quantity), days since asked, offer: (days until expiry,
+    // percent of the list price), hold the stock, the buyer's message)
+    type Line = (usize, i64);
+    let quotes: [(usize, &str, &[Line], i64, Option<(i64, i64)>, bool, &str); 4] = [
+        (0, "requested", &[(0, 50), (1, 20)], 1, None, false, "We restock every quarter: what can you do for these quantities?"),
+        (1, "quoted", &[(2, 12), (3, 8)], 3, Some((14, 88)), true, "For our new branch, delivery within the month."),
+        (2, "declined", &[(4, 30)], 20, Some((10, 95)), false, "Could you match last year's price?"),
+        (3, "quoted", &[(5, 25)], 40, Some((-10, 90)), false, ""),
+    ];
+    let count = quotes.len() as i64;
+    for (number, (buyer, status, lines, asked_days_ago, offer, hold, message)) in
+        quotes.into_iter().enumerate()
+    {
+        let (customer_id, company_id, email) = &buyers[buyer];
+        let asked = now - asked_days_ago * DAY_MS;
+        // Offers hold until the end of a (UTC) day, as answers do.
+        let expires_at = offer.map(|(days, _)| {
+            app::dates::end_of_day_ms((now + days * DAY_MS).div_euclid(DAY_MS) * DAY_MS)
+        });
+        let needed_by = utc.date(now + 30 * DAY_MS);
+        let quote_id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO quotes (number, customer_id, company_id, status, needed_by, current_version, expires_at, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(101 + number as i64)
+        .bind(customer_id)
+        .bind(company_id)
+        .bind(status)
+        .bind(&needed_by)
+        .bind(i64::from(offer.is_some()))
+        .bind(expires_at)
+        .bind(if offer.is_some() { 2_i64 } else { 1 })
+        .bind(asked)
+        .fetch_one(&mut **tx)
+        .await?;
+        let mut line_ids = Vec::with_capacity(lines.len());
+        for (position, (variant, quantity)) in lines.iter().enumerate() {
+            let (variant_id, sku, title, price, _) = &stock[*variant];
+            let line_id = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO quote_lines (quote_id, position, variant_id, sku, title, quantity, list_price_minor) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(quote_id)
+            .bind(position as i64)
+            .bind(variant_id)
+            .bind(sku)
+            .bind(title)
+            .bind(quantity)
+            .bind(price)
+            .fetch_one(&mut **tx)
+            .await?;
+            line_ids.push(line_id);
+        }
+        if !message.is_empty() {
+            sqlx::query("INSERT INTO quote_messages (quote_id, author_kind, author, body, created_at) VALUES ($1, 'customer', $2, $3, $4)")
+                .bind(quote_id)
+                .bind(email)
+                .bind(message)
+                .bind(asked)
+                .execute(&mut **tx)
+                .await?;
+        }
+        let (Some((_, percent)), Some(expires_at)) = (offer, expires_at) else {
+            continue;
+        };
+        let prices: Vec<i64> = lines
+            .iter()
+            .map(|(variant, _)| stock[*variant].3 * percent / 100)
+            .collect();
+        let total: i64 = lines
+            .iter()
+            .zip(&prices)
+            .map(|((_, quantity), price)| quantity * price)
+            .sum();
+        let version_id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO quote_versions (quote_id, version, expires_at, note, total_minor, created_by, created_at) \
+             VALUES ($1, 1, $2, $3, $4, 'demo', $5) RETURNING id",
+        )
+        .bind(quote_id)
+        .bind(expires_at)
+        .bind(format!("{}% of the list price for these quantities", percent))
+        .bind(total)
+        .bind(asked + DAY_MS)
+        .fetch_one(&mut **tx)
+        .await?;
+        for (line_id, price) in line_ids.iter().zip(&prices) {
+            sqlx::query("INSERT INTO quote_prices (quote_version_id, quote_line_id, unit_price_minor) VALUES ($1, $2, $3)")
+                .bind(version_id)
+                .bind(line_id)
+                .bind(price)
+                .execute(&mut **tx)
+                .await?;
+        }
+        if hold {
+            for (variant, quantity) in lines.iter() {
+                let (variant_id, _, _, _, available) = &stock[*variant];
+                if available < quantity {
+                    continue;
+                }
+                sqlx::query("UPDATE variants SET reserved = reserved + $1 WHERE id = $2")
+                    .bind(quantity)
+                    .bind(variant_id)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("INSERT INTO quote_holds (quote_id, variant_id, quantity, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(quote_id)
+                    .bind(variant_id)
+                    .bind(quantity)
+                    .bind(expires_at)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    sqlx::query("UPDATE counters SET value = $1 WHERE name = 'quote_number'")
+        .bind(100 + count)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

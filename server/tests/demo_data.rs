@@ -54,12 +54,64 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
         let mismatched: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM variants v WHERE v.reserved <> (SELECT CAST(COALESCE(SUM(l.quantity - l.shipped_quantity), 0) AS BIGINT) \
              FROM order_lines l JOIN orders o ON o.id = l.order_id \
-             WHERE l.variant_id = v.id AND o.status IN ('pending', 'paid', 'approved', 'partially_shipped'))",
+             WHERE l.variant_id = v.id AND o.status IN ('pending', 'paid', 'approved', 'partially_shipped')) \
+             + (SELECT CAST(COALESCE(SUM(h.quantity), 0) AS BIGINT) FROM quote_holds h WHERE h.variant_id = v.id)",
         )
         .fetch_one(&db.pool)
         .await
         .expect("reservation check");
-        assert_eq!(mismatched, 0, "{engine:?}: reservations match open orders");
+        assert_eq!(
+            mismatched, 0,
+            "{engine:?}: reservations match open orders and quote holds"
+        );
+        // Quotes in each state a merchant meets, one of them holding its stock.
+        let statuses: Vec<(i64, String)> =
+            sqlx::query_as("SELECT number, status FROM quotes ORDER BY number")
+                .fetch_all(&db.pool)
+                .await
+                .expect("quotes");
+        let statuses: Vec<(i64, &str)> = statuses
+            .iter()
+            .map(|(number, status)| (*number, status.as_str()))
+            .collect();
+        assert_eq!(
+            statuses,
+            vec![
+                (101, "requested"),
+                (102, "quoted"),
+                (103, "declined"),
+                (104, "quoted")
+            ],
+            "{engine:?}"
+        );
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT quote_id) FROM quote_holds")
+            .fetch_one(&db.pool)
+            .await
+            .expect("holds");
+        assert_eq!(held, 1, "{engine:?}: the open offer holds its stock");
+        let listed = app
+            .api(
+                Method::GET,
+                &format!("/shops/{slug}/quotes/2"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(listed.status, StatusCode::OK, "{engine:?}: {}", listed.text);
+        assert!(
+            listed.json["held_until_ms"].as_i64().is_some(),
+            "{engine:?}: {}",
+            listed.text
+        );
+        let expired = app
+            .api(
+                Method::GET,
+                &format!("/shops/{slug}/quotes/4"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(expired.json["status"], "expired", "{engine:?}: {}", expired.text);
         let oversold: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM variants WHERE reserved > on_hand")
                 .fetch_one(&db.pool)
