@@ -314,10 +314,12 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
         let filled = fill_shop(&db, &spec).await;
         // The quote whose offer holds stock: the sweeper releases it once the offer expires.
         let hold_expiry = match &filled {
-            Ok(()) => sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(expires_at) FROM quote_holds")
-                .fetch_one(&db.pool)
-                .await
-                .context("reading the demo quote holds")?,
+            Ok(()) => {
+                sqlx::query_scalar::<_, Option<i64>>("SELECT MIN(expires_at) FROM quote_holds")
+                    .fetch_one(&db.pool)
+                    .await
+                    .context("reading the demo quote holds")?
+            }
             Err(_) => None,
         };
         db.close().await;
@@ -1061,7 +1063,10 @@ pub async fn fill_shop(db: &Database, spec: &FillSpec<'_>) -> anyhow::Result<()>
 /// answer, an offer that holds its stock, a declined one and one whose offer expired. Written as
 /// the quote service writes them (lines, versions, prices, messages; a hold counted in the
 /// variant's reservation), through the same tables.
-async fn demo_quotes(tx: &mut sqlx::Transaction<'static, sqlx::Any>, now: i64) -> anyhow::Result<()> {
+async fn demo_quotes(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    now: i64,
+) -> anyhow::Result<()> {
     const DAY_MS: i64 = 24 * 3600 * 1000;
     let buyers = sqlx::query_as::<_, (i64, i64, String)>(
         "SELECT c.id, c.company_id, c.email FROM customers c JOIN companies co ON co.id = c.company_id \
@@ -1079,19 +1084,67 @@ async fn demo_quotes(tx: &mut sqlx::Transaction<'static, sqlx::Any>, now: i64) -
         return Ok(());
     }
     let utc = app::dates::ShopZone::default();
-    // (buyer, status, lines as (variant, quantity), days since asked, offer: (days until expiry,
-    // percent of the list price), hold the stock, the buyer's message)
-    type Line = (usize, i64);
-    let quotes: [(usize, &str, &[Line], i64, Option<(i64, i64)>, bool, &str); 4] = [
-        (0, "requested", &[(0, 50), (1, 20)], 1, None, false, "We restock every quarter: what can you do for these quantities?"),
-        (1, "quoted", &[(2, 12), (3, 8)], 3, Some((14, 88)), true, "For our new branch, delivery within the month."),
-        (2, "declined", &[(4, 30)], 20, Some((10, 95)), false, "Could you match last year's price?"),
-        (3, "quoted", &[(5, 25)], 40, Some((-10, 90)), false, ""),
+    /// One demo quote: which buyer and variants (indexes into the lists above), how long ago it
+    /// was asked, and the offer (days until it expires, percent of the list price), if any.
+    struct DemoQuote {
+        buyer: usize,
+        status: &'static str,
+        lines: &'static [(usize, i64)],
+        asked_days_ago: i64,
+        offer: Option<(i64, i64)>,
+        hold: bool,
+        message: &'static str,
+    }
+    let quotes = [
+        DemoQuote {
+            buyer: 0,
+            status: "requested",
+            lines: &[(0, 50), (1, 20)],
+            asked_days_ago: 1,
+            offer: None,
+            hold: false,
+            message: "We restock every quarter: what can you do for these quantities?",
+        },
+        DemoQuote {
+            buyer: 1,
+            status: "quoted",
+            lines: &[(2, 12), (3, 8)],
+            asked_days_ago: 3,
+            offer: Some((14, 88)),
+            hold: true,
+            message: "For our new branch, delivery within the month.",
+        },
+        DemoQuote {
+            buyer: 2,
+            status: "declined",
+            lines: &[(4, 30)],
+            asked_days_ago: 20,
+            offer: Some((10, 95)),
+            hold: false,
+            message: "Could you match last year's price?",
+        },
+        // Its offer expired ten days ago.
+        DemoQuote {
+            buyer: 3,
+            status: "quoted",
+            lines: &[(5, 25)],
+            asked_days_ago: 40,
+            offer: Some((-10, 90)),
+            hold: false,
+            message: "",
+        },
     ];
     let count = quotes.len() as i64;
-    for (number, (buyer, status, lines, asked_days_ago, offer, hold, message)) in
-        quotes.into_iter().enumerate()
-    {
+    for (number, quote) in quotes.into_iter().enumerate() {
+        let DemoQuote {
+            buyer,
+            status,
+            lines,
+            asked_days_ago,
+            offer,
+            hold,
+            message,
+        } = quote;
         let (customer_id, company_id, email) = &buyers[buyer];
         let asked = now - asked_days_ago * DAY_MS;
         // Offers hold until the end of a (UTC) day, as answers do.

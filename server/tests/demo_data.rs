@@ -111,7 +111,11 @@ async fn generated_orders_reserve_exactly_what_open_orders_hold_and_list_in_page
                 None,
             )
             .await;
-        assert_eq!(expired.json["status"], "expired", "{engine:?}: {}", expired.text);
+        assert_eq!(
+            expired.json["status"], "expired",
+            "{engine:?}: {}",
+            expired.text
+        );
         let oversold: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM variants WHERE reserved > on_hand")
                 .fetch_one(&db.pool)
