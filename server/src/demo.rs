@@ -1074,8 +1074,8 @@ async fn demo_quotes(
     )
     .fetch_all(&mut **tx)
     .await?;
-    let stock = sqlx::query_as::<_, (i64, String, String, i64, i64)>(
-        "SELECT v.id, v.sku, p.title, v.price_minor, v.on_hand - v.reserved FROM variants v \
+    let stock = sqlx::query_as::<_, (i64, String, String, i64)>(
+        "SELECT v.id, v.sku, p.title, v.price_minor FROM variants v \
          JOIN products p ON p.id = v.product_id WHERE p.status = 'active' ORDER BY v.id LIMIT 6",
     )
     .fetch_all(&mut **tx)
@@ -1169,7 +1169,7 @@ async fn demo_quotes(
         .await?;
         let mut line_ids = Vec::with_capacity(lines.len());
         for (position, (variant, quantity)) in lines.iter().enumerate() {
-            let (variant_id, sku, title, price, _) = &stock[*variant];
+            let (variant_id, sku, title, price) = &stock[*variant];
             let line_id = sqlx::query_scalar::<_, i64>(
                 "INSERT INTO quote_lines (quote_id, position, variant_id, sku, title, quantity, list_price_minor) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -1226,24 +1226,17 @@ async fn demo_quotes(
                 .await?;
         }
         if hold {
-            for (variant, quantity) in lines.iter() {
-                let (variant_id, _, _, _, available) = &stock[*variant];
-                if available < quantity {
-                    continue;
-                }
-                sqlx::query("UPDATE variants SET reserved = reserved + $1 WHERE id = $2")
-                    .bind(quantity)
-                    .bind(variant_id)
-                    .execute(&mut **tx)
-                    .await?;
-                sqlx::query("INSERT INTO quote_holds (quote_id, variant_id, quantity, expires_at) VALUES ($1, $2, $3, $4)")
-                    .bind(quote_id)
-                    .bind(variant_id)
-                    .bind(quantity)
-                    .bind(expires_at)
-                    .execute(&mut **tx)
-                    .await?;
-            }
+            let held: Vec<crate::portal::holds::HoldLine> = lines
+                .iter()
+                .map(|(variant, quantity)| crate::portal::holds::HoldLine {
+                    variant_id: stock[*variant].0,
+                    sku: stock[*variant].1.clone(),
+                    quantity: *quantity,
+                })
+                .collect();
+            crate::portal::holds::hold(tx, quote_id, &held, expires_at)
+                .await
+                .map_err(|error| anyhow::anyhow!("holding stock for a demo quote: {error}"))?;
         }
     }
     sqlx::query("UPDATE counters SET value = $1 WHERE name = 'quote_number'")

@@ -269,11 +269,12 @@ async fn add_event(
 }
 
 /// Adds `quantity` to the variant's reservation if its free stock covers it; `false` if not.
-async fn reserve(
+/// Orders and quote holds reserve through it.
+pub(crate) async fn reserve(
     connection: &mut AnyConnection,
     variant_id: i64,
     quantity: i64,
-    sku: &Sku,
+    sku: &str,
 ) -> Result<bool, AppError> {
     let reserved = sqlx::query(
         "UPDATE variants SET reserved = reserved + $1 WHERE id = $2 AND on_hand - reserved >= $1",
@@ -285,8 +286,7 @@ async fn reserve(
     .map_err(|error| {
         if crate::catalog::is_stock_violation(&error) {
             AppError::Conflict(format!(
-                "not enough stock for {}: it was reserved meanwhile; nothing was placed",
-                sku.as_str()
+                "not enough stock for {sku}: it was reserved meanwhile; nothing was placed"
             ))
         } else {
             internal(error)
@@ -420,14 +420,14 @@ pub async fn place_order(
                 }
             },
         };
-        let mut reserved_now = reserve(tx, variant_id, *quantity, sku).await?;
+        let mut reserved_now = reserve(tx, variant_id, *quantity, sku.as_str()).await?;
         let mut released = 0;
         if !reserved_now {
             // Stock a quote held past its offer's expiry is free again, even before the sweep.
             released =
                 crate::portal::holds::release_expired_of_variant(tx, variant_id, now_ms()).await?;
             if released > 0 {
-                reserved_now = reserve(tx, variant_id, *quantity, sku).await?;
+                reserved_now = reserve(tx, variant_id, *quantity, sku.as_str()).await?;
             }
         }
         if !reserved_now {

@@ -799,17 +799,7 @@ async fn an_expired_quote_cannot_be_accepted() {
             .await;
         assert_eq!(quoted.status, StatusCode::OK, "{}", quoted.text);
         // Time passes: the offer's expiry is now behind us.
-        let shop = portal
-            .app
-            .app
-            .state
-            .provisioner
-            .registry
-            .shop_by_slug(&portal.slug)
-            .await
-            .expect("query")
-            .expect("shop");
-        let db = portal.app.app.state.pools.get(&shop).expect("pool");
+        let db = portal.shop_db().await;
         sqlx::query("UPDATE quotes SET expires_at = 1000 WHERE id = $1")
             .bind(id)
             .execute(&db.pool)

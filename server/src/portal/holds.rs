@@ -53,15 +53,7 @@ pub async fn hold(
     per_variant.sort_by_key(|(id, ..)| *id);
     let mut short: Vec<String> = Vec::new();
     for (variant_id, sku, quantity) in &per_variant {
-        let held = sqlx::query(
-            "UPDATE variants SET reserved = reserved + $1 WHERE id = $2 AND on_hand - reserved >= $1",
-        )
-        .bind(quantity)
-        .bind(variant_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal)?;
-        if held.rows_affected() == 1 {
+        if crate::orders::reserve(tx, *variant_id, *quantity, sku).await? {
             continue;
         }
         let available =
