@@ -133,6 +133,16 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     }
 }
 
+/// A value read from a database column that no variant of its type names: the row was written by
+/// something other than this code (a hand edit, or a newer version). Decoding a row with one fails
+/// the query (an internal error, logged with this text) instead of guessing a variant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?} stored in the database")]
+pub struct UnknownStoredValue {
+    pub what: &'static str,
+    pub value: String,
+}
+
 /// The refusals of a form's independent checks, gathered so that one answer names every problem
 /// (a merchant fixes them all at once instead of one per submit).
 #[derive(Debug, Default)]

@@ -278,6 +278,18 @@ pub fn line_total(unit_price_minor: i64, quantity: i64) -> Result<i64, AppError>
         .ok_or_else(|| AppError::invalid("quantity", "the line total is too large"))
 }
 
+/// Decoding of the platform database's `shops.amount_style` column (see
+/// [`crate::error::UnknownStoredValue`]).
+impl TryFrom<String> for AmountStyle {
+    type Error = crate::error::UnknownStoredValue;
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        AmountStyle::parse(&stored, "amount_style").map_err(|_| crate::error::UnknownStoredValue {
+            what: "amount style",
+            value: stored,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,6 +472,11 @@ mod tests {
             );
         }
         assert!(AmountStyle::parse("european", "amount_style").is_err());
+        assert_eq!(
+            AmountStyle::try_from("comma".to_string()),
+            Ok(AmountStyle::Comma)
+        );
+        assert!(AmountStyle::try_from("european".to_string()).is_err());
     }
 
     proptest::proptest! {

@@ -439,13 +439,13 @@ pub trait PortalService: Send + Sync + 'static {
         name: &str,
         password: &str,
     ) -> Result<PortalSession, AppError>;
-    /// `limit` is a decimal amount or empty for none; `period` is `month` or `quarter`.
+    /// `limit` is a decimal amount or empty for none, per `period`.
     async fn set_buyer_limit(
         &self,
         caller: &PortalCaller,
         buyer_id: i64,
         limit: &str,
-        period: &str,
+        period: crate::customers::rules::LimitPeriod,
     ) -> Result<CompanyAccount, AppError>;
     async fn decide_company_order(
         &self,

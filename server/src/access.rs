@@ -33,7 +33,7 @@ impl ShopAccess {
             .await
             .map_err(internal)?
             .ok_or_else(|| AppError::NotFound("Shop not found".into()))?;
-        if member.shop.status() == ShopStatus::Provisioning {
+        if member.shop.status == ShopStatus::Provisioning {
             return Err(AppError::Conflict("The shop is still being set up".into()));
         }
         let db = self.pools.get(&member.shop).map_err(internal)?;

@@ -893,7 +893,7 @@ impl Orders {
                         &order.customer_email,
                         &shop.shop.name,
                         order.number,
-                        &shop.shop.amount_style().money(amount, currency),
+                        &shop.shop.amount_style.money(amount, currency),
                         &link,
                     );
                     mail.enqueue(&mut tx, &notice).await.map_err(internal)?;

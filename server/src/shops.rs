@@ -66,8 +66,8 @@ pub fn summary(member: &MemberShop) -> ShopSummary {
         name: member.shop.name.clone(),
         currency: member.shop.currency.clone(),
         timezone: member.shop.timezone.clone(),
-        amount_style: member.shop.amount_style(),
-        status: member.shop.status(),
+        amount_style: member.shop.amount_style,
+        status: member.shop.status,
         role: member.role,
     }
 }
@@ -223,11 +223,11 @@ impl ShopService for Shops {
         slug: &str,
     ) -> Result<ProvisioningStatus, AppError> {
         let member = self.member(session, slug).await?;
-        let reached = member.shop.step();
+        let reached = member.shop.provisioning_step;
         Ok(ProvisioningStatus {
             slug: member.shop.slug.clone(),
             name: member.shop.name.clone(),
-            status: member.shop.status(),
+            status: member.shop.status,
             steps: ProvisioningStep::ALL
                 .into_iter()
                 .map(|step| StepState {
@@ -255,7 +255,7 @@ impl ShopService for Shops {
         let name = parse_shop_name(&input.name)?;
         let timezone = parse_timezone(&input.timezone)?;
         let amount_style = match input.amount_style.trim() {
-            "" => member.shop.amount_style(),
+            "" => member.shop.amount_style,
             raw => AmountStyle::parse(raw, "amount_style")?,
         };
         self.registry
@@ -276,7 +276,7 @@ impl ShopService for Shops {
     ) -> Result<ShopDetail, AppError> {
         let member = self.member(session, slug).await?;
         require_owner(member.role, "suspend or reactivate the shop")?;
-        let from = member.shop.status();
+        let from = member.shop.status;
         let event = if suspended {
             ShopEvent::Suspend
         } else {
@@ -531,7 +531,7 @@ impl ShopService for Shops {
     async fn overview(&self, session: &Session, slug: &str) -> Result<ShopOverview, AppError> {
         let member = self.member(session, slug).await?;
         let shop = summary(&member);
-        if member.shop.status() == ShopStatus::Provisioning {
+        if member.shop.status == ShopStatus::Provisioning {
             return Err(AppError::Conflict("The shop is still being set up".into()));
         }
         let db = self.pools.get(&member.shop).map_err(internal)?;

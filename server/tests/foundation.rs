@@ -141,7 +141,7 @@ async fn a_resumed_half_finished_provisioning_completes() {
             )
             .await
             .expect("register");
-        assert_eq!(shop.status(), ShopStatus::Provisioning);
+        assert_eq!(shop.status, ShopStatus::Provisioning);
 
         // Crash after the database was created but before migrations ran.
         let half_done = unique("crash-late");
@@ -1072,6 +1072,44 @@ async fn new_tenant_migrations_are_applied_to_existing_shops_at_start() {
                 Engine::Postgres => server::db::Engine::Postgres,
             })
         );
+    }
+}
+
+#[tokio::test]
+async fn a_shop_status_no_variant_names_is_an_error_not_a_guess() {
+    for engine in engines() {
+        let app = TestApp::start(engine).await;
+        let token = app.sign_up(&format!("{}@example.com", unique("u"))).await;
+        let slug = unique("odd-status");
+        app.create_shop(&token, &slug).await;
+        let listed = app.api(Method::GET, "/shops", Some(&token), None).await;
+        assert_eq!(listed.status, StatusCode::OK, "{engine:?}: {}", listed.text);
+        assert_eq!(listed.json[0]["status"], "active", "{engine:?}");
+
+        // As if a hand edit (or a newer build) had written a status this build does not know.
+        // It used to read as "suspended"; now the row fails to decode and the caller gets a 500.
+        sqlx::query("UPDATE shops SET status = 'frozen'")
+            .execute(&app.app.state.platform.pool)
+            .await
+            .expect("corrupt the status");
+        let app = app.restart().await;
+        let listed = app.api(Method::GET, "/shops", Some(&token), None).await;
+        assert_eq!(
+            listed.status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{engine:?}: {}",
+            listed.text
+        );
+        assert!(
+            !listed.text.contains("frozen"),
+            "{engine:?}: the stored value stays in the log, not the answer: {}",
+            listed.text
+        );
+        let stored: String = sqlx::query_scalar("SELECT status FROM shops")
+            .fetch_one(&app.app.state.platform.pool)
+            .await
+            .expect("status");
+        assert_eq!(stored, "frozen", "{engine:?}: nothing rewrote the row");
     }
 }
 

@@ -366,7 +366,12 @@ pub async fn portal_set_buyer_limit(
         async {
             services()?
                 .portal
-                .set_buyer_limit(&portal_caller(&shop)?, buyer_id, &spending_limit, &period)
+                .set_buyer_limit(
+                    &portal_caller(&shop)?,
+                    buyer_id,
+                    &spending_limit,
+                    crate::customers::rules::LimitPeriod::parse(&period)?,
+                )
                 .await?;
             Ok(())
         }

@@ -1,6 +1,6 @@
 //! Pure rules about shops: slugs, currencies, time zones, host names, roles and the shop lifecycle.
 
-use crate::error::AppError;
+use crate::error::{AppError, UnknownStoredValue};
 use serde::{Deserialize, Serialize};
 
 /// Words that would collide with routes, infrastructure host names or our own brand.
@@ -485,8 +485,48 @@ impl ProvisioningStep {
     }
 }
 
+/// Decoding of the platform database's `shops.status` column (see [`UnknownStoredValue`]).
+impl TryFrom<String> for ShopStatus {
+    type Error = UnknownStoredValue;
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        ShopStatus::parse(&stored).ok_or(UnknownStoredValue {
+            what: "shop status",
+            value: stored,
+        })
+    }
+}
+
+/// Decoding of the platform database's `shops.provisioning_step` column.
+impl TryFrom<String> for ProvisioningStep {
+    type Error = UnknownStoredValue;
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        ProvisioningStep::parse(&stored).ok_or(UnknownStoredValue {
+            what: "provisioning step",
+            value: stored,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_stored_status_or_step_that_no_variant_names_fails_to_decode() {
+        assert_eq!(
+            ShopStatus::try_from("suspended".to_string()),
+            Ok(ShopStatus::Suspended)
+        );
+        let error = ShopStatus::try_from("frozen".to_string()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown shop status \"frozen\" stored in the database"
+        );
+        assert_eq!(
+            ProvisioningStep::try_from("migrated".to_string()),
+            Ok(ProvisioningStep::Migrated)
+        );
+        assert!(ProvisioningStep::try_from("Migrated".to_string()).is_err());
+    }
     use super::*;
 
     #[test]

@@ -416,7 +416,7 @@ async fn storefront(
         .resolve(host)
         .await
         .map_err(crate::error::internal)?
-        .filter(|shop| shop.status() == ShopStatus::Active)
+        .filter(|shop| shop.status == ShopStatus::Active)
         .ok_or_else(|| AppError::NotFound("No shop is served at this address".into()))?;
     Ok(Json(PublicShop {
         slug: shop.slug,

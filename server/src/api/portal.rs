@@ -500,7 +500,12 @@ async fn set_buyer_limit(
     Ok(Json(
         state
             .portal
-            .set_buyer_limit(&caller, id, &body.spending_limit, &body.period)
+            .set_buyer_limit(
+                &caller,
+                id,
+                &body.spending_limit,
+                app::customers::rules::LimitPeriod::parse(&body.period)?,
+            )
             .await?,
     ))
 }

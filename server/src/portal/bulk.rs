@@ -462,7 +462,7 @@ pub async fn place_portal_order(
         customer_email,
         &shop.shop.name,
         number,
-        &shop.shop.amount_style().money(total_minor, currency),
+        &shop.shop.amount_style.money(total_minor, currency),
         &link,
     );
     shop.mail.enqueue(tx, &mail).await.map_err(internal)?;

@@ -15,6 +15,15 @@ use app::error::AppError;
 use app::money::{format_money, parse_amount};
 use sqlx::{Any, Executor, Transaction};
 
+/// A customer's stored `limit_period`, decoded fallibly: a value no period names is logged with the
+/// customer and answered as an internal error, never read as a monthly limit.
+fn stored_period(raw: &str, customer_id: i64) -> Result<LimitPeriod, AppError> {
+    LimitPeriod::parse(raw).map_err(|error| {
+        tracing::error!(customer_id, %error, stored = raw, "unknown limit period stored for a customer");
+        AppError::Internal
+    })
+}
+
 /// What a member spent in the current period of their limit. Inside a placing transaction this
 /// runs after [`lock_customer`], so it counts every order committed before the lock was taken.
 pub async fn spent_in_period<'e, E>(
@@ -74,7 +83,7 @@ pub async fn lock_customer(
     Ok(StoredLimit {
         company_role,
         spending_limit_minor,
-        period: LimitPeriod::parse(&period).unwrap_or(LimitPeriod::Month),
+        period: stored_period(&period, customer_id)?,
     })
 }
 
@@ -141,7 +150,7 @@ pub async fn account(business: &BusinessCaller) -> Result<CompanyAccount, AppErr
     .map_err(internal)?;
     let mut buyers = Vec::with_capacity(members.len());
     for (id, email, name, role, limit, period, password_hash) in members {
-        let period_kind = LimitPeriod::parse(&period).unwrap_or(LimitPeriod::Month);
+        let period_kind = stored_period(&period, id)?;
         buyers.push(BuyerDto {
             id,
             email,
@@ -269,10 +278,9 @@ pub async fn set_limit(
     business: &BusinessCaller,
     buyer_id: i64,
     limit: &str,
-    period: &str,
+    period: LimitPeriod,
 ) -> Result<CompanyAccount, AppError> {
     require_company_admin(&business.customer.company_role)?;
-    let period = LimitPeriod::parse(period)?;
     let limit = if limit.trim().is_empty() {
         None
     } else {

@@ -225,7 +225,7 @@ pub async fn storefront_host_layer(
                 .into_response();
         }
     };
-    if shop.status() != ShopStatus::Active {
+    if shop.status != ShopStatus::Active {
         return not_served(&path, "This shop is not open.");
     }
     if path.starts_with("/api/") || path.starts_with("/sfn/") {

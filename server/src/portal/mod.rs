@@ -32,7 +32,7 @@ use app::customers::model::{
     CompanyAccount, CompanyDto, CustomerProfile, CustomerSignUpInput, InvitationDto, PortalSession,
 };
 use app::customers::rules::{
-    require_verified_business, AccountType, CustomerStanding, TaxId, Verification,
+    require_verified_business, AccountType, CustomerStanding, LimitPeriod, TaxId, Verification,
 };
 use app::error::AppError;
 use app::orders::model::Address;
@@ -157,7 +157,7 @@ impl Portal {
             .shop_by_slug(slug)
             .await
             .map_err(internal)?
-            .filter(|shop| shop.status() == ShopStatus::Active)
+            .filter(|shop| shop.status == ShopStatus::Active)
             .ok_or_else(|| AppError::NotFound("Shop not found".into()))?;
         let db = self.pools.get(&shop).map_err(internal)?;
         let mail = crate::mail::shop_outbox::ShopMail {
@@ -568,7 +568,7 @@ impl PortalService for Portal {
             shop_name: shop.shop.name.clone(),
             currency: shop.shop.currency.clone(),
             timezone: shop.shop.timezone.clone(),
-            amount_style: shop.shop.amount_style(),
+            amount_style: shop.shop.amount_style,
             customer,
         })
     }
@@ -824,7 +824,7 @@ impl PortalService for Portal {
         caller: &PortalCaller,
         buyer_id: i64,
         limit: &str,
-        period: &str,
+        period: LimitPeriod,
     ) -> Result<CompanyAccount, AppError> {
         let business = self.business(caller).await?;
         company::set_limit(&business, buyer_id, limit, period).await

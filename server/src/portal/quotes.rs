@@ -377,7 +377,7 @@ pub async fn accept(
     let total_text = business
         .shop
         .shop
-        .amount_style()
+        .amount_style
         .money(total, &business.shop.shop.currency);
     let notices: Vec<_> = owners
         .iter()

@@ -153,13 +153,13 @@ impl Provisioner {
             .shop_by_id(shop_id)
             .await?
             .with_context(|| format!("shop {shop_id} vanished during provisioning"))?;
-        if shop.status() != ShopStatus::Provisioning {
+        if shop.status != ShopStatus::Provisioning {
             return Ok(());
         }
         let url = self.placement.url(&shop.db_server, &shop.db_name)?;
 
         self.create_database(&shop, &url).await?;
-        if shop.step() < ProvisioningStep::DatabaseCreated {
+        if shop.provisioning_step < ProvisioningStep::DatabaseCreated {
             self.registry
                 .set_step(shop.id, ProvisioningStep::DatabaseCreated)
                 .await?;
@@ -225,7 +225,7 @@ impl Provisioner {
             .shops_in_status(ShopStatus::Provisioning)
             .await?;
         for shop in &unfinished {
-            tracing::info!(shop = %shop.slug, step = %shop.provisioning_step, "resuming provisioning");
+            tracing::info!(shop = %shop.slug, step = shop.provisioning_step.as_str(), "resuming provisioning");
             self.provision(shop.id).await?;
         }
         Ok(unfinished.len())

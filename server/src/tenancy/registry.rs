@@ -15,30 +15,18 @@ pub struct ShopRecord {
     pub name: String,
     pub currency: String,
     pub timezone: String,
-    /// `AmountStyle::as_str` of how the shop's pages write amounts.
-    pub amount_style: String,
-    pub status: String,
-    pub provisioning_step: String,
+    /// How the shop's pages write amounts. The three enum columns decode fallibly: a value no
+    /// variant names fails the query (logged as an internal error) rather than being guessed.
+    #[sqlx(try_from = "String")]
+    pub amount_style: AmountStyle,
+    #[sqlx(try_from = "String")]
+    pub status: ShopStatus,
+    #[sqlx(try_from = "String")]
+    pub provisioning_step: ProvisioningStep,
     pub db_server: String,
     pub db_name: String,
     pub schema_version: i64,
     pub created_at: i64,
-}
-
-impl ShopRecord {
-    pub fn status(&self) -> ShopStatus {
-        // The column is only ever written from `ShopStatus::as_str`.
-        ShopStatus::parse(&self.status).unwrap_or(ShopStatus::Suspended)
-    }
-
-    pub fn amount_style(&self) -> AmountStyle {
-        // The column is only ever written from `AmountStyle::as_str`.
-        AmountStyle::parse(&self.amount_style, "amount_style").unwrap_or_default()
-    }
-
-    pub fn step(&self) -> ProvisioningStep {
-        ProvisioningStep::parse(&self.provisioning_step).unwrap_or(ProvisioningStep::Registered)
-    }
 }
 
 /// A row of the `domains` table: a shop's claim on a custom domain.

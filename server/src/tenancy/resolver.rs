@@ -44,7 +44,7 @@ impl TenantResolver {
         };
         let cacheable = shop
             .as_ref()
-            .is_some_and(|shop| shop.status() == ShopStatus::Active);
+            .is_some_and(|shop| shop.status == ShopStatus::Active);
         if let (true, Ok(mut cache)) = (cacheable, self.cache.lock()) {
             if cache.len() >= MAX_CACHED_HOSTS {
                 cache.clear();
